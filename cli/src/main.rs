@@ -1,0 +1,176 @@
+//! `quorum`: run Quorum scenarios natively.
+//!
+//! Exit codes: 0 success, 2 bad input (message on stderr), 1 reserved for a
+//! safety violation.
+
+use clap::{Parser, Subcommand};
+use quorum_core::sim::{trace, Scenario, Simulator};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "quorum", version, about = "A deterministic Raft laboratory")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a scenario and print a summary.
+    Run {
+        /// The scenario file (JSON, see docs/scenario-format.md).
+        scenario: PathBuf,
+        /// Run until this virtual time instead of the scenario's duration_ms.
+        #[arg(long, value_name = "MS")]
+        until: Option<f64>,
+        /// Write the trace (JSON Lines) to FILE, or to stdout with `-`.
+        #[arg(long, value_name = "FILE|-")]
+        trace: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Run {
+            scenario,
+            until,
+            trace,
+            seed,
+        } => match run(&scenario, until, trace.as_deref(), seed) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("quorum: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// Load and validate a scenario file, applying the command-line overrides.
+pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Scenario, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.len() > quorum_core::sim::scenario::MAX_INPUT_BYTES as u64 {
+        return Err(format!(
+            "{}: {} bytes is over the limit of {} bytes",
+            path.display(),
+            meta.len(),
+            quorum_core::sim::scenario::MAX_INPUT_BYTES
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = Scenario::parse(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .file;
+    if let Some(ms) = until {
+        file.duration_ms = ms;
+    }
+    if let Some(s) = seed {
+        file.seed = s;
+    }
+    Scenario::from_file(file).map_err(|e| {
+        let e = if e.path == "duration_ms" && until.is_some() {
+            format!("--until: {}", e.message)
+        } else {
+            e.to_string()
+        };
+        format!("{}: {e}", path.display())
+    })
+}
+
+fn run(path: &PathBuf, until: Option<f64>, trace_to: Option<&str>, seed: Option<u64>) -> Result<(), String> {
+    let scenario = load(path, until, seed)?;
+    let mut sink: Option<Box<dyn Write>> = match trace_to {
+        None => None,
+        Some("-") => Some(Box::new(BufWriter::new(io::stdout().lock()))),
+        Some(f) => Some(Box::new(BufWriter::new(
+            File::create(f).map_err(|e| format!("--trace {f}: {e}"))?,
+        ))),
+    };
+    let mut sim = Simulator::from_scenario(&scenario);
+    sim.set_recording(sink.is_some());
+    // Run in slices and stream the trace out, so long runs stay small.
+    const SLICE: u64 = 100_000;
+    let mut line = String::new();
+    let mut flush = |sim: &mut Simulator, sink: &mut Option<Box<dyn Write>>| -> Result<(), String> {
+        if let Some(w) = sink {
+            for r in sim.take_trace() {
+                line.clear();
+                trace::write_line(&mut line, &r);
+                w.write_all(line.as_bytes()).map_err(|e| format!("writing the trace: {e}"))?;
+            }
+        }
+        Ok(())
+    };
+    while sim.now() < sim.end_time() {
+        let t = sim.now().saturating_add(SLICE);
+        sim.run_until(t);
+        flush(&mut sim, &mut sink)?;
+    }
+    sim.run_to_end();
+    flush(&mut sim, &mut sink)?;
+    if let Some(w) = &mut sink {
+        w.flush().map_err(|e| format!("writing the trace: {e}"))?;
+    }
+    let summary = summary(&scenario, &sim);
+    // Keep stdout a clean trace when the trace goes there.
+    if trace_to == Some("-") {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
+    Ok(())
+}
+
+fn summary(s: &Scenario, sim: &Simulator) -> String {
+    let st = sim.stats();
+    let mut out = String::new();
+    let name = if s.file.name.is_empty() { "(unnamed)" } else { &s.file.name };
+    out += &format!(
+        "scenario: {name}\nseed {}, {} nodes, {:.3} s virtual, {} events\n",
+        s.seed,
+        s.nodes,
+        sim.now() as f64 / 1e6,
+        st.events
+    );
+    let leaders: Vec<String> = st
+        .leaders
+        .iter()
+        .map(|(term, ids)| {
+            let ids: Vec<String> = ids.iter().map(|i| format!("S{i}")).collect();
+            format!("term {term}: {}", ids.join(", "))
+        })
+        .collect();
+    out += &format!(
+        "leaders: {}\n",
+        if leaders.is_empty() { "none".to_string() } else { leaders.join("; ") }
+    );
+    out += &format!("entries committed: {} (highest commitIndex)\n", st.max_commit);
+    out += &format!(
+        "messages: {} sent, {} delivered, {} dropped ({} lost, {} partitioned or cut, {} to a crashed node), {} duplicated\n",
+        st.sent,
+        st.delivered,
+        st.dropped(),
+        st.dropped_loss,
+        st.dropped_partition,
+        st.dropped_crashed,
+        st.duplicated
+    );
+    let pending = st.invoked - st.ok - st.failed - st.timed_out;
+    out += &format!(
+        "client ops: {} invoked, {} ok, {} failed, {} indeterminate ({} timed out, {} pending at the end)\n",
+        st.invoked,
+        st.ok,
+        st.failed,
+        st.timed_out + pending,
+        st.timed_out,
+        pending
+    );
+    out
+}

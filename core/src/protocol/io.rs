@@ -1,0 +1,123 @@
+//! The node's inputs and outputs: the whole interface between a protocol
+//! node and whatever drives it (the simulator, a model checker, a test).
+
+use super::{ClientId, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Term};
+use serde::Serialize;
+
+/// A server's role (§5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// The timers a node may ask its caller to run. The caller chooses each
+/// length (the election timeout is drawn from the seeded RNG, §5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timer {
+    Election,
+    Heartbeat,
+}
+
+impl Timer {
+    pub const ALL: [Timer; 2] = [Timer::Election, Timer::Heartbeat];
+
+    pub fn slot(self) -> usize {
+        match self {
+            Timer::Election => 0,
+            Timer::Heartbeat => 1,
+        }
+    }
+}
+
+/// One input to a node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Input<M> {
+    /// A message from another server.
+    Message { from: NodeId, msg: M },
+    /// A timer the node asked for has expired. `Timeout(Election)` also
+    /// serves as the "force an election timeout" action.
+    Timeout(Timer),
+    /// A client asks this node to run an operation.
+    Propose {
+        client: ClientId,
+        op_id: OpId,
+        op: KvOp,
+    },
+}
+
+/// The node's answer to a client's proposal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientResponse {
+    /// The operation was committed and applied; this is its result.
+    Done { result: OpResult },
+    /// Only the leader accepts commands (§8); `hint` is the leader this node
+    /// knows of, if any.
+    NotLeader { hint: Option<NodeId> },
+}
+
+/// One output of a node. Each persistent-state change is reported, so a
+/// caller can trace, check and animate it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Output<M> {
+    Send {
+        to: NodeId,
+        msg: M,
+    },
+    /// The role or currentTerm changed (or the node just started).
+    Role {
+        role: Role,
+        term: Term,
+    },
+    /// votedFor was set (persistent).
+    Vote {
+        term: Term,
+        voted_for: NodeId,
+    },
+    /// An entry was appended to the log (persistent).
+    Append {
+        index: LogIndex,
+        term: Term,
+        cmd: Command,
+    },
+    /// Entries from `from` on were deleted (persistent, §5.3).
+    Truncate {
+        from: LogIndex,
+    },
+    /// commitIndex advanced to `index`.
+    Commit {
+        index: LogIndex,
+    },
+    /// The entry at `index` was applied to the state machine; `result` is
+    /// `None` for a no-op.
+    Apply {
+        index: LogIndex,
+        term: Term,
+        cmd: Command,
+        result: Option<OpResult>,
+    },
+    /// An answer for a client.
+    Reply {
+        client: ClientId,
+        op_id: OpId,
+        response: ClientResponse,
+    },
+    /// Start (or restart) this timer; the caller picks its length.
+    SetTimer(Timer),
+    /// Stop this timer.
+    ClearTimer(Timer),
+}

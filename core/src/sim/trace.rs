@@ -1,0 +1,70 @@
+//! The trace format: JSON Lines, one event per line in causal order. See
+//! `docs/trace-format.md`. Every record has `t` (virtual microseconds) and
+//! `ev`; field order is fixed by these types, so bytes are reproducible.
+
+use super::node::NodeStatus;
+use super::Micros;
+use crate::protocol::{ClientId, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Term};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceRecord<M> {
+    pub t: Micros,
+    #[serde(flatten)]
+    pub ev: TraceEvent<M>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "ev", rename_all = "snake_case")]
+pub enum TraceEvent<M> {
+    /// A node's role or term changed, or it (re)started.
+    Role { node: NodeId, role: Role, term: Term },
+    /// votedFor was set.
+    Vote {
+        node: NodeId,
+        term: Term,
+        #[serde(rename = "for")]
+        voted_for: NodeId,
+    },
+    Send { id: u64, from: NodeId, to: NodeId, msg: M },
+    /// The network will deliver message `id` twice.
+    Duplicate { id: u64 },
+    Deliver { id: u64 },
+    /// `why`: "loss", "partition", "cut" or "crashed" (receiver down).
+    Drop { id: u64, why: &'static str },
+    Append { node: NodeId, index: LogIndex, term: Term, op: Command },
+    Truncate { node: NodeId, from_index: LogIndex },
+    Commit { node: NodeId, index: LogIndex },
+    Apply {
+        node: NodeId,
+        index: LogIndex,
+        term: Term,
+        op: Command,
+        result: Option<OpResult>,
+    },
+    Crash { node: NodeId },
+    Restart { node: NodeId },
+    /// A forced election timeout (scenario or user action).
+    Timeout { node: NodeId },
+    Partition { groups: Vec<Vec<NodeId>> },
+    Heal,
+    Cut { from: NodeId, to: NodeId },
+    Uncut { from: NodeId, to: NodeId },
+    Network {
+        drop: f64,
+        duplicate: f64,
+        latency_ms: [f64; 2],
+    },
+    Invoke { client: ClientId, op_id: OpId, op: KvOp },
+    Return { client: ClientId, op_id: OpId, result: OpResult },
+    End { nodes: Vec<NodeStatus> },
+}
+
+/// Appends one record and a newline.
+pub fn write_line<M: Serialize>(buf: &mut String, r: &TraceRecord<M>) {
+    // Serializing these types cannot fail: no maps with non-string keys.
+    if let Ok(s) = serde_json::to_string(r) {
+        buf.push_str(&s);
+    }
+    buf.push('\n');
+}
