@@ -100,6 +100,10 @@ pub struct ClientsSpec {
     /// Default: the upper election timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_ms: Option<f64>,
+    /// Clients start no new operation from this time on (default: never
+    /// stop), so a run can end quiet and converged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_ms: Option<f64>,
 }
 
 fn default_think() -> [f64; 2] {
@@ -269,6 +273,7 @@ pub struct ClientLoad {
     pub keys: u32,
     pub timeout: Micros,
     pub retry: Micros,
+    pub stop: Option<Micros>,
 }
 
 /// Starting persistent state, validated.
@@ -464,7 +469,12 @@ impl Scenario {
                     }
                     None => election_timeout.1,
                 };
+                let stop = c
+                    .stop_ms
+                    .map(|v| ms_to_us("clients.stop_ms", v, MAX_DURATION_MS))
+                    .transpose()?;
                 Some(ClientLoad {
+                    stop,
                     count: c.count,
                     think,
                     keys: c.keys,

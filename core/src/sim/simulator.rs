@@ -883,6 +883,9 @@ impl<N: Node> Simulator<N> {
         let c = client as usize - 1;
         match (timer, &self.clients[c].state) {
             (ClientTimer::Think, ClientState::Thinking) => {
+                if self.load.as_ref().and_then(|l| l.stop).is_some_and(|s| self.now >= s) {
+                    return; // the load has stopped
+                }
                 let keys = self.load.as_ref().map_or(1, |l| l.keys);
                 let op = match &self.clients[c].one_shot {
                     Some(op) => op.clone(),

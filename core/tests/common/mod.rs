@@ -76,7 +76,18 @@ pub fn assert_converged(sim: &Simulator) -> Vec<Term> {
     let first = node(sim, up[0]);
     for &i in &up[1..] {
         let n = node(sim, i);
-        assert_eq!(n.log(), first.log(), "S{i}'s log differs from S{}'s", up[0]);
+        if n.log() != first.log() {
+            let d = (1..=n.log().last_index().max(first.log().last_index()))
+                .find(|&k| n.log().entry(k) != first.log().entry(k));
+            panic!(
+                "S{i}'s log differs from S{}'s: lengths {} and {}, first difference at index {d:?}; commit {} and {}",
+                up[0],
+                n.log().last_index(),
+                first.log().last_index(),
+                n.commit_index(),
+                first.commit_index()
+            );
+        }
         assert_eq!(n.commit_index(), first.commit_index(), "S{i} commitIndex");
     }
     assert_eq!(first.commit_index(), first.log().last_index(), "not all committed");
