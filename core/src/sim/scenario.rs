@@ -403,13 +403,26 @@ impl Scenario {
         if json.len() > MAX_INPUT_BYTES {
             return err("", format!("the document is {} bytes; the limit is {MAX_INPUT_BYTES}", json.len()));
         }
+        if !json.trim_start().starts_with('{') {
+            return err("", "a scenario is a JSON object: {\"version\": 1, \"nodes\": 3, ...}");
+        }
         let de = &mut serde_json::Deserializer::from_str(json);
-        let file: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+        let file: ScenarioFile = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+            let mut path = e.path().to_string();
+            if path.len() > 100 {
+                // Deeply nested junk: keep the start, which says where it is.
+                let cut = (0..=100).rev().find(|&i| path.is_char_boundary(i)).unwrap_or(0);
+                path.truncate(cut);
+                path.push('…');
+            }
             ScenarioError {
-                path: if path == "." { String::new() } else { path },
+                path: if path == "." || path == "?" { String::new() } else { path },
                 message: e.into_inner().to_string(),
             }
+        })?;
+        de.end().map_err(|e| ScenarioError {
+            path: String::new(),
+            message: format!("trailing characters after the scenario: {e}"),
         })?;
         Scenario::from_file(file)
     }
