@@ -72,7 +72,9 @@ fn stepping_and_running_give_the_same_trace() {
     while sim.step() {
         steps += 1;
     }
-    sim.finish();
+    let before = sim.stats().events;
+    sim.run_to_end(); // moves the clock to the end; no event is left
+    assert_eq!(sim.stats().events, before);
     let mut out = String::new();
     for r in sim.take_trace() {
         trace::write_line(&mut out, &r);
