@@ -84,7 +84,12 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
     })
 }
 
-fn run(path: &PathBuf, until: Option<f64>, trace_to: Option<&str>, seed: Option<u64>) -> Result<(), String> {
+fn run(
+    path: &PathBuf,
+    until: Option<f64>,
+    trace_to: Option<&str>,
+    seed: Option<u64>,
+) -> Result<(), String> {
     let scenario = load(path, until, seed)?;
     let mut sink: Option<Box<dyn Write>> = match trace_to {
         None => None,
@@ -98,16 +103,18 @@ fn run(path: &PathBuf, until: Option<f64>, trace_to: Option<&str>, seed: Option<
     // Run in slices and stream the trace out, so long runs stay small.
     const SLICE: u64 = 100_000;
     let mut line = String::new();
-    let mut flush = |sim: &mut Simulator, sink: &mut Option<Box<dyn Write>>| -> Result<(), String> {
-        if let Some(w) = sink {
-            for r in sim.take_trace() {
-                line.clear();
-                trace::write_line(&mut line, &r);
-                w.write_all(line.as_bytes()).map_err(|e| format!("writing the trace: {e}"))?;
+    let mut flush =
+        |sim: &mut Simulator, sink: &mut Option<Box<dyn Write>>| -> Result<(), String> {
+            if let Some(w) = sink {
+                for r in sim.take_trace() {
+                    line.clear();
+                    trace::write_line(&mut line, &r);
+                    w.write_all(line.as_bytes())
+                        .map_err(|e| format!("writing the trace: {e}"))?;
+                }
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     while sim.now() < sim.end_time() {
         let t = sim.now().saturating_add(SLICE);
         sim.run_until(t);
@@ -131,7 +138,11 @@ fn run(path: &PathBuf, until: Option<f64>, trace_to: Option<&str>, seed: Option<
 fn summary(s: &Scenario, sim: &Simulator) -> String {
     let st = sim.stats();
     let mut out = String::new();
-    let name = if s.file.name.is_empty() { "(unnamed)" } else { &s.file.name };
+    let name = if s.file.name.is_empty() {
+        "(unnamed)"
+    } else {
+        &s.file.name
+    };
     out += &format!(
         "scenario: {name}\nseed {}, {} nodes, {:.3} s virtual, {} events\n",
         s.seed,
@@ -149,9 +160,16 @@ fn summary(s: &Scenario, sim: &Simulator) -> String {
         .collect();
     out += &format!(
         "leaders: {}\n",
-        if leaders.is_empty() { "none".to_string() } else { leaders.join("; ") }
+        if leaders.is_empty() {
+            "none".to_string()
+        } else {
+            leaders.join("; ")
+        }
     );
-    out += &format!("entries committed: {} (highest commitIndex)\n", st.max_commit);
+    out += &format!(
+        "entries committed: {} (highest commitIndex)\n",
+        st.max_commit
+    );
     out += &format!(
         "messages: {} sent, {} delivered, {} dropped ({} lost, {} partitioned or cut, {} to a crashed node), {} duplicated\n",
         st.sent,

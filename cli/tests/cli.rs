@@ -31,7 +31,13 @@ fn runs_every_file_in_scenarios() {
     for f in files {
         let out = quorum(&["run", f.to_str().unwrap()]);
         let so = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{}: {}", f.display(), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            f.display(),
+            text(&out.stderr)
+        );
         for want in ["leaders:", "entries committed:", "messages:", "client ops:"] {
             assert!(so.contains(want), "{}: no `{want}` in\n{so}", f.display());
         }
@@ -42,7 +48,10 @@ fn runs_every_file_in_scenarios() {
 fn summary_reports_the_run() {
     let out = quorum(&["run", "scenarios/paper-fig8-d.json"]);
     let so = text(&out.stdout);
-    assert!(so.contains("leaders: term 1: S1; term 2: S1; term 3: S5; term 4: S1; term 5: S5"), "{so}");
+    assert!(
+        so.contains("leaders: term 1: S1; term 2: S1; term 3: S5; term 4: S1; term 5: S5"),
+        "{so}"
+    );
     assert!(so.contains("entries committed: 3"), "{so}");
 }
 
@@ -56,7 +65,10 @@ fn trace_to_stdout_is_clean_jsonl_and_replays() {
         let v: serde_json::Value = serde_json::from_str(l).expect("each line is JSON");
         assert!(v["t"].is_u64() && v["ev"].is_string(), "{l}");
     }
-    assert!(text(&a.stderr).contains("leaders:"), "the summary goes to stderr");
+    assert!(
+        text(&a.stderr).contains("leaders:"),
+        "the summary goes to stderr"
+    );
     let b = quorum(&["run", "scenarios/lab-basic-agree.json", "--trace", "-"]);
     assert_eq!(a.stdout, b.stdout);
 }
@@ -64,9 +76,23 @@ fn trace_to_stdout_is_clean_jsonl_and_replays() {
 #[test]
 fn seed_and_until_override_the_file() {
     let base = quorum(&["run", "scenarios/lab-churn.json", "--trace", "-"]);
-    let seeded = quorum(&["run", "scenarios/lab-churn.json", "--trace", "-", "--seed", "99"]);
+    let seeded = quorum(&[
+        "run",
+        "scenarios/lab-churn.json",
+        "--trace",
+        "-",
+        "--seed",
+        "99",
+    ]);
     assert_ne!(base.stdout, seeded.stdout);
-    let short = quorum(&["run", "scenarios/lab-churn.json", "--until", "500", "--trace", "-"]);
+    let short = quorum(&[
+        "run",
+        "scenarios/lab-churn.json",
+        "--until",
+        "500",
+        "--trace",
+        "-",
+    ]);
     let last = text(&short.stdout).lines().last().unwrap().to_string();
     let end: serde_json::Value = serde_json::from_str(&last).unwrap();
     assert_eq!(end["ev"], "end");
@@ -78,7 +104,11 @@ fn bad_input_exits_2_with_the_error_on_stderr() {
     let dir = std::env::temp_dir().join(format!("quorum-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.json");
-    std::fs::write(&bad, r#"{"version":1,"nodes":5,"events":[{"at_ms":1,"do":"crash","node":9}]}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"version":1,"nodes":5,"events":[{"at_ms":1,"do":"crash","node":9}]}"#,
+    )
+    .unwrap();
     let out = quorum(&["run", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("events[0].node: 9 is not a node of a 5-node cluster"));
@@ -90,12 +120,21 @@ fn bad_input_exits_2_with_the_error_on_stderr() {
 
     let out = quorum(&["run", "scenarios/lab-count.json", "--until", "1e12"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--until"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--until"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = quorum(&["run", "scenarios/lab-count.json", "--seed", "-3"]);
     assert_eq!(out.status.code(), Some(2), "clap rejects it");
 
-    let out = quorum(&["run", "scenarios/lab-count.json", "--trace", dir.join("no/dir/t.jsonl").to_str().unwrap()]);
+    let out = quorum(&[
+        "run",
+        "scenarios/lab-count.json",
+        "--trace",
+        dir.join("no/dir/t.jsonl").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,51 +22,287 @@ fn bad_scenarios_give_precise_errors() {
         ("not JSON", "{".into(), "", "EOF"),
         ("empty", "".into(), "", "a scenario is a JSON object"),
         ("a list", "[]".into(), "", "a scenario is a JSON object"),
-        ("trailing garbage", format!("{OK} x"), "", "trailing characters"),
-        ("no version", r#"{"nodes":3}"#.into(), "", "missing field `version`"),
-        ("future version", r#"{"version":2,"nodes":3}"#.into(), "version", "not supported"),
-        ("no nodes", r#"{"version":1}"#.into(), "", "missing field `nodes`"),
-        ("zero nodes", r#"{"version":1,"nodes":0}"#.into(), "nodes", "1..=101"),
-        ("too many nodes", r#"{"version":1,"nodes":102}"#.into(), "nodes", "1..=101"),
-        ("negative nodes", r#"{"version":1,"nodes":-1}"#.into(), "nodes", "invalid value"),
-        ("huge nodes", r#"{"version":1,"nodes":1e300}"#.into(), "nodes", "invalid type"),
-        ("huge seed", r#"{"version":1,"nodes":3,"seed":18446744073709551616}"#.into(), "seed", ""),
-        ("unknown field", r#"{"version":1,"nodes":3,"ndoes":3}"#.into(), "ndoes", "unknown field `ndoes`"),
-        ("duration over 24 h", with(r#""duration_ms":86400001"#), "duration_ms", "over the limit"),
-        ("negative duration", with(r#""duration_ms":-5"#), "duration_ms", "negative"),
-        ("reversed election timeout", with(r#""timing":{"election_timeout_ms":[300,150]}"#), "timing.election_timeout_ms", "reversed"),
-        ("zero election timeout", with(r#""timing":{"election_timeout_ms":[0,150]}"#), "timing.election_timeout_ms[0]", "at least 1 ms"),
-        ("zero heartbeat", with(r#""timing":{"heartbeat_ms":0}"#), "timing.heartbeat_ms", "at least 1 ms"),
-        ("huge latency", with(r#""timing":{"latency_ms":[1,1e12]}"#), "timing.latency_ms[1]", "over the limit"),
-        ("typo in timing", with(r#""timing":{"heartbeat":50}"#), "timing.heartbeat", "unknown field `heartbeat`"),
-        ("drop above 1", with(r#""network":{"drop":1.5}"#), "network.drop", "not a probability"),
-        ("negative duplicate", with(r#""network":{"duplicate":-0.1}"#), "network.duplicate", "not a probability"),
-        ("too many clients", with(r#""clients":{"count":1001}"#), "clients.count", "over the limit"),
-        ("zero keys", with(r#""clients":{"count":1,"keys":0}"#), "clients.keys", "out of range"),
-        ("zero batch", with(r#""raft":{"max_entries_per_append":0}"#), "raft.max_entries_per_append", "out of range"),
-        ("node 9 of 5", with(r#""events":[{"at_ms":1,"do":"crash","node":1},{"at_ms":1,"do":"heal"},{"at_ms":1,"do":"heal"},{"at_ms":1,"do":"crash","node":9}]"#), "events[3].node", "9 is not a node of a 5-node cluster"),
-        ("node 0", with(r#""events":[{"at_ms":1,"do":"timeout","node":0}]"#), "events[0].node", "not a node"),
-        ("unknown action", with(r#""events":[{"at_ms":1,"do":"explode"}]"#), "events[0].do", "unknown variant `explode`"),
-        ("missing at_ms", with(r#""events":[{"do":"heal"}]"#), "events[0]", "missing field `at_ms`"),
-        ("negative at_ms", with(r#""events":[{"at_ms":-1,"do":"heal"}]"#), "events[0].at_ms", "negative"),
-        ("at_ms past 24 h", with(r#""events":[{"at_ms":1e20,"do":"heal"}]"#), "events[0].at_ms", "over the limit"),
-        ("extra event field", with(r#""events":[{"at_ms":1,"do":"heal","node":2}]"#), "events[0]", "unknown field `node`"),
-        ("node in two groups", with(r#""events":[{"at_ms":1,"do":"partition","groups":[[1,2],[2,3]]}]"#), "events[0].groups[1][0]", "more than one group"),
-        ("empty group", with(r#""events":[{"at_ms":1,"do":"partition","groups":[[1],[]]}]"#), "events[0].groups[1]", "is empty"),
-        ("no groups", with(r#""events":[{"at_ms":1,"do":"partition","groups":[]}]"#), "events[0].groups", "at least one group"),
-        ("self cut", with(r#""events":[{"at_ms":1,"do":"cut","from":2,"to":2}]"#), "events[0].to", "two different nodes"),
-        ("bad op type", with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"delete","key":"x"}}]"#), "events[0]", "unknown variant `delete`"),
-        ("put without value", with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"put","key":"x"}}]"#), "events[0]", "missing field `value`"),
-        ("long key", with(&format!(r#""events":[{{"at_ms":1,"do":"request","op":{{"type":"get","key":"{}"}}}}]"#, "k".repeat(300))), "events[0].op.key", "the limit is 256"),
-        ("request count 0", with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"get","key":"x"},"count":0}]"#), "events[0].count", "out of range"),
-        ("network drop 2", with(r#""events":[{"at_ms":1,"do":"network","drop":2}]"#), "events[0].drop", "not a probability"),
-        ("long name", with(&format!(r#""name":"{}""#, "n".repeat(201))), "name", "the limit is 200"),
-        ("initial node twice", with(r#""initial":[{"node":1},{"node":1}]"#), "initial[1].node", "given twice"),
-        ("initial term 0 entry", with(r#""initial":[{"node":1,"current_term":1,"log":[0]}]"#), "initial[0].log[0]", "start at 1"),
-        ("initial decreasing terms", with(r#""initial":[{"node":2,"current_term":5,"log":[1,3,2]}]"#), "initial[0].log[2]", "never decrease"),
-        ("initial entry above term", with(r#""initial":[{"node":2,"current_term":1,"log":[1,2]}]"#), "initial[0].log[1]", "above the node's current_term"),
-        ("initial vote for node 6", with(r#""initial":[{"node":2,"voted_for":6}]"#), "initial[0].voted_for", "not a node"),
-        ("deep nesting", with(&format!(r#""events":[{{"at_ms":1,"do":"heal","x":{}{}}}]"#, "[".repeat(10_000), "]".repeat(10_000))), "events[0].x[0]…", "recursion limit"),
+        (
+            "trailing garbage",
+            format!("{OK} x"),
+            "",
+            "trailing characters",
+        ),
+        (
+            "no version",
+            r#"{"nodes":3}"#.into(),
+            "",
+            "missing field `version`",
+        ),
+        (
+            "future version",
+            r#"{"version":2,"nodes":3}"#.into(),
+            "version",
+            "not supported",
+        ),
+        (
+            "no nodes",
+            r#"{"version":1}"#.into(),
+            "",
+            "missing field `nodes`",
+        ),
+        (
+            "zero nodes",
+            r#"{"version":1,"nodes":0}"#.into(),
+            "nodes",
+            "1..=101",
+        ),
+        (
+            "too many nodes",
+            r#"{"version":1,"nodes":102}"#.into(),
+            "nodes",
+            "1..=101",
+        ),
+        (
+            "negative nodes",
+            r#"{"version":1,"nodes":-1}"#.into(),
+            "nodes",
+            "invalid value",
+        ),
+        (
+            "huge nodes",
+            r#"{"version":1,"nodes":1e300}"#.into(),
+            "nodes",
+            "invalid type",
+        ),
+        (
+            "huge seed",
+            r#"{"version":1,"nodes":3,"seed":18446744073709551616}"#.into(),
+            "seed",
+            "",
+        ),
+        (
+            "unknown field",
+            r#"{"version":1,"nodes":3,"ndoes":3}"#.into(),
+            "ndoes",
+            "unknown field `ndoes`",
+        ),
+        (
+            "duration over 24 h",
+            with(r#""duration_ms":86400001"#),
+            "duration_ms",
+            "over the limit",
+        ),
+        (
+            "negative duration",
+            with(r#""duration_ms":-5"#),
+            "duration_ms",
+            "negative",
+        ),
+        (
+            "reversed election timeout",
+            with(r#""timing":{"election_timeout_ms":[300,150]}"#),
+            "timing.election_timeout_ms",
+            "reversed",
+        ),
+        (
+            "zero election timeout",
+            with(r#""timing":{"election_timeout_ms":[0,150]}"#),
+            "timing.election_timeout_ms[0]",
+            "at least 1 ms",
+        ),
+        (
+            "zero heartbeat",
+            with(r#""timing":{"heartbeat_ms":0}"#),
+            "timing.heartbeat_ms",
+            "at least 1 ms",
+        ),
+        (
+            "huge latency",
+            with(r#""timing":{"latency_ms":[1,1e12]}"#),
+            "timing.latency_ms[1]",
+            "over the limit",
+        ),
+        (
+            "typo in timing",
+            with(r#""timing":{"heartbeat":50}"#),
+            "timing.heartbeat",
+            "unknown field `heartbeat`",
+        ),
+        (
+            "drop above 1",
+            with(r#""network":{"drop":1.5}"#),
+            "network.drop",
+            "not a probability",
+        ),
+        (
+            "negative duplicate",
+            with(r#""network":{"duplicate":-0.1}"#),
+            "network.duplicate",
+            "not a probability",
+        ),
+        (
+            "too many clients",
+            with(r#""clients":{"count":1001}"#),
+            "clients.count",
+            "over the limit",
+        ),
+        (
+            "zero keys",
+            with(r#""clients":{"count":1,"keys":0}"#),
+            "clients.keys",
+            "out of range",
+        ),
+        (
+            "zero batch",
+            with(r#""raft":{"max_entries_per_append":0}"#),
+            "raft.max_entries_per_append",
+            "out of range",
+        ),
+        (
+            "node 9 of 5",
+            with(
+                r#""events":[{"at_ms":1,"do":"crash","node":1},{"at_ms":1,"do":"heal"},{"at_ms":1,"do":"heal"},{"at_ms":1,"do":"crash","node":9}]"#,
+            ),
+            "events[3].node",
+            "9 is not a node of a 5-node cluster",
+        ),
+        (
+            "node 0",
+            with(r#""events":[{"at_ms":1,"do":"timeout","node":0}]"#),
+            "events[0].node",
+            "not a node",
+        ),
+        (
+            "unknown action",
+            with(r#""events":[{"at_ms":1,"do":"explode"}]"#),
+            "events[0].do",
+            "unknown variant `explode`",
+        ),
+        (
+            "missing at_ms",
+            with(r#""events":[{"do":"heal"}]"#),
+            "events[0]",
+            "missing field `at_ms`",
+        ),
+        (
+            "negative at_ms",
+            with(r#""events":[{"at_ms":-1,"do":"heal"}]"#),
+            "events[0].at_ms",
+            "negative",
+        ),
+        (
+            "at_ms past 24 h",
+            with(r#""events":[{"at_ms":1e20,"do":"heal"}]"#),
+            "events[0].at_ms",
+            "over the limit",
+        ),
+        (
+            "extra event field",
+            with(r#""events":[{"at_ms":1,"do":"heal","node":2}]"#),
+            "events[0]",
+            "unknown field `node`",
+        ),
+        (
+            "node in two groups",
+            with(r#""events":[{"at_ms":1,"do":"partition","groups":[[1,2],[2,3]]}]"#),
+            "events[0].groups[1][0]",
+            "more than one group",
+        ),
+        (
+            "empty group",
+            with(r#""events":[{"at_ms":1,"do":"partition","groups":[[1],[]]}]"#),
+            "events[0].groups[1]",
+            "is empty",
+        ),
+        (
+            "no groups",
+            with(r#""events":[{"at_ms":1,"do":"partition","groups":[]}]"#),
+            "events[0].groups",
+            "at least one group",
+        ),
+        (
+            "self cut",
+            with(r#""events":[{"at_ms":1,"do":"cut","from":2,"to":2}]"#),
+            "events[0].to",
+            "two different nodes",
+        ),
+        (
+            "bad op type",
+            with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"delete","key":"x"}}]"#),
+            "events[0]",
+            "unknown variant `delete`",
+        ),
+        (
+            "put without value",
+            with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"put","key":"x"}}]"#),
+            "events[0]",
+            "missing field `value`",
+        ),
+        (
+            "long key",
+            with(&format!(
+                r#""events":[{{"at_ms":1,"do":"request","op":{{"type":"get","key":"{}"}}}}]"#,
+                "k".repeat(300)
+            )),
+            "events[0].op.key",
+            "the limit is 256",
+        ),
+        (
+            "request count 0",
+            with(
+                r#""events":[{"at_ms":1,"do":"request","op":{"type":"get","key":"x"},"count":0}]"#,
+            ),
+            "events[0].count",
+            "out of range",
+        ),
+        (
+            "network drop 2",
+            with(r#""events":[{"at_ms":1,"do":"network","drop":2}]"#),
+            "events[0].drop",
+            "not a probability",
+        ),
+        (
+            "long name",
+            with(&format!(r#""name":"{}""#, "n".repeat(201))),
+            "name",
+            "the limit is 200",
+        ),
+        (
+            "initial node twice",
+            with(r#""initial":[{"node":1},{"node":1}]"#),
+            "initial[1].node",
+            "given twice",
+        ),
+        (
+            "initial term 0 entry",
+            with(r#""initial":[{"node":1,"current_term":1,"log":[0]}]"#),
+            "initial[0].log[0]",
+            "start at 1",
+        ),
+        (
+            "initial decreasing terms",
+            with(r#""initial":[{"node":2,"current_term":5,"log":[1,3,2]}]"#),
+            "initial[0].log[2]",
+            "never decrease",
+        ),
+        (
+            "initial entry above term",
+            with(r#""initial":[{"node":2,"current_term":1,"log":[1,2]}]"#),
+            "initial[0].log[1]",
+            "above the node's current_term",
+        ),
+        (
+            "initial vote for node 6",
+            with(r#""initial":[{"node":2,"voted_for":6}]"#),
+            "initial[0].voted_for",
+            "not a node",
+        ),
+        (
+            "deep nesting",
+            with(&format!(
+                r#""events":[{{"at_ms":1,"do":"heal","x":{}{}}}]"#,
+                "[".repeat(10_000),
+                "]".repeat(10_000)
+            )),
+            "events[0].x[0]…",
+            "recursion limit",
+        ),
     ];
     let mut failures = Vec::new();
     for (what, doc, path, phrase) in &cases {
@@ -78,7 +314,10 @@ fn bad_scenarios_give_precise_errors() {
                     None => e.path == *path,
                 };
                 if !path_ok || !e.message.contains(phrase) {
-                    failures.push(format!("{what}: got `{}` at `{}`; want `{phrase}` at `{path}`", e.message, e.path));
+                    failures.push(format!(
+                        "{what}: got `{}` at `{}`; want `{phrase}` at `{path}`",
+                        e.message, e.path
+                    ));
                 }
             }
         }
@@ -99,13 +338,23 @@ fn too_many_events_is_an_error_not_a_clamp() {
 
 #[test]
 fn fractional_times_become_exact_microseconds() {
-    let s = Scenario::parse(&with(r#""events":[{"at_ms":1.2345,"do":"heal"},{"at_ms":0.5,"do":"heal"}]"#)).unwrap();
+    let s = Scenario::parse(&with(
+        r#""events":[{"at_ms":1.2345,"do":"heal"},{"at_ms":0.5,"do":"heal"}]"#,
+    ))
+    .unwrap();
     let at: Vec<u64> = s.actions.iter().map(|a| a.at).collect();
-    assert_eq!(at, [500, 1235], "sorted by time, rounded to the microsecond");
+    assert_eq!(
+        at,
+        [500, 1235],
+        "sorted by time, rounded to the microsecond"
+    );
 }
 
 #[test]
 fn errors_display_path_then_problem() {
     let e = Scenario::parse(&with(r#""events":[{"at_ms":1,"do":"crash","node":9}]"#)).unwrap_err();
-    assert_eq!(e.to_string(), "events[0].node: 9 is not a node of a 5-node cluster (nodes are 1..=5)");
+    assert_eq!(
+        e.to_string(),
+        "events[0].node: 9 is not a node of a 5-node cluster (nodes are 1..=5)"
+    );
 }

@@ -29,7 +29,10 @@ fn every_shipped_scenario_replays_byte_for_byte() {
         let b = run_to_jsonl(&s);
         assert!(a == b, "{name}: two runs differ");
         assert!(a.lines().count() > 20, "{name}: trace too short");
-        assert!(a.lines().last().unwrap().contains(r#""ev":"end""#), "{name}");
+        assert!(
+            a.lines().last().unwrap().contains(r#""ev":"end""#),
+            "{name}"
+        );
     }
 }
 

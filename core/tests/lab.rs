@@ -7,11 +7,20 @@ use common::*;
 use quorum_core::protocol::{Message, OpResult, Role};
 use quorum_core::sim::TraceEvent;
 
-fn appends_with_value<'a>(trace: &'a [Rec], value: &'a str) -> impl Iterator<Item = (u32, u64, u64)> + 'a {
+fn appends_with_value<'a>(
+    trace: &'a [Rec],
+    value: &'a str,
+) -> impl Iterator<Item = (u32, u64, u64)> + 'a {
     trace.iter().filter_map(move |r| match &r.ev {
-        TraceEvent::Append { node, index, term, op } => {
+        TraceEvent::Append {
+            node,
+            index,
+            term,
+            op,
+        } => {
             let s = serde_json::to_string(op).unwrap();
-            s.contains(&format!("\"value\":\"{value}\"")).then_some((*node, *index, *term))
+            s.contains(&format!("\"value\":\"{value}\""))
+                .then_some((*node, *index, *term))
         }
         _ => None,
     })
@@ -30,7 +39,11 @@ fn initial_election() {
     assert_eq!(stable_leader(&sim), Some(leader), "the leader stays put");
     let term = *ls.keys().next().unwrap();
     for id in 1..=3 {
-        assert_eq!(node(&sim, id).current_term(), term, "S{id} never moved past term {term}");
+        assert_eq!(
+            node(&sim, id).current_term(),
+            term,
+            "S{id} never moved past term {term}"
+        );
     }
 }
 
@@ -44,7 +57,11 @@ fn re_election() {
     let l2 = node(&sim, 2).leader_id().expect("S2 knows a leader");
     assert_ne!(l2, 1);
     assert_eq!(node(&sim, l2).role(), Role::Leader);
-    assert_eq!(node(&sim, 1).role(), Role::Leader, "isolated S1 still thinks it leads");
+    assert_eq!(
+        node(&sim, 1).role(),
+        Role::Leader,
+        "isolated S1 still thinks it leads"
+    );
     // S1 back: it steps down to the higher term.
     sim.run_until(ms(2999));
     assert_eq!(node(&sim, 1).role(), Role::Follower);
@@ -54,7 +71,16 @@ fn re_election() {
     sim.run_until(ms(3999));
     let new_leaders = sim.trace()[before..]
         .iter()
-        .filter(|r| r.t > ms(3000) && matches!(r.ev, TraceEvent::Role { role: Role::Leader, .. }))
+        .filter(|r| {
+            r.t > ms(3000)
+                && matches!(
+                    r.ev,
+                    TraceEvent::Role {
+                        role: Role::Leader,
+                        ..
+                    }
+                )
+        })
         .count();
     assert_eq!(new_leaders, 0, "no majority, no leader");
     // Two can talk again: there is a leader among them.
@@ -78,7 +104,10 @@ fn many_elections() {
     for (term, l) in &ls {
         assert_eq!(l.len(), 1, "term {term}: {l:?}");
     }
-    assert!(stable_leader(&sim).is_some(), "a leader after the last heal");
+    assert!(
+        stable_leader(&sim).is_some(),
+        "a leader after the last heal"
+    );
     assert_converged(&sim);
 }
 
@@ -88,17 +117,27 @@ fn basic_agree() {
     sim.run_to_end();
     let trace = sim.take_trace();
     assert_safe(&trace);
-    let results: Vec<OpResult> = client_results(&trace).into_values().map(|(_, r)| r).collect();
+    let results: Vec<OpResult> = client_results(&trace)
+        .into_values()
+        .map(|(_, r)| r)
+        .collect();
     assert_eq!(results, [OpResult::Ok, OpResult::Ok, OpResult::Ok]);
     let terms = assert_converged(&sim);
     assert_eq!(terms.len(), 4, "the no-op then three commands");
     for id in 1..=3 {
         let n = node(&sim, id);
         assert_eq!(n.commit_index(), 4);
-        assert_eq!(n.kv().get("x"), Some("3"), "S{id} applied put 1, put 2, cas 2->3 in order");
+        assert_eq!(
+            n.kv().get("x"),
+            Some("3"),
+            "S{id} applied put 1, put 2, cas 2->3 in order"
+        );
         for (i, v) in [(2, "1"), (3, "2"), (4, "3")] {
             let e = serde_json::to_string(&n.log().entry(i).unwrap().cmd).unwrap();
-            assert!(e.contains(&format!("\"value\":\"{v}\"")), "S{id} index {i}: {e}");
+            assert!(
+                e.contains(&format!("\"value\":\"{v}\"")),
+                "S{id} index {i}: {e}"
+            );
         }
     }
 }
@@ -116,9 +155,17 @@ fn fail_agree() {
     assert_converged(&sim);
     assert_eq!(node(&sim, 2).kv().get("x"), Some("2"), "S2 caught up");
     assert_eq!(node(&sim, 2).kv().get("y"), Some("3"));
-    let results: Vec<OpResult> = client_results(&trace).into_values().map(|(_, r)| r).collect();
+    let results: Vec<OpResult> = client_results(&trace)
+        .into_values()
+        .map(|(_, r)| r)
+        .collect();
     assert_eq!(results.len(), 4);
-    assert_eq!(results[3], OpResult::Value { value: Some("2".into()) });
+    assert_eq!(
+        results[3],
+        OpResult::Value {
+            value: Some("2".into())
+        }
+    );
 }
 
 #[test]
@@ -128,18 +175,35 @@ fn fail_no_agree() {
     let s1 = node(&sim, 1);
     // The command reached S1 (and S5) but cannot commit with 3 of 5 away.
     assert_eq!(s1.log().last_index(), 3);
-    assert_eq!(s1.commit_index(), 2, "index 3 must not commit without a majority");
+    assert_eq!(
+        s1.commit_index(),
+        2,
+        "index 3 must not commit without a majority"
+    );
     assert_eq!(log_terms(node(&sim, 5)), [1, 1, 1]);
     sim.run_to_end();
     let trace = sim.take_trace();
     assert_safe(&trace);
-    let results: Vec<OpResult> = client_results(&trace).into_values().map(|(_, r)| r).collect();
-    assert_eq!(results[1], OpResult::Error { reason: "timeout".into() }, "indeterminate");
+    let results: Vec<OpResult> = client_results(&trace)
+        .into_values()
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(
+        results[1],
+        OpResult::Error {
+            reason: "timeout".into()
+        },
+        "indeterminate"
+    );
     assert_eq!(results[2], OpResult::Ok);
     // Only S1 or S5 could win after the repair: their logs are the most
     // up-to-date. So index 3 survives, the new leader's no-op is index 4 and
     // the next command lands at index 5.
-    let late: Vec<u32> = leaders(&trace).into_iter().filter(|(t, _)| *t > 1).flat_map(|(_, l)| l).collect();
+    let late: Vec<u32> = leaders(&trace)
+        .into_iter()
+        .filter(|(t, _)| *t > 1)
+        .flat_map(|(_, l)| l)
+        .collect();
     assert!(late.iter().all(|&l| l == 1 || l == 5), "{late:?}");
     let at: Vec<u64> = appends_with_value(&trace, "3").map(|(_, i, _)| i).collect();
     assert!(!at.is_empty() && at.iter().all(|&i| i == 5), "{at:?}");
@@ -158,11 +222,20 @@ fn rejoin() {
     let trace = sim.take_trace();
     assert_safe(&trace);
     assert!(
-        trace.iter().any(|r| matches!(r.ev, TraceEvent::Truncate { node: 1, from_index: 3 })),
+        trace.iter().any(|r| matches!(
+            r.ev,
+            TraceEvent::Truncate {
+                node: 1,
+                from_index: 3
+            }
+        )),
         "S1's uncommitted entries were overwritten"
     );
     let terms = assert_converged(&sim);
-    assert!(terms[2..].iter().all(|&t| t > 1), "no term-1 entry after index 2: {terms:?}");
+    assert!(
+        terms[2..].iter().all(|&t| t > 1),
+        "no term-1 entry after index 2: {terms:?}"
+    );
     assert!(appends_with_value(&trace, "lost").all(|(n, _, _)| n == 1));
     assert_eq!(node(&sim, 3).kv().get("x"), Some("2"));
 }
@@ -176,7 +249,12 @@ fn backup_repairs_logs_a_term_per_round_trip() {
     let terms = assert_converged(&sim);
     // 1 + 50 + 50 + 1 commands and three no-ops, nothing from the minorities.
     assert_eq!(terms.len(), 105, "{terms:?}");
-    assert_eq!(appends_with_value(&trace, "majority-1").filter(|(n, _, _)| *n == 4).count(), 50);
+    assert_eq!(
+        appends_with_value(&trace, "majority-1")
+            .filter(|(n, _, _)| *n == 4)
+            .count(),
+        50
+    );
     for id in 1..=5 {
         assert_eq!(node(&sim, id).kv().get("x"), Some("last"));
     }
@@ -184,7 +262,11 @@ fn backup_repairs_logs_a_term_per_round_trip() {
     let results = client_results(&trace);
     let timed_out = results
         .values()
-        .filter(|(_, r)| *r == OpResult::Error { reason: "timeout".into() })
+        .filter(|(_, r)| {
+            *r == OpResult::Error {
+                reason: "timeout".into(),
+            }
+        })
         .count();
     assert_eq!(timed_out, 100);
     // Fast backtracking: rejected AppendEntries for a log mismatch. Naive
@@ -192,10 +274,21 @@ fn backup_repairs_logs_a_term_per_round_trip() {
     // follower; with conflict terms it is at most 4 per follower and repair.
     let rejects = trace
         .iter()
-        .filter(|r| matches!(&r.ev, TraceEvent::Send { msg: Message::AppendEntriesReply { success: false, .. }, .. }))
+        .filter(|r| {
+            matches!(
+                &r.ev,
+                TraceEvent::Send {
+                    msg: Message::AppendEntriesReply { success: false, .. },
+                    ..
+                }
+            )
+        })
         .count();
     assert!(rejects <= 4 * 4, "{rejects} rejected AppendEntries");
-    assert!(rejects >= 2, "the repairs did need backtracking ({rejects})");
+    assert!(
+        rejects >= 2,
+        "the repairs did need backtracking ({rejects})"
+    );
 }
 
 #[test]
@@ -217,7 +310,15 @@ fn count_bounds_messages() {
     // The first election: RequestVote and replies, nothing more.
     let first_leader_at = trace
         .iter()
-        .find(|r| matches!(r.ev, TraceEvent::Role { role: Role::Leader, .. }))
+        .find(|r| {
+            matches!(
+                r.ev,
+                TraceEvent::Role {
+                    role: Role::Leader,
+                    ..
+                }
+            )
+        })
         .map(|r| r.t)
         .unwrap();
     let election = sends_in(0, first_leader_at + 1);
@@ -227,7 +328,11 @@ fn count_bounds_messages() {
         .into_iter()
         .filter(|m| matches!(m, Message::AppendEntries { .. }))
         .collect();
-    assert!(idle.len() <= 2 * 20, "{} AppendEntries in an idle second", idle.len());
+    assert!(
+        idle.len() <= 2 * 20,
+        "{} AppendEntries in an idle second",
+        idle.len()
+    );
     assert!(idle.len() >= 2 * 19, "heartbeats do flow: {}", idle.len());
     // Ten commands, 20 ms apart: about one AppendEntries per follower each,
     // plus the heartbeats of that window.
@@ -236,7 +341,10 @@ fn count_bounds_messages() {
         .filter(|m| matches!(m, Message::AppendEntries { .. }))
         .count();
     let heartbeats = 2 * 300 / 50;
-    assert!(busy <= (10 + 3) * 2 + heartbeats, "{busy} AppendEntries for 10 commands");
+    assert!(
+        busy <= (10 + 3) * 2 + heartbeats,
+        "{busy} AppendEntries for 10 commands"
+    );
     assert_eq!(assert_converged(&sim).len(), 11);
 }
 
@@ -244,7 +352,15 @@ fn count_bounds_messages() {
 fn persist_survives_crashes_of_all_and_of_each() {
     let mut sim = sim("lab-persist");
     sim.run_until(ms(1999));
-    let before: Vec<_> = (1..=3).map(|i| (node(&sim, i).current_term(), node(&sim, i).voted_for(), node(&sim, i).log().clone())).collect();
+    let before: Vec<_> = (1..=3)
+        .map(|i| {
+            (
+                node(&sim, i).current_term(),
+                node(&sim, i).voted_for(),
+                node(&sim, i).log().clone(),
+            )
+        })
+        .collect();
     let committed_before = node(&sim, 1).commit_index();
     assert!(committed_before > 10);
     sim.run_until(ms(2000));
@@ -252,14 +368,27 @@ fn persist_survives_crashes_of_all_and_of_each() {
         assert!(!sim.is_up(id));
         let n = node(&sim, id);
         // Crash: volatile state gone, persistent state intact.
-        assert_eq!((n.commit_index(), n.last_applied(), n.kv().data().len()), (0, 0, 0));
-        assert_eq!((n.current_term(), n.voted_for(), n.log()), (before[id as usize - 1].0, before[id as usize - 1].1, &before[id as usize - 1].2));
+        assert_eq!(
+            (n.commit_index(), n.last_applied(), n.kv().data().len()),
+            (0, 0, 0)
+        );
+        assert_eq!(
+            (n.current_term(), n.voted_for(), n.log()),
+            (
+                before[id as usize - 1].0,
+                before[id as usize - 1].1,
+                &before[id as usize - 1].2
+            )
+        );
     }
     sim.run_to_end();
     let trace = sim.take_trace();
     assert_safe(&trace);
     let terms = assert_converged(&sim);
-    assert!(terms.len() as u64 > committed_before + 20, "the cluster kept committing");
+    assert!(
+        terms.len() as u64 > committed_before + 20,
+        "the cluster kept committing"
+    );
     let acked = assert_acknowledged_ops_in_log(&trace, node(&sim, 1));
     assert!(acked > 50, "{acked}");
     // Restarted nodes re-applied their logs: the state machines agree.
@@ -274,7 +403,10 @@ fn figure8_unreliable() {
     let trace = sim.take_trace();
     assert_safe(&trace);
     let st = sim.stats();
-    assert!(st.dropped_loss > 20 && st.duplicated > 0, "the network was unreliable");
+    assert!(
+        st.dropped_loss > 20 && st.duplicated > 0,
+        "the network was unreliable"
+    );
     let reordered = {
         // Some message overtook an earlier one on the same link.
         let mut last_sent = std::collections::BTreeMap::new();
@@ -297,7 +429,10 @@ fn figure8_unreliable() {
         found
     };
     assert!(reordered, "latency spread reorders messages");
-    assert!(leaders(&trace).len() >= 3, "leaders crashed and were replaced");
+    assert!(
+        leaders(&trace).len() >= 3,
+        "leaders crashed and were replaced"
+    );
     let terms = assert_converged(&sim);
     assert!(terms.len() > 200, "{}", terms.len());
     assert!(assert_acknowledged_ops_in_log(&trace, node(&sim, 1)) > 200);

@@ -32,12 +32,20 @@ fn fig7_term8_leader_brings_every_follower_to_its_log() {
             _ => None,
         })
         .collect();
-    assert_eq!(truncated, [(4, 11), (5, 11), (6, 6), (7, 4)], "{truncated:?}");
+    assert_eq!(
+        truncated,
+        [(4, 11), (5, 11), (6, 6), (7, 4)],
+        "{truncated:?}"
+    );
     // (c) and (d) have logs more up-to-date than S1's and refused to vote.
     let granted: Vec<u32> = trace
         .iter()
         .filter_map(|r| match r.ev {
-            TraceEvent::Vote { node, term: 8, voted_for: 1 } => Some(node),
+            TraceEvent::Vote {
+                node,
+                term: 8,
+                voted_for: 1,
+            } => Some(node),
             _ => None,
         })
         .collect();
@@ -50,7 +58,11 @@ fn fig8_c_old_term_entry_on_a_majority_stays_uncommitted_then_d_is_overwritten()
     // Index 1 (term 1) commits everywhere first.
     sim.run_until(ms(99));
     for id in 1..=5 {
-        assert_eq!((log_terms(node(&sim, id)), node(&sim, id).commit_index()), (vec![1], 1), "S{id}");
+        assert_eq!(
+            (log_terms(node(&sim, id)), node(&sim, id).commit_index()),
+            (vec![1], 1),
+            "S{id}"
+        );
     }
     // (a): S1 leads term 2 and only S2 got index 2.
     sim.run_until(ms(149));
@@ -60,7 +72,10 @@ fn fig8_c_old_term_entry_on_a_majority_stays_uncommitted_then_d_is_overwritten()
     assert_eq!(log_terms(node(&sim, 3)), [1]);
     // (b): S5 leads term 3 with its own index 2, on no one else.
     sim.run_until(ms(199));
-    assert_eq!((node(&sim, 5).role(), node(&sim, 5).current_term()), (Role::Leader, 3));
+    assert_eq!(
+        (node(&sim, 5).role(), node(&sim, 5).current_term()),
+        (Role::Leader, 3)
+    );
     assert_eq!(log_terms(node(&sim, 5)), [1, 3]);
     assert_eq!(log_terms(node(&sim, 4)), [1]);
     // (c): S1 leads term 4; index 2 (term 2) is on S1..S4 and S1 knows a
@@ -77,7 +92,10 @@ fn fig8_c_old_term_entry_on_a_majority_stays_uncommitted_then_d_is_overwritten()
     // The Fig. 8 rule: index 2 is not committed by counting replicas. No
     // server's commitIndex passes 1 (S1 restarted, so it knows only 0).
     for id in 1..=5 {
-        assert!(node(&sim, id).commit_index() <= 1, "S{id} committed index 2 in term 4");
+        assert!(
+            node(&sim, id).commit_index() <= 1,
+            "S{id} committed index 2 in term 4"
+        );
     }
     assert_eq!(node(&sim, 3).commit_index(), 1);
     // (d): S1 crashes; S5 wins term 5 and overwrites index 2 everywhere.
@@ -91,7 +109,9 @@ fn fig8_c_old_term_entry_on_a_majority_stays_uncommitted_then_d_is_overwritten()
     }
     for id in 2..=4 {
         assert!(
-            trace.iter().any(|r| matches!(r.ev, TraceEvent::Truncate { node, from_index: 2 } if node == id)),
+            trace.iter().any(
+                |r| matches!(r.ev, TraceEvent::Truncate { node, from_index: 2 } if node == id)
+            ),
             "S{id} overwrote index 2"
         );
     }
@@ -103,7 +123,11 @@ fn fig8_e_current_term_entry_commits_and_s5_cannot_win() {
     sim.run_until(ms(399));
     let s1 = node(&sim, 1);
     assert_eq!((s1.role(), s1.current_term()), (Role::Leader, 4));
-    assert_eq!(s1.commit_index(), 3, "index 3 (term 4) commits, carrying index 2");
+    assert_eq!(
+        s1.commit_index(),
+        3,
+        "index 3 (term 4) commits, carrying index 2"
+    );
     assert_eq!(log_terms(node(&sim, 2)), [1, 2, 4]);
     assert_eq!(log_terms(node(&sim, 3)), [1, 2, 4]);
     sim.run_to_end();
@@ -114,6 +138,10 @@ fn fig8_e_current_term_entry_commits_and_s5_cannot_win() {
     assert!(ls.iter().all(|(t, l)| *t < 4 || !l.contains(&5)), "{ls:?}");
     assert!(ls.keys().any(|&t| t > 5), "a later leader exists: {ls:?}");
     for id in 1..=5 {
-        assert_eq!(&log_terms(node(&sim, id))[..3], [1, 2, 4], "S{id} keeps the committed prefix");
+        assert_eq!(
+            &log_terms(node(&sim, id))[..3],
+            [1, 2, 4],
+            "S{id} keeps the committed prefix"
+        );
     }
 }

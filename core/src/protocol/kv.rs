@@ -8,24 +8,28 @@ use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Keys and values are shared strings: copying an op, an entry or a
+/// result never allocates.
+pub type Text = Arc<str>;
+
 /// A key-value operation, as written in scenarios and traces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum KvOp {
     Put {
-        key: String,
-        value: String,
+        key: Text,
+        value: Text,
     },
     Get {
-        key: String,
+        key: Text,
     },
     /// Compare-and-set: set `value` if the key currently holds `expect`
     /// (`null` expects the key to be absent).
     Cas {
-        key: String,
+        key: Text,
         #[serde(default)]
-        expect: Option<String>,
-        value: String,
+        expect: Option<Text>,
+        value: Text,
     },
 }
 
@@ -44,9 +48,9 @@ pub enum OpResult {
     /// `put` succeeded, or `cas` found what it expected.
     Ok,
     /// The value `get` read; `null` if the key is absent.
-    Value { value: Option<String> },
+    Value { value: Option<Text> },
     /// `cas` found another value.
-    Mismatch { actual: Option<String> },
+    Mismatch { actual: Option<Text> },
     /// The call failed on the client side, e.g. `"timeout"`.
     Error { reason: String },
 }
@@ -137,7 +141,7 @@ impl Serialize for Command {
 /// The key-value state machine. Deterministic: ordered maps only.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct KvStore {
-    data: BTreeMap<String, String>,
+    data: BTreeMap<Text, Text>,
     /// Last applied op per client with its result (thesis §6.3).
     sessions: BTreeMap<ClientId, (OpId, OpResult)>,
 }
@@ -147,12 +151,12 @@ impl KvStore {
         Self::default()
     }
 
-    pub fn data(&self) -> &BTreeMap<String, String> {
+    pub fn data(&self) -> &BTreeMap<Text, Text> {
         &self.data
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.data.get(key).map(String::as_str)
+        self.data.get(key).map(|v| &**v)
     }
 
     /// Applies a command. A command whose session op was already applied is
@@ -214,7 +218,7 @@ mod tests {
         assert_eq!(run(&mut kv, put("x", "1")), OpResult::Ok);
         let cas = |e: Option<&str>, v: &str| KvOp::Cas {
             key: "x".into(),
-            expect: e.map(str::to_string),
+            expect: e.map(Text::from),
             value: v.into(),
         };
         assert_eq!(
@@ -224,14 +228,22 @@ mod tests {
             }
         );
         assert_eq!(run(&mut kv, cas(Some("1"), "2")), OpResult::Ok);
-        assert_eq!(run(&mut kv, cas(None, "3")), OpResult::Mismatch { actual: Some("2".into()) });
+        assert_eq!(
+            run(&mut kv, cas(None, "3")),
+            OpResult::Mismatch {
+                actual: Some("2".into())
+            }
+        );
         assert_eq!(kv.get("x"), Some("2"));
     }
 
     #[test]
     fn a_retried_session_op_applies_once() {
         let mut kv = KvStore::new();
-        let s = Some(Session { client: 7, op_id: 1 });
+        let s = Some(Session {
+            client: 7,
+            op_id: 1,
+        });
         let c = KvCommand {
             op: KvOp::Cas {
                 key: "x".into(),
@@ -252,11 +264,20 @@ mod tests {
 
     #[test]
     fn commands_serialize_flat() {
-        let c = Command::kv(put("x", "1"), Some(Session { client: 2, op_id: 5 }));
+        let c = Command::kv(
+            put("x", "1"),
+            Some(Session {
+                client: 2,
+                op_id: 5,
+            }),
+        );
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
             r#"{"type":"put","key":"x","value":"1","client":2,"op_id":5}"#
         );
-        assert_eq!(serde_json::to_string(&Command::Noop).unwrap(), r#"{"type":"noop"}"#);
+        assert_eq!(
+            serde_json::to_string(&Command::Noop).unwrap(),
+            r#"{"type":"noop"}"#
+        );
     }
 }

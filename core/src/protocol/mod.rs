@@ -11,7 +11,7 @@ mod message;
 mod node;
 
 pub use io::{ClientResponse, Input, Output, Role, Timer};
-pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session};
+pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session, Text};
 pub use log::{Entry, RaftLog};
 pub use message::Message;
 pub use node::{Configuration, Progress, RaftConfig, RaftNode};

@@ -759,7 +759,14 @@ mod tests {
                 })
                 .collect(),
         );
-        RaftNode::with_state(id, Configuration::of_size(n), RaftConfig::default(), term, None, log)
+        RaftNode::with_state(
+            id,
+            Configuration::of_size(n),
+            RaftConfig::default(),
+            term,
+            None,
+            log,
+        )
     }
 
     fn msg(n: &mut RaftNode, from: NodeId, m: Message) -> O {
@@ -789,11 +796,23 @@ mod tests {
     fn granted(out: &O) -> bool {
         matches!(
             sent(out).as_slice(),
-            [(_, Message::RequestVoteReply { vote_granted: true, .. })]
+            [(
+                _,
+                Message::RequestVoteReply {
+                    vote_granted: true,
+                    ..
+                }
+            )]
         )
     }
 
-    fn ae(term: Term, prev: LogIndex, prev_term: Term, terms: &[Term], commit: LogIndex) -> Message {
+    fn ae(
+        term: Term,
+        prev: LogIndex,
+        prev_term: Term,
+        terms: &[Term],
+        commit: LogIndex,
+    ) -> Message {
         Message::AppendEntries {
             term,
             leader_id: 1,
@@ -823,19 +842,40 @@ mod tests {
         let mut n = node_with(3, 3, 1, &[1]);
         assert!(granted(&msg(&mut n, 1, rv(2, 1, 1, 1))));
         assert_eq!(n.voted_for(), Some(1));
-        assert!(granted(&msg(&mut n, 1, rv(2, 1, 1, 1))), "the same candidate again");
-        assert!(!granted(&msg(&mut n, 2, rv(2, 2, 1, 1))), "a second candidate, same term");
-        assert!(granted(&msg(&mut n, 2, rv(3, 2, 1, 1))), "a new term resets votedFor");
+        assert!(
+            granted(&msg(&mut n, 1, rv(2, 1, 1, 1))),
+            "the same candidate again"
+        );
+        assert!(
+            !granted(&msg(&mut n, 2, rv(2, 2, 1, 1))),
+            "a second candidate, same term"
+        );
+        assert!(
+            granted(&msg(&mut n, 2, rv(3, 2, 1, 1))),
+            "a new term resets votedFor"
+        );
         assert!(!granted(&msg(&mut n, 1, rv(2, 1, 9, 9))), "a stale term");
     }
 
     #[test]
     fn up_to_date_rule_5_4_1() {
         let mut n = node_with(3, 3, 3, &[1, 3, 3]);
-        assert!(!granted(&msg(&mut n, 1, rv(4, 1, 9, 2))), "lower last term, longer log");
-        assert!(!granted(&msg(&mut n, 1, rv(5, 1, 2, 3))), "same last term, shorter log");
-        assert!(granted(&msg(&mut n, 1, rv(6, 1, 3, 3))), "same last term, same length");
-        assert!(granted(&msg(&mut n, 2, rv(7, 2, 1, 4))), "higher last term, shorter log");
+        assert!(
+            !granted(&msg(&mut n, 1, rv(4, 1, 9, 2))),
+            "lower last term, longer log"
+        );
+        assert!(
+            !granted(&msg(&mut n, 1, rv(5, 1, 2, 3))),
+            "same last term, shorter log"
+        );
+        assert!(
+            granted(&msg(&mut n, 1, rv(6, 1, 3, 3))),
+            "same last term, same length"
+        );
+        assert!(
+            granted(&msg(&mut n, 2, rv(7, 2, 1, 4))),
+            "higher last term, shorter log"
+        );
         // A denied higher-term request still moves our term (§5.1).
         assert_eq!(n.current_term(), 7);
     }
@@ -845,18 +885,35 @@ mod tests {
         let mut n = node_with(2, 3, 5, &[1, 1, 2, 2, 2]);
         // Stale term.
         let r = reply(&msg(&mut n, 1, ae(4, 5, 2, &[], 0)));
-        assert!(matches!(r, Message::AppendEntriesReply { success: false, term: 5, .. }));
+        assert!(matches!(
+            r,
+            Message::AppendEntriesReply {
+                success: false,
+                term: 5,
+                ..
+            }
+        ));
         // prevLogIndex past our log: conflict_index = last + 1.
         let r = reply(&msg(&mut n, 1, ae(5, 9, 5, &[], 0)));
         assert!(matches!(
             r,
-            Message::AppendEntriesReply { success: false, conflict_term: None, conflict_index: 6, .. }
+            Message::AppendEntriesReply {
+                success: false,
+                conflict_term: None,
+                conflict_index: 6,
+                ..
+            }
         ));
         // Term mismatch at prevLogIndex: conflict term 2, first index 3.
         let r = reply(&msg(&mut n, 1, ae(5, 4, 3, &[], 0)));
         assert!(matches!(
             r,
-            Message::AppendEntriesReply { success: false, conflict_term: Some(2), conflict_index: 3, .. }
+            Message::AppendEntriesReply {
+                success: false,
+                conflict_term: Some(2),
+                conflict_index: 3,
+                ..
+            }
         ));
         assert_eq!(terms(&n), [1, 1, 2, 2, 2], "a rejection changes nothing");
     }
@@ -866,7 +923,14 @@ mod tests {
         let mut n = node_with(2, 3, 5, &[1, 1, 2, 2, 2]);
         // A reordered, older AppendEntries whose entries match: keep the rest.
         let r = reply(&msg(&mut n, 1, ae(5, 1, 1, &[1, 2], 0)));
-        assert!(matches!(r, Message::AppendEntriesReply { success: true, match_index: 3, .. }));
+        assert!(matches!(
+            r,
+            Message::AppendEntriesReply {
+                success: true,
+                match_index: 3,
+                ..
+            }
+        ));
         assert_eq!(terms(&n), [1, 1, 2, 2, 2]);
         // A conflict at index 4: delete 4.. and append.
         let out = msg(&mut n, 1, ae(5, 3, 2, &[5, 5, 5], 0));
@@ -902,7 +966,14 @@ mod tests {
         let mut n = node_with(1, 3, 1, &[1]);
         let mut out = Vec::new();
         n.step(Input::Timeout(Timer::Election), &mut out);
-        msg(&mut n, 2, Message::RequestVoteReply { term: 2, vote_granted: true });
+        msg(
+            &mut n,
+            2,
+            Message::RequestVoteReply {
+                term: 2,
+                vote_granted: true,
+            },
+        );
         assert_eq!(n.role(), Role::Leader);
         assert_eq!(terms(&n), [1, 2], "a no-op of the new term");
         // S2 acknowledges index 1 only: a majority holds index 1 (term 1),
@@ -918,7 +989,11 @@ mod tests {
         msg(&mut n, 2, ok(1));
         assert_eq!(n.commit_index(), 0);
         msg(&mut n, 2, ok(2));
-        assert_eq!(n.commit_index(), 2, "the no-op commits, and index 1 with it");
+        assert_eq!(
+            n.commit_index(),
+            2,
+            "the no-op commits, and index 1 with it"
+        );
     }
 
     #[test]
@@ -930,7 +1005,14 @@ mod tests {
             key: "x".into(),
             value: "1".into(),
         };
-        f.step(Input::Propose { client: 9, op_id: 1, op: op.clone() }, &mut out);
+        f.step(
+            Input::Propose {
+                client: 9,
+                op_id: 1,
+                op: op.clone(),
+            },
+            &mut out,
+        );
         assert!(out.contains(&Output::Reply {
             client: 9,
             op_id: 1,
@@ -942,11 +1024,20 @@ mod tests {
         solo.step(Input::Timeout(Timer::Election), &mut out);
         assert_eq!(solo.role(), Role::Leader);
         out.clear();
-        solo.step(Input::Propose { client: 9, op_id: 1, op }, &mut out);
+        solo.step(
+            Input::Propose {
+                client: 9,
+                op_id: 1,
+                op,
+            },
+            &mut out,
+        );
         assert!(out.contains(&Output::Reply {
             client: 9,
             op_id: 1,
-            response: ClientResponse::Done { result: crate::protocol::OpResult::Ok }
+            response: ClientResponse::Done {
+                result: crate::protocol::OpResult::Ok
+            }
         }));
         assert_eq!(solo.kv().get("x"), Some("1"));
     }
@@ -958,7 +1049,13 @@ mod tests {
         msg(&mut n, 3, rv(5, 3, 2, 4));
         assert_eq!((n.commit_index(), n.voted_for()), (2, Some(3)));
         n.crash();
-        assert_eq!((n.current_term(), n.voted_for(), terms(&n)), (5, Some(3), vec![1, 4]));
-        assert_eq!((n.commit_index(), n.last_applied(), n.leader_id()), (0, 0, None));
+        assert_eq!(
+            (n.current_term(), n.voted_for(), terms(&n)),
+            (5, Some(3), vec![1, 4])
+        );
+        assert_eq!(
+            (n.commit_index(), n.last_applied(), n.leader_id()),
+            (0, 0, None)
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! indeterminate), think, repeat.
 
 use super::Micros;
-use crate::protocol::{ClientId, KvOp, NodeId, OpId};
+use crate::protocol::{ClientId, KvOp, NodeId, OpId, Text};
 
 /// Load from the scenario's `clients` block (validated).
 pub type ClientSpec = super::scenario::ClientLoad;
@@ -30,7 +30,7 @@ pub(crate) struct Client {
     pub next_op: OpId,
     pub state: ClientState,
     /// The value this client last wrote or read per key index, for `cas`.
-    pub last_seen: Vec<Option<String>>,
+    pub last_seen: Vec<Option<Text>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -2,9 +2,7 @@
 //! simulator knows nothing else about Raft, so another protocol (e.g.
 //! Multi-Paxos) can run on it by implementing [`Node`].
 
-use crate::protocol::{
-    Entry, Input, LogIndex, Message, NodeId, Output, RaftNode, Role, Term,
-};
+use crate::protocol::{Entry, Input, LogIndex, Message, NodeId, Output, RaftNode, Role, Term};
 use serde::Serialize;
 use std::fmt::Debug;
 

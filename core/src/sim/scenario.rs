@@ -349,7 +349,10 @@ fn range_us(path: &str, r: [f64; 2], min_ms: f64) -> Result<(Micros, Micros), Sc
     let lo = ms_to_us(&format!("{path}[0]"), r[0], MAX_PARAM_MS)?;
     let hi = ms_to_us(&format!("{path}[1]"), r[1], MAX_PARAM_MS)?;
     if r[0] < min_ms {
-        return err(format!("{path}[0]"), format!("must be at least {min_ms} ms"));
+        return err(
+            format!("{path}[0]"),
+            format!("must be at least {min_ms} ms"),
+        );
     }
     if lo > hi {
         return err(path, format!("the range [{}, {}] is reversed", r[0], r[1]));
@@ -366,7 +369,10 @@ fn probability(path: &str, p: f64) -> Result<f64, ScenarioError> {
 
 fn node_in(path: &str, id: NodeId, n: u32) -> Result<NodeId, ScenarioError> {
     if id == 0 || id > n {
-        return err(path, format!("{id} is not a node of a {n}-node cluster (nodes are 1..={n})"));
+        return err(
+            path,
+            format!("{id} is not a node of a {n}-node cluster (nodes are 1..={n})"),
+        );
     }
     Ok(id)
 }
@@ -376,7 +382,7 @@ fn check_op(path: &str, op: &KvOp) -> Result<(), ScenarioError> {
         KvOp::Put { key, value } => (key, vec![("value", value)]),
         KvOp::Get { key } => (key, vec![]),
         KvOp::Cas { key, expect, value } => {
-            let mut v = vec![("value", value.as_str())];
+            let mut v = vec![("value", &**value)];
             if let Some(e) = expect {
                 v.push(("expect", e));
             }
@@ -384,7 +390,10 @@ fn check_op(path: &str, op: &KvOp) -> Result<(), ScenarioError> {
         }
     };
     if key.len() > MAX_KEY_LEN {
-        return err(format!("{path}.key"), format!("is {} bytes; the limit is {MAX_KEY_LEN}", key.len()));
+        return err(
+            format!("{path}.key"),
+            format!("is {} bytes; the limit is {MAX_KEY_LEN}", key.len()),
+        );
     }
     for (name, v) in values {
         if v.len() > MAX_VALUE_LEN {
@@ -401,22 +410,38 @@ impl Scenario {
     /// Parse and validate a scenario document.
     pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
         if json.len() > MAX_INPUT_BYTES {
-            return err("", format!("the document is {} bytes; the limit is {MAX_INPUT_BYTES}", json.len()));
+            return err(
+                "",
+                format!(
+                    "the document is {} bytes; the limit is {MAX_INPUT_BYTES}",
+                    json.len()
+                ),
+            );
         }
         if !json.trim_start().starts_with('{') {
-            return err("", "a scenario is a JSON object: {\"version\": 1, \"nodes\": 3, ...}");
+            return err(
+                "",
+                "a scenario is a JSON object: {\"version\": 1, \"nodes\": 3, ...}",
+            );
         }
         let de = &mut serde_json::Deserializer::from_str(json);
         let file: ScenarioFile = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let mut path = e.path().to_string();
             if path.len() > 100 {
                 // Deeply nested junk: keep the start, which says where it is.
-                let cut = (0..=100).rev().find(|&i| path.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=100)
+                    .rev()
+                    .find(|&i| path.is_char_boundary(i))
+                    .unwrap_or(0);
                 path.truncate(cut);
                 path.push('…');
             }
             ScenarioError {
-                path: if path == "." || path == "?" { String::new() } else { path },
+                path: if path == "." || path == "?" {
+                    String::new()
+                } else {
+                    path
+                },
                 message: e.into_inner().to_string(),
             }
         })?;
@@ -432,21 +457,33 @@ impl Scenario {
         if file.version != FORMAT_VERSION {
             return err(
                 "version",
-                format!("version {} is not supported (this build reads version {FORMAT_VERSION})", file.version),
+                format!(
+                    "version {} is not supported (this build reads version {FORMAT_VERSION})",
+                    file.version
+                ),
             );
         }
         if file.name.len() > MAX_NAME_LEN {
-            return err("name", format!("is {} bytes; the limit is {MAX_NAME_LEN}", file.name.len()));
+            return err(
+                "name",
+                format!("is {} bytes; the limit is {MAX_NAME_LEN}", file.name.len()),
+            );
         }
         if file.description.len() > MAX_DESCRIPTION_LEN {
             return err(
                 "description",
-                format!("is {} bytes; the limit is {MAX_DESCRIPTION_LEN}", file.description.len()),
+                format!(
+                    "is {} bytes; the limit is {MAX_DESCRIPTION_LEN}",
+                    file.description.len()
+                ),
             );
         }
         let n = file.nodes;
         if n == 0 || n > MAX_NODES {
-            return err("nodes", format!("{n} is out of range: a cluster has 1..={MAX_NODES} nodes"));
+            return err(
+                "nodes",
+                format!("{n} is out of range: a cluster has 1..={MAX_NODES} nodes"),
+            );
         }
         let t = &file.timing;
         let election_timeout = range_us("timing.election_timeout_ms", t.election_timeout_ms, 1.0)?;
@@ -463,10 +500,16 @@ impl Scenario {
             None => None,
             Some(c) => {
                 if c.count > MAX_CLIENTS {
-                    return err("clients.count", format!("{} is over the limit of {MAX_CLIENTS}", c.count));
+                    return err(
+                        "clients.count",
+                        format!("{} is over the limit of {MAX_CLIENTS}", c.count),
+                    );
                 }
                 if c.keys == 0 || c.keys > MAX_KEYS {
-                    return err("clients.keys", format!("{} is out of range 1..={MAX_KEYS}", c.keys));
+                    return err(
+                        "clients.keys",
+                        format!("{} is out of range 1..={MAX_KEYS}", c.keys),
+                    );
                 }
                 let think = range_us("clients.think_ms", c.think_ms, 0.0)?;
                 let timeout = ms_to_us("clients.timeout_ms", c.timeout_ms, MAX_PARAM_MS)?;
@@ -516,7 +559,9 @@ impl Scenario {
             let p = format!("events[{i}]");
             let at = ms_to_us(&format!("{p}.at_ms"), e.at_ms(), MAX_DURATION_MS)?;
             let what = match e {
-                EventSpec::Crash { node, .. } => ActionKind::Crash(node_in(&format!("{p}.node"), *node, n)?),
+                EventSpec::Crash { node, .. } => {
+                    ActionKind::Crash(node_in(&format!("{p}.node"), *node, n)?)
+                }
                 EventSpec::Restart { node, .. } => {
                     ActionKind::Restart(node_in(&format!("{p}.node"), *node, n)?)
                 }
@@ -557,7 +602,9 @@ impl Scenario {
                         ActionKind::Uncut(f, t)
                     }
                 }
-                EventSpec::Request { op, node, count, .. } => {
+                EventSpec::Request {
+                    op, node, count, ..
+                } => {
                     check_op(&format!("{p}.op"), op)?;
                     let node = match node {
                         Some(id) => Some(node_in(&format!("{p}.node"), *id, n)?),
@@ -565,7 +612,10 @@ impl Scenario {
                     };
                     let count = count.unwrap_or(1);
                     if count == 0 || count > MAX_REQUEST_COUNT {
-                        return err(format!("{p}.count"), format!("{count} is out of range 1..={MAX_REQUEST_COUNT}"));
+                        return err(
+                            format!("{p}.count"),
+                            format!("{count} is out of range 1..={MAX_REQUEST_COUNT}"),
+                        );
                     }
                     ActionKind::Request {
                         op: op.clone(),
@@ -579,7 +629,9 @@ impl Scenario {
                     latency_ms,
                     ..
                 } => ActionKind::Network {
-                    drop: drop.map(|d| probability(&format!("{p}.drop"), d)).transpose()?,
+                    drop: drop
+                        .map(|d| probability(&format!("{p}.drop"), d))
+                        .transpose()?,
                     duplicate: duplicate
                         .map(|d| probability(&format!("{p}.duplicate"), d))
                         .transpose()?,
@@ -601,13 +653,19 @@ impl Scenario {
                 return err(format!("{p}.node"), format!("node {id} is given twice"));
             }
             if init.current_term > MAX_TERM {
-                return err(format!("{p}.current_term"), format!("is over the limit of {MAX_TERM}"));
+                return err(
+                    format!("{p}.current_term"),
+                    format!("is over the limit of {MAX_TERM}"),
+                );
             }
             if let Some(v) = init.voted_for {
                 node_in(&format!("{p}.voted_for"), v, n)?;
             }
             if init.log.len() > MAX_INITIAL_LOG {
-                return err(format!("{p}.log"), format!("{} entries; the limit is {MAX_INITIAL_LOG}", init.log.len()));
+                return err(
+                    format!("{p}.log"),
+                    format!("{} entries; the limit is {MAX_INITIAL_LOG}", init.log.len()),
+                );
             }
             let mut entries = Vec::with_capacity(init.log.len());
             let mut prev = 0;
@@ -618,12 +676,20 @@ impl Scenario {
                     return err(q, "entry terms start at 1");
                 }
                 if term < prev {
-                    return err(q, format!("term {term} follows term {prev}: terms along a log never decrease"));
+                    return err(
+                        q,
+                        format!(
+                            "term {term} follows term {prev}: terms along a log never decrease"
+                        ),
+                    );
                 }
                 if term > init.current_term {
                     return err(
                         q,
-                        format!("term {term} is above the node's current_term {}", init.current_term),
+                        format!(
+                            "term {term} is above the node's current_term {}",
+                            init.current_term
+                        ),
                     );
                 }
                 prev = term;

@@ -11,7 +11,7 @@ use super::trace::{TraceEvent, TraceRecord};
 use super::Micros;
 use crate::protocol::{
     ClientId, ClientResponse, Configuration, Input, KvOp, LogIndex, NodeId, OpId, OpResult, Output,
-    RaftConfig, RaftNode, Role, Term, Timer,
+    RaftConfig, RaftNode, Role, Term, Text, Timer,
 };
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -138,6 +138,8 @@ pub struct Simulator<N: Node = RaftNode> {
     clients: Vec<Client>,
     /// The leader clients last heard of (where one-shot requests go first).
     leader_hint: NodeId,
+    /// Key names for closed-loop clients: "k1", "k2", ...
+    keys: Vec<Text>,
     actions: Vec<Action>,
     next_msg_id: u64,
     booted: bool,
@@ -210,6 +212,7 @@ impl<N: Node> Simulator<N> {
             load: None,
             clients: Vec::new(),
             leader_hint: 1,
+            keys: Vec::new(),
             actions: Vec::new(),
             next_msg_id: 0,
             booted: false,
@@ -240,6 +243,9 @@ impl<N: Node> Simulator<N> {
             self.push(at, Ev::Action(i));
         }
         if let Some(load) = self.load.clone() {
+            self.keys = (1..=load.keys)
+                .map(|k| Text::from(format!("k{k}")))
+                .collect();
             let n = self.nodes.len() as u32;
             for k in 0..load.count {
                 let id = ClientId::from(k) + 1;
@@ -279,7 +285,9 @@ impl<N: Node> Simulator<N> {
         &self.stats
     }
     pub fn node(&self, id: NodeId) -> Option<&N> {
-        self.nodes.get((id as usize).checked_sub(1)?).map(|s| &s.node)
+        self.nodes
+            .get((id as usize).checked_sub(1)?)
+            .map(|s| &s.node)
     }
     pub fn is_up(&self, id: NodeId) -> bool {
         id >= 1 && self.nodes.get(id as usize - 1).is_some_and(|s| s.up)
@@ -512,9 +520,10 @@ impl<N: Node> Simulator<N> {
                 }
                 Output::SetTimer(timer) => {
                     let len = match timer {
-                        Timer::Election => self
-                            .rng
-                            .range(self.timing.election_timeout.0, self.timing.election_timeout.1),
+                        Timer::Election => self.rng.range(
+                            self.timing.election_timeout.0,
+                            self.timing.election_timeout.1,
+                        ),
                         Timer::Heartbeat => self.timing.heartbeat,
                     };
                     let at = self.now + len;
@@ -708,10 +717,10 @@ impl<N: Node> Simulator<N> {
     /// Choose a random operation for a closed-loop client.
     fn next_op(&mut self, c: usize, keys: u32) -> KvOp {
         let k = self.rng.below(u64::from(keys));
-        let key = format!("k{}", k + 1);
+        let key = self.keys[k as usize].clone();
         let roll = self.rng.below(10);
         let client = &self.clients[c];
-        let value = format!("{}.{}", client.id, client.next_op);
+        let value = Text::from(format!("{}.{}", client.id, client.next_op));
         match roll {
             0..=3 => KvOp::Put { key, value },
             4..=7 => KvOp::Get { key },
@@ -750,12 +759,7 @@ impl<N: Node> Simulator<N> {
     fn attempt(&mut self, client: ClientId) {
         let c = client as usize - 1;
         let target = self.clients[c].target;
-        let ClientState::Waiting {
-            op_id,
-            op,
-            attempt,
-        } = &mut self.clients[c].state
-        else {
+        let ClientState::Waiting { op_id, op, attempt } = &mut self.clients[c].state else {
             return;
         };
         *attempt += 1;
@@ -842,7 +846,10 @@ impl<N: Node> Simulator<N> {
                 (_, OpResult::Mismatch { actual }) => Some(actual.clone()),
                 _ => None,
             };
-            let key = op.key().strip_prefix('k').and_then(|k| k.parse::<usize>().ok());
+            let key = op
+                .key()
+                .strip_prefix('k')
+                .and_then(|k| k.parse::<usize>().ok());
             if let (Some(seen), Some(k)) = (seen, key) {
                 if let Some(slot) = self.clients[c].last_seen.get_mut(k.wrapping_sub(1)) {
                     *slot = seen;
@@ -883,7 +890,12 @@ impl<N: Node> Simulator<N> {
         let c = client as usize - 1;
         match (timer, &self.clients[c].state) {
             (ClientTimer::Think, ClientState::Thinking) => {
-                if self.load.as_ref().and_then(|l| l.stop).is_some_and(|s| self.now >= s) {
+                if self
+                    .load
+                    .as_ref()
+                    .and_then(|l| l.stop)
+                    .is_some_and(|s| self.now >= s)
+                {
                     return; // the load has stopped
                 }
                 let keys = self.load.as_ref().map_or(1, |l| l.keys);

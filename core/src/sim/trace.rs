@@ -18,7 +18,11 @@ pub struct TraceRecord<M> {
 #[serde(tag = "ev", rename_all = "snake_case")]
 pub enum TraceEvent<M> {
     /// A node's role or term changed, or it (re)started.
-    Role { node: NodeId, role: Role, term: Term },
+    Role {
+        node: NodeId,
+        role: Role,
+        term: Term,
+    },
     /// votedFor was set.
     Vote {
         node: NodeId,
@@ -26,15 +30,38 @@ pub enum TraceEvent<M> {
         #[serde(rename = "for")]
         voted_for: NodeId,
     },
-    Send { id: u64, from: NodeId, to: NodeId, msg: M },
+    Send {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M,
+    },
     /// The network will deliver message `id` twice.
-    Duplicate { id: u64 },
-    Deliver { id: u64 },
+    Duplicate {
+        id: u64,
+    },
+    Deliver {
+        id: u64,
+    },
     /// `why`: "loss", "partition", "cut" or "crashed" (receiver down).
-    Drop { id: u64, why: &'static str },
-    Append { node: NodeId, index: LogIndex, term: Term, op: Command },
-    Truncate { node: NodeId, from_index: LogIndex },
-    Commit { node: NodeId, index: LogIndex },
+    Drop {
+        id: u64,
+        why: &'static str,
+    },
+    Append {
+        node: NodeId,
+        index: LogIndex,
+        term: Term,
+        op: Command,
+    },
+    Truncate {
+        node: NodeId,
+        from_index: LogIndex,
+    },
+    Commit {
+        node: NodeId,
+        index: LogIndex,
+    },
     Apply {
         node: NodeId,
         index: LogIndex,
@@ -42,22 +69,46 @@ pub enum TraceEvent<M> {
         op: Command,
         result: Option<OpResult>,
     },
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
     /// A forced election timeout (scenario or user action).
-    Timeout { node: NodeId },
-    Partition { groups: Vec<Vec<NodeId>> },
+    Timeout {
+        node: NodeId,
+    },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
     Heal,
-    Cut { from: NodeId, to: NodeId },
-    Uncut { from: NodeId, to: NodeId },
+    Cut {
+        from: NodeId,
+        to: NodeId,
+    },
+    Uncut {
+        from: NodeId,
+        to: NodeId,
+    },
     Network {
         drop: f64,
         duplicate: f64,
         latency_ms: [f64; 2],
     },
-    Invoke { client: ClientId, op_id: OpId, op: KvOp },
-    Return { client: ClientId, op_id: OpId, result: OpResult },
-    End { nodes: Vec<NodeStatus> },
+    Invoke {
+        client: ClientId,
+        op_id: OpId,
+        op: KvOp,
+    },
+    Return {
+        client: ClientId,
+        op_id: OpId,
+        result: OpResult,
+    },
+    End {
+        nodes: Vec<NodeStatus>,
+    },
 }
 
 /// Appends one record and a newline.

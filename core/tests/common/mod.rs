@@ -1,7 +1,9 @@
 //! Helpers shared by the scenario tests.
 #![allow(dead_code)]
 
-use quorum_core::protocol::{Command, KvOp, LogIndex, Message, NodeId, OpResult, RaftNode, Role, Term};
+use quorum_core::protocol::{
+    Command, KvOp, LogIndex, Message, NodeId, OpResult, RaftNode, Role, Term,
+};
 use quorum_core::sim::{Scenario, Simulator, TraceEvent, TraceRecord};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,7 +42,12 @@ pub fn log_terms(n: &RaftNode) -> Vec<Term> {
 pub fn leaders(trace: &[Rec]) -> BTreeMap<Term, Vec<NodeId>> {
     let mut m: BTreeMap<Term, Vec<NodeId>> = BTreeMap::new();
     for r in trace {
-        if let TraceEvent::Role { node, role: Role::Leader, term } = &r.ev {
+        if let TraceEvent::Role {
+            node,
+            role: Role::Leader,
+            term,
+        } = &r.ev
+        {
             m.entry(*term).or_default().push(*node);
         }
     }
@@ -55,7 +62,14 @@ pub fn assert_safe(trace: &[Rec]) {
     }
     let mut applied: BTreeMap<LogIndex, (Term, String, NodeId)> = BTreeMap::new();
     for r in trace {
-        if let TraceEvent::Apply { node, index, term, op, .. } = &r.ev {
+        if let TraceEvent::Apply {
+            node,
+            index,
+            term,
+            op,
+            ..
+        } = &r.ev
+        {
             let op = serde_json::to_string(op).unwrap();
             match applied.get(index) {
                 Some((t, o, n)) => assert!(
@@ -90,7 +104,11 @@ pub fn assert_converged(sim: &Simulator) -> Vec<Term> {
         }
         assert_eq!(n.commit_index(), first.commit_index(), "S{i} commitIndex");
     }
-    assert_eq!(first.commit_index(), first.log().last_index(), "not all committed");
+    assert_eq!(
+        first.commit_index(),
+        first.log().last_index(),
+        "not all committed"
+    );
     log_terms(first)
 }
 
@@ -98,11 +116,20 @@ pub fn assert_converged(sim: &Simulator) -> Vec<Term> {
 /// and a majority of nodes is in that term.
 pub fn stable_leader(sim: &Simulator) -> Option<NodeId> {
     let n = sim.node_count();
-    let max_term = (1..=n).filter(|&i| sim.is_up(i)).map(|i| node(sim, i).current_term()).max()?;
+    let max_term = (1..=n)
+        .filter(|&i| sim.is_up(i))
+        .map(|i| node(sim, i).current_term())
+        .max()?;
     let leaders: Vec<NodeId> = (1..=n)
-        .filter(|&i| sim.is_up(i) && node(sim, i).role() == Role::Leader && node(sim, i).current_term() == max_term)
+        .filter(|&i| {
+            sim.is_up(i)
+                && node(sim, i).role() == Role::Leader
+                && node(sim, i).current_term() == max_term
+        })
         .collect();
-    let in_term = (1..=n).filter(|&i| sim.is_up(i) && node(sim, i).current_term() == max_term).count();
+    let in_term = (1..=n)
+        .filter(|&i| sim.is_up(i) && node(sim, i).current_term() == max_term)
+        .count();
     (leaders.len() == 1 && in_term as u32 * 2 > n).then(|| leaders[0])
 }
 
@@ -115,7 +142,11 @@ pub fn client_results(trace: &[Rec]) -> BTreeMap<(u64, u64), (KvOp, OpResult)> {
             TraceEvent::Invoke { client, op_id, op } => {
                 ops.insert((*client, *op_id), op.clone());
             }
-            TraceEvent::Return { client, op_id, result } => {
+            TraceEvent::Return {
+                client,
+                op_id,
+                result,
+            } => {
                 let op = ops[&(*client, *op_id)].clone();
                 out.insert((*client, *op_id), (op, result.clone()));
             }
@@ -137,7 +168,10 @@ pub fn assert_acknowledged_ops_in_log(trace: &[Rec], n: &RaftNode) -> usize {
     let mut count = 0;
     for ((c, o), (op, res)) in client_results(trace) {
         if !matches!(res, OpResult::Error { .. }) {
-            assert!(in_log.contains(&(c, o)), "acknowledged op {c}.{o} {op:?} -> {res:?} is not in the log");
+            assert!(
+                in_log.contains(&(c, o)),
+                "acknowledged op {c}.{o} {op:?} -> {res:?} is not in the log"
+            );
             count += 1;
         }
     }
