@@ -41,7 +41,7 @@ impl Network {
         let mut g = vec![rest; n as usize];
         for (i, group) in groups.iter().enumerate() {
             for &id in group {
-                if let Some(slot) = g.get_mut(id as usize - 1) {
+                if let Some(slot) = (id as usize).checked_sub(1).and_then(|i| g.get_mut(i)) {
                     *slot = i as u32;
                 }
             }
@@ -64,7 +64,10 @@ impl Network {
     }
 
     pub fn group_of(&self, id: NodeId) -> Option<u32> {
-        self.groups.as_ref()?.get(id as usize - 1).copied()
+        self.groups
+            .as_ref()?
+            .get((id as usize).checked_sub(1)?)
+            .copied()
     }
 
     pub fn is_partitioned(&self) -> bool {
@@ -78,7 +81,8 @@ impl Network {
     /// Can a message from `from` reach `to` right now?
     pub fn blocked(&self, from: NodeId, to: NodeId) -> Option<Blocked> {
         if let Some(g) = &self.groups {
-            if g.get(from as usize - 1) != g.get(to as usize - 1) {
+            let at = |id: NodeId| (id as usize).checked_sub(1).and_then(|i| g.get(i));
+            if at(from) != at(to) {
                 return Some(Blocked::Partition);
             }
         }

@@ -606,12 +606,26 @@ impl<N: Node> Simulator<N> {
     // --- scenario actions (also the UI's actions) ---
 
     /// Add an action at `at` (not before now): a user's click becomes one.
-    pub fn schedule(&mut self, action: Action) {
+    /// Node ids must be of this cluster.
+    pub fn schedule(&mut self, action: Action) -> Result<(), String> {
+        let n = self.nodes.len() as u32;
+        let ok = |id: NodeId| (1..=n).contains(&id);
+        let valid = match &action.what {
+            ActionKind::Crash(i) | ActionKind::Restart(i) | ActionKind::Timeout(i) => ok(*i),
+            ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => ok(*a) && ok(*b) && a != b,
+            ActionKind::Partition(groups) => groups.iter().flatten().all(|&i| ok(i)),
+            ActionKind::Request { node, count, .. } => node.is_none_or(ok) && *count >= 1,
+            ActionKind::Heal | ActionKind::Network { .. } => true,
+        };
+        if !valid {
+            return Err(format!("{action:?} names a node outside 1..={n}"));
+        }
         self.boot();
         let at = action.at.max(self.now);
         let i = self.actions.len();
         self.actions.push(Action { at, ..action });
         self.push(at, Ev::Action(i));
+        Ok(())
     }
 
     fn act(&mut self, what: ActionKind) {
