@@ -31,9 +31,7 @@ fn initial_election() {
     let mut sim = sim("lab-initial-election");
     sim.run_until(ms(1000));
     let leader = stable_leader(&sim).expect("a leader within 1 s");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     let ls = leaders(&trace);
     assert_eq!(ls.len(), 1, "one election only: {ls:?}");
     assert_eq!(stable_leader(&sim), Some(leader), "the leader stays put");
@@ -87,18 +85,13 @@ fn re_election() {
     sim.run_until(ms(4999));
     let l = stable_leader(&sim).expect("a leader with a quorum back");
     assert!(l == 1 || l == 2, "leader S{l} is in the connected pair");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    finish_checked(&mut sim);
     assert!(stable_leader(&sim).is_some());
 }
 
 #[test]
 fn many_elections() {
-    let mut sim = sim("lab-many-elections");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let (sim, trace) = run_checked("lab-many-elections");
     let ls = leaders(&trace);
     assert!(ls.len() >= 5, "elections happened: {ls:?}");
     for (term, l) in &ls {
@@ -113,10 +106,7 @@ fn many_elections() {
 
 #[test]
 fn basic_agree() {
-    let mut sim = sim("lab-basic-agree");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let (sim, trace) = run_checked("lab-basic-agree");
     let results: Vec<OpResult> = client_results(&trace)
         .into_values()
         .map(|(_, r)| r)
@@ -149,9 +139,7 @@ fn fail_agree() {
     // S2 is cut off and behind; the other two committed without it.
     assert!(node(&sim, 2).log().last_index() < node(&sim, 1).log().last_index());
     assert_eq!(node(&sim, 1).kv().get("y"), Some("3"));
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     assert_converged(&sim);
     assert_eq!(node(&sim, 2).kv().get("x"), Some("2"), "S2 caught up");
     assert_eq!(node(&sim, 2).kv().get("y"), Some("3"));
@@ -181,9 +169,7 @@ fn fail_no_agree() {
         "index 3 must not commit without a majority"
     );
     assert_eq!(log_terms(node(&sim, 5)), [1, 1, 1]);
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     let results: Vec<OpResult> = client_results(&trace)
         .into_values()
         .map(|(_, r)| r)
@@ -218,9 +204,7 @@ fn rejoin() {
     assert_eq!(log_terms(node(&sim, 1)), [1, 1, 1, 1, 1]);
     assert_eq!(node(&sim, 1).commit_index(), 2);
     assert!(node(&sim, 2).current_term() > 1);
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     assert!(
         trace.iter().any(|r| matches!(
             r.ev,
@@ -242,10 +226,7 @@ fn rejoin() {
 
 #[test]
 fn backup_repairs_logs_a_term_per_round_trip() {
-    let mut sim = sim("lab-backup");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let (sim, trace) = run_checked("lab-backup");
     let terms = assert_converged(&sim);
     // 1 + 50 + 50 + 1 commands and three no-ops, nothing from the minorities.
     assert_eq!(terms.len(), 105, "{terms:?}");
@@ -293,10 +274,7 @@ fn backup_repairs_logs_a_term_per_round_trip() {
 
 #[test]
 fn count_bounds_messages() {
-    let mut sim = sim("lab-count");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let (sim, trace) = run_checked("lab-count");
     let sends_in = |from: u64, to: u64| {
         trace
             .iter()
@@ -381,9 +359,7 @@ fn persist_survives_crashes_of_all_and_of_each() {
             )
         );
     }
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     let terms = assert_converged(&sim);
     assert!(
         terms.len() as u64 > committed_before + 20,
@@ -398,10 +374,7 @@ fn persist_survives_crashes_of_all_and_of_each() {
 
 #[test]
 fn figure8_unreliable() {
-    let mut sim = sim("lab-figure8-unreliable");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let (sim, trace) = run_checked("lab-figure8-unreliable");
     let st = sim.stats();
     assert!(
         st.dropped_loss > 20 && st.duplicated > 0,
@@ -444,10 +417,7 @@ fn figure8_unreliable() {
 
 #[test]
 fn churn_keeps_every_acknowledged_write() {
-    let mut sim = sim("lab-churn");
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let (sim, trace) = run_checked("lab-churn");
     let st = sim.stats();
     assert!(st.dropped_partition > 0 && st.dropped_crashed > 0 && st.dropped_loss > 0);
     assert_converged(&sim);

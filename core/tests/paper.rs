@@ -11,9 +11,7 @@ fn fig7_term8_leader_brings_every_follower_to_its_log() {
     // Before: the followers (a)-(f) of the figure.
     assert_eq!(log_terms(node(&sim, 4)), [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6]);
     assert_eq!(log_terms(node(&sim, 7)), [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3]);
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     let s1 = node(&sim, 1);
     assert_eq!(s1.role(), Role::Leader);
     assert_eq!(s1.current_term(), 8);
@@ -99,9 +97,7 @@ fn fig8_c_old_term_entry_on_a_majority_stays_uncommitted_then_d_is_overwritten()
     }
     assert_eq!(node(&sim, 3).commit_index(), 1);
     // (d): S1 crashes; S5 wins term 5 and overwrites index 2 everywhere.
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     assert_eq!(leaders(&trace).get(&5), Some(&vec![5]));
     for id in 2..=5 {
         assert_eq!(log_terms(node(&sim, id)), [1, 3, 5], "S{id}");
@@ -130,9 +126,7 @@ fn fig8_e_current_term_entry_commits_and_s5_cannot_win() {
     );
     assert_eq!(log_terms(node(&sim, 2)), [1, 2, 4]);
     assert_eq!(log_terms(node(&sim, 3)), [1, 2, 4]);
-    sim.run_to_end();
-    let trace = sim.take_trace();
-    assert_safe(&trace);
+    let trace = finish_checked(&mut sim);
     let ls = leaders(&trace);
     // S5 ran for terms 4 and 5 and lost both; someone else leads later.
     assert!(ls.iter().all(|(t, l)| *t < 4 || !l.contains(&5)), "{ls:?}");

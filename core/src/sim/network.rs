@@ -24,6 +24,16 @@ pub enum Blocked {
     Cut,
 }
 
+impl Blocked {
+    /// The `why` of a trace `drop` event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Blocked::Partition => "partition",
+            Blocked::Cut => "cut",
+        }
+    }
+}
+
 impl Network {
     pub fn new(latency: (Micros, Micros), drop: Chance, duplicate: Chance) -> Self {
         Network {

@@ -385,15 +385,10 @@ impl<N: Node> Simulator<N> {
                 let why = if !self.nodes[to as usize - 1].up {
                     Some("crashed")
                 } else {
-                    match self.net.blocked(from, to) {
-                        Some(Blocked::Partition) => Some("partition"),
-                        Some(Blocked::Cut) => Some("cut"),
-                        None => None,
-                    }
+                    self.net.blocked(from, to).map(Blocked::as_str)
                 };
                 if let Some(why) = why {
-                    self.count_drop(why);
-                    self.record(TraceEvent::Drop { id, why });
+                    self.drop_msg(id, why);
                     return;
                 }
                 self.stats.delivered += 1;
@@ -442,12 +437,13 @@ impl<N: Node> Simulator<N> {
         }
     }
 
-    fn count_drop(&mut self, why: &str) {
+    fn drop_msg(&mut self, id: u64, why: &'static str) {
         match why {
             "loss" => self.stats.dropped_loss += 1,
             "crashed" => self.stats.dropped_crashed += 1,
             _ => self.stats.dropped_partition += 1,
         }
+        self.record(TraceEvent::Drop { id, why });
     }
 
     fn step_node(&mut self, id: NodeId, input: Input<N::Msg>) {
@@ -570,19 +566,12 @@ impl<N: Node> Simulator<N> {
                 msg: msg.clone(),
             });
         }
-        let blocked = match self.net.blocked(from, to) {
-            Some(Blocked::Partition) => Some("partition"),
-            Some(Blocked::Cut) => Some("cut"),
-            None => None,
-        };
-        if let Some(why) = blocked {
-            self.count_drop(why);
-            self.record(TraceEvent::Drop { id, why });
+        if let Some(b) = self.net.blocked(from, to) {
+            self.drop_msg(id, b.as_str());
             return;
         }
         if self.rng.chance(self.net.drop) {
-            self.count_drop("loss");
-            self.record(TraceEvent::Drop { id, why: "loss" });
+            self.drop_msg(id, "loss");
             return;
         }
         if self.rng.chance(self.net.duplicate) {

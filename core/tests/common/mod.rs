@@ -26,6 +26,24 @@ pub fn sim(name: &str) -> Simulator {
     s
 }
 
+/// Run a shipped scenario to its end; check Election Safety and State
+/// Machine Safety over its trace.
+pub fn run_checked(name: &str) -> (Simulator, Vec<Rec>) {
+    let mut s = sim(name);
+    s.run_to_end();
+    let trace = s.take_trace();
+    assert_safe(&trace);
+    (s, trace)
+}
+
+/// Finish a run begun with `sim`, with the same checks.
+pub fn finish_checked(s: &mut Simulator) -> Vec<Rec> {
+    s.run_to_end();
+    let trace = s.take_trace();
+    assert_safe(&trace);
+    trace
+}
+
 pub fn ms(t: u64) -> u64 {
     t * 1000
 }
