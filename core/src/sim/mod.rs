@@ -7,6 +7,7 @@
 //! gives the same trace bytes natively and in wasm32.
 
 mod client;
+pub mod lab;
 mod network;
 mod node;
 mod rng;
@@ -15,11 +16,12 @@ mod simulator;
 pub mod trace;
 
 pub use client::ClientSpec;
+pub use lab::{Lab, LabState};
 pub use network::Network;
 pub use node::{Node, NodeStatus};
 pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};
-pub use simulator::{Simulator, Stats, Timing};
+pub use simulator::{InFlight, Simulator, Stats, Timing};
 pub use trace::{TraceEvent, TraceRecord};
 
 /// Virtual time in microseconds.

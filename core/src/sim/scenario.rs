@@ -176,6 +176,16 @@ pub enum EventSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
+    /// Lose one message now in flight (by its trace id).
+    DropMessage {
+        at_ms: f64,
+        id: u64,
+    },
+    /// Deliver one message now in flight a second time.
+    DuplicateMessage {
+        at_ms: f64,
+        id: u64,
+    },
     /// Change the network's loss, duplication or latency from now on.
     Network {
         at_ms: f64,
@@ -199,8 +209,104 @@ impl EventSpec {
             | EventSpec::Uncut { at_ms, .. }
             | EventSpec::Timeout { at_ms, .. }
             | EventSpec::Request { at_ms, .. }
+            | EventSpec::DropMessage { at_ms, .. }
+            | EventSpec::DuplicateMessage { at_ms, .. }
             | EventSpec::Network { at_ms, .. } => *at_ms,
         }
+    }
+}
+
+impl EventSpec {
+    /// Validate this event for an `n`-node cluster; `p` is its path for
+    /// error messages (e.g. `events[3]`).
+    pub fn validate(&self, p: &str, n: u32) -> Result<Action, ScenarioError> {
+        let e = self;
+        let at = ms_to_us(&format!("{p}.at_ms"), e.at_ms(), MAX_DURATION_MS)?;
+        let what = match e {
+            EventSpec::Crash { node, .. } => {
+                ActionKind::Crash(node_in(&format!("{p}.node"), *node, n)?)
+            }
+            EventSpec::Restart { node, .. } => {
+                ActionKind::Restart(node_in(&format!("{p}.node"), *node, n)?)
+            }
+            EventSpec::Timeout { node, .. } => {
+                ActionKind::Timeout(node_in(&format!("{p}.node"), *node, n)?)
+            }
+            EventSpec::Partition { groups, .. } => {
+                let mut seen = vec![false; n as usize];
+                if groups.is_empty() {
+                    return err(format!("{p}.groups"), "needs at least one group");
+                }
+                for (g, group) in groups.iter().enumerate() {
+                    if group.is_empty() {
+                        return err(format!("{p}.groups[{g}]"), "is empty");
+                    }
+                    for (k, &id) in group.iter().enumerate() {
+                        let q = format!("{p}.groups[{g}][{k}]");
+                        node_in(&q, id, n)?;
+                        let s = &mut seen[id as usize - 1];
+                        if *s {
+                            return err(q, format!("node {id} is in more than one group"));
+                        }
+                        *s = true;
+                    }
+                }
+                ActionKind::Partition(groups.clone())
+            }
+            EventSpec::Heal { .. } => ActionKind::Heal,
+            EventSpec::DropMessage { id, .. } => ActionKind::DropMessage(*id),
+            EventSpec::DuplicateMessage { id, .. } => ActionKind::DuplicateMessage(*id),
+            EventSpec::Cut { from, to, .. } | EventSpec::Uncut { from, to, .. } => {
+                let f = node_in(&format!("{p}.from"), *from, n)?;
+                let t = node_in(&format!("{p}.to"), *to, n)?;
+                if f == t {
+                    return err(format!("{p}.to"), "a link joins two different nodes");
+                }
+                if matches!(e, EventSpec::Cut { .. }) {
+                    ActionKind::Cut(f, t)
+                } else {
+                    ActionKind::Uncut(f, t)
+                }
+            }
+            EventSpec::Request {
+                op, node, count, ..
+            } => {
+                check_op(&format!("{p}.op"), op)?;
+                let node = match node {
+                    Some(id) => Some(node_in(&format!("{p}.node"), *id, n)?),
+                    None => None,
+                };
+                let count = count.unwrap_or(1);
+                if count == 0 || count > MAX_REQUEST_COUNT {
+                    return err(
+                        format!("{p}.count"),
+                        format!("{count} is out of range 1..={MAX_REQUEST_COUNT}"),
+                    );
+                }
+                ActionKind::Request {
+                    op: op.clone(),
+                    node,
+                    count,
+                }
+            }
+            EventSpec::Network {
+                drop,
+                duplicate,
+                latency_ms,
+                ..
+            } => ActionKind::Network {
+                drop: drop
+                    .map(|d| probability(&format!("{p}.drop"), d))
+                    .transpose()?,
+                duplicate: duplicate
+                    .map(|d| probability(&format!("{p}.duplicate"), d))
+                    .transpose()?,
+                latency: latency_ms
+                    .map(|l| range_us(&format!("{p}.latency_ms"), l, 0.0))
+                    .transpose()?,
+            },
+        };
+        Ok(Action { at, what })
     }
 }
 
@@ -263,6 +369,8 @@ pub enum ActionKind {
         duplicate: Option<f64>,
         latency: Option<(Micros, Micros)>,
     },
+    DropMessage(u64),
+    DuplicateMessage(u64),
 }
 
 /// Client load, validated.
@@ -556,91 +664,7 @@ impl Scenario {
         }
         let mut actions = Vec::with_capacity(file.events.len());
         for (i, e) in file.events.iter().enumerate() {
-            let p = format!("events[{i}]");
-            let at = ms_to_us(&format!("{p}.at_ms"), e.at_ms(), MAX_DURATION_MS)?;
-            let what = match e {
-                EventSpec::Crash { node, .. } => {
-                    ActionKind::Crash(node_in(&format!("{p}.node"), *node, n)?)
-                }
-                EventSpec::Restart { node, .. } => {
-                    ActionKind::Restart(node_in(&format!("{p}.node"), *node, n)?)
-                }
-                EventSpec::Timeout { node, .. } => {
-                    ActionKind::Timeout(node_in(&format!("{p}.node"), *node, n)?)
-                }
-                EventSpec::Partition { groups, .. } => {
-                    let mut seen = vec![false; n as usize];
-                    if groups.is_empty() {
-                        return err(format!("{p}.groups"), "needs at least one group");
-                    }
-                    for (g, group) in groups.iter().enumerate() {
-                        if group.is_empty() {
-                            return err(format!("{p}.groups[{g}]"), "is empty");
-                        }
-                        for (k, &id) in group.iter().enumerate() {
-                            let q = format!("{p}.groups[{g}][{k}]");
-                            node_in(&q, id, n)?;
-                            let s = &mut seen[id as usize - 1];
-                            if *s {
-                                return err(q, format!("node {id} is in more than one group"));
-                            }
-                            *s = true;
-                        }
-                    }
-                    ActionKind::Partition(groups.clone())
-                }
-                EventSpec::Heal { .. } => ActionKind::Heal,
-                EventSpec::Cut { from, to, .. } | EventSpec::Uncut { from, to, .. } => {
-                    let f = node_in(&format!("{p}.from"), *from, n)?;
-                    let t = node_in(&format!("{p}.to"), *to, n)?;
-                    if f == t {
-                        return err(format!("{p}.to"), "a link joins two different nodes");
-                    }
-                    if matches!(e, EventSpec::Cut { .. }) {
-                        ActionKind::Cut(f, t)
-                    } else {
-                        ActionKind::Uncut(f, t)
-                    }
-                }
-                EventSpec::Request {
-                    op, node, count, ..
-                } => {
-                    check_op(&format!("{p}.op"), op)?;
-                    let node = match node {
-                        Some(id) => Some(node_in(&format!("{p}.node"), *id, n)?),
-                        None => None,
-                    };
-                    let count = count.unwrap_or(1);
-                    if count == 0 || count > MAX_REQUEST_COUNT {
-                        return err(
-                            format!("{p}.count"),
-                            format!("{count} is out of range 1..={MAX_REQUEST_COUNT}"),
-                        );
-                    }
-                    ActionKind::Request {
-                        op: op.clone(),
-                        node,
-                        count,
-                    }
-                }
-                EventSpec::Network {
-                    drop,
-                    duplicate,
-                    latency_ms,
-                    ..
-                } => ActionKind::Network {
-                    drop: drop
-                        .map(|d| probability(&format!("{p}.drop"), d))
-                        .transpose()?,
-                    duplicate: duplicate
-                        .map(|d| probability(&format!("{p}.duplicate"), d))
-                        .transpose()?,
-                    latency: latency_ms
-                        .map(|l| range_us(&format!("{p}.latency_ms"), l, 0.0))
-                        .transpose()?,
-                },
-            };
-            actions.push(Action { at, what });
+            actions.push(e.validate(&format!("events[{i}]"), n)?);
         }
         // Stable: equal times keep the file's order.
         actions.sort_by_key(|a| a.at);

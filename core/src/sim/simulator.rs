@@ -16,6 +16,17 @@ use crate::protocol::{
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
+/// A message on the wire.
+#[derive(Clone, Copy, Debug)]
+pub struct InFlight<'a, M> {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: Micros,
+    pub arrives: Micros,
+    pub msg: &'a M,
+}
+
 /// Timing the simulator owns on the nodes' behalf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timing {
@@ -56,6 +67,7 @@ enum Ev<M> {
         id: u64,
         from: NodeId,
         to: NodeId,
+        sent: Micros,
         msg: M,
     },
     Timer {
@@ -86,13 +98,18 @@ enum Ev<M> {
 #[derive(Clone, Debug)]
 struct Queued<M> {
     at: Micros,
+    /// 0 for the simulation's own events, 1 for actions (scenario events,
+    /// user clicks): an action runs after every other event of its
+    /// microsecond. So an action a user takes at virtual time t, after the
+    /// simulator has run everything up to t, replays at the same place.
+    class: u8,
     seq: u64,
     ev: Ev<M>,
 }
 
 impl<M> PartialEq for Queued<M> {
     fn eq(&self, o: &Self) -> bool {
-        self.at == o.at && self.seq == o.seq
+        self.at == o.at && self.class == o.class && self.seq == o.seq
     }
 }
 impl<M> Eq for Queued<M> {}
@@ -105,7 +122,9 @@ impl<M> Ord for Queued<M> {
     // BinaryHeap is a max-heap: reverse, so the earliest (then first queued)
     // event comes out first.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.at.cmp(&self.at).then_with(|| o.seq.cmp(&self.seq))
+        o.at.cmp(&self.at)
+            .then_with(|| o.class.cmp(&self.class))
+            .then_with(|| o.seq.cmp(&self.seq))
     }
 }
 
@@ -305,6 +324,33 @@ impl<N: Node> Simulator<N> {
     pub fn pending_events(&self) -> usize {
         self.queue.len()
     }
+
+    /// Messages on the wire now, by id (a duplicated message shows twice).
+    pub fn in_flight(&self) -> Vec<InFlight<'_, N::Msg>> {
+        let mut v: Vec<InFlight<'_, N::Msg>> = self
+            .queue
+            .iter()
+            .filter_map(|q| match &q.ev {
+                Ev::Deliver {
+                    id,
+                    from,
+                    to,
+                    sent,
+                    msg,
+                } => Some(InFlight {
+                    id: *id,
+                    from: *from,
+                    to: *to,
+                    sent: *sent,
+                    arrives: q.at,
+                    msg,
+                }),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|m| (m.id, m.arrives));
+        v
+    }
     pub fn set_recording(&mut self, on: bool) {
         self.recording = on;
     }
@@ -365,8 +411,10 @@ impl<N: Node> Simulator<N> {
 
     fn push(&mut self, at: Micros, ev: Ev<N::Msg>) {
         self.seq += 1;
+        let class = u8::from(matches!(ev, Ev::Action(_)));
         self.queue.push(Queued {
             at,
+            class,
             seq: self.seq,
             ev,
         });
@@ -380,7 +428,9 @@ impl<N: Node> Simulator<N> {
 
     fn handle(&mut self, ev: Ev<N::Msg>) {
         match ev {
-            Ev::Deliver { id, from, to, msg } => {
+            Ev::Deliver {
+                id, from, to, msg, ..
+            } => {
                 self.stats.events += 1;
                 let why = if !self.nodes[to as usize - 1].up {
                     Some("crashed")
@@ -439,7 +489,7 @@ impl<N: Node> Simulator<N> {
 
     fn drop_msg(&mut self, id: u64, why: &'static str) {
         match why {
-            "loss" => self.stats.dropped_loss += 1,
+            "loss" | "user" => self.stats.dropped_loss += 1,
             "crashed" => self.stats.dropped_crashed += 1,
             _ => self.stats.dropped_partition += 1,
         }
@@ -584,12 +634,23 @@ impl<N: Node> Simulator<N> {
                     id,
                     from,
                     to,
+                    sent: self.now,
                     msg: msg.clone(),
                 },
             );
         }
         let at = self.now + self.latency();
-        self.push(at, Ev::Deliver { id, from, to, msg });
+        let sent = self.now;
+        self.push(
+            at,
+            Ev::Deliver {
+                id,
+                from,
+                to,
+                sent,
+                msg,
+            },
+        );
     }
 
     // --- scenario actions (also the UI's actions) ---
@@ -604,7 +665,10 @@ impl<N: Node> Simulator<N> {
             ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => ok(*a) && ok(*b) && a != b,
             ActionKind::Partition(groups) => groups.iter().flatten().all(|&i| ok(i)),
             ActionKind::Request { node, count, .. } => node.is_none_or(ok) && *count >= 1,
-            ActionKind::Heal | ActionKind::Network { .. } => true,
+            ActionKind::Heal
+            | ActionKind::Network { .. }
+            | ActionKind::DropMessage(_)
+            | ActionKind::DuplicateMessage(_) => true,
         };
         if !valid {
             return Err(format!("{action:?} names a node outside 1..={n}"));
@@ -686,6 +750,41 @@ impl<N: Node> Simulator<N> {
                     duplicate: self.dup_p,
                     latency_ms: [lo as f64 / 1000.0, hi as f64 / 1000.0],
                 });
+            }
+            ActionKind::DropMessage(id) => {
+                let before = self.queue.len();
+                self.queue
+                    .retain(|q| !matches!(q.ev, Ev::Deliver { id: i, .. } if i == id));
+                for _ in self.queue.len()..before {
+                    self.drop_msg(id, "user");
+                }
+            }
+            ActionKind::DuplicateMessage(id) => {
+                let copy = self.queue.iter().find_map(|q| match &q.ev {
+                    Ev::Deliver {
+                        id: i,
+                        from,
+                        to,
+                        sent,
+                        msg,
+                    } if *i == id => Some((*from, *to, *sent, msg.clone())),
+                    _ => None,
+                });
+                if let Some((from, to, sent, msg)) = copy {
+                    self.stats.duplicated += 1;
+                    self.record(TraceEvent::Duplicate { id });
+                    let at = self.now + self.latency();
+                    self.push(
+                        at,
+                        Ev::Deliver {
+                            id,
+                            from,
+                            to,
+                            sent,
+                            msg,
+                        },
+                    );
+                }
             }
             ActionKind::Request { op, node, count } => {
                 for _ in 0..count {
