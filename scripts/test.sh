@@ -1,31 +1,41 @@
 #!/usr/bin/env bash
-# Runs every test Quorum has. Installs what it needs on a fresh machine
-# (the wasm32 target, Node.js) and skips what is already there.
+# Runs every test Quorum has. On a fresh machine it first installs what it
+# needs (wasm32 target, trunk, wasm-bindgen-cli, npm packages, Chromium),
+# skipping whatever is already there.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/web-tools.sh"
+cd "$ROOT"
 
 step() { printf '\n== %s\n' "$*"; }
 
 step "tools"
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  rustup target add wasm32-unknown-unknown
-fi
-if ! command -v node >/dev/null 2>&1; then
-  apt-get update && apt-get install -y nodejs
-fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-cargo --version; node --version
+ensure_web_tools
+ensure_chromium
+cargo --version; node --version; trunk --version; wasm-bindgen --version; chromium --version || true
 
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p wasm-trace --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p quorum-app -p wasm-trace --all-targets -- -D warnings
 
-step "native tests (protocol, simulator, paper figures, lab scenarios, CLI)"
+step "native tests (protocol, simulator, paper figures, lab scenarios, CLI, UI model)"
 cargo test --workspace
 
 step "native == wasm32 traces"
 cargo build --release -p quorum-cli
 cargo build --release -p wasm-trace --target wasm32-unknown-unknown
 node --test tests/
+
+step "component tests in headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
+  WASM_BINDGEN_TEST_TIMEOUT=120 \
+  cargo test --target wasm32-unknown-unknown -p quorum-app --test web
+
+step "release build and size budget"
+trunk build --release --offline
+./scripts/size-check.sh
+
+step "end-to-end tests (Playwright + Chromium, dist/ served from a sub-path)"
+node --test e2e/

@@ -1,1 +1,5 @@
-fn main() {}
+//! The browser entry point (built by Trunk).
+
+fn main() {
+    quorum_app::start();
+}

@@ -130,6 +130,8 @@ impl<M> Ord for Queued<M> {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct TimerSlot {
+    /// When the running timer was set, and when it fires.
+    started: Micros,
     deadline: Option<Micros>,
     gen: u64,
 }
@@ -320,6 +322,12 @@ impl<N: Node> Simulator<N> {
     /// When a node's timer fires, if it is running.
     pub fn timer_deadline(&self, id: NodeId, timer: Timer) -> Option<Micros> {
         self.nodes.get((id as usize).checked_sub(1)?)?.timers[timer.slot()].deadline
+    }
+
+    /// When a node's running timer was set and when it fires.
+    pub fn timer_span(&self, id: NodeId, timer: Timer) -> Option<(Micros, Micros)> {
+        let t = &self.nodes.get((id as usize).checked_sub(1)?)?.timers[timer.slot()];
+        t.deadline.map(|d| (t.started, d))
     }
     pub fn pending_events(&self) -> usize {
         self.queue.len()
@@ -573,8 +581,10 @@ impl<N: Node> Simulator<N> {
                         Timer::Heartbeat => self.timing.heartbeat,
                     };
                     let at = self.now + len;
+                    let now = self.now;
                     let t = &mut self.nodes[id as usize - 1].timers[timer.slot()];
                     t.gen += 1;
+                    t.started = now;
                     t.deadline = Some(at);
                     let gen = t.gen;
                     self.push(

@@ -1,0 +1,173 @@
+// End-to-end: the built app in real Chromium, driven through its UI.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, launch, open, until, shots } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+// A fixed, fast scenario: 5 nodes, paper timing, a known seed.
+const scenario = (over = {}) => JSON.stringify({
+  version: 1, name: 'e2e', seed: 11, nodes: 5, duration_ms: 600000,
+  timing: { election_timeout_ms: [150, 300], heartbeat_ms: 50, latency_ms: [10, 20] },
+  ...over,
+});
+
+const leaderOf = (s) => s.nodes.find((n) => n.up && n.role === 'leader' && n.term === Math.max(...s.nodes.filter((m) => m.up).map((m) => m.term)));
+
+async function fresh(over) {
+  const { page, errors } = await open(browser, server.url);
+  const r = await page.evaluate((j) => window.quorum.load(j), scenario(over));
+  assert.deepEqual(r, { ok: true });
+  await page.evaluate(() => { window.quorum.setSpeed(0.5); window.quorum.play(); });
+  return { page, errors };
+}
+
+test('loads from a sub-path with no console errors and elects a leader', async () => {
+  const { page, errors } = await open(browser, server.url);
+  assert.ok(page.url().includes('/course/quorum/'));
+  const s0 = await page.evaluate(() => window.quorum.state());
+  assert.equal(s0.nodes.length, 5);
+  assert.equal(s0.running, true);
+  assert.ok(Math.abs(s0.speed - 0.02) < 1e-9, `default speed ${s0.speed}`);
+  await page.evaluate(() => window.quorum.setSpeed(1));
+  const leader = await until(page, () => {
+    const s = window.quorum.state();
+    return s.nodes.filter((n) => n.role === 'leader').map((n) => n.id)[0] || false;
+  });
+  assert.ok(leader >= 1 && leader <= 5);
+  // The ring draws it as the leader.
+  await page.waitForSelector(`g.node[data-node="${leader}"][data-role="leader"]`);
+  await page.screenshot({ path: join(shots, 'leader-elected.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('crashing the leader through the UI brings a new leader with a higher term', async () => {
+  const { page, errors } = await fresh();
+  const old = await until(page, () => {
+    const s = window.quorum.state();
+    const l = s.nodes.find((n) => n.role === 'leader');
+    return l ? { id: l.id, term: l.term } : false;
+  });
+  await page.click('#crash-leader');
+  const s1 = await page.evaluate(() => window.quorum.state());
+  assert.equal(s1.nodes[old.id - 1].up, false, 'the leader is down');
+  await page.waitForSelector(`g.node[data-node="${old.id}"].crashed`);
+  const neu = await until(page, (o) => {
+    const s = window.quorum.state();
+    const l = s.nodes.find((n) => n.up && n.role === 'leader' && n.term > o.term);
+    return l ? { id: l.id, term: l.term } : false;
+  }, old);
+  assert.notEqual(neu.id, old.id);
+  assert.ok(neu.term > old.term);
+  const sc = await page.evaluate(() => window.quorum.scenario());
+  assert.ok(sc.events.some((e) => e.do === 'crash' && e.node === old.id), 'the crash is recorded');
+  await page.screenshot({ path: join(shots, 'after-crash.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('a client request from the UI commits on all live nodes and shows in the log table', async () => {
+  const { page, errors } = await fresh();
+  await until(page, () => window.quorum.state().nodes.some((n) => n.role === 'leader'));
+  await page.click('#request');
+  const index = await until(page, () => {
+    const s = window.quorum.state();
+    const live = s.nodes.filter((n) => n.up);
+    const idx = live[0].log.findIndex((e) => e.op.type === 'put' && e.op.value === 'v1') + 1;
+    return idx > 0 && live.every((n) => n.commit_index >= idx && n.log[idx - 1]?.op.value === 'v1') ? idx : false;
+  });
+  assert.ok(index >= 2, `the request is at index ${index}, after the no-op`);
+  // One committed (or applied) cell per node shows it.
+  await until(page, () => document.querySelectorAll('.log-table td.cell:not(.uncommitted)[title*="x=v1"]').length === 5);
+  await page.screenshot({ path: join(shots, 'request-committed.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('a partitioned minority leader is replaced and cannot commit', async () => {
+  const { page, errors } = await fresh();
+  const old = await until(page, () => {
+    const l = window.quorum.state().nodes.find((n) => n.role === 'leader');
+    return l ? { id: l.id, term: l.term } : false;
+  });
+  // The partition tool: tap the leader into group 1, then apply.
+  await page.click('#partition');
+  await page.click(`g.node[data-node="${old.id}"]`);
+  await page.click('#partition-apply');
+  const sc = await page.evaluate(() => window.quorum.scenario());
+  assert.deepEqual(sc.events.at(-1).groups, [[old.id]]);
+  const neu = await until(page, (o) => {
+    const l = window.quorum.state().nodes.find((n) => n.role === 'leader' && n.id !== o.id && n.term > o.term);
+    return l ? l.id : false;
+  }, old);
+  assert.notEqual(neu, old.id);
+  // Ask the old leader directly: it still thinks it leads, appends, but
+  // cannot commit without a majority.
+  const r = await page.evaluate((id) => window.quorum.act({ do: 'request', op: { type: 'put', key: 'y', value: 'lost' }, node: id }), old.id);
+  assert.deepEqual(r, { ok: true });
+  const before = await page.evaluate((id) => window.quorum.state().nodes[id - 1], old.id);
+  await page.waitForTimeout(1500);
+  const afterS = await page.evaluate((id) => window.quorum.state().nodes[id - 1], old.id);
+  assert.equal(afterS.role, 'leader');
+  assert.ok(afterS.log.some((e) => e.op.value === 'lost'), 'appended locally');
+  assert.equal(afterS.commit_index, before.commit_index, 'but never committed');
+  await page.screenshot({ path: join(shots, 'partitioned-leader.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('Space pauses and virtual time stops; "." steps one event', async () => {
+  const { page, errors } = await fresh();
+  await until(page, () => window.quorum.state().t_ms > 50);
+  await page.keyboard.press('Space');
+  const t1 = await page.evaluate(() => window.quorum.state());
+  assert.equal(t1.running, false);
+  await page.waitForTimeout(500);
+  const t2 = await page.evaluate(() => window.quorum.state().t_ms);
+  assert.equal(t2, t1.t_ms, 'time stands still while paused');
+  await page.keyboard.press('.');
+  const t3 = await page.evaluate(() => window.quorum.state().t_ms);
+  assert.ok(t3 >= t2);
+  await page.keyboard.press('Space');
+  await until(page, (t) => window.quorum.state().t_ms > t, t3);
+  assert.deepEqual(errors, []);
+});
+
+test('help overlay, message inspector and a bad scenario', async () => {
+  const { page, errors } = await fresh();
+  await page.keyboard.press('?');
+  await page.waitForSelector('#help-overlay');
+  await page.screenshot({ path: join(shots, 'help.png') });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$('#help-overlay'), null);
+  // Catch a message in flight and drop it.
+  await page.evaluate(() => window.quorum.setSpeed(0.01));
+  const id = await until(page, () => {
+    const m = document.querySelector('g.msg');
+    return m ? m.getAttribute('data-msg') : false;
+  });
+  await page.evaluate(() => window.quorum.pause());
+  await page.dispatchEvent(`g.msg[data-msg="${id}"]`, 'click');
+  await page.waitForSelector('#msg-panel');
+  await page.click('button[aria-label="Drop this message"]');
+  const s = await page.evaluate(() => window.quorum.state());
+  assert.ok(!s.in_flight.some((m) => String(m.id) === id), 'dropped');
+  const sc = await page.evaluate(() => window.quorum.scenario());
+  assert.equal(sc.events.at(-1).do, 'drop_message');
+  // A bad scenario is refused and the run goes on.
+  const bad = await page.evaluate(() => window.quorum.load('{"version":1,"nodes":500}'));
+  assert.match(bad.error, /^nodes: 500 is out of range/);
+  const still = await page.evaluate(() => window.quorum.state());
+  assert.equal(still.nodes.length, 5);
+  const junk = await page.evaluate(() => window.quorum.load('not json at all'));
+  assert.ok(junk.error);
+  assert.deepEqual(errors, []);
+});

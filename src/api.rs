@@ -1,0 +1,146 @@
+//! `window.quorum`: the JavaScript API for course pages and tests. See
+//! `docs/js-api.md`. Calls never throw for bad input: they return
+//! `{error: "..."}` and leave the current run as it was.
+
+use crate::app::{App, Msg};
+use crate::model::{slider_to_speed, speed_to_slider, SharedRef};
+use quorum_core::sim::scenario::EventSpec;
+use quorum_core::sim::{Lab, LabState};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use yew::html::Scope;
+
+#[derive(Serialize)]
+struct State {
+    t_ms: f64,
+    running: bool,
+    speed: f64,
+    #[serde(flatten)]
+    lab: LabState,
+    leader: Option<u32>,
+}
+
+fn to_js<T: Serialize>(v: &T) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&ser).unwrap_or(JsValue::NULL)
+}
+
+fn error(msg: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"error".into(), &msg.into()).ok();
+    o.into()
+}
+
+fn ok() -> JsValue {
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"ok".into(), &true.into()).ok();
+    o.into()
+}
+
+/// A JSON document from a string, or from an object (stringified).
+fn json_text(v: &JsValue) -> Result<String, String> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| "expected a JSON string or object".to_string())
+}
+
+fn set(obj: &js_sys::Object, name: &str, f: JsValue) {
+    js_sys::Reflect::set(obj, &name.into(), &f).ok();
+}
+
+pub fn install(shared: SharedRef, link: Scope<App>) {
+    let api = js_sys::Object::new();
+
+    let s = shared.clone();
+    set(&api, "state", Closure::<dyn Fn() -> JsValue>::new(move || {
+        let s = s.borrow();
+        to_js(&State {
+            t_ms: s.lab.state().t_ms,
+            running: s.running,
+            speed: s.speed,
+            leader: s.lab.leader(),
+            lab: s.lab.state(),
+        })
+    }).into_js_value());
+
+    let l = link.clone();
+    set(&api, "play", Closure::<dyn Fn()>::new(move || l.send_message(Msg::Play)).into_js_value());
+    let l = link.clone();
+    set(&api, "pause", Closure::<dyn Fn()>::new(move || l.send_message(Msg::Pause)).into_js_value());
+    let l = link.clone();
+    set(&api, "step", Closure::<dyn Fn()>::new(move || l.send_message(Msg::Step)).into_js_value());
+
+    let l = link.clone();
+    set(&api, "setSpeed", Closure::<dyn Fn(JsValue) -> JsValue>::new(move |x: JsValue| {
+        match x.as_f64() {
+            Some(v) if v.is_finite() && v > 0.0 => {
+                let clamped = slider_to_speed(speed_to_slider(v));
+                l.send_message(Msg::Speed(speed_to_slider(clamped)));
+                ok()
+            }
+            _ => error("setSpeed takes a positive number (1 = real time)"),
+        }
+    }).into_js_value());
+
+    let (s, l) = (shared.clone(), link.clone());
+    set(&api, "load", Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
+        let text = match json_text(&v) {
+            Ok(t) => t,
+            Err(e) => return error(&e),
+        };
+        match Lab::from_json(&text, false) {
+            Ok(lab) => {
+                {
+                    let mut s = s.borrow_mut();
+                    s.lab = lab;
+                    s.notice = None;
+                }
+                l.send_message(Msg::Refresh);
+                ok()
+            }
+            Err(e) => error(&e.to_string()),
+        }
+    }).into_js_value());
+
+    let (s, l) = (shared.clone(), link.clone());
+    set(&api, "act", Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
+        let text = match json_text(&v) {
+            Ok(t) => t,
+            Err(e) => return error(&e),
+        };
+        let e: EventSpec = match serde_json::from_str(&inject_at(&text)) {
+            Ok(e) => e,
+            Err(e) => return error(&format!("event: {e}")),
+        };
+        let r = s.borrow_mut().lab.act(e);
+        l.send_message(Msg::Refresh);
+        match r {
+            Ok(()) => ok(),
+            Err(e) => error(&e.to_string()),
+        }
+    }).into_js_value());
+
+    let s = shared.clone();
+    set(&api, "scenario", Closure::<dyn Fn() -> JsValue>::new(move || {
+        to_js(s.borrow().lab.scenario())
+    }).into_js_value());
+
+    if let Some(w) = web_sys::window() {
+        js_sys::Reflect::set(&w, &"quorum".into(), &api).ok();
+    }
+}
+
+/// Events given to `act` need no `at_ms` (it is always "now").
+fn inject_at(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.entry("at_ms").or_insert(serde_json::json!(0));
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => text.to_string(),
+    }
+}

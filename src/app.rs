@@ -1,0 +1,496 @@
+//! The root component: owns the live lab, drives it from
+//! requestAnimationFrame, turns every user action into a scenario event.
+
+use crate::api;
+use crate::model::{
+    default_scenario, groups_from_choice, slider_to_speed, Shared, SharedRef, MAX_NODES_UI,
+};
+use crate::view::{self, LogModel};
+use quorum_core::protocol::{NodeId, Role};
+use quorum_core::sim::scenario::EventSpec;
+use quorum_core::sim::Lab;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+pub enum Msg {
+    Frame(f64),
+    Play,
+    Pause,
+    Toggle,
+    Step,
+    Speed(f64),
+    /// The shared state changed outside Yew (the JS API): redraw, and run
+    /// the loop if playing.
+    Refresh,
+    Visibility,
+    Key(String),
+    SelectNode(NodeId),
+    SelectMessage(u64),
+    CloseNode,
+    CloseMessage,
+    /// A user action: recorded as a scenario event at the current time.
+    Act(EventSpec),
+    CrashLeader,
+    RestartAll,
+    Request,
+    PartitionMode,
+    PartitionPick(NodeId),
+    PartitionApply,
+    Heal,
+    Resize(u32),
+    NewSeed,
+    Reset,
+    LatencyMin(f64),
+    LatencyMax(f64),
+    Drop(f64),
+    Duplicate(f64),
+    Help(bool),
+    ShowScenario(bool),
+    DismissNotice,
+}
+
+pub struct App {
+    pub shared: SharedRef,
+    selected_node: Option<NodeId>,
+    selected_msg: Option<u64>,
+    /// Partition tool: a group per node (0 = the rest), when open.
+    partition: Option<Vec<u8>>,
+    help: bool,
+    show_scenario: bool,
+    raf: Option<i32>,
+    last_ts: Option<f64>,
+    carry_us: f64,
+    log_version: u64,
+    log_model: Rc<LogModel>,
+    frame_cb: Closure<dyn FnMut(f64)>,
+    _keydown: Closure<dyn FnMut(KeyboardEvent)>,
+    _visibility: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+fn random_seed() -> u64 {
+    // Only the starting seed is random; every run is then deterministic.
+    (js_sys::Math::random() * 1_000_000.0) as u64
+}
+
+fn seed_from_location() -> Option<u64> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("seed="))
+        .and_then(|v| v.parse().ok())
+}
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+fn hidden() -> bool {
+    document().is_some_and(|d| d.hidden())
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let seed = seed_from_location().unwrap_or_else(random_seed);
+        let lab = Lab::new(default_scenario(seed, 5), false).expect_throw("default scenario");
+        let shared = Rc::new(RefCell::new(Shared::new(lab)));
+        api::install(shared.clone(), ctx.link().clone());
+
+        let link = ctx.link().clone();
+        let frame_cb = Closure::<dyn FnMut(f64)>::new(move |ts: f64| link.send_message(Msg::Frame(ts)));
+        let link = ctx.link().clone();
+        let keydown = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            // Typing in a field is not a shortcut.
+            let in_field = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if in_field && e.key() != "Escape" {
+                return;
+            }
+            let key = e.key();
+            if matches!(key.as_str(), " " | "." | "c" | "C" | "k" | "K" | "r" | "R" | "?" | "Escape") {
+                e.prevent_default();
+                link.send_message(Msg::Key(key));
+            }
+        });
+        let link = ctx.link().clone();
+        let visibility = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+            link.send_message(Msg::Visibility)
+        });
+        if let Some(doc) = document() {
+            doc.add_event_listener_with_callback("keydown", keydown.as_ref().unchecked_ref())
+                .ok();
+            doc.add_event_listener_with_callback(
+                "visibilitychange",
+                visibility.as_ref().unchecked_ref(),
+            )
+            .ok();
+        }
+        let log_model = Rc::new(LogModel::build(&shared.borrow().lab));
+        App {
+            shared,
+            selected_node: None,
+            selected_msg: None,
+            partition: None,
+            help: false,
+            show_scenario: false,
+            raf: None,
+            last_ts: None,
+            carry_us: 0.0,
+            log_version: log_model.version,
+            log_model,
+            frame_cb,
+            _keydown: keydown,
+            _visibility: visibility,
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            self.ensure_loop();
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        self.stop_loop();
+    }
+
+    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Frame(ts) => {
+                self.raf = None;
+                let (running, speed) = {
+                    let s = self.shared.borrow();
+                    (s.running, s.speed)
+                };
+                if !running || hidden() {
+                    self.last_ts = None;
+                    return false;
+                }
+                // Real time since the last frame (capped, so a stall does
+                // not jump the run), times speed, is virtual time.
+                let dt = self.last_ts.map_or(0.0, |l| (ts - l).clamp(0.0, 100.0));
+                self.last_ts = Some(ts);
+                self.carry_us += dt * speed * 1000.0;
+                let whole = self.carry_us.floor();
+                self.carry_us -= whole;
+                {
+                    let mut s = self.shared.borrow_mut();
+                    s.lab.advance(whole as u64);
+                    if s.lab.at_end() {
+                        s.running = false;
+                    }
+                }
+                self.refresh_logs();
+                self.ensure_loop();
+                true
+            }
+            Msg::Play => {
+                self.shared.borrow_mut().running = true;
+                self.ensure_loop();
+                true
+            }
+            Msg::Pause => {
+                self.shared.borrow_mut().running = false;
+                self.stop_loop();
+                true
+            }
+            Msg::Toggle => {
+                let running = !self.shared.borrow().running;
+                Component::update(self, _ctx, if running { Msg::Play } else { Msg::Pause })
+            }
+            Msg::Step => {
+                self.shared.borrow_mut().running = false;
+                self.stop_loop();
+                self.shared.borrow_mut().lab.step();
+                self.refresh_logs();
+                true
+            }
+            Msg::Speed(v) => {
+                self.shared.borrow_mut().speed = slider_to_speed(v);
+                true
+            }
+            Msg::Refresh => {
+                self.refresh_logs();
+                self.ensure_loop();
+                true
+            }
+            Msg::Visibility => {
+                if hidden() {
+                    self.stop_loop();
+                } else {
+                    self.ensure_loop();
+                }
+                false
+            }
+            Msg::Key(k) => self.key(_ctx, &k),
+            Msg::SelectNode(id) => {
+                if let Some(choice) = &mut self.partition {
+                    if let Some(c) = choice.get_mut(id as usize - 1) {
+                        *c = (*c + 1) % 4;
+                    }
+                } else {
+                    self.selected_node = if self.selected_node == Some(id) { None } else { Some(id) };
+                }
+                true
+            }
+            Msg::SelectMessage(id) => {
+                self.selected_msg = Some(id);
+                true
+            }
+            Msg::CloseNode => {
+                self.selected_node = None;
+                true
+            }
+            Msg::CloseMessage => {
+                self.selected_msg = None;
+                true
+            }
+            Msg::Act(e) => {
+                self.act(e);
+                true
+            }
+            Msg::CrashLeader => {
+                let leader = self.shared.borrow().lab.leader();
+                match leader {
+                    Some(id) => self.act(EventSpec::Crash { at_ms: 0.0, node: id }),
+                    None => self.notice("There is no leader to crash right now."),
+                }
+                true
+            }
+            Msg::RestartAll => {
+                let down: Vec<NodeId> = {
+                    let s = self.shared.borrow();
+                    (1..=s.lab.sim().node_count()).filter(|&i| !s.lab.sim().is_up(i)).collect()
+                };
+                for id in down {
+                    self.act(EventSpec::Restart { at_ms: 0.0, node: id });
+                }
+                true
+            }
+            Msg::Request => {
+                let op = self.shared.borrow_mut().next_request();
+                self.act(EventSpec::Request {
+                    at_ms: 0.0,
+                    op,
+                    node: None,
+                    count: None,
+                });
+                true
+            }
+            Msg::PartitionMode => {
+                self.partition = match self.partition {
+                    Some(_) => None,
+                    None => Some(vec![0; self.shared.borrow().lab.sim().node_count() as usize]),
+                };
+                true
+            }
+            Msg::PartitionPick(id) => Component::update(self, _ctx, Msg::SelectNode(id)),
+            Msg::PartitionApply => {
+                if let Some(choice) = self.partition.take() {
+                    let groups = groups_from_choice(&choice);
+                    if groups.is_empty() {
+                        self.notice("Pick the nodes to cut off first: click them to choose a group.");
+                        self.partition = Some(choice);
+                    } else {
+                        self.act(EventSpec::Partition { at_ms: 0.0, groups });
+                    }
+                }
+                true
+            }
+            Msg::Heal => {
+                self.partition = None;
+                self.act(EventSpec::Heal { at_ms: 0.0 });
+                true
+            }
+            Msg::Resize(n) => {
+                let seed = self.shared.borrow().lab.scenario().seed;
+                self.restart_with(seed, n.clamp(1, MAX_NODES_UI));
+                true
+            }
+            Msg::NewSeed => {
+                let n = self.shared.borrow().lab.sim().node_count();
+                self.restart_with(random_seed(), n);
+                true
+            }
+            Msg::Reset => {
+                let (seed, n) = {
+                    let s = self.shared.borrow();
+                    (s.lab.scenario().seed, s.lab.sim().node_count())
+                };
+                self.restart_with(seed, n);
+                true
+            }
+            Msg::LatencyMin(v) | Msg::LatencyMax(v) if !v.is_finite() => {
+                let _ = v;
+                false
+            }
+            Msg::LatencyMin(v) => {
+                let hi = self.latency().1.max(v);
+                self.network(None, None, Some([v, hi]));
+                true
+            }
+            Msg::LatencyMax(v) => {
+                let lo = self.latency().0.min(v);
+                self.network(None, None, Some([lo, v]));
+                true
+            }
+            Msg::Drop(p) => {
+                self.network(Some(p), None, None);
+                true
+            }
+            Msg::Duplicate(p) => {
+                self.network(None, Some(p), None);
+                true
+            }
+            Msg::Help(on) => {
+                self.help = on;
+                true
+            }
+            Msg::ShowScenario(on) => {
+                self.show_scenario = on;
+                true
+            }
+            Msg::DismissNotice => {
+                self.shared.borrow_mut().notice = None;
+                true
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        view::page(self, ctx)
+    }
+}
+
+impl App {
+    pub fn selected_node(&self) -> Option<NodeId> {
+        self.selected_node
+    }
+    pub fn selected_msg(&self) -> Option<u64> {
+        self.selected_msg
+    }
+    pub fn partition_choice(&self) -> Option<&[u8]> {
+        self.partition.as_deref()
+    }
+    pub fn help_open(&self) -> bool {
+        self.help
+    }
+    pub fn scenario_open(&self) -> bool {
+        self.show_scenario
+    }
+    pub fn log_model(&self) -> Rc<LogModel> {
+        self.log_model.clone()
+    }
+
+    fn ensure_loop(&mut self) {
+        if self.raf.is_some() || !self.shared.borrow().running || hidden() {
+            return;
+        }
+        if let Some(w) = web_sys::window() {
+            self.raf = w
+                .request_animation_frame(self.frame_cb.as_ref().unchecked_ref())
+                .ok();
+        }
+    }
+
+    /// Paused or hidden: no frame is pending, so the page uses no CPU.
+    fn stop_loop(&mut self) {
+        if let (Some(id), Some(w)) = (self.raf.take(), web_sys::window()) {
+            w.cancel_animation_frame(id).ok();
+        }
+        self.last_ts = None;
+    }
+
+    /// Rebuild the log table's model only when logs, commits or progress
+    /// changed.
+    fn refresh_logs(&mut self) {
+        let s = self.shared.borrow();
+        let v = LogModel::version_of(&s.lab);
+        if v != self.log_version {
+            self.log_version = v;
+            self.log_model = Rc::new(LogModel::build(&s.lab));
+        }
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.shared.borrow_mut().notice = Some(text.to_string());
+    }
+
+    fn act(&mut self, e: EventSpec) {
+        let r = self.shared.borrow_mut().lab.act(e);
+        if let Err(err) = r {
+            self.notice(&err.to_string());
+        }
+        self.refresh_logs();
+    }
+
+    fn latency(&self) -> (f64, f64) {
+        let s = self.shared.borrow();
+        let (lo, hi) = s.lab.sim().network().latency;
+        (lo as f64 / 1000.0, hi as f64 / 1000.0)
+    }
+
+    fn network(&mut self, drop: Option<f64>, duplicate: Option<f64>, latency_ms: Option<[f64; 2]>) {
+        self.act(EventSpec::Network {
+            at_ms: 0.0,
+            drop,
+            duplicate,
+            latency_ms,
+        });
+    }
+
+    fn restart_with(&mut self, seed: u64, n: u32) {
+        match Lab::new(default_scenario(seed, n), false) {
+            Ok(lab) => {
+                let mut s = self.shared.borrow_mut();
+                s.lab = lab;
+                s.notice = None;
+            }
+            Err(e) => self.notice(&e.to_string()),
+        }
+        self.selected_node = None;
+        self.selected_msg = None;
+        self.partition = None;
+        self.refresh_logs();
+        self.ensure_loop();
+    }
+
+    fn key(&mut self, ctx: &Context<Self>, k: &str) -> bool {
+        match k {
+            " " => Component::update(self, ctx, Msg::Toggle),
+            "." => Component::update(self, ctx, Msg::Step),
+            "c" | "C" => Component::update(self, ctx, Msg::Request),
+            "k" | "K" => Component::update(self, ctx, Msg::CrashLeader),
+            "r" | "R" => Component::update(self, ctx, Msg::RestartAll),
+            "?" => {
+                self.help = !self.help;
+                true
+            }
+            "Escape" => {
+                self.help = false;
+                self.show_scenario = false;
+                self.selected_msg = None;
+                self.partition = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The leader for the log table's nextIndex/matchIndex markers.
+    pub fn leader(&self) -> Option<NodeId> {
+        let s = self.shared.borrow();
+        s.lab.leader().filter(|&l| s.lab.node(l).is_some_and(|n| n.role() == Role::Leader))
+    }
+}

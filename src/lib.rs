@@ -1,0 +1,59 @@
+//! Quorum in the browser: the `ui` layer. A Yew app that holds a live
+//! simulator ([`quorum_core::sim::Lab`]) and draws it. Every user action
+//! becomes a scenario event at the current virtual time.
+
+pub mod api;
+pub mod app;
+pub mod model;
+pub mod view;
+
+use wasm_bindgen::prelude::*;
+
+/// Mount the app on `#app` (or the body), with the panic hook and the
+/// `window.quorum` API.
+pub fn start() {
+    install_panic_hook();
+    let document = gloo_document();
+    let root = document
+        .get_element_by_id("app")
+        .or_else(|| document.body().map(Into::into));
+    if let Some(root) = root {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
+}
+
+fn gloo_document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect_throw("no document")
+}
+
+/// A panic must never leave a frozen page: show what happened and a way
+/// out. The overlay is plain DOM with an inline handler, because after a
+/// panic (panic = "abort") the wasm instance cannot run again.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string();
+        web_sys::console::error_1(&JsValue::from_str(&format!("Quorum panicked: {msg}")));
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let Ok(div) = doc.create_element("div") else {
+            return;
+        };
+        div.set_id("panic");
+        div.set_attribute("role", "alertdialog").ok();
+        div.set_inner_html(
+            "<div class=\"panic-box\"><h2>Something went wrong</h2>\
+             <p>Quorum hit an internal error and stopped. Nothing you did caused this.</p>\
+             <pre></pre>\
+             <button onclick=\"location.hash='';location.reload()\" aria-label=\"Reset Quorum\">Reset</button></div>",
+        );
+        if let Ok(Some(pre)) = div.query_selector("pre") {
+            pre.set_text_content(Some(&msg));
+        }
+        if let Some(body) = doc.body() {
+            body.append_child(&div).ok();
+        }
+    }));
+}

@@ -1,0 +1,162 @@
+//! UI state that is not the simulator's: play/pause, speed, the default
+//! scenario, and the snapshots the views draw from.
+
+use quorum_core::protocol::{Command, KvOp, NodeId, Role, Term};
+use quorum_core::sim::scenario::{ClientsSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec};
+use quorum_core::sim::Lab;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Slowest and fastest playback, as a fraction of real time.
+pub const MIN_SPEED: f64 = 0.001;
+pub const MAX_SPEED: f64 = 10.0;
+/// Slow enough to follow each message with 150-300 ms timeouts.
+pub const DEFAULT_SPEED: f64 = 0.02;
+pub const MAX_NODES_UI: u32 = 15;
+/// A live lab runs for a day of virtual time (the format's limit).
+pub const LIVE_DURATION_MS: f64 = 24.0 * 3600.0 * 1000.0;
+
+/// What the app and the JS API share.
+pub struct Shared {
+    pub lab: Lab,
+    pub running: bool,
+    pub speed: f64,
+    /// The last refused action or load, shown to the user.
+    pub notice: Option<String>,
+    /// Counts requests the user sent, to give each a distinct value.
+    pub requests: u64,
+}
+
+pub type SharedRef = Rc<RefCell<Shared>>;
+
+impl Shared {
+    pub fn new(lab: Lab) -> Self {
+        Shared {
+            lab,
+            running: true,
+            speed: DEFAULT_SPEED,
+            notice: None,
+            requests: 0,
+        }
+    }
+
+    /// The next value for a user's put: "v1", "v2", ...
+    pub fn next_request(&mut self) -> KvOp {
+        self.requests += 1;
+        KvOp::Put {
+            key: "x".into(),
+            value: format!("v{}", self.requests).into(),
+        }
+    }
+}
+
+/// The page's starting scenario: the paper's timing, no client load (the
+/// user sends requests), running for a day of virtual time.
+pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
+    ScenarioFile {
+        version: 1,
+        name: "Live cluster".into(),
+        description: "A Raft cluster in your browser. Crash nodes, cut links, send requests.".into(),
+        seed,
+        nodes,
+        timing: TimingSpec::default(),
+        network: NetworkSpec::default(),
+        clients: None::<ClientsSpec>,
+        duration_ms: LIVE_DURATION_MS,
+        events: Vec::new(),
+        initial: Vec::new(),
+        raft: RaftSpec::default(),
+    }
+}
+
+/// Slider position (log10 of speed) to speed, clamped to the range.
+pub fn slider_to_speed(v: f64) -> f64 {
+    if !v.is_finite() {
+        return DEFAULT_SPEED;
+    }
+    10f64.powf(v).clamp(MIN_SPEED, MAX_SPEED)
+}
+
+pub fn speed_to_slider(speed: f64) -> f64 {
+    speed.clamp(MIN_SPEED, MAX_SPEED).log10()
+}
+
+/// "1/50×", "2×".
+pub fn speed_label(speed: f64) -> String {
+    if speed >= 1.0 {
+        format!("{}×", (speed * 10.0).round() / 10.0)
+    } else {
+        format!("1/{}×", (1.0 / speed).round())
+    }
+}
+
+/// A stable colour per term (hue steps by a golden-ish angle).
+pub fn term_color(term: Term) -> String {
+    if term == 0 {
+        return "#9aa3ad".into();
+    }
+    format!("hsl({}, 62%, 46%)", (term * 67) % 360)
+}
+
+pub fn role_name(r: Role) -> &'static str {
+    r.as_str()
+}
+
+/// A short label for a log entry's command.
+pub fn command_label(c: &Command) -> String {
+    match c {
+        Command::Noop => "no-op".into(),
+        Command::Kv(k) => match &k.op {
+            KvOp::Put { key, value } => format!("{key}={value}"),
+            KvOp::Get { key } => format!("get {key}"),
+            KvOp::Cas { key, expect, value } => {
+                format!("{key}:{}→{value}", expect.as_deref().unwrap_or("∅"))
+            }
+        },
+    }
+}
+
+/// Partition groups from a per-node group choice (0 = the rest).
+pub fn groups_from_choice(choice: &[u8]) -> Vec<Vec<NodeId>> {
+    let mut groups: Vec<Vec<NodeId>> = Vec::new();
+    for g in 1..=3u8 {
+        let members: Vec<NodeId> = choice
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c == g)
+            .map(|(i, _)| i as NodeId + 1)
+            .collect();
+        if !members.is_empty() {
+            groups.push(members);
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_slider_round_trips_and_clamps() {
+        assert!((slider_to_speed(speed_to_slider(0.02)) - 0.02).abs() < 1e-9);
+        assert_eq!(slider_to_speed(-9.0), MIN_SPEED);
+        assert_eq!(slider_to_speed(5.0), MAX_SPEED);
+        assert_eq!(slider_to_speed(f64::NAN), DEFAULT_SPEED);
+        assert_eq!(speed_label(0.02), "1/50×");
+        assert_eq!(speed_label(2.0), "2×");
+    }
+
+    #[test]
+    fn groups_skip_empty_choices() {
+        assert_eq!(groups_from_choice(&[1, 0, 1, 3, 0]), vec![vec![1, 3], vec![4]]);
+        assert!(groups_from_choice(&[0, 0]).is_empty());
+    }
+
+    #[test]
+    fn default_scenario_is_valid() {
+        for n in 1..=MAX_NODES_UI {
+            assert!(Lab::new(default_scenario(9, n), false).is_ok());
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! What the page draws: the ring, the log table, the panels, the controls.
+//! Pure functions of the simulator state plus UI state.
+
+use crate::app::{App, Msg};
+use crate::model::{
+    command_label, speed_label, speed_to_slider, term_color, MAX_NODES_UI, MAX_SPEED, MIN_SPEED,
+};
+use quorum_core::protocol::{Message, NodeId, RaftNode, Role, Timer};
+use quorum_core::sim::scenario::EventSpec;
+use quorum_core::sim::{InFlight, Lab, Micros};
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+const CX: f64 = 300.0;
+const CY: f64 = 300.0;
+const RING: f64 = 220.0;
+/// How many log indexes the table shows at once (it scrolls past that).
+pub const LOG_WINDOW: u64 = 80;
+const GROUP_COLORS: [&str; 4] = ["#7a8694", "#d9480f", "#5f3dc4", "#0b7285"];
+
+fn ms(t: Micros) -> String {
+    format!("{:.3}", t as f64 / 1e6)
+}
+
+fn node_pos(i: NodeId, n: u32) -> (f64, f64) {
+    if n == 1 {
+        return (CX, CY);
+    }
+    let a = -std::f64::consts::FRAC_PI_2 + (i - 1) as f64 * std::f64::consts::TAU / n as f64;
+    (CX + RING * a.cos(), CY + RING * a.sin())
+}
+
+fn node_radius(n: u32) -> f64 {
+    if n <= 7 {
+        36.0
+    } else if n <= 11 {
+        30.0
+    } else {
+        24.0
+    }
+}
+
+fn input_value(e: &Event) -> f64 {
+    e.target_dyn_into::<HtmlInputElement>()
+        .map_or(f64::NAN, |i| i.value_as_number())
+}
+
+pub fn page(app: &App, ctx: &Context<App>) -> Html {
+    let s = app.shared.borrow();
+    let lab = &s.lab;
+    let link = ctx.link();
+    html! {
+        <div class="quorum">
+            { controls(app, ctx, lab, s.running, s.speed) }
+            <main class="stage">
+                <section class="ring-wrap" aria-label="Cluster">
+                    { ring(app, ctx, lab) }
+                    { legend() }
+                </section>
+                <aside class="side">
+                    { node_panel(app, ctx, lab) }
+                    { message_panel(app, ctx, lab) }
+                </aside>
+            </main>
+            <LogTable model={app.log_model()} />
+            if let Some(n) = &s.notice {
+                <div class="notice" role="status">
+                    <span>{ n.clone() }</span>
+                    <button aria-label="Dismiss" onclick={link.callback(|_| Msg::DismissNotice)}>{"×"}</button>
+                </div>
+            }
+            if app.help_open() { { help(ctx) } }
+            if app.scenario_open() { { scenario_view(ctx, lab) } }
+        </div>
+    }
+}
+
+fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64) -> Html {
+    let link = ctx.link();
+    let sim = lab.sim();
+    let n = sim.node_count();
+    let (lo, hi) = sim.network().latency;
+    let drop_p = current_prob(lab, true);
+    let dup_p = current_prob(lab, false);
+    let sizes = (1..=MAX_NODES_UI).map(|k| {
+        html! { <option value={k.to_string()} selected={k == n}>{ format!("{k} nodes") }</option> }
+    });
+    let partitioning = app.partition_choice().is_some();
+    html! {
+        <header class="controls">
+            <h1 class="brand">{"Quorum"}</h1>
+            <div class="group">
+                <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
+                    onclick={link.callback(|_| Msg::Toggle)}>{ if running { "⏸ Pause" } else { "▶ Play" } }</button>
+                <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"⏭ Step"}</button>
+                <span class="clock" aria-label="Virtual time" id="clock">{ format!("t = {} s", ms(sim.now())) }</span>
+            </div>
+            <label class="group speed">
+                <span>{"Speed "}<b id="speed-label">{ speed_label(speed) }</b></span>
+                <input type="range" aria-label="Speed" id="speed"
+                    min={MIN_SPEED.log10().to_string()} max={MAX_SPEED.log10().to_string()} step="0.01"
+                    value={speed_to_slider(speed).to_string()}
+                    oninput={link.callback(|e: InputEvent| Msg::Speed(input_value(&e)))} />
+            </label>
+            <div class="group">
+                <button aria-label="Send a client request" id="request" onclick={link.callback(|_| Msg::Request)}>{"✉ Request"}</button>
+                <button aria-label="Crash the leader" id="crash-leader" onclick={link.callback(|_| Msg::CrashLeader)}>{"✕ Crash leader"}</button>
+                <button aria-label="Restart all crashed nodes" onclick={link.callback(|_| Msg::RestartAll)}>{"↻ Restart all"}</button>
+            </div>
+            <div class="group">
+                <button aria-pressed={partitioning.to_string()} aria-label="Partition tool" id="partition"
+                    class={classes!(partitioning.then_some("active"))}
+                    onclick={link.callback(|_| Msg::PartitionMode)}>{"✂ Partition"}</button>
+                if partitioning {
+                    <button class="primary" aria-label="Apply the partition" id="partition-apply"
+                        onclick={link.callback(|_| Msg::PartitionApply)}>{"Apply"}</button>
+                }
+                <button aria-label="Heal the network" id="heal" onclick={link.callback(|_| Msg::Heal)}>{"Heal"}</button>
+            </div>
+            <details class="group net">
+                <summary aria-label="Network settings">{"Network"}</summary>
+                <label>{ format!("latency min {} ms", lo / 1000) }
+                    <input type="range" min="0" max="500" step="1" aria-label="Minimum latency (ms)"
+                        value={(lo / 1000).to_string()}
+                        onchange={link.callback(|e: Event| Msg::LatencyMin(input_value(&e)))} /></label>
+                <label>{ format!("latency max {} ms", hi / 1000) }
+                    <input type="range" min="0" max="500" step="1" aria-label="Maximum latency (ms)"
+                        value={(hi / 1000).to_string()}
+                        onchange={link.callback(|e: Event| Msg::LatencyMax(input_value(&e)))} /></label>
+                <label>{ format!("drop {:.0}%", drop_p * 100.0) }
+                    <input type="range" min="0" max="0.5" step="0.01" aria-label="Drop probability"
+                        value={drop_p.to_string()}
+                        onchange={link.callback(|e: Event| Msg::Drop(input_value(&e)))} /></label>
+                <label>{ format!("duplicate {:.0}%", dup_p * 100.0) }
+                    <input type="range" min="0" max="0.5" step="0.01" aria-label="Duplicate probability"
+                        value={dup_p.to_string()}
+                        onchange={link.callback(|e: Event| Msg::Duplicate(input_value(&e)))} /></label>
+            </details>
+            <div class="group">
+                <select aria-label="Cluster size" id="size"
+                    onchange={link.callback(|e: Event| {
+                        let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+                        Msg::Resize(v.parse().unwrap_or(5))
+                    })}>{ for sizes }</select>
+                <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
+                <button aria-label="Reset with the same seed" onclick={link.callback(|_| Msg::Reset)}>{"Reset"}</button>
+                <button aria-label="Reset with a new seed" onclick={link.callback(|_| Msg::NewSeed)}>{"New seed"}</button>
+            </div>
+            <div class="group">
+                <button aria-label="Show the recorded scenario" onclick={link.callback(|_| Msg::ShowScenario(true))}>
+                    { format!("Scenario ({} events)", lab.scenario().events.len()) }</button>
+                <button aria-label="Help and keyboard shortcuts" id="help" onclick={link.callback(|_| Msg::Help(true))}>{"?"}</button>
+            </div>
+        </header>
+    }
+}
+
+/// The network's current loss or duplication, from the recorded events.
+fn current_prob(lab: &Lab, drop: bool) -> f64 {
+    let f = lab.scenario();
+    let mut p = if drop { f.network.drop } else { f.network.duplicate };
+    for e in &f.events {
+        if let EventSpec::Network { drop: d, duplicate: u, .. } = e {
+            if let Some(v) = if drop { d } else { u } {
+                p = *v;
+            }
+        }
+    }
+    p
+}
+
+fn ring(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
+    let sim = lab.sim();
+    let n = sim.node_count();
+    let now = sim.now();
+    let r = node_radius(n);
+    let choice = app.partition_choice();
+    let messages = sim.in_flight();
+    let links = (1..=n).flat_map(|a| ((a + 1)..=n).map(move |b| (a, b))).map(|(a, b)| {
+        let (x1, y1) = node_pos(a, n);
+        let (x2, y2) = node_pos(b, n);
+        let blocked = sim.network().blocked(a, b).is_some() || sim.network().blocked(b, a).is_some();
+        html! { <line class={classes!("link", blocked.then_some("blocked"))}
+            x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> }
+    });
+    let nodes = (1..=n).filter_map(|id| {
+        let node = sim.node(id)?;
+        Some(node_view(ctx, lab, node, id, n, r, now, choice, app.selected_node() == Some(id)))
+    });
+    let msgs = messages.iter().map(|m| message_view(ctx, m, n, now, app.selected_msg() == Some(m.id)));
+    html! {
+        <svg class="ring" viewBox="0 0 600 600" role="img" aria-label="Servers on a ring with messages in flight">
+            <g class="links">{ for links }</g>
+            <g class="nodes">{ for nodes }</g>
+            <g class="messages">{ for msgs }</g>
+        </svg>
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn node_view(
+    ctx: &Context<App>,
+    lab: &Lab,
+    node: &RaftNode,
+    id: NodeId,
+    n: u32,
+    r: f64,
+    now: Micros,
+    choice: Option<&[u8]>,
+    selected: bool,
+) -> Html {
+    let sim = lab.sim();
+    let (x, y) = node_pos(id, n);
+    let up = sim.is_up(id);
+    let role = node.role();
+    let term = node.current_term();
+    let stroke = term_color(term);
+    let group = sim.network().group_of(id).filter(|_| sim.network().is_partitioned());
+    let pick = choice.and_then(|c| c.get(id as usize - 1).copied());
+    let shape = match role {
+        Role::Leader => html! { <rect class="shape" x={(-r).to_string()} y={(-r).to_string()}
+            width={(2.0 * r).to_string()} height={(2.0 * r).to_string()} rx={(r * 0.35).to_string()} stroke={stroke.clone()} /> },
+        Role::Candidate => html! { <polygon class="shape" stroke={stroke.clone()}
+            points={format!("0,{} {},0 0,{} {},0", -r * 1.15, r * 1.15, r * 1.15, -r * 1.15)} /> },
+        Role::Follower => html! { <circle class="shape" r={r.to_string()} stroke={stroke.clone()} /> },
+    };
+    // The election timer drains as an arc around the node.
+    let arc = sim
+        .timer_span(id, Timer::Election)
+        .filter(|_| up)
+        .map(|(start, deadline)| {
+            let total = deadline.saturating_sub(start).max(1) as f64;
+            let left = deadline.saturating_sub(now) as f64 / total;
+            arc_path(r + 7.0, left.clamp(0.0, 1.0))
+        });
+    let group_ring = match (pick, group) {
+        (Some(g), _) => Some(GROUP_COLORS[g as usize % 4]),
+        (None, Some(g)) => Some(GROUP_COLORS[(g as usize + 1) % 4]),
+        _ => None,
+    };
+    let vote = node.voted_for().map(|v| format!("voted S{v}")).unwrap_or_default();
+    let onclick = ctx.link().callback(move |_: MouseEvent| Msg::SelectNode(id));
+    html! {
+        <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), selected.then_some("selected"),
+                    group.is_some().then_some("partitioned"))}
+            transform={format!("translate({x:.1},{y:.1})")} onclick={onclick}
+            role="button" tabindex="0" aria-label={format!("S{id}, {}, term {term}{}", role.as_str(), if up {""} else {", crashed"})}
+            data-node={id.to_string()} data-role={role.as_str()} data-term={term.to_string()} data-up={up.to_string()}>
+            if let Some(color) = group_ring {
+                <circle class="group-ring" r={(r + 14.0).to_string()} stroke={color} />
+            }
+            if let Some(d) = arc { <path class="timer" d={d} /> }
+            { shape }
+            <text class="name" y="-4">{ format!("S{id}") }</text>
+            <text class="term" y="13">{ format!("T{term}") }</text>
+            <text class="vote" y={(r + 24.0).to_string()}>{ vote }</text>
+            if role == Role::Leader { <text class="badge" y={(-r - 6.0).to_string()}>{"★ leader"}</text> }
+            if !up { <text class="cross" y="4">{"✕"}</text> }
+        </g>
+    }
+}
+
+/// An arc from the top, clockwise, covering `frac` of a circle.
+fn arc_path(radius: f64, frac: f64) -> String {
+    if frac >= 0.999 {
+        return format!(
+            "M 0 {} A {radius} {radius} 0 1 1 0 {radius} A {radius} {radius} 0 1 1 0 {}",
+            -radius, -radius
+        );
+    }
+    let a = frac * std::f64::consts::TAU;
+    let (x, y) = (radius * a.sin(), -radius * a.cos());
+    let large = u8::from(frac > 0.5);
+    format!("M 0 {} A {radius} {radius} 0 {large} 1 {x:.2} {y:.2}", -radius)
+}
+
+fn message_class(m: &Message) -> (&'static str, f64, String) {
+    match m {
+        Message::RequestVote { term, .. } => ("m-rv", 8.0, format!("RequestVote T{term}")),
+        Message::RequestVoteReply { vote_granted: true, .. } => ("m-vote-yes", 6.0, "vote granted".into()),
+        Message::RequestVoteReply { .. } => ("m-vote-no", 6.0, "vote denied".into()),
+        Message::AppendEntries { entries, .. } if entries.is_empty() => ("m-hb", 5.0, "heartbeat".into()),
+        Message::AppendEntries { entries, .. } => (
+            "m-ae",
+            7.0 + (entries.len().min(6) as f64),
+            format!("AppendEntries ×{}", entries.len()),
+        ),
+        Message::AppendEntriesReply { success: true, .. } => ("m-ae-ok", 5.0, "append ok".into()),
+        Message::AppendEntriesReply { .. } => ("m-ae-fail", 6.0, "append rejected".into()),
+    }
+}
+
+fn message_view(ctx: &Context<App>, m: &InFlight<'_, Message>, n: u32, now: Micros, selected: bool) -> Html {
+    let (x1, y1) = node_pos(m.from, n);
+    let (x2, y2) = node_pos(m.to, n);
+    let span = m.arrives.saturating_sub(m.sent).max(1) as f64;
+    let f = (now.saturating_sub(m.sent) as f64 / span).clamp(0.0, 1.0);
+    let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
+    let (class, r, label) = message_class(m.msg);
+    let id = m.id;
+    let onclick = ctx.link().callback(move |e: MouseEvent| {
+        e.stop_propagation();
+        Msg::SelectMessage(id)
+    });
+    html! {
+        <g class={classes!("msg", class, selected.then_some("selected"))} key={format!("{}-{}", m.id, m.arrives)}
+            transform={format!("translate({x:.1},{y:.1})")} onclick={onclick}
+            role="button" aria-label={format!("{label} from S{} to S{}", m.from, m.to)} data-msg={id.to_string()}>
+            <circle class="hit" r="13" />
+            <circle class="dot" r={r.to_string()} />
+        </g>
+    }
+}
+
+fn legend() -> Html {
+    let item = |class: &str, text: &str| {
+        html! { <li><svg width="16" height="16" viewBox="-8 -8 16 16"><g class={classes!("msg", class.to_string())}><circle class="dot" r="5" /></g></svg>{ text.to_string() }</li> }
+    };
+    html! {
+        <ul class="legend" aria-label="Legend">
+            <li><span class="key follower"></span>{"follower"}</li>
+            <li><span class="key candidate"></span>{"candidate"}</li>
+            <li><span class="key leader"></span>{"leader"}</li>
+            { item("m-rv", "RequestVote") }
+            { item("m-vote-yes", "vote granted") }
+            { item("m-vote-no", "vote denied") }
+            { item("m-hb", "heartbeat") }
+            { item("m-ae", "AppendEntries with entries") }
+            { item("m-ae-ok", "append ok") }
+            { item("m-ae-fail", "append rejected") }
+        </ul>
+    }
+}
+
+fn node_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
+    let Some(id) = app.selected_node() else {
+        return html! { <div class="panel hint">{"Click a server to see its state and act on it. Click a message to inspect it."}</div> };
+    };
+    let sim = lab.sim();
+    let Some(node) = sim.node(id) else { return html! {} };
+    let up = sim.is_up(id);
+    let link = ctx.link();
+    let deadline = sim.timer_deadline(id, Timer::Election);
+    let progress = node.progress().iter().map(|(peer, p)| {
+        html! { <tr><td>{ format!("S{peer}") }</td><td>{ p.next_index }</td><td>{ p.match_index }</td></tr> }
+    });
+    let kv = node.kv().data().iter().map(|(k, v)| html! { <tr><td>{ k.to_string() }</td><td>{ v.to_string() }</td></tr> });
+    let act = |e: EventSpec| link.callback(move |_: MouseEvent| Msg::Act(e.clone()));
+    let request = EventSpec::Request {
+        at_ms: 0.0,
+        op: quorum_core::protocol::KvOp::Put { key: "x".into(), value: format!("via S{id}").into() },
+        node: Some(id),
+        count: None,
+    };
+    html! {
+        <div class="panel node-panel" aria-label={format!("Server S{id}")} id="node-panel">
+            <div class="panel-head"><h2>{ format!("S{id}") }</h2>
+                <button aria-label="Close" onclick={link.callback(|_| Msg::CloseNode)}>{"×"}</button></div>
+            <dl>
+                <dt>{"state"}</dt><dd>{ if up { node.role().as_str() } else { "crashed" } }</dd>
+                <dt>{"currentTerm"}</dt><dd>{ node.current_term() }</dd>
+                <dt>{"votedFor"}</dt><dd>{ node.voted_for().map_or("null".into(), |v| format!("S{v}")) }</dd>
+                <dt>{"commitIndex"}</dt><dd>{ node.commit_index() }</dd>
+                <dt>{"lastApplied"}</dt><dd>{ node.last_applied() }</dd>
+                <dt>{"log length"}</dt><dd>{ node.log().last_index() }</dd>
+                <dt>{"election timeout"}</dt><dd>{ match deadline {
+                    Some(d) => format!("at {} s (in {:.1} ms)", ms(d), d.saturating_sub(sim.now()) as f64 / 1000.0),
+                    None => "not running".into() } }</dd>
+            </dl>
+            if !node.progress().is_empty() {
+                <table class="mini"><caption>{"leader's view of each follower"}</caption>
+                    <thead><tr><th>{"peer"}</th><th>{"nextIndex"}</th><th>{"matchIndex"}</th></tr></thead>
+                    <tbody>{ for progress }</tbody></table>
+            }
+            <table class="mini"><caption>{"key-value store (applied)"}</caption>
+                <tbody>{ for kv }</tbody></table>
+            <div class="actions">
+                if up {
+                    <button aria-label={format!("Crash S{id}")} id="node-crash" onclick={act(EventSpec::Crash { at_ms: 0.0, node: id })}>{"Crash"}</button>
+                    <button aria-label={format!("Force an election timeout on S{id}")} onclick={act(EventSpec::Timeout { at_ms: 0.0, node: id })}>{"Time out"}</button>
+                    <button aria-label={format!("Send a client request to S{id}")} onclick={act(request)}>{"Request"}</button>
+                } else {
+                    <button aria-label={format!("Restart S{id}")} id="node-restart" onclick={act(EventSpec::Restart { at_ms: 0.0, node: id })}>{"Restart"}</button>
+                }
+            </div>
+        </div>
+    }
+}
+
+fn message_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
+    let Some(id) = app.selected_msg() else { return html! {} };
+    let link = ctx.link();
+    let flying = lab.sim().in_flight();
+    let Some(m) = flying.iter().find(|m| m.id == id) else {
+        return html! {
+            <div class="panel msg-panel">
+                <div class="panel-head"><h2>{ format!("Message #{id}") }</h2>
+                    <button aria-label="Close" onclick={link.callback(|_| Msg::CloseMessage)}>{"×"}</button></div>
+                <p>{"Delivered or lost: no longer in flight."}</p>
+            </div>
+        };
+    };
+    let fields = serde_json::to_string_pretty(m.msg).unwrap_or_default();
+    html! {
+        <div class="panel msg-panel" id="msg-panel">
+            <div class="panel-head"><h2>{ format!("Message #{id}: S{} → S{}", m.from, m.to) }</h2>
+                <button aria-label="Close" onclick={link.callback(|_| Msg::CloseMessage)}>{"×"}</button></div>
+            <p>{ format!("sent at {} s, arrives at {} s", ms(m.sent), ms(m.arrives)) }</p>
+            <pre>{ fields }</pre>
+            <div class="actions">
+                <button aria-label="Drop this message" onclick={link.callback(move |_| Msg::Act(EventSpec::DropMessage { at_ms: 0.0, id }))}>{"Drop"}</button>
+                <button aria-label="Duplicate this message" onclick={link.callback(move |_| Msg::Act(EventSpec::DuplicateMessage { at_ms: 0.0, id }))}>{"Duplicate"}</button>
+            </div>
+        </div>
+    }
+}
+
+fn help(ctx: &Context<App>) -> Html {
+    let close = ctx.link().callback(|_| Msg::Help(false));
+    html! {
+        <div class="overlay" role="dialog" aria-label="Help" id="help-overlay">
+            <div class="overlay-box">
+                <h2>{"Quorum: a Raft cluster you can poke"}</h2>
+                <p>{"Each box is a server. Colour of the outline = its term; shape = its role (circle follower, diamond candidate, square leader). The arc around a server is its election timer draining. Dots are messages in flight."}</p>
+                <table class="keys">
+                    <tr><td><kbd>{"Space"}</kbd></td><td>{"play / pause"}</td></tr>
+                    <tr><td><kbd>{"."}</kbd></td><td>{"step to the next event"}</td></tr>
+                    <tr><td><kbd>{"C"}</kbd></td><td>{"send a client request"}</td></tr>
+                    <tr><td><kbd>{"K"}</kbd></td><td>{"crash the leader"}</td></tr>
+                    <tr><td><kbd>{"R"}</kbd></td><td>{"restart all crashed servers"}</td></tr>
+                    <tr><td><kbd>{"?"}</kbd></td><td>{"this help"}</td></tr>
+                    <tr><td><kbd>{"Esc"}</kbd></td><td>{"close panels and tools"}</td></tr>
+                </table>
+                <p>{"Partition: press ✂ Partition, tap servers to put them in groups (each tap cycles the colour), then Apply. Heal reconnects everyone. Every action is recorded in the scenario at the current virtual time, so the run replays exactly."}</p>
+                <button class="primary" aria-label="Close help" onclick={close}>{"Close"}</button>
+            </div>
+        </div>
+    }
+}
+
+fn scenario_view(ctx: &Context<App>, lab: &Lab) -> Html {
+    let json = serde_json::to_string_pretty(lab.scenario()).unwrap_or_default();
+    let close = ctx.link().callback(|_| Msg::ShowScenario(false));
+    html! {
+        <div class="overlay" role="dialog" aria-label="Recorded scenario">
+            <div class="overlay-box wide">
+                <h2>{"The scenario so far"}</h2>
+                <p>{"Every action you took, at the virtual time you took it. Run it with "}<code>{"quorum run"}</code>{" to replay this run exactly."}</p>
+                <textarea readonly=true aria-label="Scenario JSON" rows="18" value={json} />
+                <button class="primary" aria-label="Close" onclick={close}>{"Close"}</button>
+            </div>
+        </div>
+    }
+}
+
+/// The log table's data, rebuilt only when something in it changed.
+pub struct LogModel {
+    pub version: u64,
+    pub rows: Vec<LogRow>,
+    pub last: u64,
+    pub leader: Option<NodeId>,
+}
+
+pub struct LogRow {
+    pub id: NodeId,
+    pub up: bool,
+    pub leader: bool,
+    pub commit: u64,
+    pub applied: u64,
+    /// (term, label) per index, from index 1.
+    pub cells: Vec<(u64, String)>,
+    /// The leader's nextIndex and matchIndex for this node.
+    pub next_match: Option<(u64, u64)>,
+}
+
+impl PartialEq for LogModel {
+    fn eq(&self, o: &Self) -> bool {
+        self.version == o.version
+    }
+}
+
+impl LogModel {
+    /// A cheap fingerprint of everything the table shows.
+    pub fn version_of(lab: &Lab) -> u64 {
+        let sim = lab.sim();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut mix = |v: u64| {
+            h ^= v;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        };
+        for i in 1..=sim.node_count() {
+            if let Some(n) = sim.node(i) {
+                mix(u64::from(sim.is_up(i)));
+                mix(n.log().last_index());
+                mix(n.log().last_term());
+                mix(n.commit_index());
+                mix(n.last_applied());
+                mix(n.role() as u64);
+                for p in n.progress().values() {
+                    mix(p.next_index);
+                    mix(p.match_index);
+                }
+            }
+        }
+        h
+    }
+
+    pub fn build(lab: &Lab) -> LogModel {
+        let sim = lab.sim();
+        let leader = lab.leader();
+        let progress = leader.and_then(|l| sim.node(l)).map(|n| n.progress().clone());
+        let rows: Vec<LogRow> = (1..=sim.node_count())
+            .filter_map(|i| sim.node(i).map(|n| (i, n)))
+            .map(|(i, n)| LogRow {
+                id: i,
+                up: sim.is_up(i),
+                leader: Some(i) == leader,
+                commit: n.commit_index(),
+                applied: n.last_applied(),
+                cells: n
+                    .log()
+                    .entries()
+                    .iter()
+                    .map(|e| (e.term, command_label(&e.cmd)))
+                    .collect(),
+                next_match: progress
+                    .as_ref()
+                    .and_then(|p| p.get(&i))
+                    .map(|p| (p.next_index, p.match_index)),
+            })
+            .collect();
+        let last = rows.iter().map(|r| r.cells.len() as u64).max().unwrap_or(0);
+        LogModel {
+            version: Self::version_of(lab),
+            rows,
+            last,
+            leader,
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LogTableProps {
+    pub model: Rc<LogModel>,
+}
+
+pub enum LogMsg {
+    /// Show indexes from this one (None: follow the end).
+    From(Option<u64>),
+}
+
+/// The replicated logs, one row per server. It shows a window of
+/// [`LOG_WINDOW`] indexes that follows the end unless the user scrolls back.
+pub struct LogTable {
+    from: Option<u64>,
+}
+
+impl Component for LogTable {
+    type Message = LogMsg;
+    type Properties = LogTableProps;
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        LogTable { from: None }
+    }
+
+    fn update(&mut self, _ctx: &Context<Self>, msg: LogMsg) -> bool {
+        match msg {
+            LogMsg::From(f) => self.from = f,
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let m = &ctx.props().model;
+        let end = m.last.max(1);
+        let first = match self.from {
+            Some(f) => f.clamp(1, end),
+            None => end.saturating_sub(LOG_WINDOW - 1).max(1),
+        };
+        let last = (first + LOG_WINDOW - 1).min(end);
+        let link = ctx.link();
+        let back = first.saturating_sub(LOG_WINDOW / 2).max(1);
+        let fwd = first + LOG_WINDOW / 2;
+        let header = (first..=last).map(|i| html! { <th scope="col">{ i }</th> });
+        let rows = m.rows.iter().map(|r| {
+            let cells = (first..=last).map(|i| match r.cells.get(i as usize - 1) {
+                Some((term, label)) => {
+                    let state = if i <= r.applied {
+                        "applied"
+                    } else if i <= r.commit {
+                        "committed"
+                    } else {
+                        "uncommitted"
+                    };
+                    let marks = r.next_match.map_or(String::new(), |(next, mat)| {
+                        let mut s = String::new();
+                        if i == mat {
+                            s.push('m');
+                        }
+                        if i == next {
+                            s.push('n');
+                        }
+                        s
+                    });
+                    html! {
+                        <td class={classes!("cell", state)} style={format!("--term:{}", term_color(*term))}
+                            title={format!("index {i}, term {term}: {label} ({state})")}>
+                            <span class="t">{ *term }</span><span class="c">{ label.clone() }</span>
+                            if !marks.is_empty() { <span class="mark">{ marks }</span> }
+                        </td>
+                    }
+                }
+                None => {
+                    let next = r.next_match.is_some_and(|(n, _)| n == i);
+                    html! { <td class="cell empty">if next { <span class="mark">{"n"}</span> }</td> }
+                }
+            });
+            let nm = r.next_match.map_or(String::new(), |(n, mm)| format!("next {n} · match {mm}"));
+            html! {
+                <tr class={classes!((!r.up).then_some("down"), r.leader.then_some("leader"))} data-node={r.id.to_string()}>
+                    <th scope="row">
+                        <span class="who">{ format!("S{}", r.id) }{ if r.leader { " ★" } else { "" } }</span>
+                        <span class="ci">{ format!("commit {} · applied {}", r.commit, r.applied) }</span>
+                        <span class="nm">{ nm }</span>
+                    </th>
+                    { for cells }
+                </tr>
+            }
+        });
+        html! {
+            <section class="logs" aria-label="Replicated logs">
+                <div class="logs-head">
+                    <h2>{"Logs"}</h2>
+                    <span class="legend-cells"><span class="cell applied">{"applied"}</span><span class="cell committed">{"committed"}</span><span class="cell uncommitted">{"uncommitted"}</span>{" m = matchIndex, n = nextIndex (the leader's view)"}</span>
+                    <span class="range">{ format!("indexes {first}–{last} of {}", m.last) }</span>
+                    <button aria-label="Earlier entries" disabled={first <= 1} onclick={link.callback(move |_| LogMsg::From(Some(back)))}>{"◀"}</button>
+                    <button aria-label="Later entries" disabled={last >= end} onclick={link.callback(move |_| LogMsg::From(Some(fwd)))}>{"▶"}</button>
+                    <button aria-label="Follow the newest entries" disabled={self.from.is_none()} onclick={link.callback(|_| LogMsg::From(None))}>{"⇥ follow"}</button>
+                </div>
+                <div class="logs-scroll">
+                    <table class="log-table">
+                        <thead><tr><th scope="col">{"index"}</th>{ for header }</tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
+            </section>
+        }
+    }
+}
