@@ -88,7 +88,7 @@ test('a client request from the UI commits on all live nodes and shows in the lo
   });
   assert.ok(index >= 2, `the request is at index ${index}, after the no-op`);
   // One committed (or applied) cell per node shows it.
-  await until(page, () => document.querySelectorAll('.log-table td.cell:not(.uncommitted)[title*="x=v1"]').length === 5);
+  await until(page, () => document.querySelectorAll('.log-row[data-node] .cell:not(.uncommitted)[title*="x=v1"]').length === 5);
   await page.screenshot({ path: join(shots, 'request-committed.png') });
   assert.deepEqual(errors, []);
 });
@@ -148,20 +148,47 @@ test('help overlay, message inspector and a bad scenario', async () => {
   await page.screenshot({ path: join(shots, 'help.png') });
   await page.keyboard.press('Escape');
   assert.equal(await page.$('#help-overlay'), null);
-  // Catch a message in flight and drop it.
-  await page.evaluate(() => window.quorum.setSpeed(0.01));
-  const id = await until(page, () => {
-    const m = document.querySelector('g.msg');
-    return m ? m.getAttribute('data-msg') : false;
-  });
+  // Pause, pick a message from the in-flight list, drop it.
   await page.evaluate(() => window.quorum.pause());
-  await page.dispatchEvent(`g.msg[data-msg="${id}"]`, 'click');
+  // Step until something is on the wire (heartbeats leave gaps).
+  for (let i = 0; i < 200 && !(await page.$('#flight-list button[data-msg]')); i++) {
+    await page.keyboard.press('.');
+  }
+  await page.waitForSelector('#flight-list button[data-msg]');
+  const id = await page.getAttribute('#flight-list button[data-msg]', 'data-msg');
+  await page.click(`#flight-list button[data-msg="${id}"]`);
   await page.waitForSelector('#msg-panel');
+  assert.match(await page.textContent('#msg-panel pre'), /"type": "/);
   await page.click('button[aria-label="Drop this message"]');
   const s = await page.evaluate(() => window.quorum.state());
   assert.ok(!s.in_flight.some((m) => String(m.id) === id), 'dropped');
   const sc = await page.evaluate(() => window.quorum.scenario());
-  assert.equal(sc.events.at(-1).do, 'drop_message');
+  assert.deepEqual(sc.events.at(-1), { at_ms: s.t_ms, do: 'drop_message', id: Number(id) });
+  // Clicking a message on the ring picks it too: aim at where it is drawn.
+  await page.click('#msg-panel button[aria-label="Close"]');
+  // Find a message mid-way between two servers (not under a server).
+  let target = null;
+  for (let i = 0; i < 400 && !target; i++) {
+    target = await page.evaluate(() => {
+      const st = window.quorum.state();
+      const box = document.querySelector('svg.ring').getBoundingClientRect();
+      const n = st.nodes.length;
+      const pos = (i) => { const a = -Math.PI / 2 + (i - 1) * 2 * Math.PI / n; return [300 + 220 * Math.cos(a), 300 + 220 * Math.sin(a)]; };
+      for (const m of st.in_flight) {
+        const f = (st.t_ms - m.sent_ms) / Math.max(0.001, m.arrives_ms - m.sent_ms);
+        if (f < 0.3 || f > 0.7) continue;
+        const [x1, y1] = pos(m.from); const [x2, y2] = pos(m.to);
+        const x = x1 + (x2 - x1) * f, y = y1 + (y2 - y1) * f;
+        return { id: m.id, x: box.left + x / 600 * box.width, y: box.top + y / 600 * box.height };
+      }
+      return null;
+    });
+    if (!target) await page.keyboard.press('.');
+  }
+  assert.ok(target, 'a message in mid-flight');
+  await page.mouse.click(target.x, target.y);
+  await page.waitForSelector('#msg-panel');
+  assert.match(await page.textContent('#msg-panel h2'), new RegExp(`^Message #${target.id}:`));
   // A bad scenario is refused and the run goes on.
   const bad = await page.evaluate(() => window.quorum.load('{"version":1,"nodes":500}'));
   assert.match(bad.error, /^nodes: 500 is out of range/);

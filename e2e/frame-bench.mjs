@@ -18,14 +18,14 @@ try {
   const r = await page.evaluate((s) => window.quorum.load(s), scenario);
   if (!r.ok) throw new Error(JSON.stringify(r));
   await page.evaluate(() => { window.quorum.setSpeed(1); window.quorum.play(); });
-  await until(page, () => window.quorum.state().in_flight.length >= 100, undefined, 20000);
+  await until(page, () => window.quorum.stats().in_flight >= 100, undefined, 20000);
   const res = await page.evaluate((secs) => new Promise((resolve) => {
     const ts = [];
     const inflight = [];
     const t0 = performance.now();
     function tick(t) {
       ts.push(t);
-      if (ts.length % 30 === 0) inflight.push(window.quorum.state().in_flight.length);
+      if (ts.length % 30 === 0) inflight.push(window.quorum.stats().in_flight);
       if (t - t0 < secs * 1000) requestAnimationFrame(tick); else resolve({ ts, inflight });
     }
     requestAnimationFrame(tick);

@@ -48,9 +48,9 @@ export async function serve() {
   return { url, stop: () => proc.kill() };
 }
 
+// Playwright gives each launch a fresh, empty profile of its own.
 export async function launch() {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'quorum-chromium-'));
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`] });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
 /** Open the app; collect console errors and page errors. */

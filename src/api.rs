@@ -56,78 +56,131 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
     let api = js_sys::Object::new();
 
     let s = shared.clone();
-    set(&api, "state", Closure::<dyn Fn() -> JsValue>::new(move || {
-        let s = s.borrow();
-        to_js(&State {
-            t_ms: s.lab.state().t_ms,
-            running: s.running,
-            speed: s.speed,
-            leader: s.lab.leader(),
-            lab: s.lab.state(),
+    set(
+        &api,
+        "state",
+        Closure::<dyn Fn() -> JsValue>::new(move || {
+            let s = s.borrow();
+            to_js(&State {
+                t_ms: s.lab.state().t_ms,
+                running: s.running,
+                speed: s.speed,
+                leader: s.lab.leader(),
+                lab: s.lab.state(),
+            })
         })
-    }).into_js_value());
+        .into_js_value(),
+    );
+
+    let s = shared.clone();
+    set(
+        &api,
+        "stats",
+        Closure::<dyn Fn() -> JsValue>::new(move || {
+            let s = s.borrow();
+            let sim = s.lab.sim();
+            to_js(&serde_json::json!({
+                "t_ms": sim.now() as f64 / 1000.0,
+                "running": s.running,
+                "speed": s.speed,
+                "leader": s.lab.leader(),
+                "in_flight": sim.in_flight().len(),
+                "events": sim.stats().events,
+                "messages_sent": sim.stats().sent,
+            }))
+        })
+        .into_js_value(),
+    );
 
     let l = link.clone();
-    set(&api, "play", Closure::<dyn Fn()>::new(move || l.send_message(Msg::Play)).into_js_value());
+    set(
+        &api,
+        "play",
+        Closure::<dyn Fn()>::new(move || l.send_message(Msg::Play)).into_js_value(),
+    );
     let l = link.clone();
-    set(&api, "pause", Closure::<dyn Fn()>::new(move || l.send_message(Msg::Pause)).into_js_value());
+    set(
+        &api,
+        "pause",
+        Closure::<dyn Fn()>::new(move || l.send_message(Msg::Pause)).into_js_value(),
+    );
     let l = link.clone();
-    set(&api, "step", Closure::<dyn Fn()>::new(move || l.send_message(Msg::Step)).into_js_value());
+    set(
+        &api,
+        "step",
+        Closure::<dyn Fn()>::new(move || l.send_message(Msg::Step)).into_js_value(),
+    );
 
     let l = link.clone();
-    set(&api, "setSpeed", Closure::<dyn Fn(JsValue) -> JsValue>::new(move |x: JsValue| {
-        match x.as_f64() {
+    set(
+        &api,
+        "setSpeed",
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |x: JsValue| match x.as_f64() {
             Some(v) if v.is_finite() && v > 0.0 => {
                 let clamped = slider_to_speed(speed_to_slider(v));
                 l.send_message(Msg::Speed(speed_to_slider(clamped)));
                 ok()
             }
             _ => error("setSpeed takes a positive number (1 = real time)"),
-        }
-    }).into_js_value());
+        })
+        .into_js_value(),
+    );
 
     let (s, l) = (shared.clone(), link.clone());
-    set(&api, "load", Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
-        let text = match json_text(&v) {
-            Ok(t) => t,
-            Err(e) => return error(&e),
-        };
-        match Lab::from_json(&text, false) {
-            Ok(lab) => {
-                {
-                    let mut s = s.borrow_mut();
-                    s.lab = lab;
-                    s.notice = None;
+    set(
+        &api,
+        "load",
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
+            let text = match json_text(&v) {
+                Ok(t) => t,
+                Err(e) => return error(&e),
+            };
+            match Lab::from_json(&text, false) {
+                Ok(lab) => {
+                    {
+                        let mut s = s.borrow_mut();
+                        s.lab = lab;
+                        s.notice = None;
+                    }
+                    l.send_message(Msg::Refresh);
+                    ok()
                 }
-                l.send_message(Msg::Refresh);
-                ok()
+                Err(e) => error(&e.to_string()),
             }
-            Err(e) => error(&e.to_string()),
-        }
-    }).into_js_value());
+        })
+        .into_js_value(),
+    );
 
     let (s, l) = (shared.clone(), link.clone());
-    set(&api, "act", Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
-        let text = match json_text(&v) {
-            Ok(t) => t,
-            Err(e) => return error(&e),
-        };
-        let e: EventSpec = match serde_json::from_str(&inject_at(&text)) {
-            Ok(e) => e,
-            Err(e) => return error(&format!("event: {e}")),
-        };
-        let r = s.borrow_mut().lab.act(e);
-        l.send_message(Msg::Refresh);
-        match r {
-            Ok(()) => ok(),
-            Err(e) => error(&e.to_string()),
-        }
-    }).into_js_value());
+    set(
+        &api,
+        "act",
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
+            let text = match json_text(&v) {
+                Ok(t) => t,
+                Err(e) => return error(&e),
+            };
+            let e: EventSpec = match serde_json::from_str(&inject_at(&text)) {
+                Ok(e) => e,
+                Err(e) => return error(&format!("event: {e}")),
+            };
+            let r = s.borrow_mut().lab.act(e);
+            l.send_message(Msg::Refresh);
+            match r {
+                Ok(()) => ok(),
+                Err(e) => error(&e.to_string()),
+            }
+        })
+        .into_js_value(),
+    );
 
     let s = shared.clone();
-    set(&api, "scenario", Closure::<dyn Fn() -> JsValue>::new(move || {
-        to_js(s.borrow().lab.scenario())
-    }).into_js_value());
+    set(
+        &api,
+        "scenario",
+        Closure::<dyn Fn() -> JsValue>::new(move || to_js(s.borrow().lab.scenario()))
+            .into_js_value(),
+    );
 
     if let Some(w) = web_sys::window() {
         js_sys::Reflect::set(&w, &"quorum".into(), &api).ok();

@@ -29,6 +29,8 @@ pub enum Msg {
     Key(String),
     SelectNode(NodeId),
     SelectMessage(u64),
+    /// A click on the ring at these client coordinates (picks a message).
+    RingClick((f64, f64)),
     CloseNode,
     CloseMessage,
     /// A user action: recorded as a scenario event at the current time.
@@ -48,6 +50,7 @@ pub enum Msg {
     Drop(f64),
     Duplicate(f64),
     Help(bool),
+    LogFrom(Option<u64>),
     ShowScenario(bool),
     DismissNotice,
 }
@@ -65,6 +68,11 @@ pub struct App {
     carry_us: f64,
     log_version: u64,
     log_model: Rc<LogModel>,
+    log_from: Option<u64>,
+    /// Real time (ms) of the last log-table rebuild while playing.
+    log_built: f64,
+    log_scroll: Callback<Option<u64>>,
+    canvas: NodeRef,
     frame_cb: Closure<dyn FnMut(f64)>,
     _keydown: Closure<dyn FnMut(KeyboardEvent)>,
     _visibility: Closure<dyn FnMut(web_sys::Event)>,
@@ -103,7 +111,8 @@ impl Component for App {
         api::install(shared.clone(), ctx.link().clone());
 
         let link = ctx.link().clone();
-        let frame_cb = Closure::<dyn FnMut(f64)>::new(move |ts: f64| link.send_message(Msg::Frame(ts)));
+        let frame_cb =
+            Closure::<dyn FnMut(f64)>::new(move |ts: f64| link.send_message(Msg::Frame(ts)));
         let link = ctx.link().clone();
         let keydown = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
             if e.ctrl_key() || e.meta_key() || e.alt_key() {
@@ -113,12 +122,17 @@ impl Component for App {
             let in_field = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                .is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                });
             if in_field && e.key() != "Escape" {
                 return;
             }
             let key = e.key();
-            if matches!(key.as_str(), " " | "." | "c" | "C" | "k" | "K" | "r" | "R" | "?" | "Escape") {
+            if matches!(
+                key.as_str(),
+                " " | "." | "c" | "C" | "k" | "K" | "r" | "R" | "?" | "Escape"
+            ) {
                 e.prevent_default();
                 link.send_message(Msg::Key(key));
             }
@@ -136,7 +150,8 @@ impl Component for App {
             )
             .ok();
         }
-        let log_model = Rc::new(LogModel::build(&shared.borrow().lab));
+        let log_model = Rc::new(LogModel::build(&shared.borrow().lab, None));
+        let log_scroll = ctx.link().callback(Msg::LogFrom);
         App {
             shared,
             selected_node: None,
@@ -149,6 +164,10 @@ impl Component for App {
             carry_us: 0.0,
             log_version: log_model.version,
             log_model,
+            log_from: None,
+            log_built: f64::NEG_INFINITY,
+            log_scroll,
+            canvas: NodeRef::default(),
             frame_cb,
             _keydown: keydown,
             _visibility: visibility,
@@ -156,6 +175,9 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+        if let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
+            crate::canvas::draw(&c, &self.shared.borrow().lab, self.selected_msg);
+        }
         if first_render {
             self.ensure_loop();
         }
@@ -191,7 +213,11 @@ impl Component for App {
                         s.running = false;
                     }
                 }
-                self.refresh_logs();
+                // While playing, the log table redraws at most 5 times a second.
+                if ts - self.log_built >= 200.0 {
+                    self.log_built = ts;
+                    self.refresh_logs();
+                }
                 self.ensure_loop();
                 true
             }
@@ -240,12 +266,35 @@ impl Component for App {
                         *c = (*c + 1) % 4;
                     }
                 } else {
-                    self.selected_node = if self.selected_node == Some(id) { None } else { Some(id) };
+                    self.selected_node = if self.selected_node == Some(id) {
+                        None
+                    } else {
+                        Some(id)
+                    };
                 }
                 true
             }
             Msg::SelectMessage(id) => {
                 self.selected_msg = Some(id);
+                true
+            }
+            Msg::RingClick((cx, cy)) => {
+                // Client coordinates to ring units (the canvas and the SVG
+                // share one square box, 600 units wide).
+                let Some(b) = self
+                    .canvas
+                    .cast::<web_sys::Element>()
+                    .map(|c| c.get_bounding_client_rect())
+                else {
+                    return false;
+                };
+                let x = (cx - b.left()) / b.width().max(1.0) * 600.0;
+                let y = (cy - b.top()) / b.height().max(1.0) * 600.0;
+                let hit = crate::canvas::hit(&self.shared.borrow().lab, x, y);
+                match hit {
+                    Some(id) => self.selected_msg = Some(id),
+                    None => self.selected_node = None,
+                }
                 true
             }
             Msg::CloseNode => {
@@ -263,7 +312,10 @@ impl Component for App {
             Msg::CrashLeader => {
                 let leader = self.shared.borrow().lab.leader();
                 match leader {
-                    Some(id) => self.act(EventSpec::Crash { at_ms: 0.0, node: id }),
+                    Some(id) => self.act(EventSpec::Crash {
+                        at_ms: 0.0,
+                        node: id,
+                    }),
                     None => self.notice("There is no leader to crash right now."),
                 }
                 true
@@ -271,10 +323,15 @@ impl Component for App {
             Msg::RestartAll => {
                 let down: Vec<NodeId> = {
                     let s = self.shared.borrow();
-                    (1..=s.lab.sim().node_count()).filter(|&i| !s.lab.sim().is_up(i)).collect()
+                    (1..=s.lab.sim().node_count())
+                        .filter(|&i| !s.lab.sim().is_up(i))
+                        .collect()
                 };
                 for id in down {
-                    self.act(EventSpec::Restart { at_ms: 0.0, node: id });
+                    self.act(EventSpec::Restart {
+                        at_ms: 0.0,
+                        node: id,
+                    });
                 }
                 true
             }
@@ -291,7 +348,10 @@ impl Component for App {
             Msg::PartitionMode => {
                 self.partition = match self.partition {
                     Some(_) => None,
-                    None => Some(vec![0; self.shared.borrow().lab.sim().node_count() as usize]),
+                    None => Some(vec![
+                        0;
+                        self.shared.borrow().lab.sim().node_count() as usize
+                    ]),
                 };
                 true
             }
@@ -300,7 +360,9 @@ impl Component for App {
                 if let Some(choice) = self.partition.take() {
                     let groups = groups_from_choice(&choice);
                     if groups.is_empty() {
-                        self.notice("Pick the nodes to cut off first: click them to choose a group.");
+                        self.notice(
+                            "Pick the nodes to cut off first: click them to choose a group.",
+                        );
                         self.partition = Some(choice);
                     } else {
                         self.act(EventSpec::Partition { at_ms: 0.0, groups });
@@ -353,6 +415,11 @@ impl Component for App {
                 self.network(None, Some(p), None);
                 true
             }
+            Msg::LogFrom(f) => {
+                self.log_from = f;
+                self.refresh_logs();
+                true
+            }
             Msg::Help(on) => {
                 self.help = on;
                 true
@@ -392,6 +459,12 @@ impl App {
     pub fn log_model(&self) -> Rc<LogModel> {
         self.log_model.clone()
     }
+    pub fn canvas_ref(&self) -> NodeRef {
+        self.canvas.clone()
+    }
+    pub fn log_scroll_callback(&self) -> Callback<Option<u64>> {
+        self.log_scroll.clone()
+    }
 
     fn ensure_loop(&mut self) {
         if self.raf.is_some() || !self.shared.borrow().running || hidden() {
@@ -416,10 +489,10 @@ impl App {
     /// changed.
     fn refresh_logs(&mut self) {
         let s = self.shared.borrow();
-        let v = LogModel::version_of(&s.lab);
+        let v = LogModel::version_of(&s.lab, self.log_from);
         if v != self.log_version {
             self.log_version = v;
-            self.log_model = Rc::new(LogModel::build(&s.lab));
+            self.log_model = Rc::new(LogModel::build(&s.lab, self.log_from));
         }
     }
 
@@ -462,6 +535,7 @@ impl App {
         self.selected_node = None;
         self.selected_msg = None;
         self.partition = None;
+        self.log_from = None;
         self.refresh_logs();
         self.ensure_loop();
     }
@@ -491,6 +565,8 @@ impl App {
     /// The leader for the log table's nextIndex/matchIndex markers.
     pub fn leader(&self) -> Option<NodeId> {
         let s = self.shared.borrow();
-        s.lab.leader().filter(|&l| s.lab.node(l).is_some_and(|n| n.role() == Role::Leader))
+        s.lab
+            .leader()
+            .filter(|&l| s.lab.node(l).is_some_and(|n| n.role() == Role::Leader))
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod canvas;
 pub mod model;
 pub mod view;
 

@@ -56,7 +56,8 @@ pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
     ScenarioFile {
         version: 1,
         name: "Live cluster".into(),
-        description: "A Raft cluster in your browser. Crash nodes, cut links, send requests.".into(),
+        description: "A Raft cluster in your browser. Crash nodes, cut links, send requests."
+            .into(),
         seed,
         nodes,
         timing: TimingSpec::default(),
@@ -149,7 +150,10 @@ mod tests {
 
     #[test]
     fn groups_skip_empty_choices() {
-        assert_eq!(groups_from_choice(&[1, 0, 1, 3, 0]), vec![vec![1, 3], vec![4]]);
+        assert_eq!(
+            groups_from_choice(&[1, 0, 1, 3, 0]),
+            vec![vec![1, 3], vec![4]]
+        );
         assert!(groups_from_choice(&[0, 0]).is_empty());
     }
 

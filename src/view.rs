@@ -7,7 +7,7 @@ use crate::model::{
 };
 use quorum_core::protocol::{Message, NodeId, RaftNode, Role, Timer};
 use quorum_core::sim::scenario::EventSpec;
-use quorum_core::sim::{InFlight, Lab, Micros};
+use quorum_core::sim::{Lab, Micros};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -16,14 +16,14 @@ const CX: f64 = 300.0;
 const CY: f64 = 300.0;
 const RING: f64 = 220.0;
 /// How many log indexes the table shows at once (it scrolls past that).
-pub const LOG_WINDOW: u64 = 80;
+pub const LOG_WINDOW: u64 = 40;
 const GROUP_COLORS: [&str; 4] = ["#7a8694", "#d9480f", "#5f3dc4", "#0b7285"];
 
 fn ms(t: Micros) -> String {
     format!("{:.3}", t as f64 / 1e6)
 }
 
-fn node_pos(i: NodeId, n: u32) -> (f64, f64) {
+pub fn node_pos(i: NodeId, n: u32) -> (f64, f64) {
     if n == 1 {
         return (CX, CY);
     }
@@ -31,7 +31,7 @@ fn node_pos(i: NodeId, n: u32) -> (f64, f64) {
     (CX + RING * a.cos(), CY + RING * a.sin())
 }
 
-fn node_radius(n: u32) -> f64 {
+pub fn node_radius(n: u32) -> f64 {
     if n <= 7 {
         36.0
     } else if n <= 11 {
@@ -61,9 +61,10 @@ pub fn page(app: &App, ctx: &Context<App>) -> Html {
                 <aside class="side">
                     { node_panel(app, ctx, lab) }
                     { message_panel(app, ctx, lab) }
+                    if !s.running { { flight_list(ctx, lab) } }
                 </aside>
             </main>
-            <LogTable model={app.log_model()} />
+            <LogTable model={app.log_model()} on_scroll={app.log_scroll_callback()} />
             if let Some(n) = &s.notice {
                 <div class="notice" role="status">
                     <span>{ n.clone() }</span>
@@ -92,8 +93,8 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
             <h1 class="brand">{"Quorum"}</h1>
             <div class="group">
                 <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
-                    onclick={link.callback(|_| Msg::Toggle)}>{ if running { "⏸ Pause" } else { "▶ Play" } }</button>
-                <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"⏭ Step"}</button>
+                    onclick={link.callback(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
+                <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"Step ›"}</button>
                 <span class="clock" aria-label="Virtual time" id="clock">{ format!("t = {} s", ms(sim.now())) }</span>
             </div>
             <label class="group speed">
@@ -159,9 +160,18 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
 /// The network's current loss or duplication, from the recorded events.
 fn current_prob(lab: &Lab, drop: bool) -> f64 {
     let f = lab.scenario();
-    let mut p = if drop { f.network.drop } else { f.network.duplicate };
+    let mut p = if drop {
+        f.network.drop
+    } else {
+        f.network.duplicate
+    };
     for e in &f.events {
-        if let EventSpec::Network { drop: d, duplicate: u, .. } = e {
+        if let EventSpec::Network {
+            drop: d,
+            duplicate: u,
+            ..
+        } = e
+        {
             if let Some(v) = if drop { d } else { u } {
                 p = *v;
             }
@@ -173,28 +183,46 @@ fn current_prob(lab: &Lab, drop: bool) -> f64 {
 fn ring(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
     let sim = lab.sim();
     let n = sim.node_count();
-    let now = sim.now();
     let r = node_radius(n);
     let choice = app.partition_choice();
-    let messages = sim.in_flight();
-    let links = (1..=n).flat_map(|a| ((a + 1)..=n).map(move |b| (a, b))).map(|(a, b)| {
-        let (x1, y1) = node_pos(a, n);
-        let (x2, y2) = node_pos(b, n);
-        let blocked = sim.network().blocked(a, b).is_some() || sim.network().blocked(b, a).is_some();
-        html! { <line class={classes!("link", blocked.then_some("blocked"))}
+    let links = (1..=n)
+        .flat_map(|a| ((a + 1)..=n).map(move |b| (a, b)))
+        .map(|(a, b)| {
+            let (x1, y1) = node_pos(a, n);
+            let (x2, y2) = node_pos(b, n);
+            let blocked =
+                sim.network().blocked(a, b).is_some() || sim.network().blocked(b, a).is_some();
+            html! { <line class={classes!("link", blocked.then_some("blocked"))}
             x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> }
-    });
+        });
     let nodes = (1..=n).filter_map(|id| {
         let node = sim.node(id)?;
-        Some(node_view(ctx, lab, node, id, n, r, now, choice, app.selected_node() == Some(id)))
+        Some(node_view(
+            ctx,
+            lab,
+            node,
+            id,
+            n,
+            r,
+            choice,
+            app.selected_node() == Some(id),
+        ))
     });
-    let msgs = messages.iter().map(|m| message_view(ctx, m, n, now, app.selected_msg() == Some(m.id)));
+    // Messages and timers move every frame: they are drawn on a canvas
+    // under the SVG (see canvas.rs), so the DOM only changes when a
+    // server's state does. A click on the ring picks the nearest message.
+    let onclick = ctx.link().callback(|e: MouseEvent| {
+        Msg::RingClick((f64::from(e.client_x()), f64::from(e.client_y())))
+    });
     html! {
-        <svg class="ring" viewBox="0 0 600 600" role="img" aria-label="Servers on a ring with messages in flight">
-            <g class="links">{ for links }</g>
-            <g class="nodes">{ for nodes }</g>
-            <g class="messages">{ for msgs }</g>
-        </svg>
+        <div class="ring-box">
+            <canvas class="ring-canvas" ref={app.canvas_ref()} width="1200" height="1200" aria-hidden="true" />
+            <svg class="ring" viewBox="0 0 600 600" role="img" onclick={onclick}
+                aria-label="Servers on a ring; messages in flight are drawn between them">
+                <g class="links">{ for links }</g>
+                <g class="nodes">{ for nodes }</g>
+            </svg>
+        </div>
     }
 }
 
@@ -206,7 +234,6 @@ fn node_view(
     id: NodeId,
     n: u32,
     r: f64,
-    now: Micros,
     choice: Option<&[u8]>,
     selected: bool,
 ) -> Html {
@@ -216,31 +243,33 @@ fn node_view(
     let role = node.role();
     let term = node.current_term();
     let stroke = term_color(term);
-    let group = sim.network().group_of(id).filter(|_| sim.network().is_partitioned());
+    let group = sim
+        .network()
+        .group_of(id)
+        .filter(|_| sim.network().is_partitioned());
     let pick = choice.and_then(|c| c.get(id as usize - 1).copied());
     let shape = match role {
         Role::Leader => html! { <rect class="shape" x={(-r).to_string()} y={(-r).to_string()}
-            width={(2.0 * r).to_string()} height={(2.0 * r).to_string()} rx={(r * 0.35).to_string()} stroke={stroke.clone()} /> },
+        width={(2.0 * r).to_string()} height={(2.0 * r).to_string()} rx={(r * 0.35).to_string()} stroke={stroke.clone()} /> },
         Role::Candidate => html! { <polygon class="shape" stroke={stroke.clone()}
-            points={format!("0,{} {},0 0,{} {},0", -r * 1.15, r * 1.15, r * 1.15, -r * 1.15)} /> },
-        Role::Follower => html! { <circle class="shape" r={r.to_string()} stroke={stroke.clone()} /> },
+        points={format!("0,{} {},0 0,{} {},0", -r * 1.15, r * 1.15, r * 1.15, -r * 1.15)} /> },
+        Role::Follower => {
+            html! { <circle class="shape" r={r.to_string()} stroke={stroke.clone()} /> }
+        }
     };
-    // The election timer drains as an arc around the node.
-    let arc = sim
-        .timer_span(id, Timer::Election)
-        .filter(|_| up)
-        .map(|(start, deadline)| {
-            let total = deadline.saturating_sub(start).max(1) as f64;
-            let left = deadline.saturating_sub(now) as f64 / total;
-            arc_path(r + 7.0, left.clamp(0.0, 1.0))
-        });
     let group_ring = match (pick, group) {
         (Some(g), _) => Some(GROUP_COLORS[g as usize % 4]),
         (None, Some(g)) => Some(GROUP_COLORS[(g as usize + 1) % 4]),
         _ => None,
     };
-    let vote = node.voted_for().map(|v| format!("voted S{v}")).unwrap_or_default();
-    let onclick = ctx.link().callback(move |_: MouseEvent| Msg::SelectNode(id));
+    let vote = node
+        .voted_for()
+        .map(|v| format!("voted S{v}"))
+        .unwrap_or_default();
+    let onclick = ctx.link().callback(move |e: MouseEvent| {
+        e.stop_propagation();
+        Msg::SelectNode(id)
+    });
     html! {
         <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), selected.then_some("selected"),
                     group.is_some().then_some("partitioned"))}
@@ -250,7 +279,6 @@ fn node_view(
             if let Some(color) = group_ring {
                 <circle class="group-ring" r={(r + 14.0).to_string()} stroke={color} />
             }
-            if let Some(d) = arc { <path class="timer" d={d} /> }
             { shape }
             <text class="name" y="-4">{ format!("S{id}") }</text>
             <text class="term" y="13">{ format!("T{term}") }</text>
@@ -261,26 +289,17 @@ fn node_view(
     }
 }
 
-/// An arc from the top, clockwise, covering `frac` of a circle.
-fn arc_path(radius: f64, frac: f64) -> String {
-    if frac >= 0.999 {
-        return format!(
-            "M 0 {} A {radius} {radius} 0 1 1 0 {radius} A {radius} {radius} 0 1 1 0 {}",
-            -radius, -radius
-        );
-    }
-    let a = frac * std::f64::consts::TAU;
-    let (x, y) = (radius * a.sin(), -radius * a.cos());
-    let large = u8::from(frac > 0.5);
-    format!("M 0 {} A {radius} {radius} 0 {large} 1 {x:.2} {y:.2}", -radius)
-}
-
-fn message_class(m: &Message) -> (&'static str, f64, String) {
+/// A message's style class, size and a short description.
+pub fn message_class(m: &Message) -> (&'static str, f64, String) {
     match m {
         Message::RequestVote { term, .. } => ("m-rv", 8.0, format!("RequestVote T{term}")),
-        Message::RequestVoteReply { vote_granted: true, .. } => ("m-vote-yes", 6.0, "vote granted".into()),
+        Message::RequestVoteReply {
+            vote_granted: true, ..
+        } => ("m-vote-yes", 6.0, "vote granted".into()),
         Message::RequestVoteReply { .. } => ("m-vote-no", 6.0, "vote denied".into()),
-        Message::AppendEntries { entries, .. } if entries.is_empty() => ("m-hb", 5.0, "heartbeat".into()),
+        Message::AppendEntries { entries, .. } if entries.is_empty() => {
+            ("m-hb", 5.0, "heartbeat".into())
+        }
         Message::AppendEntries { entries, .. } => (
             "m-ae",
             7.0 + (entries.len().min(6) as f64),
@@ -288,28 +307,6 @@ fn message_class(m: &Message) -> (&'static str, f64, String) {
         ),
         Message::AppendEntriesReply { success: true, .. } => ("m-ae-ok", 5.0, "append ok".into()),
         Message::AppendEntriesReply { .. } => ("m-ae-fail", 6.0, "append rejected".into()),
-    }
-}
-
-fn message_view(ctx: &Context<App>, m: &InFlight<'_, Message>, n: u32, now: Micros, selected: bool) -> Html {
-    let (x1, y1) = node_pos(m.from, n);
-    let (x2, y2) = node_pos(m.to, n);
-    let span = m.arrives.saturating_sub(m.sent).max(1) as f64;
-    let f = (now.saturating_sub(m.sent) as f64 / span).clamp(0.0, 1.0);
-    let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
-    let (class, r, label) = message_class(m.msg);
-    let id = m.id;
-    let onclick = ctx.link().callback(move |e: MouseEvent| {
-        e.stop_propagation();
-        Msg::SelectMessage(id)
-    });
-    html! {
-        <g class={classes!("msg", class, selected.then_some("selected"))} key={format!("{}-{}", m.id, m.arrives)}
-            transform={format!("translate({x:.1},{y:.1})")} onclick={onclick}
-            role="button" aria-label={format!("{label} from S{} to S{}", m.from, m.to)} data-msg={id.to_string()}>
-            <circle class="hit" r="13" />
-            <circle class="dot" r={r.to_string()} />
-        </g>
     }
 }
 
@@ -338,18 +335,27 @@ fn node_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
         return html! { <div class="panel hint">{"Click a server to see its state and act on it. Click a message to inspect it."}</div> };
     };
     let sim = lab.sim();
-    let Some(node) = sim.node(id) else { return html! {} };
+    let Some(node) = sim.node(id) else {
+        return html! {};
+    };
     let up = sim.is_up(id);
     let link = ctx.link();
     let deadline = sim.timer_deadline(id, Timer::Election);
     let progress = node.progress().iter().map(|(peer, p)| {
         html! { <tr><td>{ format!("S{peer}") }</td><td>{ p.next_index }</td><td>{ p.match_index }</td></tr> }
     });
-    let kv = node.kv().data().iter().map(|(k, v)| html! { <tr><td>{ k.to_string() }</td><td>{ v.to_string() }</td></tr> });
+    let kv = node
+        .kv()
+        .data()
+        .iter()
+        .map(|(k, v)| html! { <tr><td>{ k.to_string() }</td><td>{ v.to_string() }</td></tr> });
     let act = |e: EventSpec| link.callback(move |_: MouseEvent| Msg::Act(e.clone()));
     let request = EventSpec::Request {
         at_ms: 0.0,
-        op: quorum_core::protocol::KvOp::Put { key: "x".into(), value: format!("via S{id}").into() },
+        op: quorum_core::protocol::KvOp::Put {
+            key: "x".into(),
+            value: format!("via S{id}").into(),
+        },
         node: Some(id),
         count: None,
     };
@@ -389,12 +395,14 @@ fn node_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
 }
 
 fn message_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
-    let Some(id) = app.selected_msg() else { return html! {} };
+    let Some(id) = app.selected_msg() else {
+        return html! {};
+    };
     let link = ctx.link();
     let flying = lab.sim().in_flight();
     let Some(m) = flying.iter().find(|m| m.id == id) else {
         return html! {
-            <div class="panel msg-panel">
+            <div class="panel msg-panel" id="msg-panel">
                 <div class="panel-head"><h2>{ format!("Message #{id}") }</h2>
                     <button aria-label="Close" onclick={link.callback(|_| Msg::CloseMessage)}>{"×"}</button></div>
                 <p>{"Delivered or lost: no longer in flight."}</p>
@@ -412,6 +420,30 @@ fn message_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
                 <button aria-label="Drop this message" onclick={link.callback(move |_| Msg::Act(EventSpec::DropMessage { at_ms: 0.0, id }))}>{"Drop"}</button>
                 <button aria-label="Duplicate this message" onclick={link.callback(move |_| Msg::Act(EventSpec::DuplicateMessage { at_ms: 0.0, id }))}>{"Duplicate"}</button>
             </div>
+        </div>
+    }
+}
+
+/// While paused: every message in flight, as a list to pick from.
+fn flight_list(ctx: &Context<App>, lab: &Lab) -> Html {
+    let msgs = lab.sim().in_flight();
+    if msgs.is_empty() {
+        return html! {};
+    }
+    let items = msgs.iter().take(200).map(|m| {
+        let id = m.id;
+        let (_, _, label) = message_class(m.msg);
+        let onclick = ctx
+            .link()
+            .callback(move |_: MouseEvent| Msg::SelectMessage(id));
+        html! { <li><button class="link-button" data-msg={id.to_string()} onclick={onclick}
+        aria-label={format!("Inspect message {id}: {label} from S{} to S{}", m.from, m.to)}>
+        { format!("#{id} S{}→S{} {label}", m.from, m.to) }</button></li> }
+    });
+    html! {
+        <div class="panel flight" id="flight-list">
+            <h2>{ format!("In flight ({})", msgs.len()) }</h2>
+            <ul>{ for items }</ul>
         </div>
     }
 }
@@ -454,12 +486,18 @@ fn scenario_view(ctx: &Context<App>, lab: &Lab) -> Html {
     }
 }
 
-/// The log table's data, rebuilt only when something in it changed.
+/// The log table's data, rebuilt only when something in it changed, and
+/// only for the window of indexes on screen.
 pub struct LogModel {
     pub version: u64,
     pub rows: Vec<LogRow>,
+    /// The longest log's last index.
+    pub total: u64,
+    /// The window shown: indexes `first..=last`.
+    pub first: u64,
     pub last: u64,
-    pub leader: Option<NodeId>,
+    /// Following the newest entries (no scroll position chosen).
+    pub follow: bool,
 }
 
 pub struct LogRow {
@@ -468,7 +506,7 @@ pub struct LogRow {
     pub leader: bool,
     pub commit: u64,
     pub applied: u64,
-    /// (term, label) per index, from index 1.
+    /// (term, label) per index of the window, while the log has entries.
     pub cells: Vec<(u64, String)>,
     /// The leader's nextIndex and matchIndex for this node.
     pub next_match: Option<(u64, u64)>,
@@ -482,13 +520,14 @@ impl PartialEq for LogModel {
 
 impl LogModel {
     /// A cheap fingerprint of everything the table shows.
-    pub fn version_of(lab: &Lab) -> u64 {
+    pub fn version_of(lab: &Lab, from: Option<u64>) -> u64 {
         let sim = lab.sim();
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut mix = |v: u64| {
             h ^= v;
             h = h.wrapping_mul(0x0100_0000_01b3);
         };
+        mix(from.map_or(u64::MAX, |f| f));
         for i in 1..=sim.node_count() {
             if let Some(n) = sim.node(i) {
                 mix(u64::from(sim.is_up(i)));
@@ -506,10 +545,26 @@ impl LogModel {
         h
     }
 
-    pub fn build(lab: &Lab) -> LogModel {
+    pub fn build(lab: &Lab, from: Option<u64>) -> LogModel {
         let sim = lab.sim();
         let leader = lab.leader();
-        let progress = leader.and_then(|l| sim.node(l)).map(|n| n.progress().clone());
+        let total = (1..=sim.node_count())
+            .filter_map(|i| sim.node(i))
+            .map(|n| n.log().last_index())
+            .max()
+            .unwrap_or(0);
+        let end = total.max(1);
+        let first = match from {
+            Some(f) => f.clamp(1, end),
+            // Following the end: the window jumps half a window at a time,
+            // so most redraws only fill in new cells.
+            None => {
+                let half = LOG_WINDOW / 2;
+                end.saturating_sub(LOG_WINDOW).div_ceil(half) * half + 1
+            }
+        };
+        let last = (first + LOG_WINDOW - 1).min(end);
+        let progress = leader.and_then(|l| sim.node(l)).map(|n| n.progress());
         let rows: Vec<LogRow> = (1..=sim.node_count())
             .filter_map(|i| sim.node(i).map(|n| (i, n)))
             .map(|(i, n)| LogRow {
@@ -518,24 +573,22 @@ impl LogModel {
                 leader: Some(i) == leader,
                 commit: n.commit_index(),
                 applied: n.last_applied(),
-                cells: n
-                    .log()
-                    .entries()
-                    .iter()
+                cells: (first..=last)
+                    .map_while(|k| n.log().entry(k))
                     .map(|e| (e.term, command_label(&e.cmd)))
                     .collect(),
                 next_match: progress
-                    .as_ref()
                     .and_then(|p| p.get(&i))
                     .map(|p| (p.next_index, p.match_index)),
             })
             .collect();
-        let last = rows.iter().map(|r| r.cells.len() as u64).max().unwrap_or(0);
         LogModel {
-            version: Self::version_of(lab),
+            version: Self::version_of(lab, from),
             rows,
+            total,
+            first,
             last,
-            leader,
+            follow: from.is_none(),
         }
     }
 }
@@ -543,108 +596,85 @@ impl LogModel {
 #[derive(Properties, PartialEq)]
 pub struct LogTableProps {
     pub model: Rc<LogModel>,
+    /// Show indexes from this one on (None: follow the newest).
+    pub on_scroll: Callback<Option<u64>>,
 }
 
-pub enum LogMsg {
-    /// Show indexes from this one (None: follow the end).
-    From(Option<u64>),
-}
-
-/// The replicated logs, one row per server. It shows a window of
-/// [`LOG_WINDOW`] indexes that follows the end unless the user scrolls back.
-pub struct LogTable {
-    from: Option<u64>,
-}
-
-impl Component for LogTable {
-    type Message = LogMsg;
-    type Properties = LogTableProps;
-
-    fn create(_ctx: &Context<Self>) -> Self {
-        LogTable { from: None }
-    }
-
-    fn update(&mut self, _ctx: &Context<Self>, msg: LogMsg) -> bool {
-        match msg {
-            LogMsg::From(f) => self.from = f,
-        }
-        true
-    }
-
-    fn view(&self, ctx: &Context<Self>) -> Html {
-        let m = &ctx.props().model;
-        let end = m.last.max(1);
-        let first = match self.from {
-            Some(f) => f.clamp(1, end),
-            None => end.saturating_sub(LOG_WINDOW - 1).max(1),
-        };
-        let last = (first + LOG_WINDOW - 1).min(end);
-        let link = ctx.link();
-        let back = first.saturating_sub(LOG_WINDOW / 2).max(1);
-        let fwd = first + LOG_WINDOW / 2;
-        let header = (first..=last).map(|i| html! { <th scope="col">{ i }</th> });
-        let rows = m.rows.iter().map(|r| {
-            let cells = (first..=last).map(|i| match r.cells.get(i as usize - 1) {
-                Some((term, label)) => {
-                    let state = if i <= r.applied {
-                        "applied"
-                    } else if i <= r.commit {
-                        "committed"
-                    } else {
-                        "uncommitted"
-                    };
-                    let marks = r.next_match.map_or(String::new(), |(next, mat)| {
-                        let mut s = String::new();
-                        if i == mat {
-                            s.push('m');
-                        }
-                        if i == next {
-                            s.push('n');
-                        }
-                        s
-                    });
-                    html! {
-                        <td class={classes!("cell", state)} style={format!("--term:{}", term_color(*term))}
-                            title={format!("index {i}, term {term}: {label} ({state})")}>
-                            <span class="t">{ *term }</span><span class="c">{ label.clone() }</span>
-                            if !marks.is_empty() { <span class="mark">{ marks }</span> }
-                        </td>
+/// The replicated logs, one row per server, [`LOG_WINDOW`] indexes at a
+/// time; it follows the newest entries unless the user scrolls back.
+#[function_component(LogTable)]
+pub fn log_table(p: &LogTableProps) -> Html {
+    let m = &p.model;
+    let (first, last) = (m.first, m.last);
+    let back = first.saturating_sub(LOG_WINDOW / 2).max(1);
+    let fwd = first + LOG_WINDOW / 2;
+    let scroll = |to: Option<u64>| {
+        let cb = p.on_scroll.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(to))
+    };
+    let header =
+        (first..=last).map(|i| html! { <div class="cell head" role="columnheader">{ i }</div> });
+    let rows = m.rows.iter().map(|r| {
+        let cells = (first..=last).map(|i| match r.cells.get((i - first) as usize) {
+            Some((term, label)) => {
+                let state = if i <= r.applied {
+                    "applied"
+                } else if i <= r.commit {
+                    "committed"
+                } else {
+                    "uncommitted"
+                };
+                let marks = r.next_match.map_or(String::new(), |(next, mat)| {
+                    let mut s = String::new();
+                    if i == mat {
+                        s.push('m');
                     }
+                    if i == next {
+                        s.push('n');
+                    }
+                    s
+                });
+                html! {
+                    <div role="cell" class={classes!("cell", state)} style={format!("--term:{}", term_color(*term))}
+                        data-index={i.to_string()} title={format!("index {i}, term {term}: {label} ({state})")}>
+                        <span class="t">{ *term }</span><span class="c">{ label.clone() }</span>
+                        if !marks.is_empty() { <span class="mark">{ marks }</span> }
+                    </div>
                 }
-                None => {
-                    let next = r.next_match.is_some_and(|(n, _)| n == i);
-                    html! { <td class="cell empty">if next { <span class="mark">{"n"}</span> }</td> }
-                }
-            });
-            let nm = r.next_match.map_or(String::new(), |(n, mm)| format!("next {n} · match {mm}"));
-            html! {
-                <tr class={classes!((!r.up).then_some("down"), r.leader.then_some("leader"))} data-node={r.id.to_string()}>
-                    <th scope="row">
-                        <span class="who">{ format!("S{}", r.id) }{ if r.leader { " ★" } else { "" } }</span>
-                        <span class="ci">{ format!("commit {} · applied {}", r.commit, r.applied) }</span>
-                        <span class="nm">{ nm }</span>
-                    </th>
-                    { for cells }
-                </tr>
+            }
+            None => {
+                let next = r.next_match.is_some_and(|(n, _)| n == i);
+                html! { <div role="cell" class="cell empty">if next { <span class="mark">{"n"}</span> }</div> }
             }
         });
+        let nm = r.next_match.map_or(String::new(), |(n, mm)| format!("next {n} · match {mm}"));
         html! {
-            <section class="logs" aria-label="Replicated logs">
-                <div class="logs-head">
-                    <h2>{"Logs"}</h2>
-                    <span class="legend-cells"><span class="cell applied">{"applied"}</span><span class="cell committed">{"committed"}</span><span class="cell uncommitted">{"uncommitted"}</span>{" m = matchIndex, n = nextIndex (the leader's view)"}</span>
-                    <span class="range">{ format!("indexes {first}–{last} of {}", m.last) }</span>
-                    <button aria-label="Earlier entries" disabled={first <= 1} onclick={link.callback(move |_| LogMsg::From(Some(back)))}>{"◀"}</button>
-                    <button aria-label="Later entries" disabled={last >= end} onclick={link.callback(move |_| LogMsg::From(Some(fwd)))}>{"▶"}</button>
-                    <button aria-label="Follow the newest entries" disabled={self.from.is_none()} onclick={link.callback(|_| LogMsg::From(None))}>{"⇥ follow"}</button>
+            <div role="row" class={classes!("log-row", (!r.up).then_some("down"), r.leader.then_some("leader"))} data-node={r.id.to_string()}>
+                <div role="rowheader" class="who-cell">
+                    <span class="who">{ format!("S{}", r.id) }{ if r.leader { " ★" } else { "" } }</span>
+                    <span class="ci">{ format!("commit {} · applied {}", r.commit, r.applied) }</span>
+                    <span class="nm">{ nm }</span>
                 </div>
-                <div class="logs-scroll">
-                    <table class="log-table">
-                        <thead><tr><th scope="col">{"index"}</th>{ for header }</tr></thead>
-                        <tbody>{ for rows }</tbody>
-                    </table>
-                </div>
-            </section>
+                { for cells }
+            </div>
         }
+    });
+    html! {
+        <section class="logs" aria-label="Replicated logs">
+            <div class="logs-head">
+                <h2>{"Logs"}</h2>
+                <span class="legend-cells"><span class="cell applied">{"applied"}</span><span class="cell committed">{"committed"}</span><span class="cell uncommitted">{"uncommitted"}</span>{" m = matchIndex, n = nextIndex (the leader's view)"}</span>
+                <span class="range">{ if m.total == 0 { "no entries yet".to_string() } else { format!("indexes {first}–{last} of {}", m.total) } }</span>
+                <button aria-label="Earlier entries" disabled={first <= 1} onclick={scroll(Some(back))}>{"◀"}</button>
+                <button aria-label="Later entries" disabled={last >= m.total} onclick={scroll(Some(fwd))}>{"▶"}</button>
+                <button aria-label="Follow the newest entries" disabled={m.follow} onclick={scroll(None)}>{"⇥ follow"}</button>
+            </div>
+            <div class="logs-scroll">
+                <div class="log-grid" role="table" aria-label="One row per server, one column per log index">
+                    <div role="row" class="log-row head"><div role="columnheader" class="who-cell">{"index"}</div>{ for header }</div>
+                    { for rows }
+                </div>
+            </div>
+        </section>
     }
 }

@@ -23,13 +23,18 @@ fn count(sel: &str) -> u32 {
 fn api(name: &str, args: &[JsValue]) -> JsValue {
     let w = web_sys::window().unwrap();
     let q = js_sys::Reflect::get(&w, &"quorum".into()).unwrap();
-    let f: js_sys::Function = js_sys::Reflect::get(&q, &name.into()).unwrap().dyn_into().unwrap();
+    let f: js_sys::Function = js_sys::Reflect::get(&q, &name.into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     let arr: js_sys::Array = args.iter().collect();
     f.apply(&q, &arr).unwrap()
 }
 
 fn get(v: &JsValue, path: &[&str]) -> JsValue {
-    path.iter().fold(v.clone(), |v, k| js_sys::Reflect::get(&v, &(*k).into()).unwrap())
+    path.iter().fold(v.clone(), |v, k| {
+        js_sys::Reflect::get(&v, &(*k).into()).unwrap()
+    })
 }
 
 fn at(v: &JsValue, i: u32) -> JsValue {
@@ -37,7 +42,10 @@ fn at(v: &JsValue, i: u32) -> JsValue {
 }
 
 fn click(sel: &str) {
-    let el = doc().query_selector(sel).unwrap().unwrap_or_else(|| panic!("no {sel}"));
+    let el = doc()
+        .query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel}"));
     let init = web_sys::MouseEventInit::new();
     init.set_bubbles(true);
     let e = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
@@ -61,7 +69,7 @@ async fn the_app_draws_the_cluster_and_acts_on_it() {
 
     // The ring: five servers; the log table; the API.
     assert_eq!(count("svg.ring g.node"), 5);
-    assert_eq!(count(".log-table tbody tr"), 5);
+    assert_eq!(count(".log-grid .log-row[data-node]"), 5);
     let s = api("state", &[]);
     assert_eq!(js_sys::Array::from(&get(&s, &["nodes"])).length(), 5);
 
@@ -76,12 +84,15 @@ async fn the_app_draws_the_cluster_and_acts_on_it() {
     assert_eq!(get(&r, &["ok"]), JsValue::TRUE, "{r:?}");
     sleep(100).await;
     assert_eq!(count("svg.ring g.node"), 3);
-    assert!(count(".log-table thead th") >= 13, "a column per index");
-    assert_eq!(count(r#".log-table tr[data-node="1"] td.cell.uncommitted"#), 12);
+    assert!(count(".log-row.head .cell") >= 12, "a column per index");
+    assert_eq!(count(r#".log-row[data-node="1"] .cell.uncommitted"#), 12);
 
     // A bad scenario is refused; the run stays.
     let r = api("load", &[r#"{"version":1,"nodes":0}"#.into()]);
-    assert!(get(&r, &["error"]).as_string().unwrap().starts_with("nodes: 0 is out of range"));
+    assert!(get(&r, &["error"])
+        .as_string()
+        .unwrap()
+        .starts_with("nodes: 0 is out of range"));
     assert_eq!(count("svg.ring g.node"), 3);
 
     // Click a server: its panel; crash it from there.
@@ -102,7 +113,11 @@ async fn the_app_draws_the_cluster_and_acts_on_it() {
     assert_eq!(get(&api("state", &[]), &["running"]), JsValue::FALSE);
     let t = get(&api("state", &[]), &["t_ms"]).as_f64().unwrap();
     sleep(200).await;
-    assert_eq!(get(&api("state", &[]), &["t_ms"]).as_f64().unwrap(), t, "paused time stands still");
+    assert_eq!(
+        get(&api("state", &[]), &["t_ms"]).as_f64().unwrap(),
+        t,
+        "paused time stands still"
+    );
     key("?");
     sleep(50).await;
     assert_eq!(count("#help-overlay"), 1);

@@ -1,0 +1,107 @@
+//! What moves every frame, drawn on a canvas under the ring's SVG: the
+//! messages in flight and the draining election timers. Drawing a few
+//! hundred dots here costs far less than moving as many DOM nodes.
+
+use crate::view::{message_class, node_pos, node_radius};
+use quorum_core::protocol::{Message, NodeId, Timer};
+use quorum_core::sim::{InFlight, Lab, Micros};
+use std::f64::consts::{FRAC_PI_2, TAU};
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Canvas pixels per ring unit (the SVG's viewBox is 600 wide).
+const SCALE: f64 = 2.0;
+
+fn style(class: &str) -> (&'static str, &'static str, bool) {
+    // (fill, stroke, filled)
+    match class {
+        "m-rv" => ("#f08c00", "#d9480f", true),
+        "m-vote-yes" => ("#2f9e44", "#2b8a3e", true),
+        "m-vote-no" => ("#ffffff", "#e03131", false),
+        "m-hb" => ("#ffffff", "#1971c2", false),
+        "m-ae" => ("#1971c2", "#1864ab", true),
+        "m-ae-ok" => ("#0c8599", "#0b7285", true),
+        _ => ("#ffffff", "#e03131", false),
+    }
+}
+
+/// Where a message is now: along the line from sender to receiver, by the
+/// share of its latency that has passed.
+pub fn message_xy(m: &InFlight<'_, Message>, n: u32, now: Micros) -> (f64, f64) {
+    let (x1, y1) = node_pos(m.from, n);
+    let (x2, y2) = node_pos(m.to, n);
+    let span = m.arrives.saturating_sub(m.sent).max(1) as f64;
+    let f = (now.saturating_sub(m.sent) as f64 / span).clamp(0.0, 1.0);
+    (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f)
+}
+
+/// The message nearest to ring point (x, y), within a finger's width.
+pub fn hit(lab: &Lab, x: f64, y: f64) -> Option<u64> {
+    let sim = lab.sim();
+    let n = sim.node_count();
+    let now = sim.now();
+    sim.in_flight()
+        .iter()
+        .map(|m| {
+            let (mx, my) = message_xy(m, n, now);
+            (m.id, (mx - x).powi(2) + (my - y).powi(2))
+        })
+        .filter(|&(_, d2)| d2 <= 16.0 * 16.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
+}
+
+pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>) {
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let sim = lab.sim();
+    let n = sim.node_count();
+    let now = sim.now();
+    ctx.set_transform(SCALE, 0.0, 0.0, SCALE, 0.0, 0.0).ok();
+    ctx.clear_rect(0.0, 0.0, 600.0, 600.0);
+
+    // Election timers: an arc that drains clockwise from the top.
+    let r = node_radius(n) + 7.0;
+    ctx.set_line_width(3.0);
+    ctx.set_stroke_style_str("#f59f00");
+    for id in 1..=n {
+        if !sim.is_up(id) {
+            continue;
+        }
+        if let Some((start, deadline)) = sim.timer_span(id as NodeId, Timer::Election) {
+            let total = deadline.saturating_sub(start).max(1) as f64;
+            let left = (deadline.saturating_sub(now) as f64 / total).clamp(0.0, 1.0);
+            let (x, y) = node_pos(id, n);
+            ctx.begin_path();
+            ctx.arc(x, y, r, -FRAC_PI_2, -FRAC_PI_2 + left * TAU).ok();
+            ctx.stroke();
+        }
+    }
+
+    // Messages.
+    for m in sim.in_flight() {
+        let (x, y) = message_xy(&m, n, now);
+        let (class, size, _) = message_class(m.msg);
+        let (fill, stroke, filled) = style(class);
+        ctx.begin_path();
+        ctx.arc(x, y, size, 0.0, TAU).ok();
+        ctx.set_fill_style_str(fill);
+        ctx.fill();
+        ctx.set_line_width(if filled { 2.0 } else { 3.0 });
+        ctx.set_stroke_style_str(stroke);
+        ctx.stroke();
+        if selected == Some(m.id) {
+            ctx.begin_path();
+            ctx.arc(x, y, size + 5.0, 0.0, TAU).ok();
+            ctx.set_line_width(2.5);
+            ctx.set_stroke_style_str("#000000");
+            ctx.stroke();
+        }
+    }
+}
