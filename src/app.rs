@@ -73,6 +73,8 @@ pub struct App {
     log_built: f64,
     log_scroll: Callback<Option<u64>>,
     canvas: NodeRef,
+    clock: NodeRef,
+    ring_version: u64,
     frame_cb: Closure<dyn FnMut(f64)>,
     _keydown: Closure<dyn FnMut(KeyboardEvent)>,
     _visibility: Closure<dyn FnMut(web_sys::Event)>,
@@ -168,6 +170,8 @@ impl Component for App {
             log_built: f64::NEG_INFINITY,
             log_scroll,
             canvas: NodeRef::default(),
+            clock: NodeRef::default(),
+            ring_version: 0,
             frame_cb,
             _keydown: keydown,
             _visibility: visibility,
@@ -175,9 +179,7 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
-        if let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
-            crate::canvas::draw(&c, &self.shared.borrow().lab, self.selected_msg);
-        }
+        self.draw_canvas();
         if first_render {
             self.ensure_loop();
         }
@@ -213,13 +215,31 @@ impl Component for App {
                         s.running = false;
                     }
                 }
-                // While playing, the log table redraws at most 5 times a second.
+                // Only what moves is redrawn every frame: the canvas (links,
+                // messages, timers) and the clock. The DOM is re-rendered
+                // when a server's drawn state changes, and the log table and
+                // an open panel at most 5 times a second.
+                let mut render = false;
                 if ts - self.log_built >= 200.0 {
                     self.log_built = ts;
+                    let before = self.log_version;
                     self.refresh_logs();
+                    render |= before != self.log_version || self.selected_node.is_some();
+                }
+                let v = view::ring_version(&self.shared.borrow().lab);
+                render |= v != self.ring_version;
+                self.ring_version = v;
+                if !self.shared.borrow().running {
+                    render = true; // the run reached its end: show Play
+                }
+                if !render {
+                    self.draw_canvas();
+                    if let Some(c) = self.clock.cast::<web_sys::Element>() {
+                        c.set_text_content(Some(&view::clock_text(&self.shared.borrow().lab)));
+                    }
                 }
                 self.ensure_loop();
-                true
+                render
             }
             Msg::Play => {
                 self.shared.borrow_mut().running = true;
@@ -461,6 +481,15 @@ impl App {
     }
     pub fn canvas_ref(&self) -> NodeRef {
         self.canvas.clone()
+    }
+    pub fn clock_ref(&self) -> NodeRef {
+        self.clock.clone()
+    }
+
+    fn draw_canvas(&self) {
+        if let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
+            crate::canvas::draw(&c, &self.shared.borrow().lab, self.selected_msg);
+        }
     }
     pub fn log_scroll_callback(&self) -> Callback<Option<u64>> {
         self.log_scroll.clone()

@@ -1,5 +1,5 @@
 //! What moves every frame, drawn on a canvas under the ring's SVG: the
-//! messages in flight and the draining election timers. Drawing a few
+//! links, the messages in flight and the draining election timers. Drawing a few
 //! hundred dots here costs far less than moving as many DOM nodes.
 
 use crate::view::{message_class, node_pos, node_radius};
@@ -65,6 +65,29 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>) {
     let now = sim.now();
     ctx.set_transform(SCALE, 0.0, 0.0, SCALE, 0.0, 0.0).ok();
     ctx.clear_rect(0.0, 0.0, 600.0, 600.0);
+
+    // Links: grey, or dashed red where a partition or a cut blocks them.
+    ctx.set_line_width(1.5);
+    for a in 1..=n {
+        for b in (a + 1)..=n {
+            let net = sim.network();
+            let blocked = net.blocked(a, b).is_some() || net.blocked(b, a).is_some();
+            let dash = js_sys::Array::new();
+            if blocked {
+                dash.push(&6.0.into());
+                dash.push(&6.0.into());
+            }
+            ctx.set_line_dash(&dash).ok();
+            ctx.set_stroke_style_str(if blocked { "#ffa8a8" } else { "#dee2e6" });
+            let (x1, y1) = node_pos(a, n);
+            let (x2, y2) = node_pos(b, n);
+            ctx.begin_path();
+            ctx.move_to(x1, y1);
+            ctx.line_to(x2, y2);
+            ctx.stroke();
+        }
+    }
+    ctx.set_line_dash(&js_sys::Array::new()).ok();
 
     // Election timers: an arc that drains clockwise from the top.
     let r = node_radius(n) + 7.0;

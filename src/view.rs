@@ -46,6 +46,33 @@ fn input_value(e: &Event) -> f64 {
         .map_or(f64::NAN, |i| i.value_as_number())
 }
 
+pub fn clock_text(lab: &Lab) -> String {
+    format!("t = {} s", ms(lab.sim().now()))
+}
+
+/// A fingerprint of everything the SVG ring draws (not the canvas): when
+/// it is unchanged, a frame needs no DOM work.
+pub fn ring_version(lab: &Lab) -> u64 {
+    let sim = lab.sim();
+    let net = sim.network();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |v: u64| {
+        h ^= v;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    for i in 1..=sim.node_count() {
+        if let Some(n) = sim.node(i) {
+            mix(u64::from(sim.is_up(i)));
+            mix(n.role() as u64);
+            mix(n.current_term());
+            mix(n.voted_for().map_or(0, u64::from));
+            mix(net.group_of(i).map_or(u64::MAX, u64::from));
+        }
+    }
+    mix(lab.scenario().events.len() as u64);
+    h
+}
+
 pub fn page(app: &App, ctx: &Context<App>) -> Html {
     let s = app.shared.borrow();
     let lab = &s.lab;
@@ -95,7 +122,7 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
                 <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
                     onclick={link.callback(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
                 <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"Step ›"}</button>
-                <span class="clock" aria-label="Virtual time" id="clock">{ format!("t = {} s", ms(sim.now())) }</span>
+                <span class="clock" aria-label="Virtual time" id="clock" ref={app.clock_ref()}>{ clock_text(lab) }</span>
             </div>
             <label class="group speed">
                 <span>{"Speed "}<b id="speed-label">{ speed_label(speed) }</b></span>
@@ -185,16 +212,6 @@ fn ring(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
     let n = sim.node_count();
     let r = node_radius(n);
     let choice = app.partition_choice();
-    let links = (1..=n)
-        .flat_map(|a| ((a + 1)..=n).map(move |b| (a, b)))
-        .map(|(a, b)| {
-            let (x1, y1) = node_pos(a, n);
-            let (x2, y2) = node_pos(b, n);
-            let blocked =
-                sim.network().blocked(a, b).is_some() || sim.network().blocked(b, a).is_some();
-            html! { <line class={classes!("link", blocked.then_some("blocked"))}
-            x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> }
-        });
     let nodes = (1..=n).filter_map(|id| {
         let node = sim.node(id)?;
         Some(node_view(
@@ -208,7 +225,7 @@ fn ring(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
             app.selected_node() == Some(id),
         ))
     });
-    // Messages and timers move every frame: they are drawn on a canvas
+    // Links, messages and timers are drawn on a canvas
     // under the SVG (see canvas.rs), so the DOM only changes when a
     // server's state does. A click on the ring picks the nearest message.
     let onclick = ctx.link().callback(|e: MouseEvent| {
@@ -219,7 +236,6 @@ fn ring(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
             <canvas class="ring-canvas" ref={app.canvas_ref()} width="1200" height="1200" aria-hidden="true" />
             <svg class="ring" viewBox="0 0 600 600" role="img" onclick={onclick}
                 aria-label="Servers on a ring; messages in flight are drawn between them">
-                <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
             </svg>
         </div>
@@ -270,10 +286,14 @@ fn node_view(
         e.stop_propagation();
         Msg::SelectNode(id)
     });
+    // Keyboard users open a server with Enter.
+    let onkeydown = ctx.link().batch_callback(move |e: KeyboardEvent| {
+        (e.key() == "Enter").then_some(Msg::SelectNode(id))
+    });
     html! {
         <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), selected.then_some("selected"),
                     group.is_some().then_some("partitioned"))}
-            transform={format!("translate({x:.1},{y:.1})")} onclick={onclick}
+            transform={format!("translate({x:.1},{y:.1})")} onclick={onclick} onkeydown={onkeydown}
             role="button" tabindex="0" aria-label={format!("S{id}, {}, term {term}{}", role.as_str(), if up {""} else {", crashed"})}
             data-node={id.to_string()} data-role={role.as_str()} data-term={term.to_string()} data-up={up.to_string()}>
             if let Some(color) = group_ring {
