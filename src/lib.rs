@@ -30,31 +30,33 @@ fn gloo_document() -> web_sys::Document {
 }
 
 /// A panic must never leave a frozen page: show what happened and a way
-/// out. The overlay is plain DOM with an inline handler, because after a
-/// panic (panic = "abort") the wasm instance cannot run again.
+/// out. (After a panic, panic = "abort" stops the wasm instance.)
 fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info.to_string();
-        web_sys::console::error_1(&JsValue::from_str(&format!("Quorum panicked: {msg}")));
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        let Ok(div) = doc.create_element("div") else {
-            return;
-        };
-        div.set_id("panic");
-        div.set_attribute("role", "alertdialog").ok();
-        div.set_inner_html(
-            "<div class=\"panic-box\"><h2>Something went wrong</h2>\
-             <p>Quorum hit an internal error and stopped. Nothing you did caused this.</p>\
-             <pre></pre>\
-             <button onclick=\"location.hash='';location.reload()\" aria-label=\"Reset Quorum\">Reset</button></div>",
-        );
-        if let Ok(Some(pre)) = div.query_selector("pre") {
-            pre.set_text_content(Some(&msg));
-        }
-        if let Some(body) = doc.body() {
-            body.append_child(&div).ok();
-        }
-    }));
+    std::panic::set_hook(Box::new(|info| show_fatal_error(&info.to_string())));
+}
+
+/// Put a visible error with a Reset button over the page. Plain DOM with an
+/// inline handler, because the wasm instance cannot run again.
+pub fn show_fatal_error(msg: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("Quorum stopped: {msg}")));
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(div) = doc.create_element("div") else {
+        return;
+    };
+    div.set_id("panic");
+    div.set_attribute("role", "alertdialog").ok();
+    div.set_inner_html(
+        "<div class=\"panic-box\"><h2>Something went wrong</h2>\
+         <p>Quorum hit an internal error and stopped. Nothing you did caused this.</p>\
+         <pre></pre>\
+         <button onclick=\"location.hash='';location.reload()\" aria-label=\"Reset Quorum\">Reset</button></div>",
+    );
+    if let Ok(Some(pre)) = div.query_selector("pre") {
+        pre.set_text_content(Some(msg));
+    }
+    if let Some(body) = doc.body() {
+        body.append_child(&div).ok();
+    }
 }

@@ -130,3 +130,23 @@ async fn the_app_draws_the_cluster_and_acts_on_it() {
     let s = api("state", &[]);
     assert_eq!(get(&at(&get(&s, &["nodes"]), 1), &["up"]), JsValue::TRUE);
 }
+
+#[wasm_bindgen_test]
+fn a_fatal_error_shows_a_reset_overlay() {
+    quorum_app::show_fatal_error("test: <b>not html</b>");
+    let el = doc().get_element_by_id("panic").expect("overlay");
+    assert_eq!(el.get_attribute("role").as_deref(), Some("alertdialog"));
+    let pre = el.query_selector("pre").unwrap().unwrap();
+    assert_eq!(
+        pre.text_content().as_deref(),
+        Some("test: <b>not html</b>"),
+        "shown as text"
+    );
+    let button = el.query_selector("button").unwrap().unwrap();
+    assert_eq!(button.text_content().as_deref(), Some("Reset"));
+    assert!(button
+        .get_attribute("onclick")
+        .unwrap()
+        .contains("location.reload()"));
+    el.remove();
+}
