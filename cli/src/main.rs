@@ -32,6 +32,9 @@ enum Cmd {
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Check the safety properties after every step; exit 1 on a violation.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -43,8 +46,10 @@ fn main() -> ExitCode {
             until,
             trace,
             seed,
-        } => match run(&scenario, until, trace.as_deref(), seed) {
-            Ok(()) => ExitCode::SUCCESS,
+            check,
+        } => match run(&scenario, until, trace.as_deref(), seed, check) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
             Err(e) => {
                 eprintln!("quorum: {e}");
                 ExitCode::from(2)
@@ -84,12 +89,14 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
     })
 }
 
+/// Ok(true): ran clean; Ok(false): a safety violation (with `check`).
 fn run(
     path: &PathBuf,
     until: Option<f64>,
     trace_to: Option<&str>,
     seed: Option<u64>,
-) -> Result<(), String> {
+    check: bool,
+) -> Result<bool, String> {
     let scenario = load(path, until, seed)?;
     let mut sink: Option<Box<dyn Write>> = match trace_to {
         None => None,
@@ -100,6 +107,9 @@ fn run(
     };
     let mut sim = Simulator::from_scenario(&scenario);
     sim.set_recording(sink.is_some());
+    if check {
+        sim.enable_checks();
+    }
     // Run in slices and stream the trace out, so long runs stay small.
     const SLICE: u64 = 100_000;
     let mut line = String::new();
@@ -119,20 +129,33 @@ fn run(
         let t = sim.now().saturating_add(SLICE);
         sim.run_until(t);
         flush(&mut sim, &mut sink)?;
+        if !sim.violations().is_empty() {
+            break; // stop at the first violation
+        }
     }
     sim.run_to_end();
     flush(&mut sim, &mut sink)?;
     if let Some(w) = &mut sink {
         w.flush().map_err(|e| format!("writing the trace: {e}"))?;
     }
-    let summary = summary(&scenario, &sim);
+    let mut summary = summary(&scenario, &sim);
+    let violations = sim.violations();
+    if check {
+        if violations.is_empty() {
+            summary += "safety: all properties held\n";
+        } else {
+            for v in violations {
+                summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
+            }
+        }
+    }
     // Keep stdout a clean trace when the trace goes there.
     if trace_to == Some("-") {
         eprint!("{summary}");
     } else {
         print!("{summary}");
     }
-    Ok(())
+    Ok(violations.is_empty())
 }
 
 fn summary(s: &Scenario, sim: &Simulator) -> String {

@@ -90,6 +90,13 @@ impl RaftLog {
         self.last_index()
     }
 
+    /// Overwrites one entry in place (only planted bugs do this).
+    pub fn replace(&mut self, index: LogIndex, entry: Entry) {
+        if let Some(p) = self.pos(index) {
+            self.entries[p] = entry;
+        }
+    }
+
     /// Deletes the entry at `from` and all that follow it (§5.3).
     pub fn truncate_from(&mut self, from: LogIndex) {
         if let Some(p) = self.pos(from) {

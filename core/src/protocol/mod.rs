@@ -14,7 +14,7 @@ pub use io::{ClientResponse, Input, Output, Role, Timer};
 pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session, Text};
 pub use log::{Entry, RaftLog};
 pub use message::Message;
-pub use node::{Configuration, Progress, RaftConfig, RaftNode};
+pub use node::{Bug, Bugs, Configuration, Progress, RaftConfig, RaftNode};
 
 /// A server's id. Servers are numbered 1..=N as in the paper.
 pub type NodeId = u32;

@@ -66,17 +66,111 @@ impl Configuration {
     }
 }
 
+/// Classic Raft mistakes, planted on purpose so the checkers can prove
+/// they catch them (and for the browser's "break it" mode). All are off
+/// unless switched on by name; the correct code paths never consult any
+/// other source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bug {
+    /// Grant a vote to any up-to-date candidate, even after voting in the term.
+    DoubleVote,
+    /// Grant votes without the §5.4.1 up-to-date check.
+    NoUpToDateCheck,
+    /// Commit by counting replicas, whatever the entry's term (Fig. 8).
+    CommitOldTermByCounting,
+    /// On a conflict, overwrite the one entry and keep the rest (§5.3 says delete all that follow).
+    AppendWithoutTruncate,
+    /// Accept AppendEntries from a leader of an older term.
+    AcceptStaleTerm,
+    /// Lose votedFor in a crash.
+    ForgetVotedFor,
+    /// Lose currentTerm in a crash.
+    ForgetCurrentTerm,
+    /// Apply entries as soon as they are in the log, before they commit.
+    ApplyBeforeCommit,
+    /// A returning leader keeps the matchIndex it had in an earlier term.
+    StaleMatchIndex,
+    /// A follower sets commitIndex to leaderCommit, beyond its last new entry.
+    CommitBeyondLastNew,
+}
+
+impl Bug {
+    pub const ALL: [Bug; 10] = [
+        Bug::DoubleVote,
+        Bug::NoUpToDateCheck,
+        Bug::CommitOldTermByCounting,
+        Bug::AppendWithoutTruncate,
+        Bug::AcceptStaleTerm,
+        Bug::ForgetVotedFor,
+        Bug::ForgetCurrentTerm,
+        Bug::ApplyBeforeCommit,
+        Bug::StaleMatchIndex,
+        Bug::CommitBeyondLastNew,
+    ];
+
+    /// The name used in scenarios (`"raft": {"bugs": [...]}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::DoubleVote => "double_vote",
+            Bug::NoUpToDateCheck => "no_up_to_date_check",
+            Bug::CommitOldTermByCounting => "commit_old_term_by_counting",
+            Bug::AppendWithoutTruncate => "append_without_truncate",
+            Bug::AcceptStaleTerm => "accept_stale_term",
+            Bug::ForgetVotedFor => "forget_voted_for",
+            Bug::ForgetCurrentTerm => "forget_current_term",
+            Bug::ApplyBeforeCommit => "apply_before_commit",
+            Bug::StaleMatchIndex => "stale_match_index",
+            Bug::CommitBeyondLastNew => "commit_beyond_last_new",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Bug> {
+        Bug::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// A set of planted bugs; empty by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Bugs(u16);
+
+impl Bugs {
+    pub const NONE: Bugs = Bugs(0);
+
+    pub fn with(self, b: Bug) -> Bugs {
+        Bugs(self.0 | b.bit())
+    }
+
+    pub fn has(self, b: Bug) -> bool {
+        self.0 & b.bit() != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Bug> {
+        Bug::ALL.into_iter().filter(move |b| self.has(*b))
+    }
+}
+
 /// Tunables that shape the protocol (not its timing, which the caller owns).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RaftConfig {
     /// The most entries one AppendEntries carries.
     pub max_entries_per_append: u32,
+    /// Planted bugs (none in a correct node).
+    pub bugs: Bugs,
 }
 
 impl Default for RaftConfig {
     fn default() -> Self {
         RaftConfig {
             max_entries_per_append: 64,
+            bugs: Bugs::NONE,
         }
     }
 }
@@ -211,6 +305,12 @@ impl RaftNode {
     /// A crash loses all volatile state; currentTerm, votedFor and the log
     /// survive (Fig. 2 "Persistent state").
     pub fn crash(&mut self) {
+        if self.bug(Bug::ForgetVotedFor) {
+            self.voted_for = None;
+        }
+        if self.bug(Bug::ForgetCurrentTerm) {
+            self.current_term = 0;
+        }
         let commit = self.log.snapshot_index();
         self.role = Role::Follower;
         self.commit_index = commit;
@@ -226,6 +326,10 @@ impl RaftNode {
     pub fn restart(&mut self, out: &mut Out) {
         self.crash();
         self.start(out);
+    }
+
+    fn bug(&self, b: Bug) -> bool {
+        self.opts.bugs.has(b)
     }
 
     // --- the step function ---
@@ -316,7 +420,9 @@ impl RaftNode {
         self.role = Role::Follower;
         self.leader_id = leader;
         self.votes.clear();
-        self.progress.clear();
+        if !self.bug(Bug::StaleMatchIndex) {
+            self.progress.clear();
+        }
         if changed {
             self.emit_role(out);
         }
@@ -339,7 +445,9 @@ impl RaftNode {
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
         self.leader_id = None;
-        self.progress.clear();
+        if !self.bug(Bug::StaleMatchIndex) {
+            self.progress.clear();
+        }
         self.votes.clear();
         self.votes.insert(self.id);
         self.emit_role(out);
@@ -376,6 +484,8 @@ impl RaftNode {
         out.push(Output::ClearTimer(Timer::Election));
         // Fig. 2: reinitialise nextIndex to last log index + 1, matchIndex to 0.
         let next = self.log.last_index() + 1;
+        let old = std::mem::take(&mut self.progress);
+        let keep_stale = self.bug(Bug::StaleMatchIndex);
         self.progress = self
             .config
             .voters()
@@ -386,7 +496,11 @@ impl RaftNode {
                     v,
                     Progress {
                         next_index: next,
-                        match_index: 0,
+                        match_index: if keep_stale {
+                            old.get(&v).map_or(0, |p| p.match_index)
+                        } else {
+                            0
+                        },
                         probing: true,
                     },
                 )
@@ -412,12 +526,12 @@ impl RaftNode {
     ) {
         // §5.4.1: the candidate's log must be at least as up-to-date as ours.
         let up_to_date = last_log_term > self.log.last_term()
-            || (last_log_term == self.log.last_term() && last_log_index >= self.log.last_index());
-        let grant = term == self.current_term
-            && self.voted_for.is_none_or(|v| v == candidate)
-            && up_to_date;
+            || (last_log_term == self.log.last_term() && last_log_index >= self.log.last_index())
+            || self.bug(Bug::NoUpToDateCheck);
+        let free = self.voted_for.is_none_or(|v| v == candidate) || self.bug(Bug::DoubleVote);
+        let grant = term == self.current_term && free && up_to_date;
         if grant {
-            if self.voted_for.is_none() {
+            if self.voted_for != Some(candidate) {
                 self.voted_for = Some(candidate);
                 out.push(Output::Vote {
                     term,
@@ -524,7 +638,7 @@ impl RaftNode {
             });
         };
         // 1. Reply false if term < currentTerm (§5.1).
-        if term < self.current_term {
+        if term < self.current_term && !self.bug(Bug::AcceptStaleTerm) {
             reject(self, None, 0, out);
             return;
         }
@@ -564,6 +678,12 @@ impl RaftNode {
             let index = prev_log_index + 1 + k as LogIndex;
             match self.log.term(index) {
                 Some(t) if t == e.term => continue,
+                Some(_) if self.bug(Bug::AppendWithoutTruncate) => {
+                    let (term, cmd) = (e.term, e.cmd.clone());
+                    self.log.replace(index, e);
+                    out.push(Output::Append { index, term, cmd });
+                    continue;
+                }
                 Some(_) => {
                     self.truncate(index, out);
                 }
@@ -574,11 +694,18 @@ impl RaftNode {
             out.push(Output::Append { index, term, cmd });
         }
 
+        if self.bug(Bug::ApplyBeforeCommit) {
+            self.apply(out);
+        }
         // 5. If leaderCommit > commitIndex, set commitIndex =
         //    min(leaderCommit, index of last new entry).
         let last_new = prev_log_index + n;
         if leader_commit > self.commit_index {
-            let c = leader_commit.min(last_new);
+            let c = if self.bug(Bug::CommitBeyondLastNew) {
+                leader_commit
+            } else {
+                leader_commit.min(last_new)
+            };
             if c > self.commit_index {
                 self.set_commit(c, out);
             }
@@ -667,7 +794,8 @@ impl RaftNode {
                 progress.get(&v).map_or(0, |p| p.match_index)
             }
         });
-        if n > self.commit_index && self.log.term(n) == Some(self.current_term) {
+        let current = self.log.term(n) == Some(self.current_term);
+        if n > self.commit_index && (current || self.bug(Bug::CommitOldTermByCounting)) {
             self.set_commit(n, out);
         }
     }
@@ -680,7 +808,12 @@ impl RaftNode {
 
     /// All servers: while commitIndex > lastApplied, apply the next entry.
     fn apply(&mut self, out: &mut Out) {
-        while self.last_applied < self.commit_index {
+        let upto = if self.bug(Bug::ApplyBeforeCommit) {
+            self.log.last_index()
+        } else {
+            self.commit_index
+        };
+        while self.last_applied < upto {
             let index = self.last_applied + 1;
             let Some(e) = self.log.entry(index) else {
                 break;

@@ -6,6 +6,7 @@
 //! faults, and the scenario and trace formats. Pure Rust: the same scenario
 //! gives the same trace bytes natively and in wasm32.
 
+pub mod check;
 mod client;
 pub mod lab;
 mod network;
@@ -15,6 +16,7 @@ pub mod scenario;
 mod simulator;
 pub mod trace;
 
+pub use check::{Checker, Property, Violation};
 pub use client::ClientSpec;
 pub use lab::{Lab, LabState};
 pub use network::Network;

@@ -6,7 +6,7 @@
 //! value; nothing here panics on input.
 
 use super::Micros;
-use crate::protocol::{Command, Entry, KvOp, NodeId, RaftLog, Term};
+use crate::protocol::{Bug, Bugs, Command, Entry, KvOp, NodeId, RaftLog, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -120,12 +120,17 @@ fn default_client_timeout() -> f64 {
 #[serde(deny_unknown_fields, default)]
 pub struct RaftSpec {
     pub max_entries_per_append: u32,
+    /// Planted bugs to switch on, by name (see `Bug::name`). Never set by
+    /// default; the checkers must catch each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bugs: Vec<String>,
 }
 
 impl Default for RaftSpec {
     fn default() -> Self {
         RaftSpec {
             max_entries_per_append: 64,
+            bugs: Vec::new(),
         }
     }
 }
@@ -410,6 +415,7 @@ pub struct Scenario {
     /// Index id-1; `None`: a fresh node.
     pub initial: Vec<Option<InitialState>>,
     pub max_entries_per_append: u32,
+    pub bugs: Bugs,
 }
 
 /// A precise error: where in the document, and what is wrong.
@@ -656,6 +662,20 @@ impl Scenario {
             );
         }
 
+        let mut bugs = Bugs::NONE;
+        for (i, name) in file.raft.bugs.iter().enumerate() {
+            match Bug::from_name(name) {
+                Some(b) => bugs = bugs.with(b),
+                None => {
+                    let known: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+                    return err(
+                        format!("raft.bugs[{i}]"),
+                        format!("unknown bug `{name}`; the planted bugs are {}", known.join(", ")),
+                    );
+                }
+            }
+        }
+
         if file.events.len() > MAX_EVENTS {
             return err(
                 "events",
@@ -746,6 +766,7 @@ impl Scenario {
             actions,
             initial,
             max_entries_per_append: batch,
+            bugs,
             file,
         })
     }

@@ -2,6 +2,7 @@
 //! order; every random draw comes from one seeded stream in that order, so a
 //! scenario replays exactly.
 
+use super::check::{Checker, Violation};
 use super::client::{next_node, Client, ClientState, ClientTimer, BACKOFF_CAP};
 use super::network::{Blocked, Network};
 use super::node::{Node, NodeStatus};
@@ -168,6 +169,7 @@ pub struct Simulator<N: Node = RaftNode> {
     trace: Vec<TraceRecord<N::Msg>>,
     stats: Stats,
     out: Vec<Output<N::Msg>>,
+    checker: Option<Checker>,
 }
 
 impl Simulator<RaftNode> {
@@ -176,6 +178,7 @@ impl Simulator<RaftNode> {
         let config = Configuration::of_size(s.nodes);
         let opts = RaftConfig {
             max_entries_per_append: s.max_entries_per_append,
+            bugs: s.bugs,
         };
         let nodes = (1..=s.nodes)
             .map(|id| match &s.initial[id as usize - 1] {
@@ -241,6 +244,7 @@ impl<N: Node> Simulator<N> {
             trace: Vec::new(),
             stats: Stats::default(),
             out: Vec::new(),
+            checker: None,
         }
     }
 
@@ -289,6 +293,24 @@ impl<N: Node> Simulator<N> {
                 );
             }
         }
+    }
+
+    /// Check the safety properties after every step from now on.
+    pub fn enable_checks(&mut self) {
+        let statuses: Vec<NodeStatus> = self
+            .nodes
+            .iter()
+            .map(|s| NodeStatus {
+                up: s.up,
+                ..s.node.status()
+            })
+            .collect();
+        self.checker = Some(Checker::new(&statuses));
+    }
+
+    /// Violations found so far (empty unless checks are on).
+    pub fn violations(&self) -> &[Violation] {
+        self.checker.as_ref().map_or(&[], |c| c.violations())
     }
 
     // --- read access ---
@@ -512,6 +534,24 @@ impl<N: Node> Simulator<N> {
     }
 
     fn apply_outputs(&mut self, id: NodeId, out: &mut Vec<Output<N::Msg>>) {
+        if let Some(c) = &mut self.checker {
+            let before = c.violations().len();
+            for o in out.iter() {
+                c.observe(self.now, id, o);
+            }
+            if c.violations().len() > before && self.recording {
+                let new: Vec<Violation> = c.violations()[before..].to_vec();
+                for v in new {
+                    self.record(TraceEvent::Violation {
+                        property: v.property,
+                        nodes: v.nodes,
+                        index: v.index,
+                        terms: v.terms,
+                        message: v.message,
+                    });
+                }
+            }
+        }
         for o in out.drain(..) {
             match o {
                 Output::Send { to, msg } => self.send(id, to, msg),
@@ -699,6 +739,9 @@ impl<N: Node> Simulator<N> {
                 if slot.up {
                     slot.up = false;
                     slot.node.crash();
+                    if let Some(c) = &mut self.checker {
+                        c.crash(id);
+                    }
                     for t in &mut slot.timers {
                         t.gen += 1;
                         t.deadline = None;
@@ -709,6 +752,9 @@ impl<N: Node> Simulator<N> {
             ActionKind::Restart(id) => {
                 if !self.nodes[id as usize - 1].up {
                     self.nodes[id as usize - 1].up = true;
+                    if let Some(c) = &mut self.checker {
+                        c.restart(id);
+                    }
                     self.record(TraceEvent::Restart { node: id });
                     let mut out = std::mem::take(&mut self.out);
                     self.nodes[id as usize - 1].node.restart(&mut out);

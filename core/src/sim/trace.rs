@@ -106,6 +106,14 @@ pub enum TraceEvent<M> {
         op_id: OpId,
         result: OpResult,
     },
+    /// A safety checker fired (only when checks are on).
+    Violation {
+        property: crate::sim::check::Property,
+        nodes: Vec<NodeId>,
+        index: Option<LogIndex>,
+        terms: Vec<Term>,
+        message: String,
+    },
     End {
         nodes: Vec<NodeStatus>,
     },

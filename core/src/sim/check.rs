@@ -1,0 +1,585 @@
+//! Live safety checkers (thesis Fig. 3.2 and the invariants of etcd's TLA+
+//! spec), fed every node output as it happens. Incremental: each event
+//! costs O(log n) or O(nodes), never a rescan of the logs.
+//!
+//! The checker keeps a shadow of each node's persistent log (term and a
+//! hash of the command per index, plus a running hash of the whole prefix),
+//! so "logs identical up to index i" is one comparison.
+
+use super::node::NodeStatus;
+use super::Micros;
+use crate::protocol::{Command, KvOp, LogIndex, NodeId, Output, Role, Term};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The properties checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Property {
+    ElectionSafety,
+    LeaderAppendOnly,
+    LogMatching,
+    LeaderCompleteness,
+    StateMachineSafety,
+    TermMonotonic,
+    CommitMonotonic,
+    CommitBounds,
+    CommittedOnMajority,
+    LogTermsNonDecreasing,
+    OneVotePerTerm,
+}
+
+impl Property {
+    pub const ALL: [Property; 11] = [
+        Property::ElectionSafety,
+        Property::LeaderAppendOnly,
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+        Property::TermMonotonic,
+        Property::CommitMonotonic,
+        Property::CommitBounds,
+        Property::CommittedOnMajority,
+        Property::LogTermsNonDecreasing,
+        Property::OneVotePerTerm,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "Election Safety",
+            Property::LeaderAppendOnly => "Leader Append-Only",
+            Property::LogMatching => "Log Matching",
+            Property::LeaderCompleteness => "Leader Completeness",
+            Property::StateMachineSafety => "State Machine Safety",
+            Property::TermMonotonic => "currentTerm is monotonic",
+            Property::CommitMonotonic => "commitIndex is monotonic",
+            Property::CommitBounds => "lastApplied <= commitIndex <= last index",
+            Property::CommittedOnMajority => "committed entries are on a majority",
+            Property::LogTermsNonDecreasing => "terms never decrease along a log",
+            Property::OneVotePerTerm => "one vote per term",
+        }
+    }
+
+    /// What the property says, in one sentence.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "At most one leader can be elected in a given term (§5.2).",
+            Property::LeaderAppendOnly => "A leader never overwrites or deletes entries in its log; it only appends (§5.3).",
+            Property::LogMatching => "If two logs contain an entry with the same index and term, the logs are identical in all entries up through that index (§5.3).",
+            Property::LeaderCompleteness => "If an entry is committed in a term, it is present in the logs of the leaders of all higher terms (§5.4).",
+            Property::StateMachineSafety => "If a server has applied an entry at an index, no other server ever applies a different entry at that index (§5.4.3).",
+            Property::TermMonotonic => "currentTerm only grows, across crashes too: it is persistent state (Fig. 2).",
+            Property::CommitMonotonic => "commitIndex never decreases while a server is up.",
+            Property::CommitBounds => "A server applies only committed entries and commits only entries it has: lastApplied <= commitIndex <= last log index.",
+            Property::CommittedOnMajority => "An entry is committed only once a majority of servers store it (§5.3).",
+            Property::LogTermsNonDecreasing => "Terms along a log never decrease.",
+            Property::OneVotePerTerm => "A server votes for at most one candidate in a term, across crashes too: votedFor is persistent (Fig. 2).",
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A broken property: which, when, who, where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub property: Property,
+    /// Virtual time in microseconds.
+    pub t: Micros,
+    pub nodes: Vec<NodeId>,
+    pub index: Option<LogIndex>,
+    pub terms: Vec<Term>,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} violated at t = {:.6} s: {}",
+            self.property,
+            self.t as f64 / 1e6,
+            self.message
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    term: Term,
+    cmd: u64,
+    /// Hash of the whole log up to and including this entry.
+    prefix: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Shadow {
+    up: bool,
+    role: Role,
+    term: Term,
+    last_vote: Option<(Term, NodeId)>,
+    log: Vec<Slot>,
+    commit: LogIndex,
+    applied: LogIndex,
+}
+
+const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn mix(h: u64, v: u64) -> u64 {
+    // FNV-1a over the 8 bytes of v: the same on every platform.
+    let mut h = h;
+    for b in v.to_le_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn mix_str(h: u64, s: &str) -> u64 {
+    let mut h = mix(h, s.len() as u64);
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A platform-independent hash of a command.
+pub fn command_hash(c: &Command) -> u64 {
+    match c {
+        Command::Noop => mix(SEED, 1),
+        Command::Kv(k) => {
+            let mut h = match &k.op {
+                KvOp::Put { key, value } => mix_str(mix_str(mix(SEED, 2), key), value),
+                KvOp::Get { key } => mix_str(mix(SEED, 3), key),
+                KvOp::Cas { key, expect, value } => {
+                    let h = mix_str(mix(SEED, 4), key);
+                    let h = match expect {
+                        Some(e) => mix_str(mix(h, 1), e),
+                        None => mix(h, 0),
+                    };
+                    mix_str(h, value)
+                }
+            };
+            if let Some(s) = k.session {
+                h = mix(mix(h, s.client), s.op_id);
+            }
+            h
+        }
+    }
+}
+
+fn prefix_hash(prev: u64, term: Term, cmd: u64) -> u64 {
+    mix(mix(prev, term), cmd)
+}
+
+/// The checker. Feed it every node output, crash and restart, in order.
+#[derive(Clone, Debug)]
+pub struct Checker {
+    nodes: Vec<Shadow>,
+    /// The leader of each term seen so far.
+    leaders: BTreeMap<Term, NodeId>,
+    /// (index, term) -> (prefix hash, the node that first held it).
+    seen: BTreeMap<(LogIndex, Term), (u64, NodeId)>,
+    /// Prefix hashes of the committed log, index 1 first.
+    committed: Vec<u64>,
+    /// Per index: what was applied there first (term, command hash, node).
+    applied: Vec<(Term, u64, NodeId)>,
+    violations: Vec<Violation>,
+}
+
+impl Checker {
+    /// Start from the nodes' current persistent state.
+    pub fn new(nodes: &[NodeStatus]) -> Checker {
+        let mut c = Checker {
+            nodes: Vec::with_capacity(nodes.len()),
+            leaders: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            committed: Vec::new(),
+            applied: Vec::new(),
+            violations: Vec::new(),
+        };
+        for (i, s) in nodes.iter().enumerate() {
+            let id = i as NodeId + 1;
+            let mut log = Vec::with_capacity(s.log.len());
+            let mut prev = SEED;
+            for (k, e) in s.log.iter().enumerate() {
+                let cmd = command_hash(&e.cmd);
+                prev = prefix_hash(prev, e.term, cmd);
+                log.push(Slot {
+                    term: e.term,
+                    cmd,
+                    prefix: prev,
+                });
+                c.seen.entry((k as LogIndex + 1, e.term)).or_insert((prev, id));
+            }
+            c.nodes.push(Shadow {
+                up: s.up,
+                role: s.role,
+                term: s.term,
+                last_vote: s.voted_for.map(|v| (s.term, v)),
+                log,
+                commit: s.commit_index,
+                applied: s.last_applied,
+            });
+        }
+        c
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    pub fn first_violation(&self) -> Option<&Violation> {
+        self.violations.first()
+    }
+
+    fn flag(
+        &mut self,
+        property: Property,
+        t: Micros,
+        nodes: Vec<NodeId>,
+        index: Option<LogIndex>,
+        terms: Vec<Term>,
+        message: String,
+    ) {
+        // Keep the report short: one violation per property.
+        if self.violations.iter().any(|v| v.property == property) {
+            return;
+        }
+        self.violations.push(Violation {
+            property,
+            t,
+            nodes,
+            index,
+            terms,
+            message,
+        });
+    }
+
+    fn shadow(&mut self, id: NodeId) -> Option<&mut Shadow> {
+        self.nodes.get_mut((id as usize).checked_sub(1)?)
+    }
+
+    pub fn crash(&mut self, id: NodeId) {
+        if let Some(s) = self.shadow(id) {
+            s.up = false;
+            s.role = Role::Follower;
+            s.commit = 0;
+            s.applied = 0;
+        }
+    }
+
+    pub fn restart(&mut self, id: NodeId) {
+        if let Some(s) = self.shadow(id) {
+            s.up = true;
+        }
+    }
+
+    /// One output of node `id` at time `t`.
+    pub fn observe<M>(&mut self, t: Micros, id: NodeId, o: &Output<M>) {
+        if (id as usize).checked_sub(1).is_none_or(|i| i >= self.nodes.len()) {
+            return;
+        }
+        match o {
+            Output::Role { role, term } => self.on_role(t, id, *role, *term),
+            Output::Vote { term, voted_for } => self.on_vote(t, id, *term, *voted_for),
+            Output::Append { index, term, cmd } => self.on_append(t, id, *index, *term, cmd),
+            Output::Truncate { from } => self.on_truncate(t, id, *from),
+            Output::Commit { index } => self.on_commit(t, id, *index),
+            Output::Apply {
+                index, term, cmd, ..
+            } => self.on_apply(t, id, *index, *term, cmd),
+            Output::Send { .. }
+            | Output::Reply { .. }
+            | Output::SetTimer(_)
+            | Output::ClearTimer(_) => {}
+        }
+    }
+
+    fn on_role(&mut self, t: Micros, id: NodeId, role: Role, term: Term) {
+        let s = &self.nodes[id as usize - 1];
+        let old = s.term;
+        if term < old {
+            self.flag(
+                Property::TermMonotonic,
+                t,
+                vec![id],
+                None,
+                vec![old, term],
+                format!("S{id}'s currentTerm went back from {old} to {term}"),
+            );
+        }
+        let s = &mut self.nodes[id as usize - 1];
+        s.term = term;
+        s.role = role;
+        if role != Role::Leader {
+            return;
+        }
+        if let Some(&other) = self.leaders.get(&term) {
+            if other != id {
+                self.flag(
+                    Property::ElectionSafety,
+                    t,
+                    vec![other, id],
+                    None,
+                    vec![term],
+                    format!("S{other} and S{id} were both elected leader of term {term}"),
+                );
+            }
+        } else {
+            self.leaders.insert(term, id);
+        }
+        // Leader Completeness: the new leader holds every committed entry.
+        let k = self.committed.len();
+        if k > 0 {
+            let log = &self.nodes[id as usize - 1].log;
+            let has = log.get(k - 1).map(|s| s.prefix) == Some(self.committed[k - 1]);
+            if !has {
+                let missing = (1..=k).find(|&i| log.get(i - 1).map(|s| s.prefix) != Some(self.committed[i - 1])).unwrap_or(k);
+                self.flag(
+                    Property::LeaderCompleteness,
+                    t,
+                    vec![id],
+                    Some(missing as LogIndex),
+                    vec![term],
+                    format!(
+                        "S{id} became leader of term {term} without committed entry {missing} (entries 1..={k} were committed)"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn on_vote(&mut self, t: Micros, id: NodeId, term: Term, voted_for: NodeId) {
+        let s = &mut self.nodes[id as usize - 1];
+        let prev = s.last_vote;
+        s.last_vote = Some((term, voted_for));
+        if let Some((pt, pf)) = prev {
+            if pt == term && pf != voted_for {
+                self.flag(
+                    Property::OneVotePerTerm,
+                    t,
+                    vec![id, pf, voted_for],
+                    None,
+                    vec![term],
+                    format!("S{id} voted for S{pf} and then for S{voted_for} in term {term}"),
+                );
+            }
+        }
+    }
+
+    fn on_append(&mut self, t: Micros, id: NodeId, index: LogIndex, term: Term, cmd: &Command) {
+        let Some(i) = (index as usize).checked_sub(1) else {
+            return;
+        };
+        let cmd = command_hash(cmd);
+        let (len, role) = {
+            let s = &self.nodes[id as usize - 1];
+            (s.log.len(), s.role)
+        };
+        if i > len {
+            self.flag(
+                Property::LogMatching,
+                t,
+                vec![id],
+                Some(index),
+                vec![term],
+                format!("S{id} appended index {index} to a log of {len} entries"),
+            );
+            return;
+        }
+        if i < len && role == Role::Leader {
+            self.flag(
+                Property::LeaderAppendOnly,
+                t,
+                vec![id],
+                Some(index),
+                vec![self.nodes[id as usize - 1].log[i].term, term],
+                format!("leader S{id} overwrote its entry at index {index}"),
+            );
+        }
+        if i > 0 {
+            let before = self.nodes[id as usize - 1].log[i - 1].term;
+            if term < before {
+                self.flag(
+                    Property::LogTermsNonDecreasing,
+                    t,
+                    vec![id],
+                    Some(index),
+                    vec![before, term],
+                    format!("S{id}'s entry {index} has term {term} after an entry of term {before}"),
+                );
+            }
+        }
+        // Write the entry (an overwrite keeps what follows: only a planted
+        // bug does that) and refresh the prefix hashes from here on.
+        let s = &mut self.nodes[id as usize - 1];
+        let slot = Slot {
+            term,
+            cmd,
+            prefix: 0,
+        };
+        if i == s.log.len() {
+            s.log.push(slot);
+        } else {
+            s.log[i] = slot;
+        }
+        let mut prev = if i == 0 { SEED } else { s.log[i - 1].prefix };
+        let end = if i + 1 == s.log.len() { i + 1 } else { s.log.len() };
+        let mut changed = Vec::new();
+        for k in i..end {
+            let sl = &mut s.log[k];
+            sl.prefix = prefix_hash(prev, sl.term, sl.cmd);
+            prev = sl.prefix;
+            changed.push((k as LogIndex + 1, sl.term, sl.prefix));
+        }
+        for (idx, tm, prefix) in changed {
+            match self.seen.get(&(idx, tm)) {
+                Some(&(h, other)) if h != prefix => {
+                    self.flag(
+                        Property::LogMatching,
+                        t,
+                        vec![other, id],
+                        Some(idx),
+                        vec![tm],
+                        format!(
+                            "S{other} and S{id} both hold an entry of term {tm} at index {idx}, but their logs differ up to it"
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert((idx, tm), (prefix, id));
+                }
+            }
+        }
+    }
+
+    fn on_truncate(&mut self, t: Micros, id: NodeId, from: LogIndex) {
+        let s = &mut self.nodes[id as usize - 1];
+        let role = s.role;
+        let keep = (from as usize).saturating_sub(1).min(s.log.len());
+        s.log.truncate(keep);
+        if role == Role::Leader {
+            let term = s.term;
+            self.flag(
+                Property::LeaderAppendOnly,
+                t,
+                vec![id],
+                Some(from),
+                vec![term],
+                format!("leader S{id} deleted its entries from index {from} on"),
+            );
+        }
+    }
+
+    fn on_commit(&mut self, t: Micros, id: NodeId, index: LogIndex) {
+        let n = self.nodes.len();
+        let s = &self.nodes[id as usize - 1];
+        let (old, len) = (s.commit, s.log.len() as LogIndex);
+        if index < old {
+            self.flag(
+                Property::CommitMonotonic,
+                t,
+                vec![id],
+                Some(index),
+                vec![],
+                format!("S{id}'s commitIndex went back from {old} to {index}"),
+            );
+        }
+        self.nodes[id as usize - 1].commit = index;
+        if index > len {
+            self.flag(
+                Property::CommitBounds,
+                t,
+                vec![id],
+                Some(index),
+                vec![],
+                format!("S{id} set commitIndex to {index} but its log ends at {len}"),
+            );
+            return;
+        }
+        if index == 0 {
+            return;
+        }
+        let k = index as usize;
+        let prefix = self.nodes[id as usize - 1].log[k - 1].prefix;
+        // Committed on a majority: count the logs (of up and crashed nodes
+        // alike: logs are persistent) that hold the same prefix.
+        let holders = self
+            .nodes
+            .iter()
+            .filter(|s| s.log.get(k - 1).is_some_and(|sl| sl.prefix == prefix))
+            .count();
+        if holders * 2 <= n {
+            let term = self.nodes[id as usize - 1].log[k - 1].term;
+            self.flag(
+                Property::CommittedOnMajority,
+                t,
+                vec![id],
+                Some(index),
+                vec![term],
+                format!("S{id} committed index {index} (term {term}), but only {holders} of {n} servers store it"),
+            );
+        }
+        // The committed prefix only grows and never changes.
+        let known = self.committed.len();
+        let check = known.min(k);
+        if check > 0 && self.nodes[id as usize - 1].log[check - 1].prefix != self.committed[check - 1] {
+            self.flag(
+                Property::StateMachineSafety,
+                t,
+                vec![id],
+                Some(check as LogIndex),
+                vec![],
+                format!("S{id} committed a log that differs from the committed log at or before index {check}"),
+            );
+            return;
+        }
+        for j in known..k {
+            let p = self.nodes[id as usize - 1].log[j].prefix;
+            self.committed.push(p);
+        }
+    }
+
+    fn on_apply(&mut self, t: Micros, id: NodeId, index: LogIndex, term: Term, cmd: &Command) {
+        let s = &mut self.nodes[id as usize - 1];
+        let commit = s.commit;
+        s.applied = index;
+        if index > commit {
+            self.flag(
+                Property::CommitBounds,
+                t,
+                vec![id],
+                Some(index),
+                vec![term],
+                format!("S{id} applied index {index} while its commitIndex was {commit}"),
+            );
+        }
+        let Some(i) = (index as usize).checked_sub(1) else {
+            return;
+        };
+        let h = command_hash(cmd);
+        if i < self.applied.len() {
+            let (t0, h0, n0) = self.applied[i];
+            if t0 != term || h0 != h {
+                self.flag(
+                    Property::StateMachineSafety,
+                    t,
+                    vec![n0, id],
+                    Some(index),
+                    vec![t0, term],
+                    format!("S{n0} applied an entry of term {t0} at index {index}; S{id} applied a different one (term {term})"),
+                );
+            }
+        } else if i == self.applied.len() {
+            self.applied.push((term, h, id));
+        }
+    }
+}
