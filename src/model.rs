@@ -67,6 +67,7 @@ pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
         events: Vec::new(),
         initial: Vec::new(),
         raft: RaftSpec::default(),
+        liveness: None,
     }
 }
 

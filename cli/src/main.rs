@@ -32,10 +32,41 @@ enum Cmd {
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Check the safety properties after every step; exit 1 on a violation.
+        /// Check the safety properties after every step, linearizability
+        /// and (if the scenario states it) liveness at the end; exit 1 on a
+        /// violation.
         #[arg(long)]
         check: bool,
     },
+    /// Run random scenarios with every check; shrink and save failures.
+    Fuzz {
+        /// How many seeds to run.
+        #[arg(long)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 0)]
+        start: u64,
+        /// Random faults per scenario.
+        #[arg(long, default_value_t = 12)]
+        steps: u32,
+        /// Switch on a planted bug (repeatable), e.g. `--bug double_vote`.
+        #[arg(long = "bug", value_name = "NAME")]
+        bugs: Vec<String>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Where to write shrunk reproducing scenarios.
+        #[arg(long, default_value = "fuzz-failures")]
+        out: PathBuf,
+        /// Run every seed even after a failure (default: stop at the first).
+        #[arg(long)]
+        keep_going: bool,
+    },
+}
+
+/// Print to stdout; a closed pipe (`quorum ... | head`) is not an error.
+fn say(s: &str) {
+    let _ = io::stdout().lock().write_all(s.as_bytes());
 }
 
 fn main() -> ExitCode {
@@ -55,7 +86,88 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Cmd::Fuzz {
+            seeds,
+            start,
+            steps,
+            bugs,
+            threads,
+            out,
+            keep_going,
+        } => match fuzz(seeds, start, steps, &bugs, threads, &out, keep_going) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("quorum: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fuzz(
+    seeds: u64,
+    start: u64,
+    steps: u32,
+    bugs: &[String],
+    threads: Option<usize>,
+    out: &std::path::Path,
+    keep_going: bool,
+) -> Result<bool, String> {
+    use quorum_core::protocol::Bug;
+    use quorum_verify::fuzz;
+    for b in bugs {
+        if Bug::from_name(b).is_none() {
+            let known: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+            return Err(format!(
+                "--bug {b}: unknown; the planted bugs are {}",
+                known.join(", ")
+            ));
+        }
+    }
+    if steps > 10_000 {
+        return Err(format!("--steps {steps}: at most 10000 faults per run"));
+    }
+    if start.checked_add(seeds).is_none() {
+        return Err("--start + --seeds overflows".into());
+    }
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 256);
+    let t0 = std::time::Instant::now();
+    let batch = fuzz::run_batch(start, seeds, steps, bugs, threads, !keep_going);
+    let secs = t0.elapsed().as_secs_f64().max(1e-9);
+    say(&format!(
+        "fuzz: {} runs (seeds {start}..{}), {} failures, {} linearizability checks skipped as too large\n",
+        batch.runs,
+        start + seeds,
+        batch.failures.len(),
+        batch.lin_skipped
+    ));
+    say(&format!(
+        "speed: {:.0} seeds/s, {:.2} million events/s on {threads} threads ({:.1} s)\n",
+        batch.runs as f64 / secs,
+        batch.events as f64 / secs / 1e6,
+        secs
+    ));
+    for (seed, failure) in batch.failures.iter().take(if keep_going { 20 } else { 1 }) {
+        say(&format!("FAILED seed {seed}: {failure}\n"));
+        let file = fuzz::generate(*seed, steps, bugs);
+        let small = fuzz::shrink(&file, failure, 400);
+        std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let path = out.join(format!("seed-{seed}.json"));
+        let json = serde_json::to_string_pretty(&small).map_err(|e| e.to_string())?;
+        std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+        say(&format!(
+            "  shrunk to {} nodes and {} events: {}\n  reproduce: quorum run --check {}\n",
+            small.nodes,
+            small.events.len(),
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(batch.failures.is_empty())
 }
 
 /// Load and validate a scenario file, applying the command-line overrides.
@@ -109,6 +221,7 @@ fn run(
     sim.set_recording(sink.is_some());
     if check {
         sim.enable_checks();
+        sim.enable_history();
     }
     // Run in slices and stream the trace out, so long runs stay small.
     const SLICE: u64 = 100_000;
@@ -140,9 +253,32 @@ fn run(
     }
     let mut summary = summary(&scenario, &sim);
     let violations = sim.violations();
+    let mut clean = violations.is_empty();
     if check {
         if violations.is_empty() {
             summary += "safety: all properties held\n";
+            use quorum_verify::linearizability::{check as lin, Verdict};
+            match lin(sim.history()) {
+                Verdict::Linearizable { keys, ops } => {
+                    summary += &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
+                }
+                Verdict::Violation { key, ops } => {
+                    clean = false;
+                    summary += &format!("VIOLATION: Linearizability: the history of key {key:?} ({ops} operations) has no valid order\n");
+                }
+                Verdict::TooLarge { key, ops, indeterminate } => {
+                    summary += &format!("linearizability: not checked: key {key:?} has {ops} operations ({indeterminate} indeterminate), too large to check\n")
+                }
+            }
+            if scenario.file.liveness.is_some() {
+                match quorum_verify::liveness::converged(&sim) {
+                    Ok(()) => summary += "liveness: converged\n",
+                    Err(m) => {
+                        clean = false;
+                        summary += &format!("VIOLATION: Liveness: {m}\n");
+                    }
+                }
+            }
         } else {
             for v in violations {
                 summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
@@ -153,9 +289,9 @@ fn run(
     if trace_to == Some("-") {
         eprint!("{summary}");
     } else {
-        print!("{summary}");
+        say(&summary);
     }
-    Ok(violations.is_empty())
+    Ok(clean)
 }
 
 fn summary(s: &Scenario, sim: &Simulator) -> String {

@@ -28,10 +28,11 @@ pub enum Property {
     CommittedOnMajority,
     LogTermsNonDecreasing,
     OneVotePerTerm,
+    LeaderCommitsCurrentTerm,
 }
 
 impl Property {
-    pub const ALL: [Property; 11] = [
+    pub const ALL: [Property; 12] = [
         Property::ElectionSafety,
         Property::LeaderAppendOnly,
         Property::LogMatching,
@@ -43,6 +44,7 @@ impl Property {
         Property::CommittedOnMajority,
         Property::LogTermsNonDecreasing,
         Property::OneVotePerTerm,
+        Property::LeaderCommitsCurrentTerm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +60,9 @@ impl Property {
             Property::CommittedOnMajority => "committed entries are on a majority",
             Property::LogTermsNonDecreasing => "terms never decrease along a log",
             Property::OneVotePerTerm => "one vote per term",
+            Property::LeaderCommitsCurrentTerm => {
+                "a leader commits by counting only entries of its term"
+            }
         }
     }
 
@@ -75,6 +80,7 @@ impl Property {
             Property::CommittedOnMajority => "An entry is committed only once a majority of servers store it (§5.3).",
             Property::LogTermsNonDecreasing => "Terms along a log never decrease.",
             Property::OneVotePerTerm => "A server votes for at most one candidate in a term, across crashes too: votedFor is persistent (Fig. 2).",
+            Property::LeaderCommitsCurrentTerm => "A leader moves commitIndex to N only if log[N] is from its current term; older entries commit with it (§5.4.2, Fig. 8).",
         }
     }
 }
@@ -216,7 +222,9 @@ impl Checker {
                     cmd,
                     prefix: prev,
                 });
-                c.seen.entry((k as LogIndex + 1, e.term)).or_insert((prev, id));
+                c.seen
+                    .entry((k as LogIndex + 1, e.term))
+                    .or_insert((prev, id));
             }
             c.nodes.push(Shadow {
                 up: s.up,
@@ -283,7 +291,10 @@ impl Checker {
 
     /// One output of node `id` at time `t`.
     pub fn observe<M>(&mut self, t: Micros, id: NodeId, o: &Output<M>) {
-        if (id as usize).checked_sub(1).is_none_or(|i| i >= self.nodes.len()) {
+        if (id as usize)
+            .checked_sub(1)
+            .is_none_or(|i| i >= self.nodes.len())
+        {
             return;
         }
         match o {
@@ -341,7 +352,9 @@ impl Checker {
             let log = &self.nodes[id as usize - 1].log;
             let has = log.get(k - 1).map(|s| s.prefix) == Some(self.committed[k - 1]);
             if !has {
-                let missing = (1..=k).find(|&i| log.get(i - 1).map(|s| s.prefix) != Some(self.committed[i - 1])).unwrap_or(k);
+                let missing = (1..=k)
+                    .find(|&i| log.get(i - 1).map(|s| s.prefix) != Some(self.committed[i - 1]))
+                    .unwrap_or(k);
                 self.flag(
                     Property::LeaderCompleteness,
                     t,
@@ -413,7 +426,9 @@ impl Checker {
                     vec![id],
                     Some(index),
                     vec![before, term],
-                    format!("S{id}'s entry {index} has term {term} after an entry of term {before}"),
+                    format!(
+                        "S{id}'s entry {index} has term {term} after an entry of term {before}"
+                    ),
                 );
             }
         }
@@ -431,7 +446,11 @@ impl Checker {
             s.log[i] = slot;
         }
         let mut prev = if i == 0 { SEED } else { s.log[i - 1].prefix };
-        let end = if i + 1 == s.log.len() { i + 1 } else { s.log.len() };
+        let end = if i + 1 == s.log.len() {
+            i + 1
+        } else {
+            s.log.len()
+        };
         let mut changed = Vec::new();
         for k in i..end {
             let sl = &mut s.log[k];
@@ -442,15 +461,18 @@ impl Checker {
         for (idx, tm, prefix) in changed {
             match self.seen.get(&(idx, tm)) {
                 Some(&(h, other)) if h != prefix => {
+                    let message = if other == id {
+                        format!("S{id}'s log changed below index {idx} (term {tm}) without the entries after it being deleted")
+                    } else {
+                        format!("S{other} and S{id} both hold an entry of term {tm} at index {idx}, but their logs differ up to it")
+                    };
                     self.flag(
                         Property::LogMatching,
                         t,
                         vec![other, id],
                         Some(idx),
                         vec![tm],
-                        format!(
-                            "S{other} and S{id} both hold an entry of term {tm} at index {idx}, but their logs differ up to it"
-                        ),
+                        message,
                     );
                 }
                 Some(_) => {}
@@ -509,7 +531,24 @@ impl Checker {
             return;
         }
         let k = index as usize;
-        let prefix = self.nodes[id as usize - 1].log[k - 1].prefix;
+        let (prefix, entry_term) = {
+            let s = &self.nodes[id as usize - 1];
+            (s.log[k - 1].prefix, s.log[k - 1].term)
+        };
+        let (role, term) = (
+            self.nodes[id as usize - 1].role,
+            self.nodes[id as usize - 1].term,
+        );
+        if role == Role::Leader && entry_term != term {
+            self.flag(
+                Property::LeaderCommitsCurrentTerm,
+                t,
+                vec![id],
+                Some(index),
+                vec![entry_term, term],
+                format!("leader S{id} of term {term} committed index {index}, an entry of term {entry_term}, by counting replicas"),
+            );
+        }
         // Committed on a majority: count the logs (of up and crashed nodes
         // alike: logs are persistent) that hold the same prefix.
         let holders = self
@@ -531,7 +570,9 @@ impl Checker {
         // The committed prefix only grows and never changes.
         let known = self.committed.len();
         let check = known.min(k);
-        if check > 0 && self.nodes[id as usize - 1].log[check - 1].prefix != self.committed[check - 1] {
+        if check > 0
+            && self.nodes[id as usize - 1].log[check - 1].prefix != self.committed[check - 1]
+        {
             self.flag(
                 Property::StateMachineSafety,
                 t,

@@ -23,7 +23,7 @@ pub use network::Network;
 pub use node::{Node, NodeStatus};
 pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};
-pub use simulator::{InFlight, Simulator, Stats, Timing};
+pub use simulator::{HistoryEvent, InFlight, Simulator, Stats, Timing};
 pub use trace::{TraceEvent, TraceRecord};
 
 /// Virtual time in microseconds.

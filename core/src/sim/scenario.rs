@@ -55,6 +55,18 @@ pub struct ScenarioFile {
     pub initial: Vec<InitialNode>,
     #[serde(default)]
     pub raft: RaftSpec,
+    /// A liveness expectation for `quorum run --check`: with no fault after
+    /// `from_ms`, by `from_ms + within_ms` there is one leader and every up
+    /// node holds the same, fully committed log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<LivenessSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LivenessSpec {
+    pub from_ms: f64,
+    pub within_ms: f64,
 }
 
 fn default_duration() -> f64 {
@@ -654,6 +666,10 @@ impl Scenario {
             }
         };
 
+        if let Some(l) = &file.liveness {
+            ms_to_us("liveness.from_ms", l.from_ms, MAX_DURATION_MS)?;
+            ms_to_us("liveness.within_ms", l.within_ms, MAX_DURATION_MS)?;
+        }
         let batch = file.raft.max_entries_per_append;
         if batch == 0 || batch > MAX_BATCH {
             return err(
@@ -670,7 +686,10 @@ impl Scenario {
                     let known: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
                     return err(
                         format!("raft.bugs[{i}]"),
-                        format!("unknown bug `{name}`; the planted bugs are {}", known.join(", ")),
+                        format!(
+                            "unknown bug `{name}`; the planted bugs are {}",
+                            known.join(", ")
+                        ),
                     );
                 }
             }

@@ -17,6 +17,23 @@ use crate::protocol::{
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
+/// One client event, for the linearizability check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryEvent {
+    Invoke {
+        t: Micros,
+        client: ClientId,
+        op_id: OpId,
+        op: KvOp,
+    },
+    Return {
+        t: Micros,
+        client: ClientId,
+        op_id: OpId,
+        result: OpResult,
+    },
+}
+
 /// A message on the wire.
 #[derive(Clone, Copy, Debug)]
 pub struct InFlight<'a, M> {
@@ -170,6 +187,7 @@ pub struct Simulator<N: Node = RaftNode> {
     stats: Stats,
     out: Vec<Output<N::Msg>>,
     checker: Option<Checker>,
+    history: Option<Vec<HistoryEvent>>,
 }
 
 impl Simulator<RaftNode> {
@@ -245,6 +263,7 @@ impl<N: Node> Simulator<N> {
             stats: Stats::default(),
             out: Vec::new(),
             checker: None,
+            history: None,
         }
     }
 
@@ -306,6 +325,15 @@ impl<N: Node> Simulator<N> {
             })
             .collect();
         self.checker = Some(Checker::new(&statuses));
+    }
+
+    /// Keep the client history (invokes and returns) from now on.
+    pub fn enable_history(&mut self) {
+        self.history.get_or_insert_with(Vec::new);
+    }
+
+    pub fn history(&self) -> &[HistoryEvent] {
+        self.history.as_deref().unwrap_or(&[])
     }
 
     /// Violations found so far (empty unless checks are on).
@@ -900,6 +928,14 @@ impl<N: Node> Simulator<N> {
             attempt: 0,
         };
         self.stats.invoked += 1;
+        if let Some(h) = &mut self.history {
+            h.push(HistoryEvent::Invoke {
+                t: self.now,
+                client,
+                op_id,
+                op: op.clone(),
+            });
+        }
         self.record(TraceEvent::Invoke { client, op_id, op });
         let deadline = self.now + self.client_timeout();
         self.push(
@@ -1018,6 +1054,14 @@ impl<N: Node> Simulator<N> {
             OpResult::Error { reason } if reason == "timeout" => self.stats.timed_out += 1,
             OpResult::Error { .. } => self.stats.failed += 1,
             _ => self.stats.ok += 1,
+        }
+        if let Some(h) = &mut self.history {
+            h.push(HistoryEvent::Return {
+                t: self.now,
+                client,
+                op_id,
+                result: result.clone(),
+            });
         }
         self.record(TraceEvent::Return {
             client,

@@ -1,0 +1,469 @@
+//! Seeded fault simulation (`quorum fuzz`): random clusters, timing, faults
+//! and client load from a seed; safety checked after every step,
+//! linearizability and liveness at the end; failures shrunk to a small
+//! scenario that `quorum run --check` reproduces.
+
+use crate::linearizability::{self, Verdict};
+use crate::liveness;
+use quorum_core::protocol::KvOp;
+use quorum_core::sim::scenario::{
+    ClientsSpec, EventSpec, LivenessSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec,
+};
+use quorum_core::sim::{Property, Scenario, Simulator, Violation};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt;
+
+/// How long after the last fault a healed cluster must have converged:
+/// 20 upper election timeouts plus one client timeout (clients stop
+/// starting new operations at the heal; their last retries must drain).
+pub fn liveness_window_ms(election_max_ms: f64, client_timeout_ms: f64) -> f64 {
+    20.0 * election_max_ms + client_timeout_ms
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailureKind {
+    Safety(Violation),
+    Linearizability { key: String, ops: usize },
+    Liveness(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub kind: FailureKind,
+}
+
+impl Failure {
+    /// Two failures are "the same" for shrinking: the same property.
+    pub fn same_as(&self, o: &Failure) -> bool {
+        match (&self.kind, &o.kind) {
+            (FailureKind::Safety(a), FailureKind::Safety(b)) => a.property == b.property,
+            (FailureKind::Linearizability { .. }, FailureKind::Linearizability { .. }) => true,
+            (FailureKind::Liveness(_), FailureKind::Liveness(_)) => true,
+            _ => false,
+        }
+    }
+
+    pub fn property(&self) -> Option<Property> {
+        match &self.kind {
+            FailureKind::Safety(v) => Some(v.property),
+            _ => None,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match &self.kind {
+            FailureKind::Safety(v) => v.property.name(),
+            FailureKind::Linearizability { .. } => "Linearizability",
+            FailureKind::Liveness(_) => "Liveness",
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            FailureKind::Safety(v) => write!(f, "{v}"),
+            FailureKind::Linearizability { key, ops } => write!(
+                f,
+                "Linearizability violated: the history of key {key:?} ({ops} operations) has no valid order"
+            ),
+            FailureKind::Liveness(m) => write!(f, "Liveness violated: {m}"),
+        }
+    }
+}
+
+/// What one checked run found.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub failure: Option<Failure>,
+    pub events: u64,
+    /// Set when the linearizability check was skipped as too large.
+    pub lin_skipped: Option<String>,
+}
+
+/// Run a scenario with every check: safety after each step (stopping at
+/// the first violation), then linearizability, then liveness if the
+/// scenario states it.
+pub fn check_scenario(s: &Scenario) -> Outcome {
+    let mut sim = Simulator::from_scenario(s);
+    sim.enable_checks();
+    sim.enable_history();
+    // Run in slices so a violation stops the run early.
+    let end = sim.end_time();
+    while sim.now() < end {
+        let t = sim.now().saturating_add(50_000);
+        sim.run_until(t);
+        if let Some(v) = sim.violations().first() {
+            return Outcome {
+                failure: Some(Failure {
+                    kind: FailureKind::Safety(v.clone()),
+                }),
+                events: sim.stats().events,
+                lin_skipped: None,
+            };
+        }
+    }
+    let events = sim.stats().events;
+    let mut lin_skipped = None;
+    match linearizability::check(sim.history()) {
+        Verdict::Linearizable { .. } => {}
+        Verdict::Violation { key, ops } => {
+            return Outcome {
+                failure: Some(Failure {
+                    kind: FailureKind::Linearizability { key, ops },
+                }),
+                events,
+                lin_skipped,
+            }
+        }
+        Verdict::TooLarge {
+            key,
+            ops,
+            indeterminate,
+        } => {
+            lin_skipped = Some(format!(
+                "key {key:?}: {ops} operations, {indeterminate} indeterminate: too large to check"
+            ));
+        }
+    }
+    if s.file.liveness.is_some() {
+        if let Err(m) = liveness::converged(&sim) {
+            return Outcome {
+                failure: Some(Failure {
+                    kind: FailureKind::Liveness(m),
+                }),
+                events,
+                lin_skipped,
+            };
+        }
+    }
+    Outcome {
+        failure: None,
+        events,
+        lin_skipped,
+    }
+}
+
+fn ms(rng: &mut ChaCha8Rng, lo: u32, hi: u32) -> f64 {
+    f64::from(rng.random_range(lo..=hi))
+}
+
+/// A random scenario from a seed: 1-9 nodes, random timing, `steps` random
+/// faults, random client load; then everything heals and the cluster must
+/// converge within the liveness window.
+pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
+    let mut r = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0001);
+    let n: u32 = r.random_range(1..=9);
+    // Raft is live only when broadcastTime << electionTimeout (§5.6): the
+    // slowest message takes at most a fifth of the shortest timeout, and
+    // the timeouts spread over at least four message delays.
+    let e_min = ms(&mut r, 100, 400);
+    let lat_cap = (e_min / 5.0) as u32;
+    let lat_min = ms(&mut r, 1, lat_cap / 4);
+    // Sometimes a wide latency spread, for reordering.
+    let lat_max = if r.random_bool(0.4) {
+        ms(&mut r, lat_cap / 2, lat_cap)
+    } else {
+        lat_min + ms(&mut r, 0, 10)
+    };
+    let e_max = e_min + (4.0 * lat_max).max(50.0) + ms(&mut r, 0, 300);
+    let heartbeat = ms(&mut r, 10, (e_min / 3.0) as u32);
+    let drop = if r.random_bool(0.5) {
+        f64::from(r.random_range(0..=30u32)) / 100.0
+    } else {
+        0.0
+    };
+    let duplicate = if r.random_bool(0.3) {
+        f64::from(r.random_range(0..=10u32)) / 100.0
+    } else {
+        0.0
+    };
+    let client_count = r.random_range(0..=4u32);
+    let timeout_ms = ms(&mut r, 500, 2500);
+    let fault_end = ms(&mut r, 2000, 8000);
+    let mut events = Vec::new();
+    for _ in 0..steps {
+        let at_ms = (r.random_range(0..(fault_end as u32 * 10)) as f64) / 10.0;
+        let node = r.random_range(1..=n);
+        let e = match r.random_range(0..10u32) {
+            0 | 1 => EventSpec::Crash { at_ms, node },
+            2 | 3 => EventSpec::Restart { at_ms, node },
+            4 => {
+                let mut group: Vec<u32> = (1..=n).filter(|_| r.random_bool(0.4)).collect();
+                if group.is_empty() {
+                    group.push(node);
+                }
+                EventSpec::Partition {
+                    at_ms,
+                    groups: vec![group],
+                }
+            }
+            5 => EventSpec::Heal { at_ms },
+            6 if n > 1 => {
+                let to = (node % n) + 1;
+                if r.random_bool(0.7) {
+                    EventSpec::Cut {
+                        at_ms,
+                        from: node,
+                        to,
+                    }
+                } else {
+                    EventSpec::Uncut {
+                        at_ms,
+                        from: node,
+                        to,
+                    }
+                }
+            }
+            7 => EventSpec::Timeout { at_ms, node },
+            8 => EventSpec::Network {
+                at_ms,
+                drop: Some(f64::from(r.random_range(0..=30u32)) / 100.0),
+                duplicate: Some(f64::from(r.random_range(0..=10u32)) / 100.0),
+                latency_ms: None,
+            },
+            _ => EventSpec::Request {
+                at_ms,
+                op: KvOp::Put {
+                    key: format!("k{}", r.random_range(1..=2u32)).into(),
+                    value: format!("r{seed}.{at_ms}").into(),
+                },
+                node: None,
+                count: None,
+            },
+        };
+        events.push(e);
+    }
+    events.sort_by(|a, b| a.at_ms().total_cmp(&b.at_ms()));
+    // The end of the faults: everything heals, every node restarts, the
+    // network becomes reliable.
+    events.push(EventSpec::Heal { at_ms: fault_end });
+    events.push(EventSpec::Network {
+        at_ms: fault_end,
+        drop: Some(0.0),
+        duplicate: Some(0.0),
+        latency_ms: None,
+    });
+    for node in 1..=n {
+        events.push(EventSpec::Restart {
+            at_ms: fault_end,
+            node,
+        });
+    }
+    let within = liveness_window_ms(e_max, timeout_ms);
+    ScenarioFile {
+        version: 1,
+        name: format!("fuzz seed {seed}"),
+        description: format!("Generated by `quorum fuzz` from seed {seed} with {steps} faults."),
+        seed,
+        nodes: n,
+        timing: TimingSpec {
+            election_timeout_ms: [e_min, e_max],
+            heartbeat_ms: heartbeat,
+            latency_ms: [lat_min, lat_max],
+        },
+        network: NetworkSpec { drop, duplicate },
+        clients: (client_count > 0).then(|| ClientsSpec {
+            count: client_count,
+            think_ms: [ms(&mut r, 0, 50), ms(&mut r, 60, 300)],
+            keys: r.random_range(1..=3),
+            timeout_ms,
+            retry_ms: None,
+            stop_ms: Some(fault_end),
+        }),
+        duration_ms: fault_end + within,
+        events,
+        initial: Vec::new(),
+        raft: RaftSpec {
+            max_entries_per_append: if r.random_bool(0.3) {
+                r.random_range(1..=4)
+            } else {
+                64
+            },
+            bugs: bugs.to_vec(),
+        },
+        liveness: Some(LivenessSpec {
+            from_ms: fault_end,
+            within_ms: within,
+        }),
+    }
+}
+
+/// Check a scenario document; `None` if it does not validate.
+pub fn check_file(f: &ScenarioFile) -> Option<Outcome> {
+    Scenario::from_file(f.clone())
+        .ok()
+        .map(|s| check_scenario(&s))
+}
+
+fn fails_same(f: &ScenarioFile, want: &Failure) -> bool {
+    check_file(f)
+        .and_then(|o| o.failure)
+        .is_some_and(|got| got.same_as(want))
+}
+
+/// Remove a node: drop events naming it, renumber nothing (it must be the
+/// last node), trim partitions.
+fn without_last_node(f: &ScenarioFile) -> Option<ScenarioFile> {
+    if f.nodes <= 1 {
+        return None;
+    }
+    let n = f.nodes - 1;
+    let mut g = f.clone();
+    g.nodes = n;
+    g.events = f
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            EventSpec::Crash { node, .. }
+            | EventSpec::Restart { node, .. }
+            | EventSpec::Timeout { node, .. }
+                if *node > n =>
+            {
+                None
+            }
+            EventSpec::Cut { from, to, .. } | EventSpec::Uncut { from, to, .. }
+                if *from > n || *to > n =>
+            {
+                None
+            }
+            EventSpec::Request { node: Some(x), .. } if *x > n => None,
+            EventSpec::Partition { at_ms, groups } => {
+                let groups: Vec<Vec<u32>> = groups
+                    .iter()
+                    .map(|g| g.iter().copied().filter(|&x| x <= n).collect::<Vec<_>>())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                (!groups.is_empty()).then_some(EventSpec::Partition {
+                    at_ms: *at_ms,
+                    groups,
+                })
+            }
+            other => Some(other.clone()),
+        })
+        .collect();
+    g.initial
+        .retain(|i| i.node <= n && i.voted_for.is_none_or(|v| v <= n));
+    Some(g)
+}
+
+/// Shrink a failing scenario: drop events (halves, then one at a time),
+/// nodes and clients while it still fails the same way. Deterministic.
+pub fn shrink(f: &ScenarioFile, want: &Failure, budget: usize) -> ScenarioFile {
+    let mut best = f.clone();
+    let mut tries = 0;
+    // Fewer nodes first: it shrinks everything else.
+    while tries < budget {
+        let Some(g) = without_last_node(&best) else {
+            break;
+        };
+        tries += 1;
+        if fails_same(&g, want) {
+            best = g;
+        } else {
+            break;
+        }
+    }
+    // Events: chunks of decreasing size.
+    let mut chunk = best.events.len().div_ceil(2).max(1);
+    loop {
+        let mut i = 0;
+        while i < best.events.len() && tries < budget {
+            let mut g = best.clone();
+            let end = (i + chunk).min(g.events.len());
+            g.events.drain(i..end);
+            tries += 1;
+            if fails_same(&g, want) {
+                best = g;
+            } else {
+                i += chunk;
+            }
+        }
+        if chunk == 1 || tries >= budget {
+            break;
+        }
+        chunk = chunk.div_ceil(2);
+    }
+    // Fewer clients.
+    while tries < budget {
+        let Some(c) = &best.clients else { break };
+        let mut g = best.clone();
+        if c.count <= 1 {
+            g.clients = None;
+        } else if let Some(gc) = &mut g.clients {
+            gc.count -= 1;
+        }
+        tries += 1;
+        if fails_same(&g, want) {
+            best = g;
+        } else {
+            break;
+        }
+    }
+    best.name = format!("{} (shrunk)", f.name);
+    best
+}
+
+/// The result of a batch of seeds.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub runs: u64,
+    pub events: u64,
+    pub lin_skipped: u64,
+    /// (seed, failure) for each failing seed, by seed.
+    pub failures: Vec<(u64, Failure)>,
+}
+
+/// Run seeds `start..start+count` on `threads` threads (each seed's run is
+/// deterministic; the report is ordered by seed).
+pub fn run_batch(
+    start: u64,
+    count: u64,
+    steps: u32,
+    bugs: &[String],
+    threads: usize,
+    stop_at_first: bool,
+) -> Batch {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let out = Mutex::new(Batch::default());
+    std::thread::scope(|sc| {
+        for _ in 0..threads.max(1) {
+            sc.spawn(|| {
+                let mut local = Batch::default();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= count {
+                        break;
+                    }
+                    let seed = start + k;
+                    let f = generate(seed, steps, bugs);
+                    let Some(o) = check_file(&f) else { continue };
+                    local.runs += 1;
+                    local.events += o.events;
+                    local.lin_skipped += u64::from(o.lin_skipped.is_some());
+                    if let Some(fail) = o.failure {
+                        local.failures.push((seed, fail));
+                        if stop_at_first {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+                let mut g = out.lock().unwrap_or_else(|p| p.into_inner());
+                g.runs += local.runs;
+                g.events += local.events;
+                g.lin_skipped += local.lin_skipped;
+                g.failures.extend(local.failures);
+            });
+        }
+    });
+    let mut b = out.into_inner().unwrap_or_else(|p| p.into_inner());
+    b.failures.sort_by_key(|(s, _)| *s);
+    b
+}

@@ -1,0 +1,1 @@
+//! Model checking the real `RaftNode` with stateright (see tests).
