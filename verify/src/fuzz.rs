@@ -365,13 +365,16 @@ pub fn shrink(f: &ScenarioFile, want: &Failure, budget: usize) -> ScenarioFile {
             break;
         }
     }
-    // Events: chunks of decreasing size.
-    let mut chunk = best.events.len().div_ceil(2).max(1);
+    // Events: chunks of decreasing size. The healing at the end of the
+    // faults stays: the liveness expectation depends on it.
+    let healed_at = best.liveness.as_ref().map_or(f64::INFINITY, |l| l.from_ms);
+    let faults = |f: &ScenarioFile| f.events.iter().take_while(|e| e.at_ms() < healed_at).count();
+    let mut chunk = faults(&best).div_ceil(2).max(1);
     loop {
         let mut i = 0;
-        while i < best.events.len() && tries < budget {
+        while i < faults(&best) && tries < budget {
             let mut g = best.clone();
-            let end = (i + chunk).min(g.events.len());
+            let end = (i + chunk).min(faults(&g));
             g.events.drain(i..end);
             tries += 1;
             if fails_same(&g, want) {
