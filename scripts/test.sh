@@ -19,12 +19,20 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p quorum-app -p wasm-trace --all-targets -- -D warnings
+# The linearizability checker (stateright) builds for the browser too.
+cargo clippy --target wasm32-unknown-unknown -p quorum-verify --lib -- -D warnings
 
-step "native tests (protocol, simulator, paper figures, lab scenarios, CLI, UI model)"
-cargo test --workspace
+step "native tests (protocol, simulator, checkers, paper figures, lab scenarios, CLI, UI model)"
+cargo test --workspace --exclude quorum-verify
+
+step "verification (release): linearizability, planted bugs, model checking"
+cargo test --release -p quorum-verify
+
+step "seeded fault simulation: 2000 seeds"
+cargo build --release -p quorum-cli
+./target/release/quorum fuzz --seeds 2000 --out target/fuzz-failures
 
 step "native == wasm32 traces"
-cargo build --release -p quorum-cli
 cargo build --release -p wasm-trace --target wasm32-unknown-unknown
 node --test tests/
 

@@ -138,3 +138,65 @@ fn bad_input_exits_2_with_the_error_on_stderr() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_planted_bug_scenario_fails_check_with_exit_1() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/bugs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 10, "one per planted bug");
+    for f in files {
+        let out = quorum(&["run", "--check", f.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", f.display());
+        assert!(text(&out.stdout).contains("VIOLATION"), "{}", f.display());
+        // Without --check the run itself is fine.
+        assert_eq!(quorum(&["run", f.to_str().unwrap()]).status.code(), Some(0));
+    }
+}
+
+#[test]
+fn check_passes_on_every_shipped_scenario() {
+    for name in ["paper-fig8-d", "lab-churn", "lab-figure8-unreliable"] {
+        let out = quorum(&["run", "--check", &format!("scenarios/{name}.json")]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stdout));
+        assert!(text(&out.stdout).contains("safety: all properties held"));
+        assert!(
+            text(&out.stdout).contains("are linearizable"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn fuzz_runs_a_batch_and_refuses_bad_options() {
+    let out = quorum(&["fuzz", "--seeds", "50", "--start", "1000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("fuzz: 50 runs (seeds 1000..1050), 0 failures"));
+    let bad = quorum(&["fuzz", "--seeds", "5", "--bug", "no_such_bug"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("unknown"));
+    let dir = std::env::temp_dir().join(format!("quorum-fuzz-test-{}", std::process::id()));
+    let found = quorum(&[
+        "fuzz",
+        "--seeds",
+        "20",
+        "--bug",
+        "forget_current_term",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(found.status.code(), Some(1));
+    let so = text(&found.stdout);
+    assert!(
+        so.contains("FAILED seed 0: currentTerm is monotonic violated"),
+        "{so}"
+    );
+    let repro = dir.join("seed-0.json");
+    let again = quorum(&["run", "--check", repro.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -368,7 +368,12 @@ pub fn shrink(f: &ScenarioFile, want: &Failure, budget: usize) -> ScenarioFile {
     // Events: chunks of decreasing size. The healing at the end of the
     // faults stays: the liveness expectation depends on it.
     let healed_at = best.liveness.as_ref().map_or(f64::INFINITY, |l| l.from_ms);
-    let faults = |f: &ScenarioFile| f.events.iter().take_while(|e| e.at_ms() < healed_at).count();
+    let faults = |f: &ScenarioFile| {
+        f.events
+            .iter()
+            .take_while(|e| e.at_ms() < healed_at)
+            .count()
+    };
     let mut chunk = faults(&best).div_ceil(2).max(1);
     loop {
         let mut i = 0;

@@ -56,14 +56,31 @@ fn every_planted_bug_is_found_shrunk_and_reproduced() {
             std::fs::write(&path, &json).unwrap();
         }
         // The file reproduces the failure...
-        let again = check_file(&named).and_then(|o| o.failure).expect("the reproduction fails");
-        assert!(again.same_as(&failure), "{}: {again} vs {failure}", bug.name());
+        let again = check_file(&named)
+            .and_then(|o| o.failure)
+            .expect("the reproduction fails");
+        assert!(
+            again.same_as(&failure),
+            "{}: {again} vs {failure}",
+            bug.name()
+        );
         // ... and the same scenario without the bug does not fail.
         let mut fixed = named.clone();
         fixed.raft.bugs.clear();
         let clean = check_file(&fixed).expect("valid");
-        assert!(clean.failure.is_none(), "{} without the bug: {:?}", bug.name(), clean.failure);
-        report.push(format!("{:<28} seed {seed:>5} -> {} ({} nodes, {} events)", bug.name(), failure.label(), small.nodes, small.events.len()));
+        assert!(
+            clean.failure.is_none(),
+            "{} without the bug: {:?}",
+            bug.name(),
+            clean.failure
+        );
+        report.push(format!(
+            "{:<28} seed {seed:>5} -> {} ({} nodes, {} events)",
+            bug.name(),
+            failure.label(),
+            small.nodes,
+            small.events.len()
+        ));
     }
     println!("{}", report.join("\n"));
 }

@@ -63,7 +63,7 @@ pub struct Session {
 }
 
 /// A client command in the log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KvCommand {
     pub op: KvOp,
     pub session: Option<Session>,
@@ -105,7 +105,7 @@ impl Serialize for KvCommand {
 }
 
 /// What a log entry carries. Cloning is cheap: client commands are shared.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Command {
     /// The entry a new leader appends when it takes office (§8).
     Noop,

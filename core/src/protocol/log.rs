@@ -6,7 +6,7 @@ use super::{Command, LogIndex, Term};
 use serde::Serialize;
 
 /// One log entry: the term it was created in and its command (Fig. 2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Entry {
     pub term: Term,
     #[serde(rename = "op")]

@@ -3,7 +3,7 @@
 use super::{Entry, LogIndex, NodeId, Term};
 use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Message {
     RequestVote {

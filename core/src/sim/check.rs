@@ -624,3 +624,197 @@ impl Checker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Entry, Message};
+
+    type O = Output<Message>;
+
+    fn fresh(n: usize) -> Checker {
+        let s = NodeStatus {
+            id: 0,
+            up: true,
+            role: Role::Follower,
+            term: 0,
+            voted_for: None,
+            commit_index: 0,
+            last_applied: 0,
+            log: Vec::<Entry>::new(),
+        };
+        Checker::new(&vec![s; n])
+    }
+
+    fn append(c: &mut Checker, id: NodeId, index: LogIndex, term: Term) {
+        c.observe::<Message>(
+            0,
+            id,
+            &O::Append {
+                index,
+                term,
+                cmd: Command::Noop,
+            },
+        );
+    }
+
+    fn props(c: &Checker) -> Vec<Property> {
+        c.violations().iter().map(|v| v.property).collect()
+    }
+
+    #[test]
+    fn two_leaders_in_a_term() {
+        let mut c = fresh(3);
+        c.observe::<Message>(
+            1,
+            1,
+            &O::Role {
+                role: Role::Leader,
+                term: 2,
+            },
+        );
+        c.observe::<Message>(
+            2,
+            2,
+            &O::Role {
+                role: Role::Leader,
+                term: 3,
+            },
+        );
+        assert!(c.violations().is_empty());
+        c.observe::<Message>(
+            3,
+            3,
+            &O::Role {
+                role: Role::Leader,
+                term: 3,
+            },
+        );
+        assert_eq!(props(&c), [Property::ElectionSafety]);
+        assert_eq!(c.violations()[0].nodes, [2, 3]);
+        assert_eq!(c.violations()[0].t, 3);
+    }
+
+    #[test]
+    fn log_matching_and_state_machine_safety() {
+        let mut c = fresh(3);
+        append(&mut c, 1, 1, 1);
+        append(&mut c, 1, 2, 2);
+        append(&mut c, 2, 1, 1);
+        append(&mut c, 2, 2, 2);
+        assert!(c.violations().is_empty(), "identical logs");
+        // S3 holds (2, term 2) on top of a different entry 1.
+        c.observe::<Message>(
+            5,
+            3,
+            &O::Append {
+                index: 1,
+                term: 1,
+                cmd: Command::kv(KvOp::Get { key: "x".into() }, None),
+            },
+        );
+        append(&mut c, 3, 2, 2);
+        assert_eq!(props(&c), [Property::LogMatching]);
+        c.observe::<Message>(6, 1, &O::Commit { index: 1 });
+        c.observe::<Message>(
+            6,
+            1,
+            &O::Apply {
+                index: 1,
+                term: 1,
+                cmd: Command::Noop,
+                result: None,
+            },
+        );
+        c.observe::<Message>(7, 3, &O::Commit { index: 1 });
+        c.observe::<Message>(
+            7,
+            3,
+            &O::Apply {
+                index: 1,
+                term: 1,
+                cmd: Command::kv(KvOp::Get { key: "x".into() }, None),
+                result: None,
+            },
+        );
+        assert!(props(&c).contains(&Property::StateMachineSafety));
+    }
+
+    #[test]
+    fn commits_need_a_majority_and_bounds() {
+        let mut c = fresh(5);
+        c.observe::<Message>(
+            0,
+            1,
+            &O::Role {
+                role: Role::Leader,
+                term: 1,
+            },
+        );
+        append(&mut c, 1, 1, 1);
+        append(&mut c, 2, 1, 1);
+        c.observe::<Message>(1, 1, &O::Commit { index: 1 });
+        assert_eq!(props(&c), [Property::CommittedOnMajority], "2 of 5 hold it");
+        c.observe::<Message>(2, 2, &O::Commit { index: 4 });
+        assert!(props(&c).contains(&Property::CommitBounds));
+    }
+
+    #[test]
+    fn terms_and_votes_are_persistent() {
+        let mut c = fresh(3);
+        c.observe::<Message>(
+            0,
+            1,
+            &O::Role {
+                role: Role::Candidate,
+                term: 4,
+            },
+        );
+        c.observe::<Message>(
+            0,
+            1,
+            &O::Vote {
+                term: 4,
+                voted_for: 1,
+            },
+        );
+        c.crash(1);
+        c.restart(1);
+        c.observe::<Message>(
+            1,
+            1,
+            &O::Vote {
+                term: 4,
+                voted_for: 2,
+            },
+        );
+        c.observe::<Message>(
+            1,
+            1,
+            &O::Role {
+                role: Role::Follower,
+                term: 0,
+            },
+        );
+        assert_eq!(
+            props(&c),
+            [Property::OneVotePerTerm, Property::TermMonotonic]
+        );
+    }
+
+    #[test]
+    fn a_leader_never_truncates() {
+        let mut c = fresh(3);
+        c.observe::<Message>(
+            0,
+            2,
+            &O::Role {
+                role: Role::Leader,
+                term: 1,
+            },
+        );
+        append(&mut c, 2, 1, 1);
+        c.observe::<Message>(1, 2, &O::Truncate { from: 1 });
+        assert_eq!(props(&c), [Property::LeaderAppendOnly]);
+    }
+}
