@@ -5,27 +5,14 @@
 //! scenario, so the recorded scenario replays the whole run exactly.
 
 use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_EVENTS};
-use super::{Micros, Simulator};
-use crate::protocol::{Entry, LogIndex, Message, NodeId, RaftNode, Role, Term};
+use super::{Micros, NodeStatus, Simulator};
+use crate::protocol::{Message, NodeId, RaftNode, Role};
 use serde::Serialize;
 
 #[derive(Clone, Debug)]
 pub struct Lab {
     file: ScenarioFile,
     sim: Simulator,
-}
-
-/// One node, as `state()` reports it.
-#[derive(Clone, Debug, Serialize)]
-pub struct NodeState {
-    pub id: NodeId,
-    pub up: bool,
-    pub role: Role,
-    pub term: Term,
-    pub voted_for: Option<NodeId>,
-    pub commit_index: LogIndex,
-    pub last_applied: LogIndex,
-    pub log: Vec<Entry>,
 }
 
 /// One message on the wire, as `state()` reports it.
@@ -43,7 +30,7 @@ pub struct MessageState {
 #[derive(Clone, Debug, Serialize)]
 pub struct LabState {
     pub t_ms: f64,
-    pub nodes: Vec<NodeState>,
+    pub nodes: Vec<NodeStatus>,
     pub in_flight: Vec<MessageState>,
 }
 
@@ -141,7 +128,7 @@ impl Lab {
     pub fn state(&self) -> LabState {
         let nodes = (1..=self.sim.node_count())
             .filter_map(|i| self.sim.node(i).map(|n| (i, n)))
-            .map(|(i, n)| NodeState {
+            .map(|(i, n)| NodeStatus {
                 id: i,
                 up: self.sim.is_up(i),
                 role: n.role(),

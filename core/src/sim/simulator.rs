@@ -703,22 +703,27 @@ impl<N: Node> Simulator<N> {
             return;
         }
         if self.rng.chance(self.net.duplicate) {
-            self.stats.duplicated += 1;
-            self.record(TraceEvent::Duplicate { id });
-            let at = self.now + self.latency();
-            self.push(
-                at,
-                Ev::Deliver {
-                    id,
-                    from,
-                    to,
-                    sent: self.now,
-                    msg: msg.clone(),
-                },
-            );
+            self.deliver_copy(id, from, to, self.now, msg.clone());
         }
         let at = self.now + self.latency();
         let sent = self.now;
+        self.push(
+            at,
+            Ev::Deliver {
+                id,
+                from,
+                to,
+                sent,
+                msg,
+            },
+        );
+    }
+
+    /// Deliver one more copy of message `id`, after its own latency.
+    fn deliver_copy(&mut self, id: u64, from: NodeId, to: NodeId, sent: Micros, msg: N::Msg) {
+        self.stats.duplicated += 1;
+        self.record(TraceEvent::Duplicate { id });
+        let at = self.now + self.latency();
         self.push(
             at,
             Ev::Deliver {
@@ -855,19 +860,7 @@ impl<N: Node> Simulator<N> {
                     _ => None,
                 });
                 if let Some((from, to, sent, msg)) = copy {
-                    self.stats.duplicated += 1;
-                    self.record(TraceEvent::Duplicate { id });
-                    let at = self.now + self.latency();
-                    self.push(
-                        at,
-                        Ev::Deliver {
-                            id,
-                            from,
-                            to,
-                            sent,
-                            msg,
-                        },
-                    );
+                    self.deliver_copy(id, from, to, sent, msg);
                 }
             }
             ActionKind::Request { op, node, count } => {
