@@ -198,3 +198,40 @@ test('help overlay, message inspector and a bad scenario', async () => {
   assert.ok(junk.error);
   assert.deepEqual(errors, []);
 });
+
+test('paused or hidden, the page schedules no frames and time stands still', async () => {
+  const { page, errors } = await fresh();
+  await until(page, () => window.quorum.state().t_ms > 20);
+  // Count animation frames the app asks for from now on.
+  await page.evaluate(() => {
+    window.__frames = 0;
+    const raf = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (cb) => { window.__frames += 1; return raf(cb); };
+  });
+  await until(page, () => window.__frames > 5);
+  await page.evaluate(() => window.quorum.pause());
+  await page.waitForTimeout(100);
+  const before = await page.evaluate(() => [window.__frames, window.quorum.state().t_ms]);
+  await page.waitForTimeout(600);
+  const paused = await page.evaluate(() => [window.__frames, window.quorum.state().t_ms]);
+  assert.deepEqual(paused, before, 'no frame requested and no virtual time while paused');
+  // Hidden tab: the loop stops, and starts again when visible.
+  await page.evaluate(() => window.quorum.play());
+  await until(page, (f) => window.__frames > f + 3, paused[0]);
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await page.waitForTimeout(100);
+  const h1 = await page.evaluate(() => [window.__frames, window.quorum.state().t_ms]);
+  await page.waitForTimeout(600);
+  const h2 = await page.evaluate(() => [window.__frames, window.quorum.state().t_ms]);
+  assert.deepEqual(h2, h1, 'hidden: no frames, no virtual time');
+  assert.equal(await page.evaluate(() => window.quorum.state().running), true, 'still playing');
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { value: false, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await until(page, (t) => window.quorum.state().t_ms > t, h2[1]);
+  assert.deepEqual(errors, []);
+});
