@@ -1,6 +1,6 @@
 //! Liveness after the faults end: a leader, and one committed log.
 
-use quorum_core::protocol::{NodeId, Role};
+use quorum_core::protocol::{NodeId, RaftNode, Role};
 use quorum_core::sim::Simulator;
 
 /// With every fault healed (and a majority up), is there exactly one
@@ -8,34 +8,28 @@ use quorum_core::sim::Simulator;
 /// all of it committed?
 pub fn converged(sim: &Simulator) -> Result<(), String> {
     let n = sim.node_count();
-    let up: Vec<NodeId> = (1..=n).filter(|&i| sim.is_up(i)).collect();
+    let up: Vec<(NodeId, &RaftNode)> = (1..=n)
+        .filter(|&i| sim.is_up(i))
+        .filter_map(|i| sim.node(i).map(|node| (i, node)))
+        .collect();
     if up.len() * 2 <= n as usize {
         return Ok(()); // no majority up: nothing can be expected
     }
-    let node = |i: NodeId| sim.node(i).expect("node");
-    let top = up
-        .iter()
-        .map(|&i| node(i).current_term())
-        .max()
-        .unwrap_or(0);
-    let leaders: Vec<NodeId> = up
+    let top = up.iter().map(|(_, x)| x.current_term()).max().unwrap_or(0);
+    let leaders: Vec<(NodeId, &RaftNode)> = up
         .iter()
         .copied()
-        .filter(|&i| node(i).role() == Role::Leader && node(i).current_term() == top)
+        .filter(|(_, x)| x.role() == Role::Leader && x.current_term() == top)
         .collect();
-    if leaders.len() != 1 {
-        return Err(format!(
-            "no single leader in term {top}: leaders {leaders:?}"
-        ));
-    }
-    let l = node(leaders[0]);
-    for &i in &up {
-        let f = node(i);
+    let [(lid, l)] = leaders[..] else {
+        let ids: Vec<NodeId> = leaders.iter().map(|(i, _)| *i).collect();
+        return Err(format!("no single leader in term {top}: leaders {ids:?}"));
+    };
+    for &(i, f) in &up {
         if f.log() != l.log() {
             return Err(format!(
-                "S{i}'s log ({} entries) differs from leader S{}'s ({} entries)",
+                "S{i}'s log ({} entries) differs from leader S{lid}'s ({} entries)",
                 f.log().last_index(),
-                leaders[0],
                 l.log().last_index()
             ));
         }
