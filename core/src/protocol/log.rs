@@ -4,6 +4,7 @@
 
 use super::{Command, LogIndex, Term};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// One log entry: the term it was created in and its command (Fig. 2).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -13,13 +14,20 @@ pub struct Entry {
     pub cmd: Command,
 }
 
+/// Entries per chunk. Full chunks are shared between clones (copy on
+/// write), so a simulator checkpoint costs a pointer per chunk, not a copy
+/// of the log.
+const CHUNK: usize = 256;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftLog {
     /// The last index covered by a snapshot (0: none).
     snapshot_index: LogIndex,
     snapshot_term: Term,
-    /// Entries `snapshot_index + 1 ..= last_index()`.
-    entries: Vec<Entry>,
+    /// Entries `snapshot_index + 1 ..= last_index()`, in chunks of CHUNK
+    /// (all full but the last).
+    chunks: Vec<Arc<Vec<Entry>>>,
+    len: usize,
 }
 
 impl RaftLog {
@@ -28,11 +36,11 @@ impl RaftLog {
     }
 
     pub fn from_entries(entries: Vec<Entry>) -> Self {
-        RaftLog {
-            snapshot_index: 0,
-            snapshot_term: 0,
-            entries,
+        let mut log = RaftLog::new();
+        for e in entries {
+            log.push(e);
         }
+        log
     }
 
     pub fn snapshot_index(&self) -> LogIndex {
@@ -40,11 +48,14 @@ impl RaftLog {
     }
 
     pub fn last_index(&self) -> LogIndex {
-        self.snapshot_index + self.entries.len() as LogIndex
+        self.snapshot_index + self.len as LogIndex
     }
 
     pub fn last_term(&self) -> Term {
-        self.entries.last().map_or(self.snapshot_term, |e| e.term)
+        self.chunks
+            .last()
+            .and_then(|c| c.last())
+            .map_or(self.snapshot_term, |e| e.term)
     }
 
     fn pos(&self, index: LogIndex) -> Option<usize> {
@@ -55,52 +66,71 @@ impl RaftLog {
         }
     }
 
+    fn at(&self, p: usize) -> &Entry {
+        &self.chunks[p / CHUNK][p % CHUNK]
+    }
+
     /// The term of the entry at `index`; `Some(0)` for index 0, `None` if the
     /// log has no such entry (or it was compacted away).
     pub fn term(&self, index: LogIndex) -> Option<Term> {
         if index == self.snapshot_index {
             return Some(self.snapshot_term);
         }
-        self.pos(index).map(|p| self.entries[p].term)
+        self.pos(index).map(|p| self.at(p).term)
     }
 
     pub fn entry(&self, index: LogIndex) -> Option<&Entry> {
-        self.pos(index).map(|p| &self.entries[p])
+        self.pos(index).map(|p| self.at(p))
     }
 
     /// Entries in the log, oldest first (from `snapshot_index + 1`).
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> + '_ {
+        self.chunks.iter().flat_map(|c| c.iter())
     }
 
-    /// Up to `max` entries starting at `from`.
-    pub fn slice(&self, from: LogIndex, max: usize) -> &[Entry] {
+    /// Up to `max` entries starting at `from`, copied (cheaply: commands
+    /// are shared).
+    pub fn entries_from(&self, from: LogIndex, max: usize) -> Vec<Entry> {
         match self.pos(from) {
             Some(p) => {
-                let end = p.saturating_add(max).min(self.entries.len());
-                &self.entries[p..end]
+                let end = p.saturating_add(max).min(self.len);
+                (p..end).map(|q| self.at(q).clone()).collect()
             }
-            None => &[],
+            None => Vec::new(),
         }
     }
 
     /// Appends one entry and returns its index.
     pub fn push(&mut self, entry: Entry) -> LogIndex {
-        self.entries.push(entry);
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => Arc::make_mut(c).push(entry),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(entry);
+                self.chunks.push(Arc::new(c));
+            }
+        }
+        self.len += 1;
         self.last_index()
     }
 
     /// Overwrites one entry in place (only planted bugs do this).
     pub fn replace(&mut self, index: LogIndex, entry: Entry) {
         if let Some(p) = self.pos(index) {
-            self.entries[p] = entry;
+            Arc::make_mut(&mut self.chunks[p / CHUNK])[p % CHUNK] = entry;
         }
     }
 
     /// Deletes the entry at `from` and all that follow it (§5.3).
     pub fn truncate_from(&mut self, from: LogIndex) {
         if let Some(p) = self.pos(from) {
-            self.entries.truncate(p);
+            self.chunks.truncate(p.div_ceil(CHUNK));
+            if p % CHUNK != 0 {
+                if let Some(c) = self.chunks.last_mut() {
+                    Arc::make_mut(c).truncate(p % CHUNK);
+                }
+            }
+            self.len = p;
         }
     }
 
@@ -139,6 +169,52 @@ impl RaftLog {
 mod tests {
     use super::*;
 
+    #[test]
+    fn chunks_are_shared_and_copied_on_write() {
+        let mut a = RaftLog::new();
+        for i in 0..1000u64 {
+            a.push(Entry {
+                term: 1 + i / 300,
+                cmd: Command::Noop,
+            });
+        }
+        let snapshot = a.clone();
+        assert!(
+            Arc::ptr_eq(&a.chunks[0], &snapshot.chunks[0]),
+            "a clone shares chunks"
+        );
+        a.truncate_from(700);
+        a.push(Entry {
+            term: 9,
+            cmd: Command::Noop,
+        });
+        assert_eq!(snapshot.last_index(), 1000, "the clone is untouched");
+        assert_eq!(snapshot.term(700), Some(3));
+        assert_eq!(a.last_index(), 700);
+        assert_eq!(a.term(700), Some(9));
+        assert_eq!(a.term(699), Some(3));
+        assert!(
+            Arc::ptr_eq(&a.chunks[0], &snapshot.chunks[0]),
+            "untouched chunks stay shared"
+        );
+        // Truncating at a chunk boundary, then appending across chunks.
+        a.truncate_from(513);
+        assert_eq!(a.last_index(), 512);
+        for _ in 0..300 {
+            a.push(Entry {
+                term: 10,
+                cmd: Command::Noop,
+            });
+        }
+        assert_eq!(a.last_index(), 812);
+        assert_eq!(a.iter().count(), 812);
+        assert_eq!(a.entries_from(500, 20).len(), 20);
+        assert_eq!(a.entries_from(500, 20)[12].term, 2);
+        assert_eq!(a.entries_from(500, 20)[13].term, 10);
+        assert_eq!(a.first_index_of_term_at(600), 513);
+        assert_eq!(a.last_index_of_term(2), Some(512));
+    }
+
     fn log_of(terms: &[Term]) -> RaftLog {
         RaftLog::from_entries(
             terms
@@ -163,9 +239,9 @@ mod tests {
         assert_eq!(log.first_index_of_term_at(1), 1);
         assert_eq!(log.last_index_of_term(2), Some(5));
         assert_eq!(log.last_index_of_term(3), None);
-        assert_eq!(log.slice(5, 10).len(), 2);
-        assert_eq!(log.slice(2, 2).len(), 2);
-        assert!(log.slice(7, 10).is_empty());
+        assert_eq!(log.entries_from(5, 10).len(), 2);
+        assert_eq!(log.entries_from(2, 2).len(), 2);
+        assert!(log.entries_from(7, 10).is_empty());
     }
 
     #[test]

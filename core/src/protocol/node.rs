@@ -594,8 +594,7 @@ impl RaftNode {
         };
         let entries = self
             .log
-            .slice(p.next_index, self.opts.max_entries_per_append as usize)
-            .to_vec();
+            .entries_from(p.next_index, self.opts.max_entries_per_append as usize);
         if !p.probing && !entries.is_empty() {
             p.next_index += entries.len() as LogIndex;
         }
@@ -967,7 +966,7 @@ mod tests {
     }
 
     fn terms(n: &RaftNode) -> Vec<Term> {
-        n.log().entries().iter().map(|e| e.term).collect()
+        n.log().iter().map(|e| e.term).collect()
     }
 
     #[test]

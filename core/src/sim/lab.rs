@@ -136,7 +136,7 @@ impl Lab {
                 voted_for: n.voted_for(),
                 commit_index: n.commit_index(),
                 last_applied: n.last_applied(),
-                log: n.log().entries().to_vec(),
+                log: n.log().iter().cloned().collect(),
             })
             .collect();
         let in_flight = self

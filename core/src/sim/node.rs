@@ -59,7 +59,7 @@ impl Node for RaftNode {
             voted_for: self.voted_for(),
             commit_index: self.commit_index(),
             last_applied: self.last_applied(),
-            log: self.log().entries().to_vec(),
+            log: self.log().iter().cloned().collect(),
         }
     }
 }

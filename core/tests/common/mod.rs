@@ -53,7 +53,7 @@ pub fn node(sim: &Simulator, id: NodeId) -> &RaftNode {
 }
 
 pub fn log_terms(n: &RaftNode) -> Vec<Term> {
-    n.log().entries().iter().map(|e| e.term).collect()
+    n.log().iter().map(|e| e.term).collect()
 }
 
 /// Leaders per term seen in the trace.
@@ -179,7 +179,6 @@ pub fn client_results(trace: &[Rec]) -> BTreeMap<(u64, u64), (KvOp, OpResult)> {
 pub fn assert_acknowledged_ops_in_log(trace: &[Rec], n: &RaftNode) -> usize {
     let in_log: std::collections::BTreeSet<(u64, u64)> = n
         .log()
-        .entries()
         .iter()
         .filter_map(|e| e.cmd.session().map(|s| (s.client, s.op_id)))
         .collect();
