@@ -235,3 +235,25 @@ test('paused or hidden, the page schedules no frames and time stands still', asy
   await until(page, (t) => window.quorum.state().t_ms > t, h2[1]);
   assert.deepEqual(errors, []);
 });
+
+test('seek goes back to the exact state of a fresh run to that time', async () => {
+  const { page, errors } = await fresh({ clients: { count: 2, think_ms: [20, 60], keys: 2, timeout_ms: 800 } });
+  await page.evaluate(() => window.quorum.setSpeed(2));
+  await until(page, () => window.quorum.state().t_ms > 1500);
+  await page.evaluate(() => window.quorum.pause());
+  const r = await page.evaluate(() => window.quorum.seek(700.5));
+  assert.deepEqual(r, { ok: true });
+  const back = await page.evaluate(() => window.quorum.state());
+  assert.equal(back.t_ms, 700.5);
+  // A second page runs the recorded scenario straight to the same time.
+  const scenario = await page.evaluate(() => window.quorum.scenario());
+  const other = await open(browser, server.url);
+  await other.page.evaluate((s) => { window.quorum.load(s); window.quorum.pause(); }, scenario);
+  await other.page.evaluate(() => window.quorum.seek(700.5));
+  const straight = await other.page.evaluate(() => window.quorum.state());
+  assert.deepEqual({ ...back, running: false, speed: 0 }, { ...straight, running: false, speed: 0 });
+  const bad = await page.evaluate(() => window.quorum.seek(-1));
+  assert.ok(bad.error);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(other.errors, []);
+});

@@ -182,6 +182,23 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
             .into_js_value(),
     );
 
+    let (s, l) = (shared.clone(), link.clone());
+    set(
+        &api,
+        "seek",
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| match v.as_f64() {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => {
+                // Clamped to the run's end; exact to the microsecond.
+                let us = (ms * 1000.0).round().min(u64::MAX as f64) as u64;
+                s.borrow_mut().lab.seek(us);
+                l.send_message(Msg::Refresh);
+                ok()
+            }
+            _ => error("seek takes a virtual time in milliseconds (a number >= 0)"),
+        })
+        .into_js_value(),
+    );
+
     if let Some(w) = web_sys::window() {
         js_sys::Reflect::set(&w, &"quorum".into(), &api).ok();
     }

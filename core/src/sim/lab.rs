@@ -13,7 +13,32 @@ use serde::Serialize;
 pub struct Lab {
     file: ScenarioFile,
     sim: Simulator,
+    /// How many of `file.events` came with the scenario (the rest are
+    /// actions taken since).
+    loaded: usize,
+    /// Snapshots of the whole simulator, oldest first, for time travel.
+    checkpoints: Vec<Checkpoint>,
+    /// Virtual time between checkpoints.
+    interval: Micros,
+    /// The furthest virtual time this timeline has reached.
+    horizon: Micros,
+    /// How often acting in the past replaced the recorded future.
+    forks: u32,
 }
+
+/// The simulator at `t`, when `recorded` events made up the scenario.
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    t: Micros,
+    recorded: usize,
+    sim: Simulator,
+}
+
+/// Default virtual time between checkpoints.
+pub const CHECKPOINT_INTERVAL: Micros = 2_000_000;
+/// At most this many checkpoints: past it, every other one in the older
+/// half goes, so old times are reached by a longer replay, not more memory.
+pub const MAX_CHECKPOINTS: usize = 240;
 
 /// One message on the wire, as `state()` reports it.
 #[derive(Clone, Debug, Serialize)]
@@ -45,9 +70,19 @@ impl Lab {
         let mut sim = Simulator::from_scenario(&scenario);
         sim.set_recording(record);
         sim.boot();
+        let loaded = scenario.file.events.len();
         Ok(Lab {
+            checkpoints: vec![Checkpoint {
+                t: 0,
+                recorded: loaded,
+                sim: sim.clone(),
+            }],
             file: scenario.file,
             sim,
+            loaded,
+            interval: CHECKPOINT_INTERVAL,
+            horizon: 0,
+            forks: 0,
         })
     }
 
@@ -78,15 +113,120 @@ impl Lab {
         self.sim.now() >= self.sim.end_time()
     }
 
-    /// Run the simulation `dt` microseconds of virtual time on.
+    /// Run the simulation `dt` microseconds of virtual time on, taking
+    /// checkpoints on the way.
     pub fn advance(&mut self, dt: Micros) {
-        let t = self.sim.now().saturating_add(dt);
-        self.sim.run_until(t);
+        let target = self.sim.now().saturating_add(dt).min(self.sim.end_time());
+        loop {
+            let last = self.checkpoints.last().map_or(0, |c| c.t);
+            let next = last.saturating_add(self.interval.max(1));
+            if next > target || self.sim.now() > next {
+                break;
+            }
+            self.sim.run_until(next);
+            self.checkpoints.push(Checkpoint {
+                t: next,
+                recorded: self.file.events.len(),
+                sim: self.sim.clone(),
+            });
+            self.thin_checkpoints();
+        }
+        self.sim.run_until(target);
+        self.horizon = self.horizon.max(self.sim.now());
+    }
+
+    /// The furthest virtual time this timeline has reached.
+    pub fn horizon(&self) -> Micros {
+        self.horizon
+    }
+
+    /// How many times acting in the past replaced the recorded future.
+    pub fn forks(&self) -> u32 {
+        self.forks
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Set the virtual time between checkpoints (at least 1 µs).
+    pub fn set_checkpoint_interval(&mut self, interval: Micros) {
+        self.interval = interval.max(1);
+    }
+
+    fn thin_checkpoints(&mut self) {
+        if self.checkpoints.len() <= MAX_CHECKPOINTS {
+            return;
+        }
+        let half = self.checkpoints.len() / 2;
+        let mut k = 0;
+        self.checkpoints.retain(|_| {
+            k += 1;
+            // Keep the first (t = 0), every other one of the older half, and
+            // all of the newer half.
+            k == 1 || k > half || k % 2 == 1
+        });
+    }
+
+    /// Restore the newest checkpoint at or before `t` and re-schedule the
+    /// actions recorded after it (they replay at their own times).
+    fn restore(&mut self, t: Micros) {
+        let i = self.checkpoints.iter().rposition(|c| c.t <= t).unwrap_or(0);
+        let Some(cp) = self.checkpoints.get(i) else {
+            return;
+        };
+        let recording = self.sim.is_recording();
+        self.sim = cp.sim.clone();
+        self.sim.set_recording(recording);
+        let n = self.sim.node_count();
+        for e in &self.file.events[cp.recorded.min(self.file.events.len())..] {
+            if let Ok(a) = e.validate("event", n) {
+                // Validated when it was recorded; cannot fail here.
+                let _ = self.sim.schedule(a);
+            }
+        }
+    }
+
+    /// Go to virtual time `t` (clamped to the run): the state is exactly
+    /// that of a straight run to `t`. Backwards, it restores a checkpoint
+    /// and replays deterministically.
+    pub fn seek(&mut self, t: Micros) {
+        let t = t.min(self.sim.end_time());
+        let now = self.sim.now();
+        // A checkpoint between now and t saves simulating the gap.
+        let jump = self.checkpoints.iter().any(|c| c.t > now && c.t <= t);
+        if t < now || jump {
+            self.restore(t);
+            self.sim.run_until(t);
+            if t > self.horizon {
+                self.advance(0);
+            }
+        } else {
+            self.advance(t - now);
+        }
+    }
+
+    /// Go to the state after exactly `n` simulator events (for stepping
+    /// back and forward one event at a time).
+    pub fn seek_events(&mut self, n: u64) {
+        if n < self.sim.stats().events {
+            let i = self
+                .checkpoints
+                .iter()
+                .rposition(|c| c.sim.stats().events <= n)
+                .unwrap_or(0);
+            let t = self.checkpoints.get(i).map_or(0, |c| c.t);
+            self.restore(t);
+        }
+        while self.sim.stats().events < n && self.sim.step() {}
+        self.horizon = self.horizon.max(self.sim.now());
     }
 
     /// Process the next event; false when there is none before the end.
     pub fn step(&mut self) -> bool {
-        self.sim.step()
+        let stepped = self.sim.step();
+        self.horizon = self.horizon.max(self.sim.now());
+        stepped
     }
 
     /// Take an action now: `e`'s `at_ms` is replaced by the current virtual
@@ -101,6 +241,7 @@ impl Lab {
         }
         set_at_ms(&mut e, us_to_ms(self.sim.now()));
         let action = e.validate("event", self.sim.node_count())?;
+        self.fork_if_in_the_past();
         self.sim.schedule(action).map_err(|m| ScenarioError {
             path: "event".into(),
             message: m,
@@ -157,6 +298,30 @@ impl Lab {
             nodes,
             in_flight,
         }
+    }
+}
+
+impl Lab {
+    /// Acting in the past discards the recorded future: later actions and
+    /// later checkpoints go, and the timeline continues from now.
+    fn fork_if_in_the_past(&mut self) {
+        let now = self.sim.now();
+        if now >= self.horizon {
+            return;
+        }
+        let now_ms = us_to_ms(now);
+        let loaded = self.loaded;
+        let mut i = 0;
+        self.file.events.retain(|e| {
+            i += 1;
+            i <= loaded || e.at_ms() <= now_ms
+        });
+        self.checkpoints.retain(|c| c.t <= now);
+        // The simulator may hold the discarded actions in its queue.
+        self.restore(now);
+        self.sim.run_until(now);
+        self.horizon = now;
+        self.forks += 1;
     }
 }
 

@@ -412,6 +412,9 @@ impl<N: Node> Simulator<N> {
     pub fn set_recording(&mut self, on: bool) {
         self.recording = on;
     }
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
     pub fn trace(&self) -> &[TraceRecord<N::Msg>] {
         &self.trace
     }
