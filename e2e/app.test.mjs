@@ -257,3 +257,39 @@ test('seek goes back to the exact state of a fresh run to that time', async () =
   assert.deepEqual(errors, []);
   assert.deepEqual(other.errors, []);
 });
+
+test('the scrubber, arrow keys and a fork in the past', async () => {
+  const { page, errors } = await fresh();
+  await page.evaluate(() => window.quorum.setSpeed(2));
+  await until(page, () => window.quorum.state().t_ms > 1200);
+  await page.evaluate(() => window.quorum.pause());
+  const horizon = await page.evaluate(() => window.quorum.state().t_ms);
+  // Drag the scrubber back to 500 ms.
+  await page.locator('#scrubber').evaluate((el) => {
+    el.value = '500';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  assert.equal(await page.evaluate(() => window.quorum.state().t_ms), 500);
+  assert.equal(await page.textContent('#clock'), 't = 0.500 s');
+  // One event back, ten forward, one forward.
+  const n = await page.evaluate(() => window.quorum.stats().events);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => window.quorum.stats().events), n - 1);
+  await page.keyboard.press('Shift+ArrowRight');
+  assert.equal(await page.evaluate(() => window.quorum.stats().events), n + 9);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => window.quorum.stats().events), n + 10);
+  // The future is still there until we act: seek forward to it.
+  await page.evaluate((t) => window.quorum.seek(t), horizon);
+  assert.equal(await page.evaluate(() => window.quorum.state().t_ms), horizon);
+  // Act in the past: the recorded future is replaced, and the page says so.
+  await page.evaluate(() => window.quorum.seek(400));
+  assert.equal(await page.$('#forked'), null);
+  await page.click('#crash-leader');
+  await page.waitForSelector('#forked');
+  assert.equal(await page.textContent('#clock'), 't = 0.400 s', 'the clock shows the fork time');
+  const sc = await page.evaluate(() => window.quorum.scenario());
+  assert.ok(sc.events.every((e) => e.at_ms <= 400), 'nothing recorded after the fork point');
+  await page.screenshot({ path: join(shots, 'scrubber-fork.png') });
+  assert.deepEqual(errors, []);
+});

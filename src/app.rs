@@ -51,6 +51,10 @@ pub enum Msg {
     Duplicate(f64),
     Help(bool),
     LogFrom(Option<u64>),
+    /// Scrubber: go to this virtual time (ms).
+    Seek(f64),
+    /// Step this many events back (negative) or forward.
+    StepEvents(i64),
     ShowScenario(bool),
     DismissNotice,
 }
@@ -74,6 +78,7 @@ pub struct App {
     log_scroll: Callback<Option<u64>>,
     canvas: NodeRef,
     clock: NodeRef,
+    scrub: NodeRef,
     ring_version: u64,
     frame_cb: Closure<dyn FnMut(f64)>,
     _keydown: Closure<dyn FnMut(KeyboardEvent)>,
@@ -133,9 +138,24 @@ impl Component for App {
             let key = e.key();
             if matches!(
                 key.as_str(),
-                " " | "." | "c" | "C" | "k" | "K" | "r" | "R" | "?" | "Escape"
+                " " | "."
+                    | "c"
+                    | "C"
+                    | "k"
+                    | "K"
+                    | "r"
+                    | "R"
+                    | "?"
+                    | "Escape"
+                    | "ArrowLeft"
+                    | "ArrowRight"
             ) {
                 e.prevent_default();
+                let key = if e.shift_key() && key.starts_with("Arrow") {
+                    format!("Shift+{key}")
+                } else {
+                    key
+                };
                 link.send_message(Msg::Key(key));
             }
         });
@@ -171,6 +191,7 @@ impl Component for App {
             log_scroll,
             canvas: NodeRef::default(),
             clock: NodeRef::default(),
+            scrub: NodeRef::default(),
             ring_version: 0,
             frame_cb,
             _keydown: keydown,
@@ -180,6 +201,7 @@ impl Component for App {
 
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
         self.draw_canvas();
+        self.paint_time();
         if first_render {
             self.ensure_loop();
         }
@@ -234,9 +256,7 @@ impl Component for App {
                 }
                 if !render {
                     self.draw_canvas();
-                    if let Some(c) = self.clock.cast::<web_sys::Element>() {
-                        c.set_text_content(Some(&view::clock_text(&self.shared.borrow().lab)));
-                    }
+                    self.paint_time();
                 }
                 self.ensure_loop();
                 render
@@ -435,6 +455,29 @@ impl Component for App {
                 self.network(None, Some(p), None);
                 true
             }
+            Msg::Seek(ms) => {
+                if !ms.is_finite() || ms < 0.0 {
+                    return false;
+                }
+                self.shared.borrow_mut().running = false;
+                self.stop_loop();
+                let us = (ms * 1000.0).round() as u64;
+                self.shared.borrow_mut().lab.seek(us);
+                self.refresh_logs();
+                true
+            }
+            Msg::StepEvents(k) => {
+                self.shared.borrow_mut().running = false;
+                self.stop_loop();
+                {
+                    let mut s = self.shared.borrow_mut();
+                    let n = s.lab.sim().stats().events;
+                    let target = n.saturating_add_signed(k);
+                    s.lab.seek_events(target);
+                }
+                self.refresh_logs();
+                true
+            }
             Msg::LogFrom(f) => {
                 self.log_from = f;
                 self.refresh_logs();
@@ -484,6 +527,22 @@ impl App {
     }
     pub fn clock_ref(&self) -> NodeRef {
         self.clock.clone()
+    }
+    pub fn scrub_ref(&self) -> NodeRef {
+        self.scrub.clone()
+    }
+
+    /// The clock and the scrubber change every frame: they are written
+    /// directly, never through the virtual DOM, so the two cannot disagree.
+    fn paint_time(&self) {
+        let lab = &self.shared.borrow().lab;
+        if let Some(c) = self.clock.cast::<web_sys::Element>() {
+            c.set_text_content(Some(&view::clock_text(lab)));
+        }
+        if let Some(r) = self.scrub.cast::<web_sys::HtmlInputElement>() {
+            r.set_max(&view::ms_value(lab.horizon()));
+            r.set_value(&view::ms_value(lab.now()));
+        }
     }
 
     fn draw_canvas(&self) {
@@ -580,6 +639,10 @@ impl App {
                 self.help = !self.help;
                 true
             }
+            "ArrowLeft" => Component::update(self, ctx, Msg::StepEvents(-1)),
+            "ArrowRight" => Component::update(self, ctx, Msg::StepEvents(1)),
+            "Shift+ArrowLeft" => Component::update(self, ctx, Msg::StepEvents(-10)),
+            "Shift+ArrowRight" => Component::update(self, ctx, Msg::StepEvents(10)),
             "Escape" => {
                 self.help = false;
                 self.show_scenario = false;

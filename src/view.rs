@@ -46,6 +46,31 @@ fn input_value(e: &Event) -> f64 {
         .map_or(f64::NAN, |i| i.value_as_number())
 }
 
+/// A virtual time as a whole number of milliseconds, for the scrubber.
+pub fn ms_value(t: Micros) -> String {
+    (t / 1000).to_string()
+}
+
+/// The timeline: drag to any time of this run; ←/→ step one event. Its
+/// position (like the clock) is set directly every frame, not by the
+/// virtual DOM (see `App::paint_time`).
+fn scrubber(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
+    let forks = lab.forks();
+    html! {
+        <div class="scrubber">
+            <input type="range" id="scrubber" ref={app.scrub_ref()} aria-label="Timeline: drag to go back and forth in virtual time"
+                min="0" step="1"
+                oninput={ctx.link().callback(|e: InputEvent| Msg::Seek(input_value(&e)))} />
+            <button aria-label="Step back one event" onclick={ctx.link().callback(|_| Msg::StepEvents(-1))}>{"‹ back"}</button>
+            <button aria-label="Step forward one event" onclick={ctx.link().callback(|_| Msg::StepEvents(1))}>{"fwd ›"}</button>
+            if forks > 0 {
+                <span class="forked" id="forked" title="You acted in the past: the recorded future after that point was replaced">
+                    { format!("future replaced ×{forks}") }</span>
+            }
+        </div>
+    }
+}
+
 pub fn clock_text(lab: &Lab) -> String {
     format!("t = {} s", ms(lab.sim().now()))
 }
@@ -70,6 +95,7 @@ pub fn ring_version(lab: &Lab) -> u64 {
         }
     }
     mix(lab.scenario().events.len() as u64);
+    mix(u64::from(lab.forks()));
     h
 }
 
@@ -80,6 +106,7 @@ pub fn page(app: &App, ctx: &Context<App>) -> Html {
     html! {
         <div class="quorum">
             { controls(app, ctx, lab, s.running, s.speed) }
+            { scrubber(app, ctx, lab) }
             <main class="stage">
                 <section class="ring-wrap" aria-label="Cluster">
                     { ring(app, ctx, lab) }
@@ -122,7 +149,7 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
                 <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
                     onclick={link.callback(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
                 <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"Step ›"}</button>
-                <span class="clock" aria-label="Virtual time" id="clock" ref={app.clock_ref()}>{ clock_text(lab) }</span>
+                <span class="clock" aria-label="Virtual time" id="clock" ref={app.clock_ref()}></span>
             </div>
             <label class="group speed">
                 <span>{"Speed "}<b id="speed-label">{ speed_label(speed) }</b></span>
@@ -481,6 +508,7 @@ fn help(ctx: &Context<App>) -> Html {
                     <tr><td><kbd>{"C"}</kbd></td><td>{"send a client request"}</td></tr>
                     <tr><td><kbd>{"K"}</kbd></td><td>{"crash the leader"}</td></tr>
                     <tr><td><kbd>{"R"}</kbd></td><td>{"restart all crashed servers"}</td></tr>
+                    <tr><td><kbd>{"←"}</kbd>{" / "}<kbd>{"→"}</kbd></td><td>{"one event back / forward (Shift: ten)"}</td></tr>
                     <tr><td><kbd>{"?"}</kbd></td><td>{"this help"}</td></tr>
                     <tr><td><kbd>{"Esc"}</kbd></td><td>{"close panels and tools"}</td></tr>
                 </table>
