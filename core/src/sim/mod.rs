@@ -8,6 +8,7 @@
 
 pub mod check;
 mod client;
+pub mod describe;
 pub mod lab;
 mod network;
 mod node;
