@@ -64,20 +64,36 @@ fn main() {
     );
     drop(lab);
 
-    // Memory of a 1-hour run with its checkpoints.
-    let base = LIVE.load(Ordering::Relaxed);
-    let mut lab = Lab::from_json(SCENARIO, false).expect("scenario");
-    lab.advance(3_600_000_000);
-    let bytes = LIVE.load(Ordering::Relaxed) - base;
-    let longest = (1..=5)
-        .filter_map(|i| lab.node(i))
-        .map(|n| n.log().last_index())
-        .max()
-        .unwrap_or(0);
-    println!(
-        "1 hour of virtual time: {:.1} MB live heap, {} checkpoints, logs of {} entries",
-        bytes as f64 / 1e6,
-        lab.checkpoint_count(),
-        longest
-    );
+    // Memory of a 1-hour run with its checkpoints, without and with the
+    // live safety checkers.
+    for checks in [false, true] {
+        let base = LIVE.load(Ordering::Relaxed);
+        let file = quorum_core::sim::Scenario::parse(SCENARIO)
+            .expect("scenario")
+            .file;
+        let lab = if checks {
+            Lab::with_checks(file, false)
+        } else {
+            Lab::new(file, false)
+        };
+        let mut lab = lab.expect("lab");
+        let t0 = Instant::now();
+        lab.advance(3_600_000_000);
+        let secs = t0.elapsed().as_secs_f64();
+        let bytes = LIVE.load(Ordering::Relaxed) - base;
+        let longest = (1..=5)
+            .filter_map(|i| lab.node(i))
+            .map(|n| n.log().last_index())
+            .max()
+            .unwrap_or(0);
+        println!(
+            "1 hour of virtual time{}: {:.1} MB live heap, {} checkpoints, logs of {} entries, {:.1} s to simulate, {} violations",
+            if checks { " with the safety checkers" } else { "" },
+            bytes as f64 / 1e6,
+            lab.checkpoint_count(),
+            longest,
+            secs,
+            lab.violations().len()
+        );
+    }
 }

@@ -162,3 +162,24 @@ fn acting_in_the_past_replaces_the_future() {
         fingerprint(&straight(&recorded, 7_000_000))
     );
 }
+
+#[test]
+fn checkers_travel_with_the_checkpoints() {
+    // A planted bug: the violation appears at its time, disappears when we
+    // go back before it, and comes back exactly when we return.
+    let text =
+        std::fs::read_to_string(scenarios_dir().join("bugs/forget_current_term.json")).unwrap();
+    let file = Scenario::parse(&text).unwrap().file;
+    let mut lab = Lab::with_checks(file, false).unwrap();
+    lab.set_checkpoint_interval(250_000);
+    lab.advance(10_000_000);
+    let v = lab
+        .violations()
+        .first()
+        .cloned()
+        .expect("the bug is caught");
+    lab.seek(v.t - 1);
+    assert!(lab.violations().is_empty(), "not yet at {}", v.t - 1);
+    lab.seek(v.t);
+    assert_eq!(lab.violations().first(), Some(&v));
+}

@@ -12,6 +12,7 @@ use crate::protocol::{Command, KvOp, LogIndex, NodeId, Output, Role, Term};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The properties checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -115,6 +116,66 @@ impl fmt::Display for Violation {
     }
 }
 
+/// A vector in shared, copy-on-write chunks: cloning the checker (in a
+/// time-travel checkpoint) copies a pointer per chunk, not the data.
+#[derive(Clone, Debug)]
+struct Chunked<T> {
+    chunks: Vec<Arc<Vec<T>>>,
+    len: usize,
+}
+
+const CHUNK: usize = 256;
+
+impl<T: Clone> Chunked<T> {
+    fn new() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn get(&self, i: usize) -> Option<&T> {
+        (i < self.len).then(|| &self.chunks[i / CHUNK][i % CHUNK])
+    }
+    fn push(&mut self, v: T) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => Arc::make_mut(c).push(v),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(v);
+                self.chunks.push(Arc::new(c));
+            }
+        }
+        self.len += 1;
+    }
+    fn set(&mut self, i: usize, v: T) {
+        if i < self.len {
+            Arc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK] = v;
+        }
+    }
+    fn truncate(&mut self, keep: usize) {
+        if keep >= self.len {
+            return;
+        }
+        self.chunks.truncate(keep.div_ceil(CHUNK));
+        if keep % CHUNK != 0 {
+            if let Some(c) = self.chunks.last_mut() {
+                Arc::make_mut(c).truncate(keep % CHUNK);
+            }
+        }
+        self.len = keep;
+    }
+}
+
+impl<T: Clone> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     term: Term,
@@ -129,7 +190,7 @@ struct Shadow {
     role: Role,
     term: Term,
     last_vote: Option<(Term, NodeId)>,
-    log: Vec<Slot>,
+    log: Chunked<Slot>,
     commit: LogIndex,
     applied: LogIndex,
 }
@@ -190,12 +251,10 @@ pub struct Checker {
     nodes: Vec<Shadow>,
     /// The leader of each term seen so far.
     leaders: BTreeMap<Term, NodeId>,
-    /// (index, term) -> (prefix hash, the node that first held it).
-    seen: BTreeMap<(LogIndex, Term), (u64, NodeId)>,
     /// Prefix hashes of the committed log, index 1 first.
-    committed: Vec<u64>,
+    committed: Chunked<u64>,
     /// Per index: what was applied there first (term, command hash, node).
-    applied: Vec<(Term, u64, NodeId)>,
+    applied: Chunked<(Term, u64, NodeId)>,
     violations: Vec<Violation>,
 }
 
@@ -205,16 +264,14 @@ impl Checker {
         let mut c = Checker {
             nodes: Vec::with_capacity(nodes.len()),
             leaders: BTreeMap::new(),
-            seen: BTreeMap::new(),
-            committed: Vec::new(),
-            applied: Vec::new(),
+            committed: Chunked::new(),
+            applied: Chunked::new(),
             violations: Vec::new(),
         };
-        for (i, s) in nodes.iter().enumerate() {
-            let id = i as NodeId + 1;
-            let mut log = Vec::with_capacity(s.log.len());
+        for s in nodes {
+            let mut log = Chunked::new();
             let mut prev = SEED;
-            for (k, e) in s.log.iter().enumerate() {
+            for e in s.log.iter() {
                 let cmd = command_hash(&e.cmd);
                 prev = prefix_hash(prev, e.term, cmd);
                 log.push(Slot {
@@ -222,9 +279,6 @@ impl Checker {
                     cmd,
                     prefix: prev,
                 });
-                c.seen
-                    .entry((k as LogIndex + 1, e.term))
-                    .or_insert((prev, id));
             }
             c.nodes.push(Shadow {
                 up: s.up,
@@ -350,7 +404,7 @@ impl Checker {
         let k = self.committed.len();
         if k > 0 {
             let log = &self.nodes[id as usize - 1].log;
-            let has = log.get(k - 1).map(|s| s.prefix) == Some(self.committed[k - 1]);
+            let has = log.get(k - 1).map(|s| s.prefix) == self.committed.get(k - 1).copied();
             if !has {
                 let missing = (1..=k)
                     .find(|&i| log.get(i - 1).map(|s| s.prefix) != Some(self.committed[i - 1]))
@@ -443,7 +497,7 @@ impl Checker {
         if i == s.log.len() {
             s.log.push(slot);
         } else {
-            s.log[i] = slot;
+            s.log.set(i, slot);
         }
         let mut prev = if i == 0 { SEED } else { s.log[i - 1].prefix };
         let end = if i + 1 == s.log.len() {
@@ -453,32 +507,29 @@ impl Checker {
         };
         let mut changed = Vec::new();
         for k in i..end {
-            let sl = &mut s.log[k];
+            let mut sl = s.log[k];
             sl.prefix = prefix_hash(prev, sl.term, sl.cmd);
             prev = sl.prefix;
-            changed.push((k as LogIndex + 1, sl.term, sl.prefix));
+            s.log.set(k, sl);
+            changed.push((k, sl.term, sl.prefix));
         }
-        for (idx, tm, prefix) in changed {
-            match self.seen.get(&(idx, tm)) {
-                Some(&(h, other)) if h != prefix => {
-                    let message = if other == id {
-                        format!("S{id}'s log changed below index {idx} (term {tm}) without the entries after it being deleted")
-                    } else {
-                        format!("S{other} and S{id} both hold an entry of term {tm} at index {idx}, but their logs differ up to it")
-                    };
-                    self.flag(
-                        Property::LogMatching,
-                        t,
-                        vec![other, id],
-                        Some(idx),
-                        vec![tm],
-                        message,
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    self.seen.insert((idx, tm), (prefix, id));
-                }
+        // Log Matching against every other log as it is now: O(nodes).
+        for (k, tm, prefix) in changed {
+            let other = self.nodes.iter().enumerate().find_map(|(o, sh)| {
+                let sl = sh.log.get(k)?;
+                (o + 1 != id as usize && sl.term == tm && sl.prefix != prefix)
+                    .then_some(o as NodeId + 1)
+            });
+            if let Some(other) = other {
+                let idx = k as LogIndex + 1;
+                self.flag(
+                    Property::LogMatching,
+                    t,
+                    vec![other, id],
+                    Some(idx),
+                    vec![tm],
+                    format!("S{other} and S{id} both hold an entry of term {tm} at index {idx}, but their logs differ up to it"),
+                );
             }
         }
     }

@@ -66,9 +66,22 @@ pub fn us_to_ms(t: Micros) -> f64 {
 impl Lab {
     /// Start a scenario (validated first). `record` keeps the trace.
     pub fn new(file: ScenarioFile, record: bool) -> Result<Lab, ScenarioError> {
+        Self::build(file, record, false)
+    }
+
+    /// The same, with the live safety checkers on from the start (their
+    /// state is copy-on-write, so checkpoints stay cheap).
+    pub fn with_checks(file: ScenarioFile, record: bool) -> Result<Lab, ScenarioError> {
+        Self::build(file, record, true)
+    }
+
+    fn build(file: ScenarioFile, record: bool, checks: bool) -> Result<Lab, ScenarioError> {
         let scenario = Scenario::from_file(file)?;
         let mut sim = Simulator::from_scenario(&scenario);
         sim.set_recording(record);
+        if checks {
+            sim.enable_checks();
+        }
         sim.boot();
         let loaded = scenario.file.events.len();
         Ok(Lab {
@@ -133,6 +146,12 @@ impl Lab {
         }
         self.sim.run_until(target);
         self.horizon = self.horizon.max(self.sim.now());
+    }
+
+    /// Safety violations found up to now on this timeline (empty unless
+    /// built `with_checks`).
+    pub fn violations(&self) -> &[super::Violation] {
+        self.sim.violations()
     }
 
     /// The furthest virtual time this timeline has reached.
