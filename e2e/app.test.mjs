@@ -1,9 +1,9 @@
 // End-to-end: the built app in real Chromium, driven through its UI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, open, until, shots } from './harness.mjs';
+import { serve, launch, open, until, shots, root } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -291,5 +291,31 @@ test('the scrubber, arrow keys and a fork in the past', async () => {
   const sc = await page.evaluate(() => window.quorum.scenario());
   assert.ok(sc.events.every((e) => e.at_ms <= 400), 'nothing recorded after the fork point');
   await page.screenshot({ path: join(shots, 'scrubber-fork.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('a planted bug: the safety panel pauses the run and explains; without the bug the same seed is safe', async () => {
+  const { page, errors } = await open(browser, server.url);
+  assert.equal(await page.$('#violation'), null);
+  assert.equal(await page.$$eval('#invariants li.broken', (l) => l.length), 0);
+  const text = readFileSync(join(root, 'scenarios', 'bugs', 'no_up_to_date_check.json'), 'utf8');
+  assert.deepEqual(await page.evaluate((t) => window.quorum.load(t), text), { ok: true });
+  await page.evaluate(() => { window.quorum.setSpeed(10); window.quorum.play(); });
+  await page.waitForSelector('#violation', { timeout: 20000 });
+  const s = await page.evaluate(() => window.quorum.state());
+  assert.equal(s.running, false, 'the run paused at the violation');
+  assert.match(await page.textContent('#violation'), /Leader Completeness broken at 5\.710 s/);
+  assert.equal(await page.textContent('#clock'), 't = 5.710 s', 'paused at the moment it broke');
+  const broken = await page.$$eval('#invariants li.broken', (l) => l.map((x) => x.dataset.property));
+  assert.ok(broken.includes('LeaderCompleteness'), broken.join());
+  assert.ok(await page.$('g.node.violating'), 'the server involved is highlighted');
+  await page.screenshot({ path: join(shots, 'violation.png') });
+  // The same scenario without the bug, to the same time: nothing broken.
+  const fixed = JSON.parse(text);
+  fixed.raft.bugs = [];
+  await page.evaluate((f) => { window.quorum.load(f); window.quorum.pause(); }, fixed);
+  await page.evaluate((t) => window.quorum.seek(t), s.t_ms + 1000);
+  assert.equal(await page.$('#violation'), null);
+  assert.equal(await page.$$eval('#invariants li.broken', (l) => l.length), 0);
   assert.deepEqual(errors, []);
 });

@@ -135,7 +135,9 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
                 Ok(t) => t,
                 Err(e) => return error(&e),
             };
-            match Lab::from_json(&text, false) {
+            let parsed = quorum_core::sim::Scenario::parse(&text)
+                .and_then(|sc| Lab::with_checks(sc.file, false));
+            match parsed {
                 Ok(lab) => {
                     {
                         let mut s = s.borrow_mut();

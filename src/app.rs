@@ -113,7 +113,8 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let seed = seed_from_location().unwrap_or_else(random_seed);
-        let lab = Lab::new(default_scenario(seed, 5), false).expect_throw("default scenario");
+        let lab =
+            Lab::with_checks(default_scenario(seed, 5), false).expect_throw("default scenario");
         let shared = Rc::new(RefCell::new(Shared::new(lab)));
         api::install(shared.clone(), ctx.link().clone());
 
@@ -232,7 +233,14 @@ impl Component for App {
                 self.carry_us -= whole;
                 {
                     let mut s = self.shared.borrow_mut();
+                    let before = s.lab.violations().len();
                     s.lab.advance(whole as u64);
+                    // A broken invariant pauses the run, at the very moment
+                    // it broke.
+                    if let Some(t) = s.lab.violations().get(before).map(|v| v.t) {
+                        s.running = false;
+                        s.lab.seek(t);
+                    }
                     if s.lab.at_end() {
                         s.running = false;
                     }
@@ -612,7 +620,7 @@ impl App {
     }
 
     fn restart_with(&mut self, seed: u64, n: u32) {
-        match Lab::new(default_scenario(seed, n), false) {
+        match Lab::with_checks(default_scenario(seed, n), false) {
             Ok(lab) => {
                 let mut s = self.shared.borrow_mut();
                 s.lab = lab;

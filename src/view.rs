@@ -96,6 +96,7 @@ pub fn ring_version(lab: &Lab) -> u64 {
     }
     mix(lab.scenario().events.len() as u64);
     mix(u64::from(lab.forks()));
+    mix(lab.violations().len() as u64);
     h
 }
 
@@ -113,6 +114,7 @@ pub fn page(app: &App, ctx: &Context<App>) -> Html {
                     { legend() }
                 </section>
                 <aside class="side">
+                    { invariants(lab) }
                     { node_panel(app, ctx, lab) }
                     { message_panel(app, ctx, lab) }
                     if !s.running { { flight_list(ctx, lab) } }
@@ -309,6 +311,10 @@ fn node_view(
         .voted_for()
         .map(|v| format!("voted S{v}"))
         .unwrap_or_default();
+    let violating = lab
+        .violations()
+        .first()
+        .is_some_and(|v| v.nodes.contains(&id));
     let onclick = ctx.link().callback(move |e: MouseEvent| {
         e.stop_propagation();
         Msg::SelectNode(id)
@@ -319,7 +325,7 @@ fn node_view(
     });
     html! {
         <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), selected.then_some("selected"),
-                    group.is_some().then_some("partitioned"))}
+                    group.is_some().then_some("partitioned"), violating.then_some("violating"))}
             transform={format!("translate({x:.1},{y:.1})")} onclick={onclick} onkeydown={onkeydown}
             role="button" tabindex="0" aria-label={format!("S{id}, {}, term {term}{}", role.as_str(), if up {""} else {", crashed"})}
             data-node={id.to_string()} data-role={role.as_str()} data-term={term.to_string()} data-up={up.to_string()}>
@@ -467,6 +473,49 @@ fn message_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
                 <button aria-label="Drop this message" onclick={link.callback(move |_| Msg::Act(EventSpec::DropMessage { at_ms: 0.0, id }))}>{"Drop"}</button>
                 <button aria-label="Duplicate this message" onclick={link.callback(move |_| Msg::Act(EventSpec::DuplicateMessage { at_ms: 0.0, id }))}>{"Duplicate"}</button>
             </div>
+        </div>
+    }
+}
+
+/// The safety properties, live: a tick each, or what broke and why.
+fn invariants(lab: &Lab) -> Html {
+    use quorum_core::sim::Property;
+    let violations = lab.violations();
+    let row = |p: Property| {
+        let broken = violations.iter().find(|v| v.property == p);
+        html! {
+            <li class={classes!(broken.is_some().then_some("broken"))} data-property={format!("{p:?}")}
+                title={p.rule()}>
+                <span class="mark">{ if broken.is_some() { "✗" } else { "✓" } }</span>{ p.name() }
+            </li>
+        }
+    };
+    let five = [
+        Property::ElectionSafety,
+        Property::LeaderAppendOnly,
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+    ];
+    let others = violations
+        .iter()
+        .filter(|v| !five.contains(&v.property))
+        .count();
+    let first = violations.first().map(|v| {
+        html! {
+            <div class="violation" role="alert" id="violation">
+                <b>{ format!("{} broken at {:.3} s", v.property.name(), v.t as f64 / 1e6) }</b>
+                <p>{ v.message.clone() }</p>
+                <p class="rule">{ v.property.rule() }</p>
+            </div>
+        }
+    });
+    html! {
+        <div class="panel invariants" id="invariants" aria-label="Safety properties">
+            <h2>{"Safety"}</h2>
+            <ul>{ for five.into_iter().map(row) }</ul>
+            <p class="others">{ if others == 0 { "7 more invariants hold".to_string() } else { format!("{others} more broken") } }</p>
+            { for first }
         </div>
     }
 }
