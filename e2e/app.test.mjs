@@ -319,3 +319,20 @@ test('a planted bug: the safety panel pauses the run and explains; without the b
   assert.equal(await page.$$eval('#invariants li.broken', (l) => l.length), 0);
   assert.deepEqual(errors, []);
 });
+
+test('break it: pick a planted bug, watch it break, switch it off and the same seed is safe', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await page.selectOption('#break-it', 'double_vote');
+  await page.evaluate(() => window.quorum.setSpeed(10));
+  await page.waitForSelector('#violation', { timeout: 20000 });
+  assert.match(await page.textContent('#violation'), /one vote per term broken/);
+  const t = await page.evaluate(() => window.quorum.state().t_ms);
+  assert.equal(await page.getAttribute('#toggle-bug', 'aria-pressed'), 'true');
+  await page.click('#toggle-bug');
+  assert.equal(await page.getAttribute('#toggle-bug', 'aria-pressed'), 'false');
+  await page.evaluate((x) => { window.quorum.pause(); window.quorum.seek(x + 500); }, t);
+  assert.equal(await page.$('#violation'), null, 'no violation without the bug');
+  const sc = await page.evaluate(() => window.quorum.scenario());
+  assert.deepEqual(sc.raft.bugs ?? [], []);
+  assert.deepEqual(errors, []);
+});

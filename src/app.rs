@@ -51,6 +51,12 @@ pub enum Msg {
     Duplicate(f64),
     Help(bool),
     LogFrom(Option<u64>),
+    /// Break it: fetch and load this planted bug's scenario.
+    BreakIt(String),
+    /// A planted-bug scenario arrived (name, JSON text).
+    BugLoaded(String, String),
+    /// Switch the loaded planted bug off or back on, same seed.
+    ToggleBug,
     /// Scrubber: go to this virtual time (ms).
     Seek(f64),
     /// Step this many events back (negative) or forward.
@@ -77,6 +83,9 @@ pub struct App {
     log_built: f64,
     log_scroll: Callback<Option<u64>>,
     canvas: NodeRef,
+    /// The planted-bug scenario loaded by "break it", and whether its bug
+    /// is switched on.
+    bug: Option<(String, quorum_core::sim::scenario::ScenarioFile, bool)>,
     clock: NodeRef,
     scrub: NodeRef,
     ring_version: u64,
@@ -101,6 +110,23 @@ fn seed_from_location() -> Option<u64> {
 
 fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let w = web_sys::window().ok_or("no window")?;
+    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("{url}: not reachable"))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    let text = resp.text().map_err(|_| "no body".to_string())?;
+    wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url}: not text"))
 }
 
 fn hidden() -> bool {
@@ -191,6 +217,7 @@ impl Component for App {
             log_built: f64::NEG_INFINITY,
             log_scroll,
             canvas: NodeRef::default(),
+            bug: None,
             clock: NodeRef::default(),
             scrub: NodeRef::default(),
             ring_version: 0,
@@ -486,6 +513,41 @@ impl Component for App {
                 self.refresh_logs();
                 true
             }
+            Msg::BreakIt(name) => {
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    return false;
+                }
+                let link = _ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let text = fetch_text(&format!("bugs/{name}.json")).await;
+                    link.send_message(match text {
+                        Ok(t) => Msg::BugLoaded(name, t),
+                        Err(e) => Msg::BugLoaded(name, format!("error: {e}")),
+                    });
+                });
+                false
+            }
+            Msg::BugLoaded(name, text) => {
+                match quorum_core::sim::Scenario::parse(&text) {
+                    Ok(sc) => {
+                        self.bug = Some((name, sc.file.clone(), true));
+                        self.load_file(sc.file);
+                    }
+                    Err(e) => self.notice(&format!("could not load the {name} scenario: {e}")),
+                }
+                true
+            }
+            Msg::ToggleBug => {
+                if let Some((name, file, on)) = self.bug.take() {
+                    let mut f = file.clone();
+                    if on {
+                        f.raft.bugs.clear();
+                    }
+                    self.bug = Some((name, file, !on));
+                    self.load_file(f);
+                }
+                true
+            }
             Msg::LogFrom(f) => {
                 self.log_from = f;
                 self.refresh_logs();
@@ -619,7 +681,30 @@ impl App {
         });
     }
 
+    /// Replace the run with this scenario (checks on) and play it.
+    fn load_file(&mut self, file: quorum_core::sim::scenario::ScenarioFile) {
+        match Lab::with_checks(file, false) {
+            Ok(lab) => {
+                let mut s = self.shared.borrow_mut();
+                s.lab = lab;
+                s.notice = None;
+                s.running = true;
+            }
+            Err(e) => self.notice(&e.to_string()),
+        }
+        self.selected_node = None;
+        self.selected_msg = None;
+        self.log_from = None;
+        self.refresh_logs();
+        self.ensure_loop();
+    }
+
+    pub fn bug(&self) -> Option<(&str, bool)> {
+        self.bug.as_ref().map(|(n, _, on)| (n.as_str(), *on))
+    }
+
     fn restart_with(&mut self, seed: u64, n: u32) {
+        self.bug = None;
         match Lab::with_checks(default_scenario(seed, n), false) {
             Ok(lab) => {
                 let mut s = self.shared.borrow_mut();

@@ -114,7 +114,7 @@ pub fn page(app: &App, ctx: &Context<App>) -> Html {
                     { legend() }
                 </section>
                 <aside class="side">
-                    { invariants(lab) }
+                    { invariants(app, ctx, lab) }
                     { node_panel(app, ctx, lab) }
                     { message_panel(app, ctx, lab) }
                     if !s.running { { flight_list(ctx, lab) } }
@@ -478,7 +478,34 @@ fn message_panel(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
 }
 
 /// The safety properties, live: a tick each, or what broke and why.
-fn invariants(lab: &Lab) -> Html {
+/// "Break it": load a planted bug's reproducing scenario, watch Raft
+/// break, then switch the bug off and watch the same seed stay safe.
+fn break_it(app: &App, ctx: &Context<App>) -> Html {
+    use quorum_core::protocol::Bug;
+    let link = ctx.link();
+    let current = app.bug();
+    let options = Bug::ALL.iter().map(|b| {
+        let name = b.name();
+        html! { <option value={name} selected={current.is_some_and(|(n, _)| n == name)}>{ name.replace('_', " ") }</option> }
+    });
+    html! {
+        <div class="break-it">
+            <select id="break-it" aria-label="Break it: load a planted Raft bug"
+                onchange={link.callback(|e: Event| {
+                    Msg::BreakIt(e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default())
+                })}>
+                <option value="" selected={current.is_none()}>{"Break it: pick a planted bug…"}</option>
+                { for options }
+            </select>
+            if let Some((_, on)) = current {
+                <button id="toggle-bug" aria-pressed={on.to_string()} aria-label="Switch the planted bug off or on"
+                    onclick={link.callback(|_| Msg::ToggleBug)}>{ if on { "Bug on: switch off" } else { "Bug off: switch on" } }</button>
+            }
+        </div>
+    }
+}
+
+fn invariants(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
     use quorum_core::sim::Property;
     let violations = lab.violations();
     let row = |p: Property| {
@@ -514,6 +541,7 @@ fn invariants(lab: &Lab) -> Html {
         <div class="panel invariants" id="invariants" aria-label="Safety properties">
             <h2>{"Safety"}</h2>
             <ul>{ for five.into_iter().map(row) }</ul>
+            { break_it(app, ctx) }
             <p class="others">{ if others == 0 { "7 more invariants hold".to_string() } else { format!("{others} more broken") } }</p>
             { for first }
         </div>
