@@ -314,17 +314,20 @@ impl<N: Node> Simulator<N> {
         }
     }
 
-    /// Check the safety properties after every step from now on.
-    pub fn enable_checks(&mut self) {
-        let statuses: Vec<NodeStatus> = self
-            .nodes
+    /// Every node's state as the trace's `end` event reports it.
+    pub fn statuses(&self) -> Vec<NodeStatus> {
+        self.nodes
             .iter()
             .map(|s| NodeStatus {
                 up: s.up,
                 ..s.node.status()
             })
-            .collect();
-        self.checker = Some(Checker::new(&statuses));
+            .collect()
+    }
+
+    /// Check the safety properties after every step from now on.
+    pub fn enable_checks(&mut self) {
+        self.checker = Some(Checker::new(&self.statuses()));
     }
 
     /// Keep the client history (invokes and returns) from now on.
@@ -458,14 +461,7 @@ impl<N: Node> Simulator<N> {
     /// Record the `end` event with every node's final state.
     pub fn finish(&mut self) {
         if self.recording {
-            let nodes: Vec<NodeStatus> = self
-                .nodes
-                .iter()
-                .map(|s| NodeStatus {
-                    up: s.up,
-                    ..s.node.status()
-                })
-                .collect();
+            let nodes = self.statuses();
             self.record(TraceEvent::End { nodes });
         }
     }
