@@ -704,8 +704,12 @@ impl<N: Node> Simulator<N> {
         if self.rng.chance(self.net.duplicate) {
             self.deliver_copy(id, from, to, self.now, msg.clone());
         }
+        self.deliver_later(id, from, to, self.now, msg);
+    }
+
+    /// Put a copy of message `id` on the wire, arriving after a fresh latency.
+    fn deliver_later(&mut self, id: u64, from: NodeId, to: NodeId, sent: Micros, msg: N::Msg) {
         let at = self.now + self.latency();
-        let sent = self.now;
         self.push(
             at,
             Ev::Deliver {
@@ -718,21 +722,11 @@ impl<N: Node> Simulator<N> {
         );
     }
 
-    /// Deliver one more copy of message `id`, after its own latency.
+    /// Deliver one more copy of message `id` (network or user duplication).
     fn deliver_copy(&mut self, id: u64, from: NodeId, to: NodeId, sent: Micros, msg: N::Msg) {
         self.stats.duplicated += 1;
         self.record(TraceEvent::Duplicate { id });
-        let at = self.now + self.latency();
-        self.push(
-            at,
-            Ev::Deliver {
-                id,
-                from,
-                to,
-                sent,
-                msg,
-            },
-        );
+        self.deliver_later(id, from, to, sent, msg);
     }
 
     // --- scenario actions (also the UI's actions) ---
