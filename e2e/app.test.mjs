@@ -334,5 +334,8 @@ test('break it: pick a planted bug, watch it break, switch it off and the same s
   assert.equal(await page.$('#violation'), null, 'no violation without the bug');
   const sc = await page.evaluate(() => window.quorum.scenario());
   assert.deepEqual(sc.raft.bugs ?? [], []);
+  // Loading another scenario through the API leaves break-it mode.
+  await page.evaluate(() => window.quorum.load({ version: 1, nodes: 3 }));
+  await page.waitForSelector('#toggle-bug', { state: 'detached' });
   assert.deepEqual(errors, []);
 });

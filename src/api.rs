@@ -144,7 +144,7 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
                         s.lab = lab;
                         s.notice = None;
                     }
-                    l.send_message(Msg::Refresh);
+                    l.send_message(Msg::Loaded);
                     ok()
                 }
                 Err(e) => error(&e.to_string()),

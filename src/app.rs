@@ -25,6 +25,8 @@ pub enum Msg {
     /// The shared state changed outside Yew (the JS API): redraw, and run
     /// the loop if playing.
     Refresh,
+    /// The JS API loaded a new scenario: forget the old run's view state.
+    Loaded,
     Visibility,
     Key(String),
     SelectNode(NodeId),
@@ -324,6 +326,11 @@ impl Component for App {
             Msg::Refresh => {
                 self.refresh_logs();
                 self.ensure_loop();
+                true
+            }
+            Msg::Loaded => {
+                self.bug = None;
+                self.after_load();
                 true
             }
             Msg::Visibility => {
@@ -683,17 +690,30 @@ impl App {
 
     /// Replace the run with this scenario (checks on) and play it.
     fn load_file(&mut self, file: quorum_core::sim::scenario::ScenarioFile) {
-        match Lab::with_checks(file, false) {
+        self.install(Lab::with_checks(file, false), true);
+    }
+
+    /// Put a new lab in place (or show why not) and forget the view state
+    /// that belonged to the old one.
+    fn install(&mut self, lab: Result<Lab, quorum_core::sim::ScenarioError>, play: bool) {
+        match lab {
             Ok(lab) => {
                 let mut s = self.shared.borrow_mut();
                 s.lab = lab;
                 s.notice = None;
-                s.running = true;
+                if play {
+                    s.running = true;
+                }
             }
             Err(e) => self.notice(&e.to_string()),
         }
+        self.after_load();
+    }
+
+    fn after_load(&mut self) {
         self.selected_node = None;
         self.selected_msg = None;
+        self.partition = None;
         self.log_from = None;
         self.refresh_logs();
         self.ensure_loop();
@@ -705,20 +725,7 @@ impl App {
 
     fn restart_with(&mut self, seed: u64, n: u32) {
         self.bug = None;
-        match Lab::with_checks(default_scenario(seed, n), false) {
-            Ok(lab) => {
-                let mut s = self.shared.borrow_mut();
-                s.lab = lab;
-                s.notice = None;
-            }
-            Err(e) => self.notice(&e.to_string()),
-        }
-        self.selected_node = None;
-        self.selected_msg = None;
-        self.partition = None;
-        self.log_from = None;
-        self.refresh_logs();
-        self.ensure_loop();
+        self.install(Lab::with_checks(default_scenario(seed, n), false), false);
     }
 
     fn key(&mut self, ctx: &Context<Self>, k: &str) -> bool {
