@@ -16,6 +16,8 @@ pub(crate) enum ClientState {
         op: KvOp,
         /// Current attempt number: stale retry timers carry older ones.
         attempt: u64,
+        /// When the operation was invoked.
+        invoked: Micros,
     },
     /// A one-shot client (a `request` event) that has finished.
     Done,

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 pub enum Kind {
     Elections,
     Replication,
+    /// Empty AppendEntries and the replies to them.
+    Heartbeats,
     Client,
     Faults,
     Safety,
@@ -25,6 +27,8 @@ pub struct Line {
     pub kind: Kind,
     /// The servers the line is about (for the node filter).
     pub nodes: Vec<NodeId>,
+    /// The message the line is about, if any (links the views).
+    pub msg: Option<u64>,
     pub text: String,
 }
 
@@ -59,7 +63,11 @@ pub fn message_summary(m: &Message) -> (Kind, String) {
             leader_commit,
             ..
         } => (
-            Kind::Replication,
+            if entries.is_empty() {
+                Kind::Heartbeats
+            } else {
+                Kind::Replication
+            },
             if entries.is_empty() {
                 format!("Heartbeat(term {term}, prev {prev_log_index}@{prev_log_term}, commit {leader_commit})")
             } else {
@@ -73,11 +81,17 @@ pub fn message_summary(m: &Message) -> (Kind, String) {
         Message::AppendEntriesReply {
             term,
             success,
+            prev_log_index,
             match_index,
             conflict_index,
             ..
         } => (
-            Kind::Replication,
+            // A success that matched nothing new answers a heartbeat.
+            if *success && match_index == prev_log_index {
+                Kind::Heartbeats
+            } else {
+                Kind::Replication
+            },
             if *success {
                 format!("AppendOk(term {term}, match {match_index})")
             } else {
@@ -109,16 +123,35 @@ impl EventLog {
         Self::default()
     }
 
+    /// Forget the sends of messages with ids below `id` (ids grow with
+    /// send time), so a long run does not keep every message.
+    pub fn forget_before(&mut self, id: u64) {
+        self.sends = self.sends.split_off(&id);
+    }
+
+    /// The id of the oldest send remembered.
+    pub fn oldest(&self) -> Option<u64> {
+        self.sends.keys().next().copied()
+    }
+
     /// The line for one record, if it deserves one (deliveries of
     /// heartbeats and their replies are left out: they are most of the
     /// traffic and say little).
     pub fn line(&mut self, r: &TraceRecord<Message>) -> Option<Line> {
         let t = r.t;
+        let msg = match &r.ev {
+            TraceEvent::Send { id, .. }
+            | TraceEvent::Deliver { id }
+            | TraceEvent::Drop { id, .. }
+            | TraceEvent::Duplicate { id } => Some(*id),
+            _ => None,
+        };
         let line = |kind, nodes: Vec<NodeId>, text: String| {
             Some(Line {
                 t,
                 kind,
                 nodes,
+                msg,
                 text,
             })
         };
@@ -130,7 +163,7 @@ impl EventLog {
             }
             TraceEvent::Deliver { id } => {
                 let (from, to, kind, text) = self.sends.get(id)?.clone();
-                if text.starts_with("Heartbeat") || text.starts_with("AppendOk") {
+                if kind == Kind::Heartbeats {
                     return None;
                 }
                 line(
@@ -258,11 +291,16 @@ impl EventLog {
             TraceEvent::Return {
                 client,
                 op_id,
+                invoked,
                 result,
             } => line(
                 Kind::Client,
                 vec![],
-                format!("client {client} op {op_id} returns {}", result_text(result)),
+                format!(
+                    "client {client} op {op_id} returns {} after {:.1} ms",
+                    result_text(result),
+                    t.saturating_sub(*invoked) as f64 / 1000.0
+                ),
             ),
             TraceEvent::Violation {
                 property,

@@ -4,10 +4,13 @@
 //! scenario event at the current virtual time and is appended to the
 //! scenario, so the recorded scenario replays the whole run exactly.
 
+use super::describe::EventLog;
 use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_EVENTS};
+use super::timeline::{Segment, Timeline};
 use super::{Micros, NodeStatus, Simulator};
 use crate::protocol::{Message, NodeId, RaftNode, Role};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Lab {
@@ -24,6 +27,8 @@ pub struct Lab {
     horizon: Micros,
     /// How often acting in the past replaced the recorded future.
     forks: u32,
+    /// The history for the linked views, when kept.
+    timeline: Option<Timeline>,
 }
 
 /// The simulator at `t`, when `recorded` events made up the scenario.
@@ -66,16 +71,36 @@ pub fn us_to_ms(t: Micros) -> f64 {
 impl Lab {
     /// Start a scenario (validated first). `record` keeps the trace.
     pub fn new(file: ScenarioFile, record: bool) -> Result<Lab, ScenarioError> {
-        Self::build(file, record, false)
+        Self::build(file, record, false, CHECKPOINT_INTERVAL)
     }
 
     /// The same, with the live safety checkers on from the start (their
     /// state is copy-on-write, so checkpoints stay cheap).
     pub fn with_checks(file: ScenarioFile, record: bool) -> Result<Lab, ScenarioError> {
-        Self::build(file, record, true)
+        Self::build(file, record, true, CHECKPOINT_INTERVAL)
     }
 
-    fn build(file: ScenarioFile, record: bool, checks: bool) -> Result<Lab, ScenarioError> {
+    /// For the browser: checks on, and the history for the linked views
+    /// kept in segments of `interval` (also the checkpoint interval).
+    pub fn with_timeline(
+        file: ScenarioFile,
+        checks: bool,
+        interval: Micros,
+    ) -> Result<Lab, ScenarioError> {
+        let mut lab = Self::build(file, true, checks, interval)?;
+        // Later checkpoints hold no trace (the timeline keeps it); the
+        // first holds the boot records, which no event replays.
+        lab.timeline = Some(Timeline::new(lab.interval));
+        lab.collect();
+        Ok(lab)
+    }
+
+    fn build(
+        file: ScenarioFile,
+        record: bool,
+        checks: bool,
+        interval: Micros,
+    ) -> Result<Lab, ScenarioError> {
         let scenario = Scenario::from_file(file)?;
         let mut sim = Simulator::from_scenario(&scenario);
         sim.set_recording(record);
@@ -93,9 +118,10 @@ impl Lab {
             file: scenario.file,
             sim,
             loaded,
-            interval: CHECKPOINT_INTERVAL,
+            interval: interval.max(1),
             horizon: 0,
             forks: 0,
+            timeline: None,
         })
     }
 
@@ -137,6 +163,7 @@ impl Lab {
                 break;
             }
             self.sim.run_until(next);
+            self.collect();
             self.checkpoints.push(Checkpoint {
                 t: next,
                 recorded: self.file.events.len(),
@@ -146,6 +173,7 @@ impl Lab {
         }
         self.sim.run_until(target);
         self.horizon = self.horizon.max(self.sim.now());
+        self.collect();
     }
 
     /// Safety violations found up to now on this timeline (empty unless
@@ -168,9 +196,99 @@ impl Lab {
         self.checkpoints.len()
     }
 
-    /// Set the virtual time between checkpoints (at least 1 µs).
+    /// Set the virtual time between checkpoints (at least 1 µs). Call it
+    /// before running.
     pub fn set_checkpoint_interval(&mut self, interval: Micros) {
         self.interval = interval.max(1);
+    }
+
+    pub fn timeline(&self) -> Option<&Timeline> {
+        self.timeline.as_ref()
+    }
+
+    /// Move the simulator's new trace records into the timeline.
+    fn collect(&mut self) {
+        if let Some(tl) = &mut self.timeline {
+            let done = self.sim.complete_through();
+            tl.extend(self.sim.take_trace(), done);
+        }
+    }
+
+    /// The history from `t0` to now: complete segments (replayed from a
+    /// checkpoint when no longer cached) and the records since the last
+    /// one. Empty unless `keep_timeline` was called.
+    pub fn window(&mut self, t0: Micros) -> (Vec<Arc<Segment>>, &Segment) {
+        let mut segs = Vec::new();
+        if let Some(tl) = &mut self.timeline {
+            let t0 = t0.min(tl.tail_from());
+            let (first, last) = (tl.segment_of(t0), tl.segment_of(tl.tail_from()));
+            tl.set_focus(last);
+            if tl.tail_from() > 0 {
+                for k in first..=last {
+                    if let Some(s) = self.segment(k) {
+                        segs.push(s);
+                    }
+                }
+            }
+        }
+        static EMPTY: Segment = Segment {
+            records: Vec::new(),
+            lines: Vec::new(),
+        };
+        let tail = self.timeline.as_ref().map_or(&EMPTY, |tl| tl.tail());
+        (segs, tail)
+    }
+
+    /// Complete segment `k`, from the cache or by replay.
+    pub fn segment(&mut self, k: u64) -> Option<Arc<Segment>> {
+        let tl = self.timeline.as_ref()?;
+        if let Some(s) = tl.cached(k) {
+            return Some(s);
+        }
+        if tl.end_of(k) > tl.tail_from() {
+            return None;
+        }
+        let (start, len) = (k * tl.segment_len(), tl.segment_len());
+        // Replay from the segment before, so deliveries read well.
+        let prime = start.saturating_sub(len);
+        let mut sim = self.replayer(prime);
+        let mut log = EventLog::new();
+        if k > 0 {
+            sim.set_recording(false);
+            sim.run_until(prime);
+            sim.set_recording(true);
+            let _ = sim.take_trace();
+            sim.run_until(start);
+            for r in sim.take_trace() {
+                log.line(&r);
+            }
+        }
+        sim.run_until(start + len);
+        let records = sim.take_trace();
+        let lines = records.iter().filter_map(|r| log.line(r)).collect();
+        let seg = Arc::new(Segment { records, lines });
+        if let Some(tl) = &mut self.timeline {
+            tl.insert(k, seg.clone());
+        }
+        Some(seg)
+    }
+
+    /// A copy of the newest checkpoint at or before `t`, with the actions
+    /// recorded after it scheduled.
+    fn replayer(&self, t: Micros) -> Simulator {
+        let i = self.checkpoints.iter().rposition(|c| c.t <= t).unwrap_or(0);
+        let Some(cp) = self.checkpoints.get(i) else {
+            return self.sim.clone();
+        };
+        let mut sim = cp.sim.clone();
+        let n = sim.node_count();
+        for e in &self.file.events[cp.recorded.min(self.file.events.len())..] {
+            if let Ok(a) = e.validate("event", n) {
+                // Validated when it was recorded; cannot fail here.
+                let _ = sim.schedule(a);
+            }
+        }
+        sim
     }
 
     fn thin_checkpoints(&mut self) {
@@ -190,18 +308,17 @@ impl Lab {
     /// Restore the newest checkpoint at or before `t` and re-schedule the
     /// actions recorded after it (they replay at their own times).
     fn restore(&mut self, t: Micros) {
-        let i = self.checkpoints.iter().rposition(|c| c.t <= t).unwrap_or(0);
-        let Some(cp) = self.checkpoints.get(i) else {
-            return;
-        };
         let recording = self.sim.is_recording();
-        self.sim = cp.sim.clone();
+        self.sim = self.replayer(t);
         self.sim.set_recording(recording);
-        let n = self.sim.node_count();
-        for e in &self.file.events[cp.recorded.min(self.file.events.len())..] {
-            if let Ok(a) = e.validate("event", n) {
-                // Validated when it was recorded; cannot fail here.
-                let _ = self.sim.schedule(a);
+        if self.timeline.is_some() {
+            let from = self.sim.now();
+            let primer = match self.timeline.as_ref() {
+                Some(tl) if from > 0 => self.segment(tl.segment_of(from)),
+                _ => None,
+            };
+            if let Some(tl) = &mut self.timeline {
+                tl.restart_at(from, primer.as_deref());
             }
         }
     }
@@ -217,6 +334,7 @@ impl Lab {
         if t < now || jump {
             self.restore(t);
             self.sim.run_until(t);
+            self.collect();
             if t > self.horizon {
                 self.advance(0);
             }
@@ -239,12 +357,14 @@ impl Lab {
         }
         while self.sim.stats().events < n && self.sim.step() {}
         self.horizon = self.horizon.max(self.sim.now());
+        self.collect();
     }
 
     /// Process the next event; false when there is none before the end.
     pub fn step(&mut self) -> bool {
         let stepped = self.sim.step();
         self.horizon = self.horizon.max(self.sim.now());
+        self.collect();
         stepped
     }
 
@@ -268,6 +388,7 @@ impl Lab {
         self.file.events.push(e);
         let now = self.sim.now();
         self.sim.run_until(now);
+        self.collect();
         Ok(())
     }
 
@@ -336,9 +457,13 @@ impl Lab {
             i <= loaded || e.at_ms() <= now_ms
         });
         self.checkpoints.retain(|c| c.t <= now);
+        if let Some(tl) = &mut self.timeline {
+            tl.truncate_after(now);
+        }
         // The simulator may hold the discarded actions in its queue.
         self.restore(now);
         self.sim.run_until(now);
+        self.collect();
         self.horizon = now;
         self.forks += 1;
     }

@@ -15,6 +15,7 @@ mod node;
 mod rng;
 pub mod scenario;
 mod simulator;
+pub mod timeline;
 pub mod trace;
 
 pub use check::{Checker, Property, Violation};

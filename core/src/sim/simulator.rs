@@ -382,6 +382,14 @@ impl<N: Node> Simulator<N> {
         let t = &self.nodes.get((id as usize).checked_sub(1)?)?.timers[timer.slot()];
         t.deadline.map(|d| (t.started, d))
     }
+    /// The latest time whose events have all been processed (`now`, or
+    /// just before it while events of `now` are still queued).
+    pub fn complete_through(&self) -> Micros {
+        match self.queue.peek() {
+            Some(q) if q.at <= self.now => self.now.saturating_sub(1),
+            _ => self.now,
+        }
+    }
     pub fn pending_events(&self) -> usize {
         self.queue.len()
     }
@@ -912,6 +920,7 @@ impl<N: Node> Simulator<N> {
             op_id,
             op: op.clone(),
             attempt: 0,
+            invoked: self.now,
         };
         self.stats.invoked += 1;
         if let Some(h) = &mut self.history {
@@ -939,7 +948,10 @@ impl<N: Node> Simulator<N> {
     fn attempt(&mut self, client: ClientId) {
         let c = client as usize - 1;
         let target = self.clients[c].target;
-        let ClientState::Waiting { op_id, op, attempt } = &mut self.clients[c].state else {
+        let ClientState::Waiting {
+            op_id, op, attempt, ..
+        } = &mut self.clients[c].state
+        else {
             return;
         };
         *attempt += 1;
@@ -1017,6 +1029,10 @@ impl<N: Node> Simulator<N> {
 
     fn complete(&mut self, client: ClientId, op_id: OpId, result: OpResult) {
         let c = client as usize - 1;
+        let invoked = match &self.clients[c].state {
+            ClientState::Waiting { invoked, .. } => *invoked,
+            _ => self.now,
+        };
         if let ClientState::Waiting { op, .. } = &self.clients[c].state {
             // Remember what this client saw, for its next cas.
             let seen = match (&op, &result) {
@@ -1052,6 +1068,7 @@ impl<N: Node> Simulator<N> {
         self.record(TraceEvent::Return {
             client,
             op_id,
+            invoked,
             result,
         });
         if self.clients[c].one_shot.is_some() {

@@ -104,6 +104,8 @@ pub enum TraceEvent<M> {
     Return {
         client: ClientId,
         op_id: OpId,
+        /// When the operation was invoked (so latency = t - invoked).
+        invoked: Micros,
         result: OpResult,
     },
     /// A safety checker fired (only when checks are on).

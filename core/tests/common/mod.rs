@@ -164,6 +164,7 @@ pub fn client_results(trace: &[Rec]) -> BTreeMap<(u64, u64), (KvOp, OpResult)> {
                 client,
                 op_id,
                 result,
+                ..
             } => {
                 let op = ops[&(*client, *op_id)].clone();
                 out.insert((*client, *op_id), (op, result.clone()));

@@ -1,0 +1,314 @@
+//! The run's history, for the linked views (space-time diagram, event log,
+//! charts).
+//!
+//! Virtual time is cut into segments the length of the checkpoint interval:
+//! segment `k` holds the trace of `(k·len, (k+1)·len]` (segment 0 also holds
+//! time 0). A segment's records and event-log lines are kept in a small
+//! cache and rebuilt on demand by replaying from a checkpoint, so memory
+//! does not grow with the run; a compact [`Summary`] of every segment (op
+//! latencies, commits, message counts, role changes) is kept for the whole
+//! run and feeds the charts.
+
+use super::describe::{EventLog, Line};
+use super::trace::{TraceEvent, TraceRecord};
+use super::Micros;
+use crate::protocol::{LogIndex, Message, NodeId, Role, Term};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub type Rec = TraceRecord<Message>;
+
+/// Bins per segment for the message counts.
+pub const BINS: usize = 8;
+/// Segments kept with their records and lines (the rest are rebuilt).
+pub const CACHED_SEGMENTS: usize = 16;
+
+/// The trace of one segment, and its event-log lines.
+#[derive(Clone, Debug, Default)]
+pub struct Segment {
+    pub records: Vec<Rec>,
+    pub lines: Vec<Line>,
+}
+
+/// What happened to a node, for the lanes and the leader chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    Role(Role),
+    Crash,
+    Restart,
+}
+
+/// A segment in numbers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Client operations that returned: (time, latency, succeeded).
+    pub ops: Vec<(Micros, Micros, bool)>,
+    /// Each rise of the highest commitIndex in the cluster: (time, index).
+    pub commits: Vec<(Micros, LogIndex)>,
+    /// The highest commitIndex at the segment's end.
+    pub commit_end: LogIndex,
+    /// Messages sent per bin, by type: RequestVote, its reply,
+    /// AppendEntries, its reply.
+    pub sent: [[u32; 4]; BINS],
+    /// Role changes, crashes and restarts: (time, node, mark, term).
+    pub marks: Vec<(Micros, NodeId, Mark, Term)>,
+}
+
+/// The message type's column in [`Summary::sent`].
+pub fn message_type(m: &Message) -> usize {
+    match m {
+        Message::RequestVote { .. } => 0,
+        Message::RequestVoteReply { .. } => 1,
+        Message::AppendEntries { .. } => 2,
+        Message::AppendEntriesReply { .. } => 3,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    len: Micros,
+    /// Complete segments with their records, by index (a bounded cache).
+    cache: BTreeMap<u64, Arc<Segment>>,
+    /// A summary of every complete segment, in order.
+    summaries: Vec<Summary>,
+    /// Records after `tail_from` not yet in a complete segment.
+    tail: Segment,
+    tail_from: Micros,
+    log: EventLog,
+    /// The last segment a view asked for (eviction keeps those near it).
+    focus: u64,
+}
+
+impl Timeline {
+    pub fn new(len: Micros) -> Timeline {
+        Timeline {
+            len: len.max(1),
+            cache: BTreeMap::new(),
+            summaries: Vec::new(),
+            tail: Segment::default(),
+            tail_from: 0,
+            log: EventLog::new(),
+            focus: 0,
+        }
+    }
+
+    pub fn segment_len(&self) -> Micros {
+        self.len
+    }
+
+    /// The segment holding time `t`.
+    pub fn segment_of(&self, t: Micros) -> u64 {
+        t.saturating_sub(1) / self.len
+    }
+
+    /// The end of segment `k` (inclusive).
+    pub fn end_of(&self, k: u64) -> Micros {
+        k.saturating_add(1).saturating_mul(self.len)
+    }
+
+    pub fn summaries(&self) -> &[Summary] {
+        &self.summaries
+    }
+
+    pub fn cached(&self, k: u64) -> Option<Arc<Segment>> {
+        self.cache.get(&k).cloned()
+    }
+
+    /// Records after the last complete segment (up to the simulator's now).
+    pub fn tail(&self) -> &Segment {
+        &self.tail
+    }
+
+    pub fn tail_from(&self) -> Micros {
+        self.tail_from
+    }
+
+    /// The simulator was restored to a checkpoint at `t` (a segment
+    /// boundary): what follows comes from there. `primer` is the segment
+    /// before `t`, if known, so deliveries of messages sent in it read well.
+    pub fn restart_at(&mut self, t: Micros, primer: Option<&Segment>) {
+        self.tail = Segment::default();
+        self.tail_from = t;
+        self.log = EventLog::new();
+        if let Some(p) = primer {
+            for r in &p.records {
+                if matches!(r.ev, TraceEvent::Send { .. }) {
+                    self.log.line(r);
+                }
+            }
+        }
+    }
+
+    /// New records from the simulator, whose events up to `done` have all
+    /// run. Segments that end by `done` are completed.
+    pub fn extend(&mut self, records: Vec<Rec>, done: Micros) {
+        for r in records {
+            if let Some(l) = self.log.line(&r) {
+                self.tail.lines.push(l);
+            }
+            self.tail.records.push(r);
+        }
+        loop {
+            let k = self.segment_of(self.tail_from + 1);
+            let end = self.end_of(k);
+            if end > done {
+                break;
+            }
+            let cut = self.tail.records.partition_point(|r| r.t <= end);
+            let lcut = self.tail.lines.partition_point(|l| l.t <= end);
+            let rest = Segment {
+                records: self.tail.records.split_off(cut),
+                lines: self.tail.lines.split_off(lcut),
+            };
+            let seg = std::mem::replace(&mut self.tail, rest);
+            self.tail_from = end;
+            self.complete(k, seg);
+            // Deliveries come within a few segments of their sends.
+            if let Some(first) = self.cache.get(&k.saturating_sub(2)) {
+                if let Some(id) = first.records.iter().find_map(|r| match r.ev {
+                    TraceEvent::Send { id, .. } => Some(id),
+                    _ => None,
+                }) {
+                    self.log.forget_before(id);
+                }
+            }
+        }
+    }
+
+    fn complete(&mut self, k: u64, seg: Segment) {
+        if self.summaries.len() as u64 == k {
+            let base = self.summaries.last().map_or(0, |s| s.commit_end);
+            let s = summarize(&seg, k * self.len, self.len, base);
+            self.summaries.push(s);
+        }
+        self.insert(k, Arc::new(seg));
+    }
+
+    /// Cache segment `k` (replayed or just completed), evicting the one
+    /// farthest from the focus when full.
+    pub fn insert(&mut self, k: u64, seg: Arc<Segment>) {
+        self.cache.insert(k, seg);
+        while self.cache.len() > CACHED_SEGMENTS {
+            let focus = self.focus;
+            let far = self
+                .cache
+                .keys()
+                .copied()
+                .max_by_key(|&j| (j.abs_diff(focus), j));
+            match far {
+                Some(j) => self.cache.remove(&j),
+                None => break,
+            };
+        }
+    }
+
+    pub fn set_focus(&mut self, k: u64) {
+        self.focus = k;
+    }
+
+    /// A fork at `t`: everything after `t` is about to be replaced.
+    pub fn truncate_after(&mut self, t: Micros) {
+        let keep = (t / self.len) as usize;
+        self.summaries.truncate(keep);
+        let len = self.len;
+        self.cache.retain(|&k, _| (k + 1) * len <= t);
+    }
+}
+
+/// The numbers of one segment starting at `start`.
+pub fn summarize(seg: &Segment, start: Micros, len: Micros, commit_base: LogIndex) -> Summary {
+    let mut s = Summary {
+        commit_end: commit_base,
+        ..Summary::default()
+    };
+    for r in &seg.records {
+        match &r.ev {
+            TraceEvent::Return {
+                invoked, result, ..
+            } => s.ops.push((
+                r.t,
+                r.t.saturating_sub(*invoked),
+                !matches!(result, crate::protocol::OpResult::Error { .. }),
+            )),
+            TraceEvent::Commit { index, .. } if *index > s.commit_end => {
+                s.commit_end = *index;
+                s.commits.push((r.t, *index));
+            }
+            TraceEvent::Send { msg, .. } => {
+                let bin = (r.t.saturating_sub(start).saturating_mul(BINS as u64) / len) as usize;
+                s.sent[bin.min(BINS - 1)][message_type(msg)] += 1;
+            }
+            TraceEvent::Role { node, role, term } => {
+                s.marks.push((r.t, *node, Mark::Role(*role), *term))
+            }
+            TraceEvent::Crash { node } => s.marks.push((r.t, *node, Mark::Crash, 0)),
+            TraceEvent::Restart { node } => s.marks.push((r.t, *node, Mark::Restart, 0)),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// One message of the space-time diagram.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arrow {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: Micros,
+    /// When it arrived or was dropped; `None` while still on the wire.
+    pub end: Option<Micros>,
+    pub dropped: bool,
+    /// Column of [`Summary::sent`].
+    pub kind: usize,
+    pub heartbeat: bool,
+}
+
+/// The arrows of messages sent in `[t0, t1]`, with their deliveries and
+/// drops (a duplicated message gives two arrows), from records in order.
+pub fn arrows<'a>(records: impl Iterator<Item = &'a Rec>, t0: Micros, t1: Micros) -> Vec<Arrow> {
+    let mut out: Vec<Arrow> = Vec::new();
+    let mut open: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut dups: BTreeMap<u64, u32> = BTreeMap::new();
+    for r in records {
+        match &r.ev {
+            TraceEvent::Send { id, from, to, msg } if r.t >= t0 && r.t <= t1 => {
+                open.insert(*id, out.len());
+                out.push(Arrow {
+                    id: *id,
+                    from: *from,
+                    to: *to,
+                    sent: r.t,
+                    end: None,
+                    dropped: false,
+                    kind: message_type(msg),
+                    heartbeat: matches!(msg, Message::AppendEntries { entries, .. } if entries.is_empty())
+                        || matches!(msg, Message::AppendEntriesReply { success: true, prev_log_index, match_index, .. } if prev_log_index == match_index),
+                });
+            }
+            TraceEvent::Duplicate { id } => {
+                if let Some(&i) = open.get(id) {
+                    *dups.entry(*id).or_default() += 1;
+                    let copy = Arrow {
+                        end: None,
+                        dropped: false,
+                        ..out[i].clone()
+                    };
+                    out.push(copy);
+                }
+            }
+            TraceEvent::Deliver { id } | TraceEvent::Drop { id, .. } => {
+                if let Some(&i) = open.get(id) {
+                    // The first copy still open takes this end.
+                    let j = (i..out.len()).find(|&j| out[j].id == *id && out[j].end.is_none());
+                    if let Some(j) = j {
+                        out[j].end = Some(r.t);
+                        out[j].dropped = matches!(r.ev, TraceEvent::Drop { .. });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
