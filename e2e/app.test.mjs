@@ -309,6 +309,8 @@ test('a planted bug: the safety panel pauses the run and explains; without the b
   const broken = await page.$$eval('#invariants li.broken', (l) => l.map((x) => x.dataset.property));
   assert.ok(broken.includes('LeaderCompleteness'), broken.join());
   assert.ok(await page.$('g.node.violating'), 'the server involved is highlighted');
+  assert.ok(await page.$('.log-row .cell.violating'), 'the entry involved is highlighted');
+  await page.waitForSelector('#evlog .ev.k-safety');
   await page.screenshot({ path: join(shots, 'violation.png') });
   // The same scenario without the bug, to the same time: nothing broken.
   const fixed = JSON.parse(text);
@@ -337,5 +339,52 @@ test('break it: pick a planted bug, watch it break, switch it off and the same s
   // Loading another scenario through the API leaves break-it mode.
   await page.evaluate(() => window.quorum.load({ version: 1, nodes: 3 }));
   await page.waitForSelector('#toggle-bug', { state: 'detached' });
+  assert.deepEqual(errors, []);
+});
+
+test('linked views: event-log filters, a click on a line seeks there, hover links, the diagram seeks on click, charts draw', async () => {
+  const { page, errors } = await fresh({ clients: { count: 2, think_ms: [20, 60], keys: 2, timeout_ms: 800 } });
+  await page.evaluate(() => window.quorum.setSpeed(2));
+  await until(page, () => window.quorum.state().t_ms > 1500);
+  await page.evaluate(() => window.quorum.pause());
+  await page.waitForSelector('#evlog .ev');
+  // Paused: the clients' history so far is checked.
+  assert.match(await page.textContent('#linearizability'), /\d+ operations on \d+ keys: linearizable/);
+  // Elections only.
+  for (const k of ['replication', 'client', 'faults']) {
+    await page.click(`#event-log input[data-kind="${k}"]`);
+  }
+  const kinds = await page.$$eval('#evlog .ev', (rows) => rows.map((r) => r.className));
+  assert.ok(kinds.length > 0 && kinds.every((c) => /k-elections|k-safety/.test(c)), kinds.join());
+  // Click "S? becomes leader": the clock goes to that line's time.
+  const row = page.locator('#evlog .ev', { hasText: 'becomes leader' }).first();
+  const t = Number(await row.getAttribute('data-t'));
+  assert.ok(t > 0 && t < 1500, String(t));
+  await row.click();
+  assert.equal(await page.evaluate(() => window.quorum.state().t_ms), t);
+  assert.equal(await page.textContent('#clock'), `t = ${(t / 1000).toFixed(3)} s`);
+  // The log now ends at the playhead.
+  const last = await page.$$eval('#evlog .ev', (rows) => Math.max(...rows.map((r) => Number(r.dataset.t))));
+  assert.ok(last <= t, `${last} > ${t}`);
+  // One server only.
+  await page.selectOption('#ev-node', '2');
+  const texts = await page.$$eval('#evlog .ev', (rows) => rows.map((r) => r.textContent));
+  assert.ok(texts.length > 0 && texts.every((x) => x.includes('S2')), texts.join('\n'));
+  // Hovering a message's line highlights it.
+  await page.locator('#evlog .ev', { hasText: 'RequestVote' }).first()
+    .dispatchEvent('mouseenter');
+  await page.waitForSelector('#evlog .ev.hl');
+  // A click on the space-time diagram goes back to that moment.
+  await page.evaluate(() => window.quorum.seek(1500));
+  const box = await page.locator('#lamport-canvas').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.5, box.y + 4);
+  const after = await page.evaluate(() => window.quorum.state().t_ms);
+  assert.ok(after < 1500 && after > 1500 - 600, String(after));
+  // Charts: client latency dots, a throughput bar, a leader band, four series.
+  assert.ok(await page.$$eval('#chart-latency circle', (c) => c.length) > 0);
+  assert.ok(await page.$$eval('#chart-throughput rect', (c) => c.length) > 0);
+  assert.ok(await page.$$eval('#chart-leader rect', (c) => c.length) > 0);
+  assert.equal(await page.$$eval('#chart-messages path', (c) => c.length), 4);
+  await page.screenshot({ path: join(shots, 'linked-views.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });

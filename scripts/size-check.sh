@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The release bundle's wasm + js + css, gzipped (-9), must stay within the
 # budget. Prints each file and the total; fails if over.
+#
+# The budget was 250 KB until the linked views (space-time diagram, event
+# log with its descriptions, charts: +37 KB) and the in-page
+# linearizability checker (stateright: +21 KB) took the bundle to ~297 KB;
+# see README, "Size". 300 KB now holds that figure with no room to spare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUDGET=${BUDGET_BYTES:-250000}
+BUDGET=${BUDGET_BYTES:-300000}
 total=0
 shopt -s nullglob
 files=(dist/*.wasm dist/*.js dist/*.css)

@@ -5,7 +5,7 @@
 use crate::app::{App, Msg};
 use crate::model::{slider_to_speed, speed_to_slider, SharedRef};
 use quorum_core::sim::scenario::EventSpec;
-use quorum_core::sim::{Lab, LabState};
+use quorum_core::sim::LabState;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use yew::html::Scope;
@@ -136,7 +136,7 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
                 Err(e) => return error(&e),
             };
             let parsed = quorum_core::sim::Scenario::parse(&text)
-                .and_then(|sc| Lab::with_checks(sc.file, false));
+                .and_then(|sc| crate::model::new_lab(sc.file));
             match parsed {
                 Ok(lab) => {
                     {

@@ -2,11 +2,13 @@
 //! requestAnimationFrame, turns every user action into a scenario event.
 
 use crate::api;
+use crate::history::{Charts, Filter, Lanes};
 use crate::model::{
     default_scenario, groups_from_choice, slider_to_speed, Shared, SharedRef, MAX_NODES_UI,
 };
 use crate::view::{self, LogModel};
 use quorum_core::protocol::{NodeId, Role};
+use quorum_core::sim::describe::Line;
 use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::Lab;
 use std::cell::RefCell;
@@ -65,6 +67,16 @@ pub enum Msg {
     StepEvents(i64),
     ShowScenario(bool),
     DismissNotice,
+    /// Space-time diagram: window length (µs), pointer moves, clicks.
+    LamportSpan(u64),
+    LamportHover(Option<(f64, f64)>),
+    LamportClick((f64, f64)),
+    /// A message pointed at in one view, highlighted in all.
+    HoverMsg(Option<u64>),
+    /// Event log: scrolled to (top, at the bottom?), kind toggled, node.
+    EvScroll(f64, bool),
+    EvKind(u8),
+    EvNode(Option<NodeId>),
 }
 
 pub struct App {
@@ -91,6 +103,20 @@ pub struct App {
     clock: NodeRef,
     scrub: NodeRef,
     ring_version: u64,
+    lamport: NodeRef,
+    lamport_span: u64,
+    lanes: Lanes,
+    hover: Option<u64>,
+    evlog: NodeRef,
+    lines: Rc<Vec<Line>>,
+    filter: Filter,
+    ev_scroll: f64,
+    ev_follow: bool,
+    charts: Rc<Charts>,
+    /// The linearizability verdict, worked out while paused.
+    lin: Option<(String, bool)>,
+    /// Real time (ms) of the last event-log and charts rebuild.
+    views_built: f64,
     frame_cb: Closure<dyn FnMut(f64)>,
     _keydown: Closure<dyn FnMut(KeyboardEvent)>,
     _visibility: Closure<dyn FnMut(web_sys::Event)>,
@@ -141,8 +167,7 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let seed = seed_from_location().unwrap_or_else(random_seed);
-        let lab =
-            Lab::with_checks(default_scenario(seed, 5), false).expect_throw("default scenario");
+        let lab = crate::model::new_lab(default_scenario(seed, 5)).expect_throw("default scenario");
         let shared = Rc::new(RefCell::new(Shared::new(lab)));
         api::install(shared.clone(), ctx.link().clone());
 
@@ -223,6 +248,18 @@ impl Component for App {
             clock: NodeRef::default(),
             scrub: NodeRef::default(),
             ring_version: 0,
+            lamport: NodeRef::default(),
+            lamport_span: 600_000,
+            lanes: Lanes::default(),
+            hover: None,
+            evlog: NodeRef::default(),
+            lines: Rc::new(Vec::new()),
+            filter: Filter::default(),
+            ev_scroll: 0.0,
+            ev_follow: true,
+            charts: Rc::new(Charts::default()),
+            lin: None,
+            views_built: f64::NEG_INFINITY,
             frame_cb,
             _keydown: keydown,
             _visibility: visibility,
@@ -232,6 +269,11 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
         self.draw_canvas();
         self.paint_time();
+        if self.ev_follow {
+            if let Some(el) = self.evlog.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
         if first_render {
             self.ensure_loop();
         }
@@ -266,9 +308,14 @@ impl Component for App {
                     s.lab.advance(whole as u64);
                     // A broken invariant pauses the run, at the very moment
                     // it broke.
-                    if let Some(t) = s.lab.violations().get(before).map(|v| v.t) {
+                    if let Some(v) = s.lab.violations().get(before) {
+                        let (t, index) = (v.t, v.index);
                         s.running = false;
                         s.lab.seek(t);
+                        // Bring the entry involved into the log table.
+                        if let Some(i) = index {
+                            self.log_from = Some(i.saturating_sub(view::LOG_WINDOW / 2).max(1));
+                        }
                     }
                     if s.lab.at_end() {
                         s.running = false;
@@ -284,6 +331,11 @@ impl Component for App {
                     let before = self.log_version;
                     self.refresh_logs();
                     render |= before != self.log_version || self.selected_node.is_some();
+                }
+                if ts - self.views_built >= 250.0 {
+                    self.views_built = ts;
+                    self.refresh_views();
+                    render = true;
                 }
                 let v = view::ring_version(&self.shared.borrow().lab);
                 render |= v != self.ring_version;
@@ -572,6 +624,60 @@ impl Component for App {
                 self.shared.borrow_mut().notice = None;
                 true
             }
+            Msg::LamportSpan(us) => {
+                self.lamport_span = us.clamp(1_000, 60_000_000);
+                self.draw_canvas();
+                false
+            }
+            Msg::LamportHover(p) => {
+                let id = p.and_then(|p| self.lamport_hit(p));
+                Component::update(self, _ctx, Msg::HoverMsg(id))
+            }
+            Msg::LamportClick(p) => {
+                let Some((x, _)) = self.lamport_point(p) else {
+                    return false;
+                };
+                // An arrow: go to its delivery (or its send while it is
+                // on the wire); elsewhere: to that time.
+                let t = match self.lamport_hit(p) {
+                    Some(id) => self
+                        .lanes
+                        .arrows
+                        .iter()
+                        .find(|a| a.id == id)
+                        .map(|a| a.end.filter(|&e| e <= self.lanes.now).unwrap_or(a.sent)),
+                    None => Some(crate::lamport::t_of(&self.lanes, x)),
+                };
+                match t {
+                    Some(t) => Component::update(self, _ctx, Msg::Seek(t as f64 / 1000.0)),
+                    None => false,
+                }
+            }
+            Msg::HoverMsg(id) => {
+                if id == self.hover {
+                    return false;
+                }
+                self.hover = id;
+                self.draw_canvas();
+                true
+            }
+            Msg::EvScroll(top, follow) => {
+                let row = |v: f64| (v / crate::panels::ROW) as i64;
+                let changed = row(top) != row(self.ev_scroll);
+                self.ev_scroll = top;
+                self.ev_follow = follow;
+                changed
+            }
+            Msg::EvKind(bit) => {
+                self.filter.kinds ^= bit;
+                self.refresh_views();
+                true
+            }
+            Msg::EvNode(n) => {
+                self.filter.node = n;
+                self.refresh_views();
+                true
+            }
         }
     }
 
@@ -622,10 +728,94 @@ impl App {
         }
     }
 
-    fn draw_canvas(&self) {
+    /// Redraw what moves: the ring's canvas and the space-time diagram.
+    fn draw_canvas(&mut self) {
+        let mut s = self.shared.borrow_mut();
         if let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
-            crate::canvas::draw(&c, &self.shared.borrow().lab, self.selected_msg);
+            crate::canvas::draw(&c, &s.lab, self.selected_msg, self.hover);
         }
+        if let Some(c) = self.lamport.cast::<web_sys::HtmlCanvasElement>() {
+            self.lanes = crate::history::lanes(&mut s.lab, self.lamport_span);
+            let arrives = Self::arrivals(&s.lab);
+            let n = s.lab.sim().node_count();
+            crate::lamport::draw(
+                &c,
+                &self.lanes,
+                n,
+                &|id| arrives.get(&id).copied(),
+                self.hover,
+            );
+        }
+    }
+
+    fn arrivals(lab: &Lab) -> std::collections::BTreeMap<u64, u64> {
+        lab.sim()
+            .in_flight()
+            .iter()
+            .map(|m| (m.id, m.arrives))
+            .collect()
+    }
+
+    /// Client coordinates to space-time canvas units.
+    fn lamport_point(&self, (cx, cy): (f64, f64)) -> Option<(f64, f64)> {
+        let el = self.lamport.cast::<web_sys::HtmlCanvasElement>()?;
+        let b = el.get_bounding_client_rect();
+        let x = (cx - b.left()) / b.width().max(1.0) * f64::from(el.width());
+        let y = (cy - b.top()) / b.height().max(1.0) * f64::from(el.height());
+        Some((x, y))
+    }
+
+    fn lamport_hit(&self, p: (f64, f64)) -> Option<u64> {
+        let (x, y) = self.lamport_point(p)?;
+        let arrives = Self::arrivals(&self.shared.borrow().lab);
+        crate::lamport::hit(&self.lanes, &|id| arrives.get(&id).copied(), x, y)
+    }
+
+    /// Rebuild the event log's lines and the charts.
+    fn refresh_views(&mut self) {
+        let mut s = self.shared.borrow_mut();
+        self.lines = Rc::new(crate::history::lines(&mut s.lab, self.filter));
+        self.charts = Rc::new(crate::history::charts(&mut s.lab));
+        self.lin = (!s.running).then(|| crate::history::linearizability(&mut s.lab));
+    }
+
+    pub fn linearizability(&self) -> Option<&(String, bool)> {
+        self.lin.as_ref()
+    }
+
+    pub fn lamport_ref(&self) -> NodeRef {
+        self.lamport.clone()
+    }
+    pub fn lamport_span(&self) -> u64 {
+        self.lamport_span
+    }
+    pub fn evlog_ref(&self) -> NodeRef {
+        self.evlog.clone()
+    }
+    pub fn lines(&self) -> Rc<Vec<Line>> {
+        self.lines.clone()
+    }
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+    pub fn ev_scroll(&self) -> f64 {
+        self.ev_scroll
+    }
+    pub fn hover_msg(&self) -> Option<u64> {
+        self.hover
+    }
+    pub fn culprits(&self) -> &[u64] {
+        &self.lanes.culprits
+    }
+    pub fn charts(&self) -> Rc<Charts> {
+        self.charts.clone()
+    }
+    /// How far back the event log reaches (s).
+    pub fn log_window_s(&self) -> f64 {
+        let s = self.shared.borrow();
+        s.lab
+            .timeline()
+            .map_or(0.0, |t| t.segment_len() as f64 / 1e6)
     }
     pub fn log_scroll_callback(&self) -> Callback<Option<u64>> {
         self.log_scroll.clone()
@@ -653,11 +843,16 @@ impl App {
     /// Rebuild the log table's model only when logs, commits or progress
     /// changed.
     fn refresh_logs(&mut self) {
-        let s = self.shared.borrow();
-        let v = LogModel::version_of(&s.lab, self.log_from);
-        if v != self.log_version {
-            self.log_version = v;
-            self.log_model = Rc::new(LogModel::build(&s.lab, self.log_from));
+        {
+            let s = self.shared.borrow();
+            let v = LogModel::version_of(&s.lab, self.log_from);
+            if v != self.log_version {
+                self.log_version = v;
+                self.log_model = Rc::new(LogModel::build(&s.lab, self.log_from));
+            }
+        }
+        if !self.shared.borrow().running {
+            self.refresh_views();
         }
     }
 
@@ -690,7 +885,7 @@ impl App {
 
     /// Replace the run with this scenario (checks on) and play it.
     fn load_file(&mut self, file: quorum_core::sim::scenario::ScenarioFile) {
-        self.install(Lab::with_checks(file, false), true);
+        self.install(crate::model::new_lab(file), true);
     }
 
     /// Put a new lab in place (or show why not) and forget the view state
@@ -713,6 +908,9 @@ impl App {
     fn after_load(&mut self) {
         self.selected_node = None;
         self.selected_msg = None;
+        self.hover = None;
+        self.ev_follow = true;
+        self.refresh_views();
         self.partition = None;
         self.log_from = None;
         self.refresh_logs();
@@ -725,7 +923,7 @@ impl App {
 
     fn restart_with(&mut self, seed: u64, n: u32) {
         self.bug = None;
-        self.install(Lab::with_checks(default_scenario(seed, n), false), false);
+        self.install(crate::model::new_lab(default_scenario(seed, n)), false);
     }
 
     fn key(&mut self, ctx: &Context<Self>, k: &str) -> bool {

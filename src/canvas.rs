@@ -51,7 +51,7 @@ pub fn hit(lab: &Lab, x: f64, y: f64) -> Option<u64> {
         .map(|(id, _)| id)
 }
 
-pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>) {
+pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover: Option<u64>) {
     let Some(ctx) = canvas
         .get_context("2d")
         .ok()
@@ -119,11 +119,15 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>) {
         ctx.set_line_width(if filled { 2.0 } else { 3.0 });
         ctx.set_stroke_style_str(stroke);
         ctx.stroke();
-        if selected == Some(m.id) {
+        if selected == Some(m.id) || hover == Some(m.id) {
             ctx.begin_path();
             ctx.arc(x, y, size + 5.0, 0.0, TAU).ok();
-            ctx.set_line_width(2.5);
-            ctx.set_stroke_style_str("#000000");
+            ctx.set_line_width(if hover == Some(m.id) { 4.0 } else { 2.5 });
+            ctx.set_stroke_style_str(if hover == Some(m.id) {
+                "#c2255c"
+            } else {
+                "#000000"
+            });
             ctx.stroke();
         }
     }

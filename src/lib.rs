@@ -5,7 +5,10 @@
 pub mod api;
 pub mod app;
 pub mod canvas;
+pub mod history;
+pub mod lamport;
 pub mod model;
+pub mod panels;
 pub mod view;
 
 use wasm_bindgen::prelude::*;

@@ -71,6 +71,12 @@ pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
     }
 }
 
+/// A lab as the page runs it: safety checks on, the history for the
+/// linked views kept.
+pub fn new_lab(file: ScenarioFile) -> Result<Lab, quorum_core::sim::ScenarioError> {
+    Lab::with_timeline(file, true, quorum_core::sim::lab::CHECKPOINT_INTERVAL)
+}
+
 /// Slider position (log10 of speed) to speed, clamped to the range.
 pub fn slider_to_speed(v: f64) -> f64 {
     if !v.is_finite() {

@@ -121,6 +121,11 @@ pub fn page(app: &App, ctx: &Context<App>) -> Html {
                 </aside>
             </main>
             <LogTable model={app.log_model()} on_scroll={app.log_scroll_callback()} />
+            { crate::panels::lamport(app, ctx, lab.sim().node_count()) }
+            <div class="linked">
+                { crate::panels::event_log(app, ctx, lab.sim().node_count()) }
+                { crate::panels::charts(&app.charts()) }
+            </div>
             if let Some(n) = &s.notice {
                 <div class="notice" role="status">
                     <span>{ n.clone() }</span>
@@ -540,7 +545,23 @@ fn invariants(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
     html! {
         <div class="panel invariants" id="invariants" aria-label="Safety properties">
             <h2>{"Safety"}</h2>
-            <ul>{ for five.into_iter().map(row) }</ul>
+            <ul>{ for five.into_iter().map(row) }
+                { match app.linearizability() {
+                    Some((text, bad)) => html! {
+                        <li id="linearizability" class={classes!(bad.then_some("broken"))} title={text.clone()}
+                            data-property="Linearizability">
+                            <span class="mark">{ if *bad { "✗" } else { "✓" } }</span>{"Linearizability"}
+                            <span class="lin-note">{ text.clone() }</span>
+                        </li>
+                    },
+                    None => html! {
+                        <li id="linearizability" class="pending" data-property="Linearizability"
+                            title="Client operations are checked for linearizability whenever the run is paused">
+                            <span class="mark">{"…"}</span>{"Linearizability"}<span class="lin-note">{"checked when paused"}</span>
+                        </li>
+                    },
+                } }
+            </ul>
             { break_it(app, ctx) }
             <p class="others">{ if others == 0 { "7 more invariants hold".to_string() } else { format!("{others} more broken") } }</p>
             { for first }
@@ -635,6 +656,8 @@ pub struct LogRow {
     pub cells: Vec<(u64, String)>,
     /// The leader's nextIndex and matchIndex for this node.
     pub next_match: Option<(u64, u64)>,
+    /// The entry a broken safety property is about, on this server.
+    pub flag: Option<u64>,
 }
 
 impl PartialEq for LogModel {
@@ -653,6 +676,7 @@ impl LogModel {
             h = h.wrapping_mul(0x0100_0000_01b3);
         };
         mix(from.map_or(u64::MAX, |f| f));
+        mix(lab.violations().len() as u64);
         for i in 1..=sim.node_count() {
             if let Some(n) = sim.node(i) {
                 mix(u64::from(sim.is_up(i)));
@@ -705,6 +729,11 @@ impl LogModel {
                 next_match: progress
                     .and_then(|p| p.get(&i))
                     .map(|p| (p.next_index, p.match_index)),
+                flag: lab
+                    .violations()
+                    .iter()
+                    .find(|v| v.nodes.contains(&i))
+                    .and_then(|v| v.index),
             })
             .collect();
         LogModel {
@@ -760,7 +789,7 @@ pub fn log_table(p: &LogTableProps) -> Html {
                     s
                 });
                 html! {
-                    <div role="cell" class={classes!("cell", state)} style={format!("--term:{}", term_color(*term))}
+                    <div role="cell" class={classes!("cell", state, (r.flag == Some(i)).then_some("violating"))} style={format!("--term:{}", term_color(*term))}
                         data-index={i.to_string()} title={format!("index {i}, term {term}: {label} ({state})")}>
                         <span class="t">{ *term }</span><span class="c">{ label.clone() }</span>
                         if !marks.is_empty() { <span class="mark">{ marks }</span> }

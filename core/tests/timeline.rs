@@ -40,7 +40,11 @@ fn straight(file: &ScenarioFile, t: u64) -> Vec<String> {
 fn held(lab: &mut Lab) -> Vec<String> {
     let (segs, tail) = lab.window(0);
     let tail = tail.records.clone();
-    jsonl(segs.iter().flat_map(|s| s.records.iter()).chain(tail.iter()))
+    jsonl(
+        segs.iter()
+            .flat_map(|s| s.records.iter())
+            .chain(tail.iter()),
+    )
 }
 
 fn lab() -> Lab {
@@ -65,7 +69,9 @@ fn seeks_and_steps_do_not_duplicate_or_lose_records() {
     l.advance(9_876_543);
     let mut x: u64 = 7;
     for _ in 0..25 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let t = (x >> 33) % 12_000_000;
         l.seek(t);
         // Stepping leaves the run mid-microsecond.
@@ -139,14 +145,11 @@ fn summaries_match_the_straight_trace() {
     let mut base = 0;
     for (k, got) in sums.iter().enumerate() {
         let (a, b) = (k as u64 * LEN, (k as u64 + 1) * LEN);
-        let seg = quorum_core::sim::timeline::Segment {
-            records: trace
-                .iter()
-                .filter(|r| (r.t > a || (k == 0 && r.t == 0)) && r.t <= b)
-                .cloned()
-                .collect(),
-            lines: vec![],
-        };
+        let seg: Vec<Rec> = trace
+            .iter()
+            .filter(|r| (r.t > a || (k == 0 && r.t == 0)) && r.t <= b)
+            .cloned()
+            .collect();
         let want = summarize(&seg, a, LEN, base);
         base = want.commit_end;
         assert_eq!(got, &want, "segment {k}");

@@ -11,7 +11,7 @@
 
 use super::describe::{EventLog, Line};
 use super::trace::{TraceEvent, TraceRecord};
-use super::Micros;
+use super::{HistoryEvent, Micros};
 use crate::protocol::{LogIndex, Message, NodeId, Role, Term};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,7 +52,14 @@ pub struct Summary {
     pub sent: [[u32; 4]; BINS],
     /// Role changes, crashes and restarts: (time, node, mark, term).
     pub marks: Vec<(Micros, NodeId, Mark, Term)>,
+    /// The client history, for the linearizability check; `None` once the
+    /// run has more than [`HISTORY_CAP`] client events.
+    pub history: Option<Vec<HistoryEvent>>,
 }
+
+/// Client events kept for checking linearizability in the page (the
+/// checker gives up long before this anyway).
+pub const HISTORY_CAP: usize = 20_000;
 
 /// The message type's column in [`Summary::sent`].
 pub fn message_type(m: &Message) -> usize {
@@ -178,7 +185,18 @@ impl Timeline {
     fn complete(&mut self, k: u64, seg: Segment) {
         if self.summaries.len() as u64 == k {
             let base = self.summaries.last().map_or(0, |s| s.commit_end);
-            let s = summarize(&seg, k * self.len, self.len, base);
+            let mut s = summarize(&seg.records, k * self.len, self.len, base);
+            let kept: Option<usize> = self
+                .summaries
+                .iter()
+                .map(|s| s.history.as_ref().map(Vec::len))
+                .sum();
+            let total = kept
+                .zip(s.history.as_ref().map(Vec::len))
+                .map(|(a, b)| a + b);
+            if total.is_none_or(|n| n > HISTORY_CAP) {
+                s.history = None;
+            }
             self.summaries.push(s);
         }
         self.insert(k, Arc::new(seg));
@@ -216,20 +234,38 @@ impl Timeline {
 }
 
 /// The numbers of one segment starting at `start`.
-pub fn summarize(seg: &Segment, start: Micros, len: Micros, commit_base: LogIndex) -> Summary {
+pub fn summarize(records: &[Rec], start: Micros, len: Micros, commit_base: LogIndex) -> Summary {
     let mut s = Summary {
         commit_end: commit_base,
         ..Summary::default()
     };
-    for r in &seg.records {
+    let mut history = Vec::new();
+    for r in records {
         match &r.ev {
+            TraceEvent::Invoke { client, op_id, op } => history.push(HistoryEvent::Invoke {
+                t: r.t,
+                client: *client,
+                op_id: *op_id,
+                op: op.clone(),
+            }),
             TraceEvent::Return {
-                invoked, result, ..
-            } => s.ops.push((
-                r.t,
-                r.t.saturating_sub(*invoked),
-                !matches!(result, crate::protocol::OpResult::Error { .. }),
-            )),
+                client,
+                op_id,
+                invoked,
+                result,
+            } => {
+                s.ops.push((
+                    r.t,
+                    r.t.saturating_sub(*invoked),
+                    !matches!(result, crate::protocol::OpResult::Error { .. }),
+                ));
+                history.push(HistoryEvent::Return {
+                    t: r.t,
+                    client: *client,
+                    op_id: *op_id,
+                    result: result.clone(),
+                });
+            }
             TraceEvent::Commit { index, .. } if *index > s.commit_end => {
                 s.commit_end = *index;
                 s.commits.push((r.t, *index));
@@ -246,6 +282,7 @@ pub fn summarize(seg: &Segment, start: Micros, len: Micros, commit_base: LogInde
             _ => {}
         }
     }
+    s.history = Some(history);
     s
 }
 

@@ -1,0 +1,287 @@
+//! The space-time (Lamport) diagram on a canvas: one lane per server, time
+//! flowing right up to the playhead at the right edge, each message an
+//! arrow from its send to its delivery (a cross where it was lost). Only
+//! the visible window is built and drawn.
+
+use crate::history::Lanes;
+use crate::model::term_color;
+use quorum_core::protocol::{NodeId, Role};
+use quorum_core::sim::timeline::Mark;
+use quorum_core::sim::Micros;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Canvas units (the element is scaled by CSS to its box).
+pub const WIDTH: f64 = 1200.0;
+const LEFT: f64 = 44.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 14.0;
+pub const LANE: f64 = 26.0;
+
+pub fn height(n: u32) -> f64 {
+    TOP * 2.0 + LANE * f64::from(n.max(1))
+}
+
+fn lane_y(node: NodeId) -> f64 {
+    TOP + LANE * (f64::from(node) - 0.5)
+}
+
+pub fn x_of(l: &Lanes, t: Micros) -> f64 {
+    let span = l.now.saturating_sub(l.t0).max(1) as f64;
+    LEFT + (t.saturating_sub(l.t0) as f64 / span) * (WIDTH - LEFT - RIGHT)
+}
+
+/// The time at canvas x.
+pub fn t_of(l: &Lanes, x: f64) -> Micros {
+    let span = l.now.saturating_sub(l.t0) as f64;
+    let f = ((x - LEFT) / (WIDTH - LEFT - RIGHT)).clamp(0.0, 1.0);
+    l.t0 + (f * span).round() as Micros
+}
+
+/// An arrow's drawn ends: an arrow still on the wire ends where it is now.
+fn ends(
+    l: &Lanes,
+    a: &quorum_core::sim::timeline::Arrow,
+    arrives: Option<Micros>,
+) -> (f64, f64, f64, f64) {
+    let (x1, y1) = (x_of(l, a.sent), lane_y(a.from));
+    let y2full = lane_y(a.to);
+    match a.end.or(arrives) {
+        Some(e) if e <= l.now => (x1, y1, x_of(l, e), y2full),
+        Some(e) => {
+            let f = (l.now - a.sent) as f64 / (e - a.sent).max(1) as f64;
+            (x1, y1, x_of(l, l.now), y1 + (y2full - y1) * f)
+        }
+        None => (x1, y1, x_of(l, l.now), y1 + (y2full - y1) * 0.5),
+    }
+}
+
+fn color(kind: usize, heartbeat: bool) -> &'static str {
+    match (kind, heartbeat) {
+        (0, _) => "#f08c00",
+        (1, _) => "#2f9e44",
+        (2, true) => "#a5c8f0",
+        (2, false) => "#1971c2",
+        (_, true) => "#99d6df",
+        _ => "#0c8599",
+    }
+}
+
+/// The arrow nearest canvas point (x, y), within a few units.
+pub fn hit(l: &Lanes, arrives: &dyn Fn(u64) -> Option<Micros>, x: f64, y: f64) -> Option<u64> {
+    let mut best: Option<(u64, f64)> = None;
+    for a in &l.arrows {
+        let (x1, y1, x2, y2) = ends(l, a, arrives(a.id));
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        let len2 = (dx * dx + dy * dy).max(1e-9);
+        let u = (((x - x1) * dx + (y - y1) * dy) / len2).clamp(0.0, 1.0);
+        let d2 = (x1 + u * dx - x).powi(2) + (y1 + u * dy - y).powi(2);
+        if d2 <= 36.0 && best.is_none_or(|b| d2 < b.1) {
+            best = Some((a.id, d2));
+        }
+    }
+    best.map(|b| b.0)
+}
+
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    l: &Lanes,
+    n: u32,
+    arrives: &dyn Fn(u64) -> Option<Micros>,
+    hover: Option<u64>,
+) {
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let h = height(n);
+    ctx.clear_rect(0.0, 0.0, WIDTH, h);
+    ctx.set_font("12px system-ui, sans-serif");
+    ctx.set_text_baseline("middle");
+    // Lanes.
+    ctx.set_line_width(1.0);
+    for id in 1..=n {
+        let y = lane_y(id);
+        ctx.set_fill_style_str("#495057");
+        ctx.fill_text(&format!("S{id}"), 8.0, y).ok();
+        ctx.set_stroke_style_str("#dee2e6");
+        ctx.begin_path();
+        ctx.move_to(LEFT, y);
+        ctx.line_to(WIDTH - RIGHT, y);
+        ctx.stroke();
+    }
+    // Time ticks: a round step giving about eight ticks.
+    let span = l.now.saturating_sub(l.t0).max(1);
+    let step = [
+        1_000u64, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
+        2_000_000, 5_000_000, 10_000_000,
+    ]
+    .into_iter()
+    .find(|s| span / s <= 8)
+    .unwrap_or(20_000_000);
+    ctx.set_fill_style_str("#868e96");
+    let mut t = l.t0.div_ceil(step) * step;
+    while t <= l.now {
+        let x = x_of(l, t);
+        ctx.set_stroke_style_str("#f1f3f5");
+        ctx.begin_path();
+        ctx.move_to(x, TOP * 0.5);
+        ctx.line_to(x, h - TOP);
+        ctx.stroke();
+        ctx.fill_text(&format!("{:.3}s", t as f64 / 1e6), x + 2.0, h - TOP * 0.5)
+            .ok();
+        t += step;
+    }
+    // Role bands: a lane is drawn thick and coloured by term while leader.
+    for (i, &(t, node, mark, term)) in l.marks.iter().enumerate() {
+        let y = lane_y(node);
+        let x = x_of(l, t);
+        match mark {
+            Mark::Role(Role::Leader) => {
+                let until = l.marks[i + 1..]
+                    .iter()
+                    .find(|m| m.1 == node)
+                    .map_or(l.now, |m| m.0);
+                ctx.set_stroke_style_str(&term_color(term));
+                ctx.set_line_width(5.0);
+                ctx.begin_path();
+                ctx.move_to(x, y);
+                ctx.line_to(x_of(l, until), y);
+                ctx.stroke();
+                ctx.set_fill_style_str(&term_color(term));
+                ctx.fill_text(&format!("L{term}"), x + 2.0, y - 9.0).ok();
+            }
+            Mark::Role(Role::Candidate) => {
+                ctx.set_fill_style_str("#f08c00");
+                ctx.begin_path();
+                ctx.arc(x, y, 4.0, 0.0, std::f64::consts::TAU).ok();
+                ctx.fill();
+                ctx.fill_text(&format!("C{term}"), x + 2.0, y - 9.0).ok();
+            }
+            Mark::Role(Role::Follower) => {}
+            Mark::Crash | Mark::Restart => {
+                ctx.set_fill_style_str(if mark == Mark::Crash {
+                    "#e03131"
+                } else {
+                    "#2f9e44"
+                });
+                ctx.fill_rect(x - 1.5, y - 9.0, 3.0, 18.0);
+            }
+        }
+    }
+    // Commits: a small tick under the lane with the new commitIndex.
+    ctx.set_fill_style_str("#5f3dc4");
+    let mut last_label = f64::NEG_INFINITY;
+    for &(t, node, index) in &l.commits {
+        let (x, y) = (x_of(l, t), lane_y(node));
+        ctx.fill_rect(x - 1.0, y + 2.0, 2.0, 6.0);
+        if x - last_label > 28.0 {
+            ctx.fill_text(&format!("c{index}"), x + 2.0, y + 8.0).ok();
+            last_label = x;
+        }
+    }
+    // Arrows.
+    ctx.set_line_width(1.2);
+    for a in &l.arrows {
+        let (x1, y1, x2, y2) = ends(l, a, arrives(a.id));
+        let hot = hover == Some(a.id) || l.culprits.contains(&a.id);
+        ctx.set_stroke_style_str(if hot {
+            "#c2255c"
+        } else {
+            color(a.kind, a.heartbeat)
+        });
+        ctx.set_line_width(if hot { 3.0 } else { 1.2 });
+        ctx.begin_path();
+        ctx.move_to(x1, y1);
+        ctx.line_to(x2, y2);
+        ctx.stroke();
+        if a.dropped {
+            ctx.set_stroke_style_str("#e03131");
+            ctx.begin_path();
+            ctx.move_to(x2 - 4.0, y2 - 4.0);
+            ctx.line_to(x2 + 4.0, y2 + 4.0);
+            ctx.move_to(x2 + 4.0, y2 - 4.0);
+            ctx.line_to(x2 - 4.0, y2 + 4.0);
+            ctx.stroke();
+        } else if a.end.is_some_and(|e| e <= l.now) {
+            // An arrowhead at the receiver.
+            let ang = (y2 - y1).atan2(x2 - x1);
+            ctx.set_fill_style_str(if hot {
+                "#c2255c"
+            } else {
+                color(a.kind, a.heartbeat)
+            });
+            ctx.begin_path();
+            ctx.move_to(x2, y2);
+            ctx.line_to(x2 - 6.0 * (ang - 0.4).cos(), y2 - 6.0 * (ang - 0.4).sin());
+            ctx.line_to(x2 - 6.0 * (ang + 0.4).cos(), y2 - 6.0 * (ang + 0.4).sin());
+            ctx.fill();
+        }
+    }
+    // Violations: a red bar across the lanes involved.
+    ctx.set_fill_style_str("#e03131");
+    for (t, nodes) in &l.violations {
+        let x = x_of(l, *t);
+        for &node in nodes {
+            let y = lane_y(node);
+            ctx.fill_rect(x - 2.0, y - 12.0, 4.0, 24.0);
+        }
+        ctx.fill_text("!", x + 4.0, TOP * 0.5).ok();
+    }
+    // The playhead.
+    ctx.set_stroke_style_str("#212529");
+    ctx.set_line_width(1.5);
+    ctx.begin_path();
+    ctx.move_to(WIDTH - RIGHT, 0.0);
+    ctx.line_to(WIDTH - RIGHT, h);
+    ctx.stroke();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quorum_core::sim::timeline::Arrow;
+
+    fn arrow(id: u64, from: NodeId, to: NodeId, sent: Micros, end: Option<Micros>) -> Arrow {
+        Arrow {
+            id,
+            from,
+            to,
+            sent,
+            end,
+            dropped: false,
+            kind: 2,
+            heartbeat: false,
+        }
+    }
+
+    #[test]
+    fn the_pointer_finds_the_arrow_under_it_and_the_time_under_it() {
+        let l = Lanes {
+            t0: 0,
+            now: 1000,
+            arrows: vec![arrow(7, 1, 3, 100, Some(400)), arrow(8, 2, 1, 600, None)],
+            ..Lanes::default()
+        };
+        let arrives = |id: u64| (id == 8).then_some(1600);
+        let mid = |a: Micros, b: Micros, n: NodeId, m: NodeId| {
+            (
+                (x_of(&l, a) + x_of(&l, b)) / 2.0,
+                (lane_y(n) + lane_y(m)) / 2.0,
+            )
+        };
+        let (x, y) = mid(100, 400, 1, 3);
+        assert_eq!(hit(&l, &arrives, x, y), Some(7));
+        assert_eq!(hit(&l, &arrives, x, y + 20.0), None);
+        // Still on the wire: drawn from its send to where it is now.
+        let (x, y) = (x_of(&l, 650), lane_y(2) - 0.5);
+        assert_eq!(hit(&l, &arrives, x, y), Some(8));
+        for t in [0, 1, 333, 999, 1000] {
+            assert_eq!(t_of(&l, x_of(&l, t)), t);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The linked views below the ring: the space-time diagram, the event log
+//! (virtualised: only the rows in view are in the DOM) and the charts
+//! (plain SVG).
+
+use crate::app::{App, Msg};
+use crate::history::{Charts, KINDS};
+use quorum_core::sim::describe::format_line;
+use quorum_core::sim::Micros;
+use yew::prelude::*;
+
+/// Event-log row height and view height, in CSS pixels.
+pub const ROW: f64 = 18.0;
+pub const VIEW: f64 = 234.0;
+
+/// Lamport window choices (virtual time).
+pub const SPANS: [(Micros, &str); 5] = [
+    (200_000, "0.2 s"),
+    (600_000, "0.6 s"),
+    (2_000_000, "2 s"),
+    (6_000_000, "6 s"),
+    (20_000_000, "20 s"),
+];
+
+pub fn lamport(app: &App, ctx: &Context<App>, n: u32) -> Html {
+    let link = ctx.link();
+    let span = app.lamport_span();
+    let onchange = link.callback(|e: Event| {
+        let v = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        Msg::LamportSpan(v.parse().unwrap_or(600_000))
+    });
+    let onmousemove = link.callback(|e: MouseEvent| {
+        Msg::LamportHover(Some((f64::from(e.client_x()), f64::from(e.client_y()))))
+    });
+    let onmouseleave = link.callback(|_| Msg::LamportHover(None));
+    let onclick = link.callback(|e: MouseEvent| {
+        Msg::LamportClick((f64::from(e.client_x()), f64::from(e.client_y())))
+    });
+    html! {
+        <section class="panel lamport" id="lamport" aria-label="Space-time diagram">
+            <div class="panel-head">
+                <h2>{"Space-time diagram"}</h2>
+                <label>{"window "}
+                    <select id="lamport-span" aria-label="Time window" onchange={onchange}>
+                        { for SPANS.iter().map(|(us, label)| html! {
+                            <option value={us.to_string()} selected={*us == span}>{ *label }</option>
+                        }) }
+                    </select>
+                </label>
+            </div>
+            <canvas ref={app.lamport_ref()} id="lamport-canvas" width={crate::lamport::WIDTH.to_string()}
+                height={crate::lamport::height(n).to_string()}
+                onmousemove={onmousemove} onmouseleave={onmouseleave} onclick={onclick}
+                aria-label="Messages as arrows between server lanes; hover one to find it, click to go to that moment" />
+        </section>
+    }
+}
+
+pub fn event_log(app: &App, ctx: &Context<App>, n: u32) -> Html {
+    let link = ctx.link();
+    let lines = app.lines();
+    let filter = app.filter();
+    let first = ((app.ev_scroll() / ROW).floor() as usize).saturating_sub(4);
+    let last = (first + (VIEW / ROW) as usize + 10).min(lines.len());
+    let hover = app.hover_msg();
+    let culprits = app.culprits();
+    let now = app.shared.borrow().lab.now();
+    let rows = lines
+        .get(first..last)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let t_ms = l.t as f64 / 1000.0;
+            let msg = l.msg;
+            let hot = msg.is_some() && (msg == hover || msg.is_some_and(|m| culprits.contains(&m)));
+            let class = classes!(
+                "ev",
+                format!("k-{:?}", l.kind).to_lowercase(),
+                hot.then_some("hl"),
+                (l.t == now).then_some("now")
+            );
+            let onclick = link.callback(move |_| Msg::Seek(t_ms));
+            let onmouseenter = link.callback(move |_| Msg::HoverMsg(msg));
+            html! {
+                <div class={class} style={format!("top:{}px", (first + i) as f64 * ROW)}
+                    data-t={t_ms.to_string()} onclick={onclick} onmouseenter={onmouseenter}
+                    role="button" tabindex="-1">{ format_line(l) }</div>
+            }
+        });
+    let onscroll = link.callback(|e: Event| {
+        let el = e.target_unchecked_into::<web_sys::Element>();
+        let follow = f64::from(el.scroll_top()) + f64::from(el.client_height())
+            >= f64::from(el.scroll_height()) - ROW;
+        Msg::EvScroll(f64::from(el.scroll_top()), follow)
+    });
+    let kinds = KINDS.iter().enumerate().map(|(i, (_, name))| {
+        let bit = 1u8 << i;
+        let on = filter.kinds & bit != 0;
+        let onchange = link.callback(move |_| Msg::EvKind(bit));
+        html! {
+            <label class="chk"><input type="checkbox" checked={on} onchange={onchange}
+                data-kind={*name} />{ *name }</label>
+        }
+    });
+    let onnode = link.callback(|e: Event| {
+        let v = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        Msg::EvNode(v.parse().ok())
+    });
+    html! {
+        <section class="panel evlog-panel" id="event-log" aria-label="Event log">
+            <div class="panel-head">
+                <h2>{"Event log"}</h2>
+                <select id="ev-node" aria-label="Only lines about this server" onchange={onnode}>
+                    <option value="" selected={filter.node.is_none()}>{"all servers"}</option>
+                    { for (1..=n).map(|i| html! {
+                        <option value={i.to_string()} selected={filter.node == Some(i)}>{ format!("S{i}") }</option>
+                    }) }
+                </select>
+            </div>
+            <div class="kinds">{ for kinds }</div>
+            <div class="evlog" id="evlog" ref={app.evlog_ref()} onscroll={onscroll}
+                style={format!("height:{VIEW}px")} onmouseleave={link.callback(|_| Msg::HoverMsg(None))}>
+                <div class="ev-space" style={format!("height:{}px", lines.len() as f64 * ROW)}>
+                    { for rows }
+                </div>
+            </div>
+            <p class="ev-foot">{ format!("{} lines up to now, from the last {:.0} s; click one to go there", lines.len(), app.log_window_s()) }</p>
+        </section>
+    }
+}
+
+const CW: f64 = 300.0;
+const CH: f64 = 64.0;
+
+fn path(points: impl Iterator<Item = (f64, f64)>) -> String {
+    let mut d = String::new();
+    for (i, (x, y)) in points.enumerate() {
+        d.push_str(&format!("{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" }));
+    }
+    d
+}
+
+fn chart(id: &str, title: String, body: Html) -> Html {
+    html! {
+        <figure class="chart" id={id.to_string()}>
+            <figcaption>{ title }</figcaption>
+            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label={id.to_string()}>
+                { body }
+            </svg>
+        </figure>
+    }
+}
+
+pub fn charts(c: &Charts) -> Html {
+    let span = c.now.saturating_sub(c.t0).max(1) as f64;
+    let x = |t: Micros| t.saturating_sub(c.t0) as f64 / span * CW;
+    // Latency: a dot per operation, the median per segment as a line.
+    let max_lat = c.ops.iter().map(|o| o.1).max().unwrap_or(1).max(1) as f64;
+    let y_lat = |v: Micros| CH - 2.0 - v as f64 / max_lat * (CH - 6.0);
+    let dots = c.ops.iter().map(|&(t, lat, ok)| {
+        html! { <circle cx={format!("{:.1}", x(t))} cy={format!("{:.1}", y_lat(lat))} r="1.6"
+        class={if ok { "dot" } else { "dot bad" }} /> }
+    });
+    let median = path(c.median.iter().map(|&(t, v)| (x(t), y_lat(v))));
+    let lat = chart(
+        "chart-latency",
+        if c.ops.is_empty() {
+            "client latency: no operations yet".into()
+        } else {
+            format!(
+                "client latency (max {:.0} ms, line = median)",
+                max_lat / 1000.0
+            )
+        },
+        html! { <>{ for dots }<path class="median" d={median} /></> },
+    );
+    // Throughput: committed entries per second, a bar per segment.
+    let max_tp = c.throughput.iter().map(|s| s.2).fold(1.0, f64::max);
+    let bars = c.throughput.iter().map(|&(a, b, r)| {
+        let h = r / max_tp * (CH - 4.0);
+        html! { <rect class="bar" x={format!("{:.1}", x(a))} width={format!("{:.1}", (x(b) - x(a)).max(0.5))}
+            y={format!("{:.1}", CH - h)} height={format!("{h:.1}")} /> }
+    });
+    let tp = chart(
+        "chart-throughput",
+        format!("committed entries/s (max {max_tp:.0})"),
+        html! { <>{ for bars }</> },
+    );
+    // Leader and term: a band coloured by term, red where no one leads.
+    let bands = c.leaders.iter().map(|&(a, b, who)| {
+        let w = format!("{:.1}", (x(b) - x(a)).max(0.5));
+        match who {
+            Some((node, term)) => html! { <g>
+                <rect x={format!("{:.1}", x(a))} y="8" width={w} height="40" fill={crate::model::term_color(term)} />
+                if x(b) - x(a) > 40.0 {
+                    <text x={format!("{:.1}", x(a) + 3.0)} y="33" class="band-label">{ format!("S{node} T{term}") }</text>
+                }
+            </g> },
+            None => html! { <rect class="gap" x={format!("{:.1}", x(a))} y="8" width={w} height="40" /> },
+        }
+    });
+    let gaps: f64 = c
+        .leaders
+        .iter()
+        .filter(|s| s.2.is_none())
+        .map(|s| s.1.saturating_sub(s.0) as f64)
+        .sum();
+    let led = chart(
+        "chart-leader",
+        format!(
+            "leader and term ({:.0}% of the time without one)",
+            gaps / span * 100.0
+        ),
+        html! { <>{ for bands }</> },
+    );
+    // Messages per second by type.
+    let max_m = c
+        .sent
+        .iter()
+        .flat_map(|s| s.2.iter().copied())
+        .fold(1.0, f64::max);
+    let names = ["RequestVote", "vote reply", "AppendEntries", "append reply"];
+    let lines = (0..4).map(|k| {
+        let d = path(
+            c.sent
+                .iter()
+                .map(|s| (x((s.0 + s.1) / 2), CH - 2.0 - s.2[k] / max_m * (CH - 6.0))),
+        );
+        html! { <path class={format!("series s{k}")} d={d}><title>{ names[k] }</title></path> }
+    });
+    let msgs = chart(
+        "chart-messages",
+        format!("messages/s by type (max {max_m:.0})"),
+        html! { <>{ for lines }</> },
+    );
+    html! {
+        <section class="panel charts" id="charts" aria-label="Charts">
+            <div class="panel-head"><h2>{"Numbers"}</h2>
+                <span class="legend-inline">
+                    { for names.iter().enumerate().map(|(k, n)| html! { <span class={format!("sw s{k}")}>{ *n }</span> }) }
+                </span>
+            </div>
+            { lat }{ tp }{ led }{ msgs }
+        </section>
+    }
+}
