@@ -33,11 +33,11 @@ pub struct Lanes {
 pub fn lanes(lab: &mut Lab, span: Micros) -> Lanes {
     let now = lab.now();
     let t0 = now.saturating_sub(span);
-    let (segs, tail): (Vec<Arc<Segment>>, &Segment) = lab.window(t0);
+    let (segs, tail): (Vec<Arc<Segment>>, &[timeline::Rec]) = lab.window(t0);
     let all = || {
         segs.iter()
             .flat_map(|s| s.records.iter())
-            .chain(tail.records.iter())
+            .chain(tail.iter())
     };
     let mut l = Lanes {
         t0,
@@ -115,11 +115,11 @@ impl Filter {
 pub fn lines(lab: &mut Lab, f: Filter) -> Vec<Line> {
     let now = lab.now();
     let len = lab.timeline().map_or(1, |t| t.segment_len());
-    let (segs, tail) = lab.window(now.saturating_sub(len));
+    let (segs, tail) = lab.window_lines(now.saturating_sub(len));
     let mut out: Vec<Line> = segs
         .iter()
-        .flat_map(|s| s.lines.iter())
-        .chain(tail.lines.iter())
+        .flat_map(|s| s.lines(None).iter())
+        .chain(tail.iter())
         .filter(|l| l.t <= now && f.keeps(l))
         .cloned()
         .collect();
@@ -165,7 +165,6 @@ pub fn client_history(lab: &mut Lab) -> Option<Vec<quorum_core::sim::HistoryEven
     let start = done as Micros * len;
     let (_, tail) = lab.window(now);
     let part: Vec<_> = tail
-        .records
         .iter()
         .filter(|r| (r.t > start || start == 0) && r.t <= now)
         .cloned()
@@ -219,8 +218,7 @@ pub fn charts(lab: &mut Lab) -> Charts {
         .collect();
     let base = sums.last().map_or(0, |(_, s)| s.commit_end);
     let start = done as Micros * len;
-    let (_, tail) = lab.window(now);
-    let recs = &tail.records;
+    let (_, recs) = lab.window(now);
     let (a, b) = (
         recs.partition_point(|r| r.t <= start && start > 0),
         recs.partition_point(|r| r.t <= now),

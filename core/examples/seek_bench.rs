@@ -66,12 +66,14 @@ fn main() {
 
     // Memory of a 1-hour run with its checkpoints, without and with the
     // live safety checkers.
-    for checks in [false, true] {
+    for (checks, timeline) in [(false, false), (true, false), (true, true)] {
         let base = LIVE.load(Ordering::Relaxed);
         let file = quorum_core::sim::Scenario::parse(SCENARIO)
             .expect("scenario")
             .file;
-        let lab = if checks {
+        let lab = if timeline {
+            Lab::with_timeline(file, true, quorum_core::sim::lab::CHECKPOINT_INTERVAL)
+        } else if checks {
             Lab::with_checks(file, false)
         } else {
             Lab::new(file, false)
@@ -88,7 +90,11 @@ fn main() {
             .unwrap_or(0);
         println!(
             "1 hour of virtual time{}: {:.1} MB live heap, {} checkpoints, logs of {} entries, {:.1} s to simulate, {} violations",
-            if checks { " with the safety checkers" } else { "" },
+            match (checks, timeline) {
+                (_, true) => " as the page runs it (checkers and timeline)",
+                (true, _) => " with the safety checkers",
+                _ => "",
+            },
             bytes as f64 / 1e6,
             lab.checkpoint_count(),
             longest,

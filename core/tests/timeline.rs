@@ -39,7 +39,7 @@ fn straight(file: &ScenarioFile, t: u64) -> Vec<String> {
 /// Every record the lab's timeline holds from 0 to now.
 fn held(lab: &mut Lab) -> Vec<String> {
     let (segs, tail) = lab.window(0);
-    let tail = tail.records.clone();
+    let tail = tail.to_vec();
     jsonl(
         segs.iter()
             .flat_map(|s| s.records.iter())
@@ -190,4 +190,37 @@ fn arrows_pair_sends_with_deliveries_drops_and_copies() {
     let late = arrows(trace.iter(), 1_000_000, 2_000_000);
     assert!(late.iter().all(|x| x.sent >= 1_000_000));
     assert!(late.len() < a.len());
+}
+
+#[test]
+fn event_log_lines_match_a_straight_run_whatever_the_path() {
+    use quorum_core::sim::describe::{format_line, EventLog};
+    let mut l = lab();
+    l.advance(LEN * (CACHED_SEGMENTS as u64 + 4));
+    for t in [LEN * 3 + 17, LEN * 20 + 1, 1_234_567, LEN * 5] {
+        l.seek(t);
+        let from = t.saturating_sub(LEN);
+        let (segs, tail) = l.window_lines(from);
+        let got: Vec<String> = segs
+            .iter()
+            .flat_map(|s| s.lines(None).iter())
+            .chain(tail.iter())
+            .map(format_line)
+            .collect();
+        let s = Scenario::from_file(l.scenario().clone()).unwrap();
+        let mut sim = Simulator::from_scenario(&s);
+        sim.set_recording(true);
+        sim.run_until(t);
+        let mut log = EventLog::new();
+        let start = (from.saturating_sub(1) / LEN) * LEN;
+        let want: Vec<String> = sim
+            .trace()
+            .iter()
+            .filter_map(|r| log.line(r))
+            .filter(|x| x.t > start || (start == 0 && x.t == 0))
+            .map(|x| format_line(&x))
+            .collect();
+        assert!(want.len() > 20);
+        assert_eq!(got, want, "at {t}");
+    }
 }

@@ -4,9 +4,9 @@
 //! scenario event at the current virtual time and is appended to the
 //! scenario, so the recorded scenario replays the whole run exactly.
 
-use super::describe::EventLog;
+use super::describe::Line;
 use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_EVENTS};
-use super::timeline::{Segment, Timeline};
+use super::timeline::{Rec, Segment, Timeline};
 use super::{Micros, NodeStatus, Simulator};
 use crate::protocol::{Message, NodeId, RaftNode, Role};
 use serde::Serialize;
@@ -216,8 +216,48 @@ impl Lab {
 
     /// The history from `t0` to now: complete segments (replayed from a
     /// checkpoint when no longer cached) and the records since the last
-    /// one. Empty unless `keep_timeline` was called.
-    pub fn window(&mut self, t0: Micros) -> (Vec<Arc<Segment>>, &Segment) {
+    /// one. Empty unless built `with_timeline`.
+    pub fn window(&mut self, t0: Micros) -> (Vec<Arc<Segment>>, &[Rec]) {
+        let segs = self.segments_since(t0);
+        let tail = self.timeline.as_ref().map_or(&[][..], |tl| tl.tail());
+        (segs, tail)
+    }
+
+    /// The same with the event-log lines worked out: every returned
+    /// segment's `lines` is set, and the tail's lines come second.
+    pub fn window_lines(&mut self, t0: Micros) -> (Vec<Arc<Segment>>, &[Line]) {
+        let segs = self.segments_since(t0);
+        let Some(first) = self
+            .timeline
+            .as_ref()
+            .map(|tl| tl.segment_of(t0.min(tl.tail_from())))
+        else {
+            return (segs, &[]);
+        };
+        let mut primer = match first {
+            0 => None,
+            k => self.segment(k - 1),
+        };
+        for s in &segs {
+            s.lines(primer.as_deref());
+            primer = Some(s.clone());
+        }
+        let ready = self
+            .timeline
+            .as_ref()
+            .is_some_and(|tl| tl.tail_lines_ready());
+        let primer = match (ready, self.timeline.as_ref()) {
+            (false, Some(tl)) if tl.tail_from() > 0 => self.segment(tl.segment_of(tl.tail_from())),
+            _ => None,
+        };
+        let lines = match &mut self.timeline {
+            Some(tl) => tl.tail_lines(primer.as_deref()),
+            None => &[],
+        };
+        (segs, lines)
+    }
+
+    fn segments_since(&mut self, t0: Micros) -> Vec<Arc<Segment>> {
         let mut segs = Vec::new();
         if let Some(tl) = &mut self.timeline {
             let t0 = t0.min(tl.tail_from());
@@ -231,12 +271,7 @@ impl Lab {
                 }
             }
         }
-        static EMPTY: Segment = Segment {
-            records: Vec::new(),
-            lines: Vec::new(),
-        };
-        let tail = self.timeline.as_ref().map_or(&EMPTY, |tl| tl.tail());
-        (segs, tail)
+        segs
     }
 
     /// Complete segment `k`, from the cache or by replay.
@@ -249,24 +284,16 @@ impl Lab {
             return None;
         }
         let (start, len) = (k * tl.segment_len(), tl.segment_len());
-        // Replay from the segment before, so deliveries read well.
-        let prime = start.saturating_sub(len);
-        let mut sim = self.replayer(prime);
-        let mut log = EventLog::new();
+        let mut sim = self.replayer(start);
         if k > 0 {
-            sim.set_recording(false);
-            sim.run_until(prime);
-            sim.set_recording(true);
+            // The first checkpoint's trace holds the boot records (time 0).
             let _ = sim.take_trace();
+            sim.set_recording(false);
             sim.run_until(start);
-            for r in sim.take_trace() {
-                log.line(&r);
-            }
+            sim.set_recording(true);
         }
         sim.run_until(start + len);
-        let records = sim.take_trace();
-        let lines = records.iter().filter_map(|r| log.line(r)).collect();
-        let seg = Arc::new(Segment { records, lines });
+        let seg = Arc::new(Segment::new(sim.take_trace()));
         if let Some(tl) = &mut self.timeline {
             tl.insert(k, seg.clone());
         }
@@ -311,15 +338,9 @@ impl Lab {
         let recording = self.sim.is_recording();
         self.sim = self.replayer(t);
         self.sim.set_recording(recording);
-        if self.timeline.is_some() {
-            let from = self.sim.now();
-            let primer = match self.timeline.as_ref() {
-                Some(tl) if from > 0 => self.segment(tl.segment_of(from)),
-                _ => None,
-            };
-            if let Some(tl) = &mut self.timeline {
-                tl.restart_at(from, primer.as_deref());
-            }
+        let from = self.sim.now();
+        if let Some(tl) = &mut self.timeline {
+            tl.restart_at(from);
         }
     }
 

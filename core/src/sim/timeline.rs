@@ -14,7 +14,7 @@ use super::trace::{TraceEvent, TraceRecord};
 use super::{HistoryEvent, Micros};
 use crate::protocol::{LogIndex, Message, NodeId, Role, Term};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub type Rec = TraceRecord<Message>;
 
@@ -23,11 +23,41 @@ pub const BINS: usize = 8;
 /// Segments kept with their records and lines (the rest are rebuilt).
 pub const CACHED_SEGMENTS: usize = 16;
 
-/// The trace of one segment, and its event-log lines.
+/// The trace of one segment, and its event-log lines once asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Segment {
     pub records: Vec<Rec>,
-    pub lines: Vec<Line>,
+    pub lines: OnceLock<Vec<Line>>,
+}
+
+impl Segment {
+    pub fn new(records: Vec<Rec>) -> Segment {
+        Segment {
+            records,
+            lines: OnceLock::new(),
+        }
+    }
+
+    /// The lines, worked out the first time (`primer`: the segment
+    /// before, whose sends name the messages delivered in this one).
+    pub fn lines(&self, primer: Option<&Segment>) -> &[Line] {
+        self.lines.get_or_init(|| {
+            let mut log = EventLog::new();
+            for r in primer.map_or(&[][..], |p| &p.records) {
+                if matches!(r.ev, TraceEvent::Send { .. }) {
+                    log.line(r);
+                }
+            }
+            self.records.iter().filter_map(|r| log.line(r)).collect()
+        })
+    }
+
+    fn first_send(&self) -> Option<u64> {
+        self.records.iter().find_map(|r| match r.ev {
+            TraceEvent::Send { id, .. } => Some(id),
+            _ => None,
+        })
+    }
 }
 
 /// What happened to a node, for the lanes and the leader chart.
@@ -79,9 +109,14 @@ pub struct Timeline {
     /// A summary of every complete segment, in order.
     summaries: Vec<Summary>,
     /// Records after `tail_from` not yet in a complete segment.
-    tail: Segment,
+    tail: Vec<Rec>,
     tail_from: Micros,
-    log: EventLog,
+    /// The tail's lines, worked out up to `tail_seen` records, when valid.
+    tail_lines: Vec<Line>,
+    tail_seen: usize,
+    tail_log: Option<EventLog>,
+    /// The first message sent in the last complete segment.
+    prev_first: Option<u64>,
     /// The last segment a view asked for (eviction keeps those near it).
     focus: u64,
 }
@@ -92,9 +127,12 @@ impl Timeline {
             len: len.max(1),
             cache: BTreeMap::new(),
             summaries: Vec::new(),
-            tail: Segment::default(),
+            tail: Vec::new(),
             tail_from: 0,
-            log: EventLog::new(),
+            tail_lines: Vec::new(),
+            tail_seen: 0,
+            tail_log: None,
+            prev_first: None,
             focus: 0,
         }
     }
@@ -122,8 +160,36 @@ impl Timeline {
     }
 
     /// Records after the last complete segment (up to the simulator's now).
-    pub fn tail(&self) -> &Segment {
+    pub fn tail(&self) -> &[Rec] {
         &self.tail
+    }
+
+    /// Whether the tail's lines can be extended without a primer.
+    pub fn tail_lines_ready(&self) -> bool {
+        self.tail_log.is_some()
+    }
+
+    /// The tail's lines; `primer` (the segment before the tail) is used
+    /// when they must be started afresh.
+    pub fn tail_lines(&mut self, primer: Option<&Segment>) -> &[Line] {
+        let log = self.tail_log.get_or_insert_with(|| {
+            let mut log = EventLog::new();
+            for r in primer.map_or(&[][..], |p| &p.records) {
+                if matches!(r.ev, TraceEvent::Send { .. }) {
+                    log.line(r);
+                }
+            }
+            self.tail_lines.clear();
+            self.tail_seen = 0;
+            log
+        });
+        for r in &self.tail[self.tail_seen..] {
+            if let Some(l) = log.line(r) {
+                self.tail_lines.push(l);
+            }
+        }
+        self.tail_seen = self.tail.len();
+        &self.tail_lines
     }
 
     pub fn tail_from(&self) -> Micros {
@@ -131,58 +197,49 @@ impl Timeline {
     }
 
     /// The simulator was restored to a checkpoint at `t` (a segment
-    /// boundary): what follows comes from there. `primer` is the segment
-    /// before `t`, if known, so deliveries of messages sent in it read well.
-    pub fn restart_at(&mut self, t: Micros, primer: Option<&Segment>) {
-        self.tail = Segment::default();
+    /// boundary): what follows comes from there.
+    pub fn restart_at(&mut self, t: Micros) {
+        self.tail.clear();
         self.tail_from = t;
-        self.log = EventLog::new();
-        if let Some(p) = primer {
-            for r in &p.records {
-                if matches!(r.ev, TraceEvent::Send { .. }) {
-                    self.log.line(r);
-                }
-            }
-        }
+        self.tail_log = None;
     }
 
     /// New records from the simulator, whose events up to `done` have all
     /// run. Segments that end by `done` are completed.
     pub fn extend(&mut self, records: Vec<Rec>, done: Micros) {
-        for r in records {
-            if let Some(l) = self.log.line(&r) {
-                self.tail.lines.push(l);
-            }
-            self.tail.records.push(r);
-        }
+        self.tail.extend(records);
         loop {
             let k = self.segment_of(self.tail_from + 1);
             let end = self.end_of(k);
             if end > done {
                 break;
             }
-            let cut = self.tail.records.partition_point(|r| r.t <= end);
-            let lcut = self.tail.lines.partition_point(|l| l.t <= end);
-            let rest = Segment {
-                records: self.tail.records.split_off(cut),
-                lines: self.tail.lines.split_off(lcut),
-            };
-            let seg = std::mem::replace(&mut self.tail, rest);
+            let cut = self.tail.partition_point(|r| r.t <= end);
+            let rest = self.tail.split_off(cut);
+            let seg = Segment::new(std::mem::replace(&mut self.tail, rest));
             self.tail_from = end;
-            self.complete(k, seg);
-            // Deliveries come within a few segments of their sends.
-            if let Some(first) = self.cache.get(&k.saturating_sub(2)) {
-                if let Some(id) = first.records.iter().find_map(|r| match r.ev {
-                    TraceEvent::Send { id, .. } => Some(id),
-                    _ => None,
-                }) {
-                    self.log.forget_before(id);
-                }
+            // Lines already worked out move with their records.
+            if self.tail_log.is_some() && self.tail_seen >= cut {
+                let lcut = self.tail_lines.partition_point(|l| l.t <= end);
+                let rest = self.tail_lines.split_off(lcut);
+                let _ = seg.lines.set(std::mem::replace(&mut self.tail_lines, rest));
+                self.tail_seen -= cut;
+            } else {
+                self.tail_log = None;
             }
+            let first = seg.first_send();
+            self.complete(k, seg);
+            // Deliveries come within a segment or two of their sends.
+            if let (Some(log), Some(id)) = (&mut self.tail_log, self.prev_first) {
+                log.forget_before(id);
+            }
+            self.prev_first = first;
         }
     }
 
     fn complete(&mut self, k: u64, seg: Segment) {
+        // The live edge is where the playhead is.
+        self.focus = k;
         if self.summaries.len() as u64 == k {
             let base = self.summaries.last().map_or(0, |s| s.commit_end);
             let mut s = summarize(&seg.records, k * self.len, self.len, base);
