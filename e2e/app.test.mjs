@@ -309,7 +309,7 @@ test('a planted bug: the safety panel pauses the run and explains; without the b
   const broken = await page.$$eval('#invariants li.broken', (l) => l.map((x) => x.dataset.property));
   assert.ok(broken.includes('LeaderCompleteness'), broken.join());
   assert.ok(await page.$('g.node.violating'), 'the server involved is highlighted');
-  assert.ok(await page.$('.log-row .cell.violating'), 'the entry involved is highlighted');
+  await page.waitForSelector('.log-row .cell.violating', { timeout: 5000 });
   await page.waitForSelector('#evlog .ev.k-safety');
   await page.screenshot({ path: join(shots, 'violation.png') });
   // The same scenario without the bug, to the same time: nothing broken.
@@ -349,7 +349,7 @@ test('linked views: event-log filters, a click on a line seeks there, hover link
   await page.evaluate(() => window.quorum.pause());
   await page.waitForSelector('#evlog .ev');
   // Paused: the clients' history so far is checked.
-  assert.match(await page.textContent('#linearizability'), /\d+ operations on \d+ keys: linearizable/);
+  await until(page, () => /\d+ operations on \d+ keys: linearizable/.test(document.querySelector('#linearizability')?.textContent));
   // Elections only.
   for (const k of ['replication', 'client', 'faults']) {
     await page.click(`#event-log input[data-kind="${k}"]`);

@@ -316,6 +316,9 @@ impl Component for App {
                         if let Some(i) = index {
                             self.log_from = Some(i.saturating_sub(view::LOG_WINDOW / 2).max(1));
                         }
+                        // Rebuilt below, now: the views must show this moment.
+                        self.log_built = f64::NEG_INFINITY;
+                        self.views_built = f64::NEG_INFINITY;
                     }
                     if s.lab.at_end() {
                         s.running = false;
@@ -358,6 +361,7 @@ impl Component for App {
             Msg::Pause => {
                 self.shared.borrow_mut().running = false;
                 self.stop_loop();
+                self.refresh_views();
                 true
             }
             Msg::Toggle => {
