@@ -19,10 +19,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario and print a summary.
+    /// Run a scenario (or a share link) and print a summary.
     Run {
         /// The scenario file (JSON, see docs/scenario-format.md).
-        scenario: PathBuf,
+        #[arg(required_unless_present = "link")]
+        scenario: Option<PathBuf>,
+        /// Run a share link instead (a whole URL or its `#q1.…` fragment);
+        /// without --until it runs to the link's moment.
+        #[arg(long, value_name = "URL", conflicts_with = "scenario")]
+        link: Option<String>,
+        /// Print the nodes' state at the end as JSON (the shape of the
+        /// page's `quorum.state()`), instead of the summary.
+        #[arg(long)]
+        state: bool,
         /// Run until this virtual time instead of the scenario's duration_ms.
         #[arg(long, value_name = "MS")]
         until: Option<f64>,
@@ -37,6 +46,17 @@ enum Cmd {
         /// violation.
         #[arg(long)]
         check: bool,
+    },
+    /// Print the share-link fragment for a scenario file.
+    Link {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The moment the link opens at, virtual ms.
+        #[arg(long, value_name = "MS", default_value_t = 0.0)]
+        at: f64,
+        /// Put this page URL in front (e.g. https://example.org/quorum/).
+        #[arg(long, value_name = "URL")]
+        base: Option<String>,
     },
     /// Run random scenarios with every check; shrink and save failures.
     Fuzz {
@@ -72,13 +92,24 @@ fn say(s: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Link { scenario, at, base } => match link(&scenario, at, base.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("quorum: {e}");
+                ExitCode::from(2)
+            }
+        },
         Cmd::Run {
             scenario,
+            link,
+            state,
             until,
             trace,
             seed,
             check,
-        } => match run(&scenario, until, trace.as_deref(), seed, check) {
+        } => match source(scenario.as_ref(), link.as_deref(), until, seed)
+            .and_then(|s| run(s, trace.as_deref(), check, state))
+        {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {
@@ -170,6 +201,46 @@ fn fuzz(
     Ok(batch.failures.is_empty())
 }
 
+/// The scenario to run: a file or a link, with the overrides applied.
+fn source(
+    path: Option<&PathBuf>,
+    link: Option<&str>,
+    until: Option<f64>,
+    seed: Option<u64>,
+) -> Result<Scenario, String> {
+    match (path, link) {
+        (Some(p), _) => load(p, until, seed),
+        (None, Some(l)) => {
+            let l = quorum_core::sim::link::decode(l).map_err(|e| format!("--link: {e}"))?;
+            let mut file = l.scenario;
+            match until {
+                Some(ms) => file.duration_ms = ms,
+                None if l.t_ms > 0.0 => file.duration_ms = l.t_ms,
+                None => {}
+            }
+            if let Some(s) = seed {
+                file.seed = s;
+            }
+            Scenario::from_file(file).map_err(|e| format!("--link: {e}"))
+        }
+        (None, None) => Err("give a scenario file or --link".into()),
+    }
+}
+
+/// `quorum link`: the fragment (or whole URL) for a scenario file.
+fn link(path: &PathBuf, at: f64, base: Option<&str>) -> Result<(), String> {
+    let s = load(path, None, None)?;
+    if !at.is_finite() || at < 0.0 || at > s.file.duration_ms {
+        return Err(format!(
+            "--at {at}: outside the run (0..={} ms)",
+            s.file.duration_ms
+        ));
+    }
+    let frag = quorum_core::sim::link::encode(&s.file, at, &Default::default());
+    say(&format!("{}{frag}\n", base.unwrap_or("")));
+    Ok(())
+}
+
 /// Load and validate a scenario file, applying the command-line overrides.
 pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Scenario, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -203,13 +274,11 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
 
 /// Ok(true): ran clean; Ok(false): a safety violation (with `check`).
 fn run(
-    path: &PathBuf,
-    until: Option<f64>,
+    scenario: Scenario,
     trace_to: Option<&str>,
-    seed: Option<u64>,
     check: bool,
+    state: bool,
 ) -> Result<bool, String> {
-    let scenario = load(path, until, seed)?;
     let mut sink: Option<Box<dyn Write>> = match trace_to {
         None => None,
         Some("-") => Some(Box::new(BufWriter::new(io::stdout().lock()))),
@@ -284,6 +353,14 @@ fn run(
                 summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
             }
         }
+    }
+    if state {
+        let st = serde_json::json!({
+            "t_ms": sim.now() as f64 / 1000.0,
+            "nodes": sim.statuses(),
+        });
+        say(&format!("{st}\n"));
+        return Ok(clean);
     }
     // Keep stdout a clean trace when the trace goes there.
     if trace_to == Some("-") {

@@ -287,6 +287,8 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
             from_ms: fault_end,
             within_ms: within,
         }),
+        captions: Vec::new(),
+        questions: Vec::new(),
     }
 }
 

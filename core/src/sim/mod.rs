@@ -10,6 +10,8 @@ pub mod check;
 mod client;
 pub mod describe;
 pub mod lab;
+pub mod library;
+pub mod link;
 mod network;
 mod node;
 mod rng;

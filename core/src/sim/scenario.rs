@@ -27,6 +27,9 @@ pub const MAX_REQUEST_COUNT: u32 = 1000;
 pub const MAX_INITIAL_LOG: usize = 100_000;
 pub const MAX_TERM: Term = 1 << 48;
 pub const MAX_BATCH: u32 = 10_000;
+pub const MAX_CAPTIONS: usize = 200;
+pub const MAX_CAPTION_LEN: usize = 1000;
+pub const MAX_CHOICES: usize = 6;
 
 /// The whole scenario document, field names as in the format's contract.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,6 +63,32 @@ pub struct ScenarioFile {
     /// node holds the same, fully committed log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<LivenessSpec>,
+    /// A lesson's caption track: text shown as the run reaches each time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<Caption>,
+    /// A lesson's checkpoint questions: the run stops there and asks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<Question>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Caption {
+    pub at_ms: f64,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub at_ms: f64,
+    pub question: String,
+    pub choices: Vec<String>,
+    /// Index into `choices` of the right answer.
+    pub answer: usize,
+    /// Shown after answering.
+    #[serde(default)]
+    pub explain: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -430,6 +459,72 @@ pub struct Scenario {
     pub bugs: Bugs,
 }
 
+fn text_ok(path: String, text: &str) -> Result<(), ScenarioError> {
+    if text.len() > MAX_CAPTION_LEN {
+        return err(
+            path,
+            format!("is {} bytes; the limit is {MAX_CAPTION_LEN}", text.len()),
+        );
+    }
+    Ok(())
+}
+
+/// Captions and questions: counts, lengths, times, and a right answer
+/// that is one of the choices.
+fn validate_lesson(file: &ScenarioFile) -> Result<(), ScenarioError> {
+    if file.captions.len() > MAX_CAPTIONS {
+        return err(
+            "captions",
+            format!(
+                "{} captions; the limit is {MAX_CAPTIONS}",
+                file.captions.len()
+            ),
+        );
+    }
+    if file.questions.len() > MAX_CAPTIONS {
+        return err(
+            "questions",
+            format!(
+                "{} questions; the limit is {MAX_CAPTIONS}",
+                file.questions.len()
+            ),
+        );
+    }
+    for (i, c) in file.captions.iter().enumerate() {
+        ms_to_us(&format!("captions[{i}].at_ms"), c.at_ms, MAX_DURATION_MS)?;
+        text_ok(format!("captions[{i}].text"), &c.text)?;
+    }
+    for (i, q) in file.questions.iter().enumerate() {
+        let p = format!("questions[{i}]");
+        ms_to_us(&format!("{p}.at_ms"), q.at_ms, MAX_DURATION_MS)?;
+        text_ok(format!("{p}.question"), &q.question)?;
+        text_ok(format!("{p}.explain"), &q.explain)?;
+        if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES {
+            return err(
+                format!("{p}.choices"),
+                format!(
+                    "{} choices; a question has 2..={MAX_CHOICES}",
+                    q.choices.len()
+                ),
+            );
+        }
+        for (k, c) in q.choices.iter().enumerate() {
+            text_ok(format!("{p}.choices[{k}]"), c)?;
+        }
+        if q.answer >= q.choices.len() {
+            return err(
+                format!("{p}.answer"),
+                format!(
+                    "{} is not one of the {} choices (they count from 0)",
+                    q.answer,
+                    q.choices.len()
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A precise error: where in the document, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -695,6 +790,7 @@ impl Scenario {
             }
         }
 
+        validate_lesson(&file)?;
         if file.events.len() > MAX_EVENTS {
             return err(
                 "events",

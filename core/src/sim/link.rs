@@ -1,0 +1,242 @@
+//! Share links: a whole run (scenario, seed, every recorded action), the
+//! moment being looked at and the view options, in a URL fragment.
+//!
+//! `#q1.` + base64url(deflate(JSON)). The `1` is the link format: a link
+//! from a newer format is refused by name, never misread. A scenario from
+//! the shipped library travels as its id plus the actions taken since.
+//! Decoding is bounded at every step (length, unpacked size, every limit
+//! of the scenario format) and never panics.
+
+use super::library;
+use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_NODES};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// The link format this build writes and reads.
+pub const LINK_VERSION: u32 = 1;
+/// The longest fragment accepted (characters after `#`).
+pub const MAX_LINK_CHARS: usize = 256 * 1024;
+/// The most a fragment may unpack to: a zip bomb stops here.
+pub const MAX_UNPACKED: usize = 1024 * 1024;
+
+const B64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// How the page looked: restored with the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ViewOptions {
+    /// Playback speed (fraction of real time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
+    /// The space-time diagram's window, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_ms: Option<f64>,
+    /// The event log's kinds (bit mask) and server filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
+    /// The selected server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected: Option<u32>,
+}
+
+/// What a link holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub scenario: ScenarioFile,
+    /// The moment to show, virtual ms.
+    pub t_ms: f64,
+    pub view: ViewOptions,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    /// A library scenario's id...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lib: Option<String>,
+    /// ...plus the actions recorded after it; or the whole scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    e: Vec<EventSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    s: Option<Value>,
+    t: f64,
+    #[serde(default, skip_serializing_if = "is_default")]
+    o: ViewOptions,
+}
+
+fn is_default(v: &ViewOptions) -> bool {
+    *v == ViewOptions::default()
+}
+
+/// Why a link could not be opened, in words for the user.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkError {
+    /// Not a Quorum link, or its bytes are broken.
+    Damaged(String),
+    /// Written by a newer Quorum.
+    Newer(u32),
+    /// Longer than any real link, or unpacks too large.
+    TooLarge(String),
+    /// The scenario inside breaks a rule of the format.
+    Scenario(ScenarioError),
+    /// The moment is outside the run.
+    Time(String),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Damaged(why) => write!(f, "this link is damaged ({why})"),
+            LinkError::Newer(v) => write!(
+                f,
+                "this link is from a newer version of Quorum (link format {v}; this page reads format {LINK_VERSION})"
+            ),
+            LinkError::TooLarge(why) => write!(f, "this link is too large ({why})"),
+            LinkError::Scenario(e) => write!(f, "this link's scenario is not valid: {e}"),
+            LinkError::Time(why) => write!(f, "this link's time is not valid: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// The scenario as JSON with every field that has its default left out
+/// (the reader fills them in again), so links stay short.
+fn compact(file: &ScenarioFile) -> Value {
+    let mut v = serde_json::to_value(file).unwrap_or(Value::Null);
+    let base = serde_json::from_str::<ScenarioFile>(r#"{"version":1,"nodes":1}"#)
+        .ok()
+        .and_then(|b| serde_json::to_value(b).ok());
+    if let (Value::Object(m), Some(Value::Object(b))) = (&mut v, base) {
+        m.retain(|k, val| k == "version" || k == "nodes" || b.get(k) != Some(val));
+    }
+    v
+}
+
+/// The fragment (with its `#`) for a run at `t_ms`.
+pub fn encode(file: &ScenarioFile, t_ms: f64, view: &ViewOptions) -> String {
+    let t = if t_ms.is_finite() { t_ms.max(0.0) } else { 0.0 };
+    let payload = match library::base_of(file) {
+        Some((id, n)) => Payload {
+            lib: Some(id.to_string()),
+            e: file.events[n..].to_vec(),
+            s: None,
+            t,
+            o: view.clone(),
+        },
+        None => Payload {
+            lib: None,
+            e: Vec::new(),
+            s: Some(compact(file)),
+            t,
+            o: view.clone(),
+        },
+    };
+    let json = serde_json::to_vec(&payload).unwrap_or_default();
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("#q{LINK_VERSION}.{}", B64.encode(packed))
+}
+
+/// Read a link: a whole URL, or its fragment with or without `#`.
+pub fn decode(link: &str) -> Result<Link, LinkError> {
+    let frag = match link.find('#') {
+        Some(i) => &link[i + 1..],
+        None => link,
+    };
+    let frag = frag.trim();
+    if frag.len() > MAX_LINK_CHARS {
+        return Err(LinkError::TooLarge(format!(
+            "{} characters; a link holds at most {MAX_LINK_CHARS}",
+            frag.len()
+        )));
+    }
+    let rest = frag
+        .strip_prefix('q')
+        .ok_or_else(|| LinkError::Damaged("it does not start with a Quorum marker".into()))?;
+    let (ver, data) = rest
+        .split_once('.')
+        .ok_or_else(|| LinkError::Damaged("no format number".into()))?;
+    if ver.is_empty() || ver.len() > 6 || !ver.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(LinkError::Damaged("bad format number".into()));
+    }
+    let ver: u32 = ver
+        .parse()
+        .map_err(|_| LinkError::Damaged("bad format number".into()))?;
+    if ver > LINK_VERSION {
+        return Err(LinkError::Newer(ver));
+    }
+    if ver != LINK_VERSION {
+        return Err(LinkError::Damaged(format!("unknown link format {ver}")));
+    }
+    let packed = B64
+        .decode(data)
+        .map_err(|_| LinkError::Damaged("its characters are not base64url".into()))?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_UNPACKED).map_err(|e| {
+            match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge(format!(
+                    "it unpacks to more than {} KB",
+                    MAX_UNPACKED / 1024
+                )),
+                _ => LinkError::Damaged("its compressed data is broken".into()),
+            }
+        })?;
+    let text =
+        std::str::from_utf8(&json).map_err(|_| LinkError::Damaged("not text inside".into()))?;
+    let p: Payload = serde_json::from_str(text)
+        .map_err(|e| LinkError::Damaged(format!("unexpected contents: {e}")))?;
+    let mut file = match (p.lib, p.s) {
+        (Some(id), None) => library::get(&id)
+            .ok_or_else(|| LinkError::Damaged(format!("no shipped scenario is called {id:?}")))?,
+        (None, Some(v)) => {
+            // Say plainly when a link asks for too big a cluster.
+            if let Some(n) = v.get("nodes").and_then(Value::as_u64) {
+                if n > u64::from(MAX_NODES) {
+                    return Err(LinkError::Scenario(ScenarioError {
+                        path: "nodes".into(),
+                        message: format!(
+                            "this link asks for {n} nodes; Quorum runs at most {MAX_NODES}"
+                        ),
+                    }));
+                }
+            }
+            serde_json::from_value::<ScenarioFile>(v).map_err(|e| {
+                LinkError::Scenario(ScenarioError {
+                    path: String::new(),
+                    message: e.to_string(),
+                })
+            })?
+        }
+        _ => return Err(LinkError::Damaged("it holds no scenario".into())),
+    };
+    file.events.extend(p.e);
+    let s = Scenario::from_file(file).map_err(LinkError::Scenario)?;
+    let end = s.file.duration_ms;
+    if !p.t.is_finite() || p.t < 0.0 || p.t > end {
+        return Err(LinkError::Time(format!(
+            "{} ms is outside the run (0..={end} ms)",
+            p.t
+        )));
+    }
+    if let Some(sp) = p.o.speed {
+        if !sp.is_finite() || sp <= 0.0 {
+            return Err(LinkError::Damaged("bad speed".into()));
+        }
+    }
+    Ok(Link {
+        scenario: s.file,
+        t_ms: p.t,
+        view: p.o,
+    })
+}

@@ -1,0 +1,199 @@
+//! Share links: every shipped scenario and a recorded live run survive the
+//! round trip; library scenarios travel as short ids; hostile links get
+//! a clear error, never a panic.
+
+mod common;
+use common::scenarios_dir;
+use quorum_core::sim::link::{decode, encode, LinkError, ViewOptions, MAX_LINK_CHARS};
+use quorum_core::sim::scenario::EventSpec;
+use quorum_core::sim::{library, Lab, Scenario};
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn packed(json: &str) -> String {
+    format!(
+        "#q1.{}",
+        b64(&miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6))
+    )
+}
+
+#[test]
+fn every_scenario_file_round_trips() {
+    let view = ViewOptions {
+        speed: Some(0.1),
+        window_ms: Some(600.0),
+        kinds: Some(0b101),
+        node: Some(2),
+        selected: None,
+    };
+    let mut n = 0;
+    for dir in [scenarios_dir(), scenarios_dir().join("bugs")] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let file = Scenario::parse(&std::fs::read_to_string(&p).unwrap())
+                .unwrap()
+                .file;
+            let link = encode(&file, 123.456, &view);
+            let back = decode(&format!("https://example.org/quorum/?embed=1{link}")).unwrap();
+            assert_eq!(back.scenario, file, "{}", p.display());
+            assert_eq!((back.t_ms, &back.view), (123.456, &view));
+            n += 1;
+        }
+    }
+    assert!(n >= 25, "{n} files");
+}
+
+#[test]
+fn library_links_are_short_and_carry_the_actions_taken() {
+    for e in library::ENTRIES {
+        let file = library::get(e.id).unwrap();
+        let link = encode(&file, 0.0, &ViewOptions::default());
+        assert!(link.len() < 100, "{}: {} chars", e.id, link.len());
+        assert_eq!(decode(&link).unwrap().scenario, file);
+    }
+    // A live run from a library scenario, with actions recorded.
+    let mut lab = Lab::new(library::get("lab-churn").unwrap(), false).unwrap();
+    lab.advance(1_234_000);
+    lab.act(EventSpec::Crash {
+        at_ms: 0.0,
+        node: 3,
+    })
+    .unwrap();
+    lab.advance(500_000);
+    lab.act(EventSpec::Heal { at_ms: 0.0 }).unwrap();
+    let link = encode(lab.scenario(), 2000.0, &ViewOptions::default());
+    assert!(link.len() < 200, "{}", link.len());
+    let back = decode(&link).unwrap();
+    assert_eq!(&back.scenario, lab.scenario());
+    assert_eq!(back.t_ms, 2000.0);
+}
+
+#[test]
+fn a_custom_scenario_keeps_every_field_but_travels_without_defaults() {
+    let text = r#"{"version":1,"name":"custom","seed":99,"nodes":4,"duration_ms":5000,
+        "timing":{"election_timeout_ms":[150,300],"heartbeat_ms":50,"latency_ms":[5,40]},
+        "network":{"drop":0.05,"duplicate":0.0},
+        "clients":{"count":3,"keys":2},
+        "events":[{"at_ms":1000,"do":"partition","groups":[[1,2]]},{"at_ms":2500,"do":"heal"}]}"#;
+    let file = Scenario::parse(text).unwrap().file;
+    let link = encode(&file, 4999.0, &ViewOptions::default());
+    assert!(link.len() < 400, "{}: {link}", link.len());
+    assert_eq!(decode(&link).unwrap().scenario, file);
+}
+
+fn err(link: &str) -> LinkError {
+    match decode(link) {
+        Err(e) => e,
+        Ok(l) => panic!("{link:?} decoded: {l:?}"),
+    }
+}
+
+#[test]
+fn hostile_links_get_clear_errors() {
+    let good = encode(
+        &library::get("paper-fig7").unwrap(),
+        0.0,
+        &ViewOptions::default(),
+    );
+    let cases: Vec<(String, &str)> = vec![
+        (String::new(), "damaged"),
+        ("#".into(), "damaged"),
+        ("https://example.org/".into(), "damaged"),
+        ("#x1.abc".into(), "damaged"),
+        ("#q.abc".into(), "damaged"),
+        ("#q1abc".into(), "damaged"),
+        ("#q0.abc".into(), "damaged"),
+        ("#q99999999999.abc".into(), "damaged"),
+        ("#q2.abc".into(), "newer version"),
+        ("#q17.".into(), "newer version"),
+        ("#q1.!!!!".into(), "damaged"),
+        ("#q1.AAAA".into(), "damaged"),
+        (good[..good.len() - 3].to_string(), "damaged"),
+        (packed("not json"), "damaged"),
+        (packed("{}"), "damaged"),
+        (packed(r#"{"t":0}"#), "damaged"),
+        (packed(r#"{"lib":"nope","t":0}"#), "no shipped scenario"),
+        (
+            packed(r#"{"lib":"paper-fig7","s":{"version":1,"nodes":3},"t":0}"#),
+            "damaged",
+        ),
+        (
+            packed(r#"{"s":{"version":1,"nodes":5000},"t":0}"#),
+            "asks for 5000 nodes",
+        ),
+        (
+            packed(r#"{"s":{"version":1,"nodes":3},"t":-1}"#),
+            "outside the run",
+        ),
+        (
+            packed(r#"{"s":{"version":1,"nodes":3},"t":1e300}"#),
+            "outside the run",
+        ),
+        (
+            packed(r#"{"s":{"version":2,"nodes":3},"t":0}"#),
+            "version 2 is not supported",
+        ),
+        (
+            packed(r#"{"s":{"version":1,"nodes":3,"seed":-4},"t":0}"#),
+            "not valid",
+        ),
+        (
+            packed(r#"{"s":{"version":1,"nodes":3},"t":0,"o":{"speed":-1}}"#),
+            "damaged",
+        ),
+        (
+            packed(r#"{"s":{"version":1,"nodes":3},"t":0,"x":1}"#),
+            "damaged",
+        ),
+        (
+            packed(&format!(
+                r#"{{"s":{{"version":1,"nodes":3,"name":"{}"}},"t":0}}"#,
+                "a".repeat(5000)
+            )),
+            "not valid",
+        ),
+        (
+            packed(&format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000))),
+            "damaged",
+        ),
+        (
+            packed(&format!(
+                r#"{{"s":{{"version":1,"nodes":3,"events":[{}]}},"t":0}}"#,
+                vec![r#"{"at_ms":1,"do":"heal"}"#; 100_001].join(",")
+            )),
+            "too large",
+        ),
+        (
+            format!("#q1.{}", "A".repeat(MAX_LINK_CHARS + 1)),
+            "too large",
+        ),
+        // A zip bomb: 64 MB of zeros in a few KB.
+        (
+            format!(
+                "#q1.{}",
+                b64(&miniz_oxide::deflate::compress_to_vec(
+                    &vec![b'0'; 64 << 20],
+                    10
+                ))
+            ),
+            "too large",
+        ),
+    ];
+    for (link, want) in cases {
+        let e = err(&link).to_string();
+        assert!(e.contains(want), "{:.80}: {e}", link);
+    }
+    // Text from a link is data: a name with markup comes back as it was.
+    let html =
+        packed(r#"{"s":{"version":1,"nodes":3,"name":"<img src=x onerror=alert(1)>"},"t":0}"#);
+    assert_eq!(
+        decode(&html).unwrap().scenario.name,
+        "<img src=x onerror=alert(1)>"
+    );
+}
