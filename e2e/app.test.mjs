@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serve, launch, open, until, shots, root } from './harness.mjs';
 
@@ -304,8 +305,12 @@ test('a planted bug: the safety panel pauses the run and explains; without the b
   await page.waitForSelector('#violation', { timeout: 20000 });
   const s = await page.evaluate(() => window.quorum.state());
   assert.equal(s.running, false, 'the run paused at the violation');
-  assert.match(await page.textContent('#violation'), /Leader Completeness broken at 5\.710 s/);
-  assert.equal(await page.textContent('#clock'), 't = 5.710 s', 'paused at the moment it broke');
+  // The CLI says when it breaks; the page must pause at that moment.
+  const out = execFileSync(join(root, 'target', 'release', 'quorum'),
+    ['run', '--check', join(root, 'scenarios', 'bugs', 'no_up_to_date_check.json')], { encoding: 'utf8' }).toString();
+  const when = Number(/Leader Completeness violated at t = ([0-9.]+) s/.exec(out)[1]).toFixed(3);
+  assert.match(await page.textContent('#violation'), new RegExp(`Leader Completeness broken at ${when.replace('.', '\\.')} s`));
+  assert.equal(await page.textContent('#clock'), `t = ${when} s`, 'paused at the moment it broke');
   const broken = await page.$$eval('#invariants li.broken', (l) => l.map((x) => x.dataset.property));
   assert.ok(broken.includes('LeaderCompleteness'), broken.join());
   assert.ok(await page.$('g.node.violating'), 'the server involved is highlighted');

@@ -8,6 +8,7 @@ use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::LabState;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use yew::html::Scope;
 
 #[derive(Serialize)]
@@ -48,6 +49,99 @@ fn json_text(v: &JsValue) -> Result<String, String> {
         .ok_or_else(|| "expected a JSON string or object".to_string())
 }
 
+/// `{type, ...fields}` for the embedding page.
+pub fn message(kind: &str, fields: &serde_json::Value) -> JsValue {
+    let v = to_js(fields);
+    let o: js_sys::Object = v.dyn_into().unwrap_or_default();
+    js_sys::Reflect::set(&o, &"type".into(), &kind.into()).ok();
+    o.into()
+}
+
+fn state_of(s: &crate::model::Shared) -> JsValue {
+    to_js(&State {
+        t_ms: s.lab.state().t_ms,
+        running: s.running,
+        speed: s.speed,
+        leader: s.lab.leader(),
+        lab: s.lab.state(),
+    })
+}
+
+/// Parse and open a scenario (JSON text or object); the error in words.
+fn load_into(s: &SharedRef, l: &Scope<App>, v: &JsValue) -> Result<(), String> {
+    let text = json_text(v)?;
+    let lab = quorum_core::sim::Scenario::parse(&text)
+        .and_then(|sc| crate::model::new_lab(sc.file))
+        .map_err(|e| e.to_string())?;
+    {
+        let mut s = s.borrow_mut();
+        s.lab = lab;
+        s.notice = None;
+    }
+    l.send_message(Msg::Loaded);
+    Ok(())
+}
+
+fn warn(msg: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!("quorum: {msg}")));
+}
+
+/// The postMessage API for an embedding page (see docs/embedding.md).
+/// Anything unknown or malformed is ignored with a console warning.
+fn on_message(s: &SharedRef, l: &Scope<App>, e: &web_sys::MessageEvent) {
+    let data = e.data();
+    let kind = js_sys::Reflect::get(&data, &"type".into())
+        .ok()
+        .and_then(|t| t.as_string());
+    let Some(kind) = kind.filter(|k| k.starts_with("quorum:")) else {
+        return; // not for us (other scripts use postMessage too)
+    };
+    let field =
+        |name: &str| js_sys::Reflect::get(&data, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    match kind.as_str() {
+        "quorum:load" => {
+            if let Err(err) = load_into(s, l, &field("scenario")) {
+                warn(&format!("quorum:load refused: {err}"));
+            }
+        }
+        "quorum:play" => l.send_message(Msg::Play),
+        "quorum:pause" => l.send_message(Msg::Pause),
+        "quorum:step" => l.send_message(Msg::Step),
+        "quorum:next" => l.send_message(Msg::LessonNext),
+        "quorum:back" => l.send_message(Msg::LessonBack),
+        "quorum:seek" => match field("t_ms").as_f64() {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => l.send_message(Msg::Seek(ms)),
+            _ => warn("quorum:seek needs t_ms, a number >= 0"),
+        },
+        "quorum:lesson" => match field("id").as_string() {
+            Some(id) if id.len() <= 64 => l.send_message(Msg::Library(id)),
+            _ => warn("quorum:lesson needs id, a shipped scenario's id"),
+        },
+        "quorum:getState" => {
+            let st = state_of(&s.borrow());
+            if let Ok(o) = st.dyn_into::<js_sys::Object>() {
+                js_sys::Reflect::set(&o, &"type".into(), &"quorum:state".into()).ok();
+                let origin = e.origin();
+                let target = if origin.is_empty() || origin == "null" {
+                    "*".to_string()
+                } else {
+                    origin
+                };
+                match e
+                    .source()
+                    .and_then(|src| src.dyn_into::<web_sys::Window>().ok())
+                {
+                    Some(w) => {
+                        w.post_message(&o, &target).ok();
+                    }
+                    None => crate::share::post_to_parent(&o),
+                }
+            }
+        }
+        other => warn(&format!("unknown message {other:?} ignored")),
+    }
+}
+
 fn set(obj: &js_sys::Object, name: &str, f: JsValue) {
     js_sys::Reflect::set(obj, &name.into(), &f).ok();
 }
@@ -59,15 +153,27 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
     set(
         &api,
         "state",
+        Closure::<dyn Fn() -> JsValue>::new(move || state_of(&s.borrow())).into_js_value(),
+    );
+
+    let s = shared.clone();
+    set(
+        &api,
+        "link",
         Closure::<dyn Fn() -> JsValue>::new(move || {
+            // The same link as the "Copy link" button (without the view
+            // options, which only the page knows).
             let s = s.borrow();
-            to_js(&State {
-                t_ms: s.lab.state().t_ms,
-                running: s.running,
-                speed: s.speed,
-                leader: s.lab.leader(),
-                lab: s.lab.state(),
-            })
+            let view = quorum_core::sim::link::ViewOptions {
+                speed: Some(s.speed),
+                ..Default::default()
+            };
+            let frag = quorum_core::sim::link::encode(
+                s.lab.scenario(),
+                s.lab.now() as f64 / 1000.0,
+                &view,
+            );
+            JsValue::from_str(&format!("{}{frag}", crate::share::page_url()))
         })
         .into_js_value(),
     );
@@ -130,25 +236,9 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
     set(
         &api,
         "load",
-        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| {
-            let text = match json_text(&v) {
-                Ok(t) => t,
-                Err(e) => return error(&e),
-            };
-            let parsed = quorum_core::sim::Scenario::parse(&text)
-                .and_then(|sc| crate::model::new_lab(sc.file));
-            match parsed {
-                Ok(lab) => {
-                    {
-                        let mut s = s.borrow_mut();
-                        s.lab = lab;
-                        s.notice = None;
-                    }
-                    l.send_message(Msg::Loaded);
-                    ok()
-                }
-                Err(e) => error(&e.to_string()),
-            }
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |v: JsValue| match load_into(&s, &l, &v) {
+            Ok(()) => ok(),
+            Err(e) => error(&e),
         })
         .into_js_value(),
     );
@@ -201,9 +291,17 @@ pub fn install(shared: SharedRef, link: Scope<App>) {
         .into_js_value(),
     );
 
+    let (s, l) = (shared.clone(), link.clone());
+    let on_msg = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        on_message(&s, &l, &e)
+    });
     if let Some(w) = web_sys::window() {
         js_sys::Reflect::set(&w, &"quorum".into(), &api).ok();
+        w.add_event_listener_with_callback("message", on_msg.as_ref().unchecked_ref())
+            .ok();
     }
+    // Lives as long as the page.
+    on_msg.forget();
 }
 
 /// Events given to `act` need no `at_ms` (it is always "now").

@@ -9,8 +9,10 @@ use crate::model::{
 use crate::view::{self, LogModel};
 use quorum_core::protocol::{NodeId, Role};
 use quorum_core::sim::describe::Line;
+use quorum_core::sim::link::ViewOptions;
 use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::Lab;
+use quorum_core::sim::Micros;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -55,10 +57,8 @@ pub enum Msg {
     Duplicate(f64),
     Help(bool),
     LogFrom(Option<u64>),
-    /// Break it: fetch and load this planted bug's scenario.
+    /// Break it: load this planted bug's scenario.
     BreakIt(String),
-    /// A planted-bug scenario arrived (name, JSON text).
-    BugLoaded(String, String),
     /// Switch the loaded planted bug off or back on, same seed.
     ToggleBug,
     /// Scrubber: go to this virtual time (ms).
@@ -77,6 +77,35 @@ pub enum Msg {
     EvScroll(f64, bool),
     EvKind(u8),
     EvNode(Option<NodeId>),
+    /// Open a run: from a link, the library, an import or the JS API.
+    Open(Box<Opened>),
+    /// The library menu: load this shipped scenario.
+    Library(String),
+    /// Lesson mode: play to the next caption or question; back to the last.
+    LessonNext,
+    LessonBack,
+    /// A checkpoint question: pick a choice; close it.
+    Answer(usize),
+    CloseQuestion,
+    CopyLink,
+    CloseShare,
+    ExportScenario,
+    ExportTrace,
+    ExportSvg,
+    /// A file to import (name, text) or why it could not be read.
+    Import(String, Result<String, String>),
+    /// The address bar's fragment changed (a pasted link).
+    HashChanged,
+}
+
+/// A run to open, with the moment and the view to show.
+pub struct Opened {
+    pub file: quorum_core::sim::scenario::ScenarioFile,
+    pub t_ms: f64,
+    pub view: ViewOptions,
+    /// The library entry it is, if any.
+    pub lib: Option<String>,
+    pub play: bool,
 }
 
 pub struct App {
@@ -115,6 +144,19 @@ pub struct App {
     charts: Rc<Charts>,
     /// The linearizability verdict, worked out while paused.
     lin: Option<(String, bool)>,
+    embed: crate::share::Embed,
+    /// The library entry loaded, if any.
+    lib_id: Option<String>,
+    /// Lesson mode's "Next": play until this time, then pause.
+    stop_at: Option<Micros>,
+    /// The open checkpoint question and the choice made, if any.
+    question: Option<(usize, Option<usize>)>,
+    answered: Vec<bool>,
+    /// The last link made by "Copy link", shown for copying by hand.
+    share_url: Option<String>,
+    /// What the embedding page was last told: leader, commit, violations.
+    told: (Option<(u64, NodeId)>, u64, usize),
+    _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     /// Real time (ms) of the last event-log and charts rebuild.
     views_built: f64,
     frame_cb: Closure<dyn FnMut(f64)>,
@@ -127,34 +169,45 @@ fn random_seed() -> u64 {
     (js_sys::Math::random() * 1_000_000.0) as u64
 }
 
-fn seed_from_location() -> Option<u64> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("seed="))
-        .and_then(|v| v.parse().ok())
-}
-
 fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
-    let w = web_sys::window().ok_or("no window")?;
-    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
-        .await
-        .map_err(|_| format!("{url}: not reachable"))?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;
-    if !resp.ok() {
-        return Err(format!("{url}: HTTP {}", resp.status()));
+/// The address bar's fragment, if it holds anything.
+fn location_hash() -> Option<String> {
+    let h = web_sys::window()?.location().hash().ok()?;
+    (h.len() > 1).then_some(h)
+}
+
+/// Inside an iframe?
+fn in_frame() -> bool {
+    web_sys::window()
+        .and_then(|w| w.parent().ok().flatten().map(|p| p != w))
+        .unwrap_or(false)
+}
+
+/// Read a dropped or picked file (bounded) and import it.
+pub fn read_file(link: yew::html::Scope<App>, f: web_sys::File) {
+    let name = f.name();
+    if f.size() > quorum_core::sim::scenario::MAX_INPUT_BYTES as f64 {
+        link.send_message(Msg::Import(
+            name,
+            Err(format!(
+                "{} bytes is over the limit of {} bytes",
+                f.size(),
+                quorum_core::sim::scenario::MAX_INPUT_BYTES
+            )),
+        ));
+        return;
     }
-    let text = resp.text().map_err(|_| "no body".to_string())?;
-    wasm_bindgen_futures::JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| format!("{url}: not text"))
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(f.text())
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| "the file could not be read as text".to_string());
+        link.send_message(Msg::Import(name, text));
+    });
 }
 
 fn hidden() -> bool {
@@ -166,10 +219,67 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let seed = seed_from_location().unwrap_or_else(random_seed);
+        let embed = crate::share::parse_query(
+            &web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .unwrap_or_default(),
+        );
+        let seed = embed.seed.unwrap_or_else(random_seed);
         let lab = crate::model::new_lab(default_scenario(seed, 5)).expect_throw("default scenario");
         let shared = Rc::new(RefCell::new(Shared::new(lab)));
+        if let Some(sp) = embed.speed {
+            shared.borrow_mut().speed = sp;
+        }
+        if embed.on {
+            shared.borrow_mut().running = embed.autoplay;
+        }
         api::install(shared.clone(), ctx.link().clone());
+        let mut listeners = Vec::new();
+        {
+            // A pasted link opens without a reload; files dropped anywhere
+            // on the page are imported.
+            let l = ctx.link().clone();
+            listeners.push(Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                l.send_message(Msg::HashChanged)
+            }));
+            let over =
+                Closure::<dyn FnMut(web_sys::Event)>::new(|e: web_sys::Event| e.prevent_default());
+            let l = ctx.link().clone();
+            let drop = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                e.prevent_default();
+                let file = e
+                    .dyn_ref::<web_sys::DragEvent>()
+                    .and_then(|d| d.data_transfer())
+                    .and_then(|d| d.files())
+                    .and_then(|f| f.get(0));
+                if let Some(f) = file {
+                    read_file(l.clone(), f);
+                }
+            });
+            if let Some(w) = web_sys::window() {
+                w.add_event_listener_with_callback(
+                    "hashchange",
+                    listeners[0].as_ref().unchecked_ref(),
+                )
+                .ok();
+            }
+            if let Some(d) = document() {
+                d.add_event_listener_with_callback("dragover", over.as_ref().unchecked_ref())
+                    .ok();
+                d.add_event_listener_with_callback("drop", drop.as_ref().unchecked_ref())
+                    .ok();
+            }
+            listeners.push(over);
+            listeners.push(drop);
+        }
+        // What to open first: a link in the fragment, else a lesson named
+        // in the query string, else the live cluster.
+        if location_hash().is_some() {
+            ctx.link().send_message(Msg::HashChanged);
+        } else if let Some(id) = embed.lesson.clone() {
+            ctx.link().send_message(Msg::Library(id));
+        }
+        crate::share::post_to_parent(&api::message("quorum:ready", &serde_json::json!({})));
 
         let link = ctx.link().clone();
         let frame_cb =
@@ -259,6 +369,14 @@ impl Component for App {
             ev_follow: true,
             charts: Rc::new(Charts::default()),
             lin: None,
+            embed,
+            lib_id: None,
+            stop_at: None,
+            question: None,
+            answered: Vec::new(),
+            share_url: None,
+            told: (None, 0, 0),
+            _listeners: listeners,
             views_built: f64::NEG_INFINITY,
             frame_cb,
             _keydown: keydown,
@@ -269,6 +387,7 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
         self.draw_canvas();
         self.paint_time();
+        self.tell_parent();
         if self.ev_follow {
             if let Some(el) = self.evlog.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
@@ -305,7 +424,28 @@ impl Component for App {
                 {
                     let mut s = self.shared.borrow_mut();
                     let before = s.lab.violations().len();
-                    s.lab.advance(whole as u64);
+                    // Stop at lesson mode's target and at the next
+                    // unanswered question.
+                    let now = s.lab.now();
+                    let q = crate::model::next_question(s.lab.scenario(), now, &self.answered);
+                    let stop = match (self.stop_at, q.map(|q| q.1)) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    let mut step = whole as u64;
+                    let reached = stop.filter(|&st| now.saturating_add(step) >= st);
+                    if let Some(st) = reached {
+                        step = st.saturating_sub(now);
+                    }
+                    s.lab.advance(step);
+                    if let Some(st) = reached {
+                        s.running = false;
+                        self.stop_at = None;
+                        self.question =
+                            crate::model::question_at(s.lab.scenario(), st, &self.answered)
+                                .map(|i| (i, None));
+                        self.views_built = f64::NEG_INFINITY;
+                    }
                     // A broken invariant pauses the run, at the very moment
                     // it broke.
                     if let Some(v) = s.lab.violations().get(before) {
@@ -321,7 +461,12 @@ impl Component for App {
                         self.views_built = f64::NEG_INFINITY;
                     }
                     if s.lab.at_end() {
-                        s.running = false;
+                        if self.embed.looping {
+                            s.lab.seek(0);
+                            self.answered.clear();
+                        } else {
+                            s.running = false;
+                        }
                     }
                 }
                 // Only what moves is redrawn every frame: the canvas (links,
@@ -350,6 +495,7 @@ impl Component for App {
                     self.draw_canvas();
                     self.paint_time();
                 }
+                self.tell_parent();
                 self.ensure_loop();
                 render
             }
@@ -577,28 +723,7 @@ impl Component for App {
                 true
             }
             Msg::BreakIt(name) => {
-                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                    return false;
-                }
-                let link = _ctx.link().clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let text = fetch_text(&format!("bugs/{name}.json")).await;
-                    link.send_message(match text {
-                        Ok(t) => Msg::BugLoaded(name, t),
-                        Err(e) => Msg::BugLoaded(name, format!("error: {e}")),
-                    });
-                });
-                false
-            }
-            Msg::BugLoaded(name, text) => {
-                match quorum_core::sim::Scenario::parse(&text) {
-                    Ok(sc) => {
-                        self.bug = Some((name, sc.file.clone(), true));
-                        self.load_file(sc.file);
-                    }
-                    Err(e) => self.notice(&format!("could not load the {name} scenario: {e}")),
-                }
-                true
+                Component::update(self, _ctx, Msg::Library(format!("bug-{name}")))
             }
             Msg::ToggleBug => {
                 if let Some((name, file, on)) = self.bug.take() {
@@ -626,6 +751,167 @@ impl Component for App {
             }
             Msg::DismissNotice => {
                 self.shared.borrow_mut().notice = None;
+                true
+            }
+            Msg::Open(o) => {
+                self.open(*o);
+                true
+            }
+            Msg::Library(id) => {
+                match quorum_core::sim::library::get(&id) {
+                    Some(file) => {
+                        // A lesson waits for "Next"; embedded, autoplay decides.
+                        let lesson = !file.captions.is_empty() || !file.questions.is_empty();
+                        let play = if self.embed.on {
+                            self.embed.autoplay
+                        } else {
+                            !lesson
+                        };
+                        let bug = id
+                            .strip_prefix("bug-")
+                            .map(|n| (n.to_string(), file.clone(), true));
+                        self.open(Opened {
+                            file,
+                            t_ms: 0.0,
+                            view: ViewOptions::default(),
+                            lib: Some(id),
+                            play,
+                        });
+                        self.bug = bug;
+                    }
+                    None => self.notice(&format!("there is no shipped scenario called {id:?}")),
+                }
+                true
+            }
+            Msg::LessonNext => {
+                let now = self.shared.borrow().lab.now();
+                let stops = crate::model::lesson_stops(self.shared.borrow().lab.scenario());
+                self.question = None;
+                self.stop_at = stops.into_iter().find(|&t| t > now);
+                self.shared.borrow_mut().running = true;
+                self.ensure_loop();
+                true
+            }
+            Msg::LessonBack => {
+                let now = self.shared.borrow().lab.now();
+                let stops = crate::model::lesson_stops(self.shared.borrow().lab.scenario());
+                // The stop before the one we are at (or just passed).
+                let here = stops.iter().rposition(|&t| t <= now);
+                let to = match here {
+                    Some(i) if stops[i] == now && i > 0 => stops[i - 1],
+                    Some(i) if stops[i] < now => stops[i],
+                    _ => 0,
+                };
+                self.question = None;
+                self.stop_at = None;
+                Component::update(self, _ctx, Msg::Seek(to as f64 / 1000.0))
+            }
+            Msg::Answer(i) => {
+                if let Some((q, None)) = self.question {
+                    self.question = Some((q, Some(i)));
+                    if self.answered.len() <= q {
+                        self.answered.resize(q + 1, false);
+                    }
+                    self.answered[q] = true;
+                }
+                true
+            }
+            Msg::CloseQuestion => {
+                self.question = None;
+                true
+            }
+            Msg::CopyLink => {
+                let url = format!("{}{}", crate::share::page_url(), self.fragment());
+                if let Some(w) = web_sys::window() {
+                    // May be refused (no permission, not https): the link is
+                    // also shown to copy by hand.
+                    let _ = w.navigator().clipboard().write_text(&url);
+                }
+                self.share_url = Some(url);
+                true
+            }
+            Msg::CloseShare => {
+                self.share_url = None;
+                true
+            }
+            Msg::ExportScenario => {
+                let (name, text) = {
+                    let s = self.shared.borrow();
+                    let f = s.lab.scenario();
+                    (
+                        crate::share::file_stem(&f.name, f.seed) + ".json",
+                        serde_json::to_string_pretty(f).unwrap_or_default() + "\n",
+                    )
+                };
+                self.download(&name, "application/json", &text);
+                false
+            }
+            Msg::ExportTrace => {
+                let (name, text) = {
+                    let s = self.shared.borrow();
+                    let f = s.lab.scenario();
+                    (
+                        crate::share::file_stem(&f.name, f.seed) + ".jsonl",
+                        crate::share::trace_jsonl(&s.lab),
+                    )
+                };
+                self.download(&name, "application/x-ndjson", &text);
+                false
+            }
+            Msg::ExportSvg => {
+                let (name, text) = {
+                    let s = self.shared.borrow();
+                    let f = s.lab.scenario();
+                    (
+                        crate::share::file_stem(&f.name, f.seed) + ".svg",
+                        crate::share::ring_svg(&s.lab),
+                    )
+                };
+                self.download(&name, "image/svg+xml", &text);
+                false
+            }
+            Msg::Import(name, text) => {
+                let parsed = text
+                    .and_then(|t| quorum_core::sim::Scenario::parse(&t).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(sc) => {
+                        self.bug = None;
+                        self.open(Opened {
+                            file: sc.file,
+                            t_ms: 0.0,
+                            view: ViewOptions::default(),
+                            lib: None,
+                            play: false,
+                        });
+                    }
+                    Err(e) => self.notice(&format!("could not import {name}: {e}")),
+                }
+                true
+            }
+            Msg::HashChanged => {
+                let Some(h) = location_hash() else {
+                    return false;
+                };
+                match quorum_core::sim::link::decode(&h) {
+                    Ok(l) => {
+                        let lib = quorum_core::sim::library::base_of(&l.scenario)
+                            .map(|b| b.0.to_string());
+                        self.bug = None;
+                        self.open(Opened {
+                            file: l.scenario,
+                            t_ms: l.t_ms,
+                            view: l.view,
+                            lib,
+                            play: false,
+                        });
+                    }
+                    Err(e) => {
+                        // The default cluster stays; say what was wrong.
+                        let seed = self.shared.borrow().lab.scenario().seed;
+                        self.restart_with(seed, 5);
+                        self.notice(&e.to_string());
+                    }
+                }
                 true
             }
             Msg::LamportSpan(us) => {
@@ -787,6 +1073,128 @@ impl App {
         self.lin.as_ref()
     }
 
+    /// Open a run: a new lab at the given moment and view.
+    fn open(&mut self, o: Opened) {
+        let t_us = crate::model::ms_to_us(o.t_ms);
+        self.install(crate::model::new_lab(o.file), o.play);
+        {
+            let mut s = self.shared.borrow_mut();
+            s.running = o.play;
+            if t_us > 0 {
+                s.lab.seek(t_us);
+            }
+            if let Some(sp) = o.view.speed {
+                s.speed = sp.clamp(crate::model::MIN_SPEED, crate::model::MAX_SPEED);
+            }
+        }
+        self.lib_id = o.lib;
+        if let Some(w) = o.view.window_ms {
+            self.lamport_span = crate::model::ms_to_us(w).clamp(1_000, 60_000_000);
+        }
+        if let Some(k) = o.view.kinds {
+            self.filter.kinds = k;
+        }
+        self.filter.node = o.view.node;
+        self.selected_node = o
+            .view
+            .selected
+            .filter(|&n| n >= 1 && n <= self.shared.borrow().lab.sim().node_count());
+        let q = {
+            let s = self.shared.borrow();
+            crate::model::question_at(s.lab.scenario(), s.lab.now(), &[])
+        };
+        self.question = q.map(|i| (i, None));
+        if self.question.is_some() {
+            self.shared.borrow_mut().running = false;
+        }
+        self.refresh_logs();
+        self.refresh_views();
+    }
+
+    /// The share-link fragment for the run as it is now.
+    pub fn fragment(&self) -> String {
+        let s = self.shared.borrow();
+        let view = ViewOptions {
+            speed: Some(s.speed),
+            window_ms: Some(self.lamport_span as f64 / 1000.0),
+            kinds: Some(self.filter.kinds),
+            node: self.filter.node,
+            selected: self.selected_node,
+        };
+        quorum_core::sim::link::encode(s.lab.scenario(), s.lab.now() as f64 / 1000.0, &view)
+    }
+
+    fn download(&mut self, name: &str, mime: &str, text: &str) {
+        if let Err(e) = crate::share::download(name, mime, text) {
+            self.notice(&e);
+        }
+    }
+
+    /// Tell the embedding page what changed: a new leader, a higher
+    /// commit index, a broken property.
+    fn tell_parent(&mut self) {
+        if !in_frame() {
+            return;
+        }
+        let s = self.shared.borrow();
+        let lab = &s.lab;
+        let leader = lab
+            .leader()
+            .and_then(|l| lab.node(l).map(|n| (n.current_term(), l)));
+        if leader != self.told.0 {
+            if let Some((term, node)) = leader {
+                crate::share::post_to_parent(&api::message(
+                    "quorum:leader",
+                    &serde_json::json!({"term": term, "node": node}),
+                ));
+            }
+            self.told.0 = leader;
+        }
+        let commit = (1..=lab.sim().node_count())
+            .filter_map(|i| lab.node(i))
+            .map(|n| n.commit_index())
+            .max()
+            .unwrap_or(0);
+        if commit > self.told.1 {
+            crate::share::post_to_parent(&api::message(
+                "quorum:commit",
+                &serde_json::json!({"index": commit}),
+            ));
+        }
+        self.told.1 = commit;
+        let vs = lab.violations();
+        for v in vs.iter().skip(self.told.2) {
+            crate::share::post_to_parent(&api::message(
+                "quorum:violation",
+                &serde_json::json!({
+                    "property": format!("{:?}", v.property),
+                    "name": v.property.name(),
+                    "t_ms": v.t as f64 / 1000.0,
+                    "nodes": v.nodes,
+                    "index": v.index,
+                    "message": v.message,
+                }),
+            ));
+        }
+        self.told.2 = vs.len();
+    }
+
+    pub fn embed(&self) -> &crate::share::Embed {
+        &self.embed
+    }
+    pub fn shows(&self, panel: u8) -> bool {
+        !self.embed.on || self.embed.panels & panel != 0
+    }
+    pub fn lib_id(&self) -> Option<&str> {
+        self.lib_id.as_deref()
+    }
+    pub fn question(&self) -> Option<(usize, Option<usize>)> {
+        self.question
+    }
+    pub fn share_url(&self) -> Option<&str> {
+        self.share_url.as_deref()
+    }
+
     pub fn lamport_ref(&self) -> NodeRef {
         self.lamport.clone()
     }
@@ -910,6 +1318,11 @@ impl App {
     }
 
     fn after_load(&mut self) {
+        self.stop_at = None;
+        self.question = None;
+        self.answered.clear();
+        self.share_url = None;
+        self.lib_id = None;
         self.selected_node = None;
         self.selected_msg = None;
         self.hover = None;

@@ -12,7 +12,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 /// Canvas pixels per ring unit (the SVG's viewBox is 600 wide).
 const SCALE: f64 = 2.0;
 
-fn style(class: &str) -> (&'static str, &'static str, bool) {
+pub fn style(class: &str) -> (&'static str, &'static str, bool) {
     // (fill, stroke, filled)
     match class {
         "m-rv" => ("#f08c00", "#d9480f", true),

@@ -9,6 +9,7 @@ pub mod history;
 pub mod lamport;
 pub mod model;
 pub mod panels;
+pub mod share;
 pub mod view;
 
 use wasm_bindgen::prelude::*;

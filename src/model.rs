@@ -68,6 +68,8 @@ pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
         initial: Vec::new(),
         raft: RaftSpec::default(),
         liveness: None,
+        captions: Vec::new(),
+        questions: Vec::new(),
     }
 }
 
@@ -169,5 +171,81 @@ mod tests {
         for n in 1..=MAX_NODES_UI {
             assert!(Lab::new(default_scenario(9, n), false).is_ok());
         }
+    }
+}
+
+/// Lesson stops: the times of the captions and questions, sorted, once each.
+pub fn lesson_stops(file: &ScenarioFile) -> Vec<u64> {
+    let mut v: Vec<u64> = file
+        .captions
+        .iter()
+        .map(|c| c.at_ms)
+        .chain(file.questions.iter().map(|q| q.at_ms))
+        .map(ms_to_us)
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Milliseconds (validated by the scenario) to whole microseconds.
+pub fn ms_to_us(ms: f64) -> u64 {
+    (ms * 1000.0).round().max(0.0) as u64
+}
+
+/// The caption showing at `now`: the last one reached.
+pub fn caption_at(file: &ScenarioFile, now: u64) -> Option<(usize, &str)> {
+    file.captions
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| ms_to_us(c.at_ms) <= now)
+        .max_by_key(|(i, c)| (ms_to_us(c.at_ms), *i))
+        .map(|(i, c)| (i, c.text.as_str()))
+}
+
+/// The first unanswered question after `now`, and its time.
+pub fn next_question(file: &ScenarioFile, now: u64, answered: &[bool]) -> Option<(usize, u64)> {
+    file.questions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !answered.get(*i).copied().unwrap_or(false))
+        .map(|(i, q)| (i, ms_to_us(q.at_ms)))
+        .filter(|&(_, t)| t > now)
+        .min_by_key(|&(i, t)| (t, i))
+}
+
+/// An unanswered question exactly at `now`.
+pub fn question_at(file: &ScenarioFile, now: u64, answered: &[bool]) -> Option<usize> {
+    file.questions
+        .iter()
+        .enumerate()
+        .find(|(i, q)| ms_to_us(q.at_ms) == now && !answered.get(*i).copied().unwrap_or(false))
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod lesson_tests {
+    use super::*;
+    use quorum_core::sim::Scenario;
+
+    #[test]
+    fn stops_captions_and_questions_follow_the_clock() {
+        let f = Scenario::parse(
+            r#"{"version":1,"nodes":3,
+                "captions":[{"at_ms":0,"text":"a"},{"at_ms":500,"text":"b"},{"at_ms":200,"text":"c"}],
+                "questions":[{"at_ms":200,"question":"q?","choices":["x","y"],"answer":1},
+                             {"at_ms":900,"question":"r?","choices":["x","y"],"answer":0}]}"#,
+        )
+        .unwrap()
+        .file;
+        assert_eq!(lesson_stops(&f), vec![0, 200_000, 500_000, 900_000]);
+        assert_eq!(caption_at(&f, 0), Some((0, "a")));
+        assert_eq!(caption_at(&f, 499_999), Some((2, "c")));
+        assert_eq!(caption_at(&f, 10_000_000), Some((1, "b")));
+        assert_eq!(next_question(&f, 0, &[]), Some((0, 200_000)));
+        assert_eq!(next_question(&f, 0, &[true]), Some((1, 900_000)));
+        assert_eq!(next_question(&f, 200_000, &[]), Some((1, 900_000)));
+        assert_eq!(question_at(&f, 200_000, &[]), Some(0));
+        assert_eq!(question_at(&f, 200_000, &[true]), None);
     }
 }

@@ -101,39 +101,157 @@ pub fn ring_version(lab: &Lab) -> u64 {
 }
 
 pub fn page(app: &App, ctx: &Context<App>) -> Html {
+    use crate::share::{P_CHARTS, P_EVENTS, P_LAMPORT, P_LOG, P_RING, P_SAFETY};
     let s = app.shared.borrow();
     let lab = &s.lab;
     let link = ctx.link();
+    let embed = app.embed().on;
+    let n = lab.sim().node_count();
+    let side = app.shows(P_SAFETY) || !embed;
     html! {
-        <div class="quorum">
-            { controls(app, ctx, lab, s.running, s.speed) }
+        <div class={classes!("quorum", embed.then_some("embed"))}>
+            if embed { { embed_bar(app, ctx, s.running) } } else { { controls(app, ctx, lab, s.running, s.speed) } }
             { scrubber(app, ctx, lab) }
-            <main class="stage">
-                <section class="ring-wrap" aria-label="Cluster">
-                    { ring(app, ctx, lab) }
-                    { legend() }
-                </section>
-                <aside class="side">
-                    { invariants(app, ctx, lab) }
-                    { node_panel(app, ctx, lab) }
-                    { message_panel(app, ctx, lab) }
-                    if !s.running { { flight_list(ctx, lab) } }
-                </aside>
+            { lesson_bar(ctx, lab) }
+            <main class={classes!("stage", (!side).then_some("solo"))}>
+                if app.shows(P_RING) {
+                    <section class="ring-wrap" aria-label="Cluster">
+                        { ring(app, ctx, lab) }
+                        if !embed { { legend() } }
+                    </section>
+                }
+                if side {
+                    <aside class="side">
+                        if app.shows(P_SAFETY) { { invariants(app, ctx, lab) } }
+                        if !embed {
+                            { node_panel(app, ctx, lab) }
+                            { message_panel(app, ctx, lab) }
+                            if !s.running { { flight_list(ctx, lab) } }
+                        }
+                    </aside>
+                }
             </main>
-            <LogTable model={app.log_model()} on_scroll={app.log_scroll_callback()} />
-            { crate::panels::lamport(app, ctx, lab.sim().node_count()) }
-            <div class="linked">
-                { crate::panels::event_log(app, ctx, lab.sim().node_count()) }
-                { crate::panels::charts(&app.charts()) }
-            </div>
+            if app.shows(P_LOG) { <LogTable model={app.log_model()} on_scroll={app.log_scroll_callback()} /> }
+            if app.shows(P_LAMPORT) { { crate::panels::lamport(app, ctx, n) } }
+            if app.shows(P_EVENTS) || app.shows(P_CHARTS) {
+                <div class="linked">
+                    if app.shows(P_EVENTS) { { crate::panels::event_log(app, ctx, n) } }
+                    if app.shows(P_CHARTS) { { crate::panels::charts(&app.charts()) } }
+                </div>
+            }
             if let Some(n) = &s.notice {
-                <div class="notice" role="status">
+                <div class="notice" role="status" id="notice">
                     <span>{ n.clone() }</span>
                     <button aria-label="Dismiss" onclick={link.callback(|_| Msg::DismissNotice)}>{"×"}</button>
                 </div>
             }
+            if let Some(url) = app.share_url() {
+                <div class="notice share" role="status" id="share">
+                    <span>{"Link copied. It replays this run to this moment:"}</span>
+                    <input id="share-link" readonly=true value={url.to_string()} aria-label="Share link"
+                        onfocus={Callback::from(|e: FocusEvent| { if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); } })} />
+                    <button aria-label="Close" onclick={link.callback(|_| Msg::CloseShare)}>{"×"}</button>
+                </div>
+            }
+            { question(app, ctx, lab) }
             if app.help_open() { { help(ctx) } }
             if app.scenario_open() { { scenario_view(ctx, lab) } }
+        </div>
+    }
+}
+
+/// Embed mode's controls: play, step, the clock, a link to the full page.
+fn embed_bar(app: &App, ctx: &Context<App>, running: bool) -> Html {
+    let link = ctx.link();
+    html! {
+        <header class="controls embed-bar">
+            <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
+                onclick={link.callback(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
+            <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"Step ›"}</button>
+            <span class="clock" aria-label="Virtual time" id="clock" ref={app.clock_ref()}></span>
+            <button aria-label="Copy a link to this run" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"🔗"}</button>
+        </header>
+    }
+}
+
+/// The library: lessons, the paper's figures, lab runs, planted bugs.
+fn library_menu(app: &App, ctx: &Context<App>) -> Html {
+    use quorum_core::sim::library::{Kind, ENTRIES};
+    let current = app.lib_id();
+    let group = |kind: Kind, label: &'static str| {
+        let items = ENTRIES.iter().filter(|e| e.kind == kind).map(|e| {
+            let name = quorum_core::sim::library::get(e.id).map(|f| f.name).unwrap_or_default();
+            html! { <option value={e.id} selected={current == Some(e.id)}>{ if name.is_empty() { e.id.to_string() } else { name } }</option> }
+        });
+        html! { <optgroup label={label}>{ for items }</optgroup> }
+    };
+    html! {
+        <select id="library" aria-label="Scenarios and lessons"
+            onchange={ctx.link().callback(|e: Event| {
+                Msg::Library(e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default())
+            })}>
+            <option value="" selected={current.is_none()}>{"Lessons & scenarios…"}</option>
+            { group(Kind::Lesson, "Lessons") }
+            { group(Kind::Paper, "The paper") }
+            { group(Kind::Lab, "Lab runs") }
+            { group(Kind::Bug, "Planted bugs") }
+        </select>
+    }
+}
+
+/// The caption track, and lesson mode's Back / Next.
+fn lesson_bar(ctx: &Context<App>, lab: &Lab) -> Html {
+    let file = lab.scenario();
+    if file.captions.is_empty() && file.questions.is_empty() {
+        return html! {};
+    }
+    let link = ctx.link();
+    let now = lab.now();
+    let stops = crate::model::lesson_stops(file);
+    let at = stops.iter().filter(|&&t| t <= now).count();
+    let caption = crate::model::caption_at(file, now);
+    html! {
+        <div class="lesson" id="lesson">
+            <button id="lesson-back" aria-label="Back to the previous caption" disabled={now == 0}
+                onclick={link.callback(|_| Msg::LessonBack)}>{"‹ Back"}</button>
+            <p class="caption" id="caption" aria-live="polite" data-index={caption.map_or(String::new(), |c| c.0.to_string())}>
+                { caption.map_or("", |c| c.1).to_string() }
+            </p>
+            <span class="progress">{ format!("{at} / {}", stops.len()) }</span>
+            <button class="primary" id="lesson-next" aria-label="Play to the next caption" disabled={at >= stops.len() && lab.at_end()}
+                onclick={link.callback(|_| Msg::LessonNext)}>{"Next ›"}</button>
+        </div>
+    }
+}
+
+/// A checkpoint question, over the page.
+fn question(app: &App, ctx: &Context<App>, lab: &Lab) -> Html {
+    let Some((i, chosen)) = app.question() else {
+        return html! {};
+    };
+    let Some(q) = lab.scenario().questions.get(i) else {
+        return html! {};
+    };
+    let link = ctx.link();
+    let choices = q.choices.iter().enumerate().map(|(k, c)| {
+        let class = match chosen {
+            Some(_) if k == q.answer => "choice right",
+            Some(x) if x == k => "choice wrong",
+            _ => "choice",
+        };
+        html! { <button class={class} data-choice={k.to_string()} disabled={chosen.is_some()}
+        onclick={link.callback(move |_| Msg::Answer(k))}>{ c.clone() }</button> }
+    });
+    html! {
+        <div class="overlay" role="dialog" aria-label="Question" id="question">
+            <div class="overlay-box">
+                <h2>{ q.question.clone() }</h2>
+                <div class="choices">{ for choices }</div>
+                if let Some(x) = chosen {
+                    <p class="verdict" id="verdict">{ if x == q.answer { "Right. ".to_string() } else { format!("Not quite: it is {}. ", q.choices.get(q.answer).cloned().unwrap_or_default()) } }{ q.explain.clone() }</p>
+                    <button class="primary" id="question-continue" onclick={link.callback(|_| Msg::CloseQuestion)}>{"Continue"}</button>
+                }
+            </div>
         </div>
     }
 }
@@ -208,6 +326,34 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
                 <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
                 <button aria-label="Reset with the same seed" onclick={link.callback(|_| Msg::Reset)}>{"Reset"}</button>
                 <button aria-label="Reset with a new seed" onclick={link.callback(|_| Msg::NewSeed)}>{"New seed"}</button>
+            </div>
+            <div class="group">
+                { library_menu(app, ctx) }
+                <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"🔗 Copy link"}</button>
+                <details class="group net" id="export">
+                    <summary aria-label="Export and import">{"Export / import"}</summary>
+                    <button id="export-scenario" onclick={link.callback(|_| Msg::ExportScenario)}>{"Scenario (JSON)"}</button>
+                    <button id="export-trace" onclick={link.callback(|_| Msg::ExportTrace)}>{"Trace (JSON Lines)"}</button>
+                    <button id="export-svg" onclick={link.callback(|_| Msg::ExportSvg)}>{"Ring (SVG)"}</button>
+                    <label class="import">{"Import a scenario "}
+                        <input type="file" id="import" accept=".json,application/json" aria-label="Import a scenario file"
+                            onchange={{
+                                let scope = link.clone();
+                                Callback::from(move |e: Event| {
+                                    let input = e.target_dyn_into::<HtmlInputElement>();
+                                    let file = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0));
+                                    if let Some(f) = file {
+                                        // The text comes back as Msg::Import.
+                                        crate::app::read_file(scope.clone(), f);
+                                    }
+                                    if let Some(i) = input {
+                                        i.set_value("");
+                                    }
+                                })
+                            }} />
+                    </label>
+                    <span class="hint">{"or drop a file on the page"}</span>
+                </details>
             </div>
             <div class="group">
                 <button aria-label="Show the recorded scenario" onclick={link.callback(|_| Msg::ShowScenario(true))}>

@@ -197,3 +197,18 @@ fn hostile_links_get_clear_errors() {
         "<img src=x onerror=alert(1)>"
     );
 }
+
+#[test]
+fn the_library_is_whole_and_every_entry_runs() {
+    use quorum_core::sim::library::{Kind, ENTRIES};
+    assert_eq!(ENTRIES.iter().filter(|e| e.kind == Kind::Bug).count(), 10);
+    assert!(ENTRIES.iter().filter(|e| e.kind == Kind::Lesson).count() >= 7);
+    for e in ENTRIES {
+        let f = library::get(e.id).unwrap_or_else(|| panic!("{} does not parse", e.id));
+        assert!(!f.name.is_empty(), "{} has no name", e.id);
+        let mut lab = Lab::new(f.clone(), false).unwrap();
+        lab.advance(500_000);
+        // Its own id comes back from base_of (links use it).
+        assert_eq!(library::base_of(&f).map(|b| b.0), Some(e.id));
+    }
+}

@@ -32,6 +32,25 @@ macro_rules! entry {
 
 /// In menu order.
 pub const ENTRIES: &[Entry] = &[
+    entry!(
+        Lesson,
+        "lesson-basic-election",
+        "lesson-basic-election.json"
+    ),
+    entry!(Lesson, "lesson-leader-crash", "lesson-leader-crash.json"),
+    entry!(Lesson, "lesson-split-vote", "lesson-split-vote.json"),
+    entry!(
+        Lesson,
+        "lesson-lagging-follower",
+        "lesson-lagging-follower.json"
+    ),
+    entry!(Lesson, "lesson-partition-cap", "lesson-partition-cap.json"),
+    entry!(
+        Lesson,
+        "lesson-old-leader-rejoins",
+        "lesson-old-leader-rejoins.json"
+    ),
+    entry!(Lesson, "lesson-lossy-network", "lesson-lossy-network.json"),
     entry!(Paper, "paper-fig7", "paper-fig7.json"),
     entry!(Paper, "paper-fig8-d", "paper-fig8-d.json"),
     entry!(Paper, "paper-fig8-e", "paper-fig8-e.json"),

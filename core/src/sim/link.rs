@@ -69,7 +69,7 @@ struct Payload {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     e: Vec<EventSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    s: Option<Value>,
+    s: Option<Box<serde_json::value::RawValue>>,
     t: f64,
     #[serde(default, skip_serializing_if = "is_default")]
     o: ViewOptions,
@@ -113,15 +113,21 @@ impl std::error::Error for LinkError {}
 
 /// The scenario as JSON with every field that has its default left out
 /// (the reader fills them in again), so links stay short.
-fn compact(file: &ScenarioFile) -> Value {
-    let mut v = serde_json::to_value(file).unwrap_or(Value::Null);
+fn compact(file: &ScenarioFile) -> Option<Box<serde_json::value::RawValue>> {
+    // Through text, not `to_value`: the page then carries one serializer.
+    let value = |f: &ScenarioFile| {
+        serde_json::to_string(f)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    };
+    let mut v = value(file)?;
     let base = serde_json::from_str::<ScenarioFile>(r#"{"version":1,"nodes":1}"#)
         .ok()
-        .and_then(|b| serde_json::to_value(b).ok());
+        .and_then(|b| value(&b));
     if let (Value::Object(m), Some(Value::Object(b))) = (&mut v, base) {
         m.retain(|k, val| k == "version" || k == "nodes" || b.get(k) != Some(val));
     }
-    v
+    serde_json::value::RawValue::from_string(v.to_string()).ok()
 }
 
 /// The fragment (with its `#`) for a run at `t_ms`.
@@ -138,7 +144,7 @@ pub fn encode(file: &ScenarioFile, t_ms: f64, view: &ViewOptions) -> String {
         None => Payload {
             lib: None,
             e: Vec::new(),
-            s: Some(compact(file)),
+            s: compact(file),
             t,
             o: view.clone(),
         },
@@ -199,25 +205,25 @@ pub fn decode(link: &str) -> Result<Link, LinkError> {
     let mut file = match (p.lib, p.s) {
         (Some(id), None) => library::get(&id)
             .ok_or_else(|| LinkError::Damaged(format!("no shipped scenario is called {id:?}")))?,
-        (None, Some(v)) => {
-            // Say plainly when a link asks for too big a cluster.
-            if let Some(n) = v.get("nodes").and_then(Value::as_u64) {
-                if n > u64::from(MAX_NODES) {
-                    return Err(LinkError::Scenario(ScenarioError {
-                        path: "nodes".into(),
-                        message: format!(
-                            "this link asks for {n} nodes; Quorum runs at most {MAX_NODES}"
-                        ),
-                    }));
-                }
+        (None, Some(raw)) => match Scenario::parse(raw.get()) {
+            Ok(s) => s.file,
+            Err(e) if e.path == "nodes" => {
+                // Say plainly when a link asks for too big a cluster.
+                let n = serde_json::from_str::<Value>(raw.get())
+                    .ok()
+                    .and_then(|v| v.get("nodes").and_then(Value::as_u64))
+                    .unwrap_or(0);
+                return Err(LinkError::Scenario(ScenarioError {
+                    path: "nodes".into(),
+                    message: if n > u64::from(MAX_NODES) {
+                        format!("this link asks for {n} nodes; Quorum runs at most {MAX_NODES}")
+                    } else {
+                        e.message
+                    },
+                }));
             }
-            serde_json::from_value::<ScenarioFile>(v).map_err(|e| {
-                LinkError::Scenario(ScenarioError {
-                    path: String::new(),
-                    message: e.to_string(),
-                })
-            })?
-        }
+            Err(e) => return Err(LinkError::Scenario(e)),
+        },
         _ => return Err(LinkError::Damaged("it holds no scenario".into())),
     };
     file.events.extend(p.e);

@@ -919,7 +919,9 @@ impl<N: Node> Simulator<N> {
         self.clients[c].state = ClientState::Waiting {
             op_id,
             op: op.clone(),
-            attempt: 0,
+            // Attempt tags start in a range of their own per operation, so
+            // a retry timer left from an earlier operation never matches.
+            attempt: op_id << 32,
             invoked: self.now,
         };
         self.stats.invoked += 1;

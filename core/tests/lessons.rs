@@ -1,0 +1,1278 @@
+//! The guided lessons: the scenarios with captions and questions. Every
+//! caption states facts about its own run and every question has a right
+//! answer; these tests run each file and check those facts, so a change to
+//! the protocol, the simulator or the file that makes a caption wrong fails
+//! here.
+
+mod common;
+use common::*;
+use quorum_core::protocol::{Command, LogIndex, Message, NodeId, OpResult, Role, Term};
+use quorum_core::sim::{Scenario, Simulator, TraceEvent};
+use std::collections::BTreeMap;
+
+/// The files that carry a caption track.
+const LESSONS: [&str; 12] = [
+    "lesson-basic-election",
+    "lesson-leader-crash",
+    "lesson-split-vote",
+    "lesson-lagging-follower",
+    "lesson-partition-cap",
+    "lesson-old-leader-rejoins",
+    "lesson-lossy-network",
+    "paper-fig7",
+    "paper-fig8-d",
+    "paper-fig8-e",
+    "lab-backup",
+    "lab-churn",
+];
+
+// --- reading a run --------------------------------------------------------
+
+/// Asserts `t` (µs) is within 1 ms of `want_ms`: captions give times to the
+/// millisecond.
+#[track_caller]
+fn near(t: u64, want_ms: f64, what: &str) {
+    let got = t as f64 / 1000.0;
+    assert!(
+        (got - want_ms).abs() <= 1.0,
+        "{what}: at {got:.3} ms, the lesson says {want_ms} ms"
+    );
+}
+
+fn us(ms: f64) -> u64 {
+    (ms * 1000.0).round() as u64
+}
+
+/// The caption shown from `at_ms` must contain `needle`: ties each check
+/// below to the text it checks.
+#[track_caller]
+fn says(s: &Scenario, at_ms: f64, needle: &str) {
+    let c = s
+        .file
+        .captions
+        .iter()
+        .find(|c| c.at_ms == at_ms)
+        .unwrap_or_else(|| panic!("{}: no caption at {at_ms} ms", s.file.name));
+    assert!(
+        c.text.contains(needle),
+        "caption at {at_ms} ms does not say {needle:?}: {}",
+        c.text
+    );
+}
+
+/// The text of question `i`'s right answer.
+fn answer(s: &Scenario, i: usize) -> &str {
+    let q = &s.file.questions[i];
+    &q.choices[q.answer]
+}
+
+fn run(name: &str) -> (Scenario, Simulator, Vec<Rec>) {
+    let s = load(name);
+    let mut sim = Simulator::from_scenario(&s);
+    sim.set_recording(true);
+    sim.run_to_end();
+    let trace = sim.take_trace();
+    assert_safe(&trace);
+    (s, sim, trace)
+}
+
+/// (t, node, term) of every change to `role`.
+fn roles(trace: &[Rec], role: Role) -> Vec<(u64, NodeId, Term)> {
+    trace
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Role {
+                node,
+                role: x,
+                term,
+            } if x == role => Some((r.t, node, term)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (t, node) of the leader of `term`.
+fn leader_of(trace: &[Rec], term: Term) -> Option<(u64, NodeId)> {
+    let ls: Vec<_> = roles(trace, Role::Leader)
+        .into_iter()
+        .filter(|l| l.2 == term)
+        .collect();
+    assert!(ls.len() <= 1, "two leaders in term {term}: {ls:?}");
+    ls.first().map(|&(t, n, _)| (t, n))
+}
+
+fn candidacies(trace: &[Rec]) -> Vec<(u64, NodeId, Term)> {
+    roles(trace, Role::Candidate)
+}
+
+/// (t, voter) of every vote for `cand` in `term` other than its own.
+fn votes_for(trace: &[Rec], term: Term, cand: NodeId) -> Vec<(u64, NodeId)> {
+    trace
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Vote {
+                node,
+                term: t,
+                voted_for,
+            } if t == term && voted_for == cand && node != cand => Some((r.t, node)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn voters(v: &[(u64, NodeId)]) -> Vec<NodeId> {
+    v.iter().map(|x| x.1).collect()
+}
+
+/// When `node`'s commitIndex first reached `index`.
+fn committed(trace: &[Rec], node: NodeId, index: LogIndex) -> Option<u64> {
+    trace.iter().find_map(|r| match r.ev {
+        TraceEvent::Commit { node: n, index: i } if n == node && i >= index => Some(r.t),
+        _ => None,
+    })
+}
+
+/// (t, term, op as JSON) of every append of `index` on `node`.
+fn appends(trace: &[Rec], node: NodeId, index: LogIndex) -> Vec<(u64, Term, String)> {
+    trace
+        .iter()
+        .filter_map(|r| match &r.ev {
+            TraceEvent::Append {
+                node: n,
+                index: i,
+                term,
+                op,
+            } if *n == node && *i == index => {
+                Some((r.t, *term, serde_json::to_string(op).unwrap()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn appended(trace: &[Rec], node: NodeId, index: LogIndex) -> u64 {
+    let a = appends(trace, node, index);
+    assert!(!a.is_empty(), "S{node} never appended index {index}");
+    a[0].0
+}
+
+fn truncates(trace: &[Rec]) -> Vec<(u64, NodeId, LogIndex)> {
+    trace
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Truncate { node, from_index } => Some((r.t, node, from_index)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (t, client, result) of every client return.
+fn returns(trace: &[Rec]) -> Vec<(u64, u64, OpResult)> {
+    trace
+        .iter()
+        .filter_map(|r| match &r.ev {
+            TraceEvent::Return { client, result, .. } => Some((r.t, *client, result.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn returned(trace: &[Rec], client: u64) -> (u64, OpResult) {
+    returns(trace)
+        .into_iter()
+        .find(|r| r.1 == client)
+        .map(|(t, _, res)| (t, res))
+        .unwrap_or_else(|| panic!("client {client} never got an answer"))
+}
+
+fn timeout() -> OpResult {
+    OpResult::Error {
+        reason: "timeout".into(),
+    }
+}
+
+/// (t, id, from, to, message) of every send matching `f`.
+fn sends<'a>(
+    trace: &'a [Rec],
+    f: impl Fn(NodeId, NodeId, &Message) -> bool + 'a,
+) -> Vec<(u64, u64, NodeId, NodeId, &'a Message)> {
+    trace
+        .iter()
+        .filter_map(|r| match &r.ev {
+            TraceEvent::Send { id, from, to, msg } if f(*from, *to, msg) => {
+                Some((r.t, *id, *from, *to, msg))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn delivered(trace: &[Rec], id: u64) -> Vec<u64> {
+    trace
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Deliver { id: i } if i == id => Some(r.t),
+            _ => None,
+        })
+        .collect()
+}
+
+fn dropped_why(trace: &[Rec], id: u64) -> Option<&'static str> {
+    trace.iter().find_map(|r| match r.ev {
+        TraceEvent::Drop { id: i, why } if i == id => Some(why),
+        _ => None,
+    })
+}
+
+fn entries_of(m: &Message) -> usize {
+    match m {
+        Message::AppendEntries { entries, .. } => entries.len(),
+        _ => 0,
+    }
+}
+
+fn is_append(m: &Message) -> bool {
+    matches!(m, Message::AppendEntries { .. })
+}
+
+/// A rejection for a log mismatch (not a stale-term answer).
+fn is_mismatch(m: &Message) -> bool {
+    matches!(m, Message::AppendEntriesReply { success: false, conflict_index, .. } if *conflict_index > 0)
+}
+
+fn kv_op(c: &Command) -> String {
+    serde_json::to_string(c).unwrap()
+}
+
+fn all_terms(sim: &Simulator) -> Vec<Term> {
+    (1..=sim.node_count())
+        .map(|i| node(sim, i).current_term())
+        .collect()
+}
+
+/// The highest commitIndex any node reached by `t`.
+fn max_commit_by(trace: &[Rec], t: u64) -> LogIndex {
+    trace
+        .iter()
+        .take_while(|r| r.t <= t)
+        .filter_map(|r| match r.ev {
+            TraceEvent::Commit { index, .. } => Some(index),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Runs a fresh copy of the lesson to `t_ms` and returns it, for checks of
+/// the state at a moment.
+fn at(s: &Scenario, t_ms: f64) -> Simulator {
+    let mut sim = Simulator::from_scenario(s);
+    sim.run_until(us(t_ms));
+    sim
+}
+
+// --- every lesson file ------------------------------------------------------
+
+#[test]
+fn every_lesson_parses_with_captions_and_questions_in_order() {
+    for name in LESSONS {
+        let path = scenarios_dir().join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let s = Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let f = &s.file;
+        assert!(!f.name.is_empty(), "{name}: no name");
+        assert!(f.description.len() > 100, "{name}: no real description");
+        assert!(
+            f.captions.len() >= 5,
+            "{name}: {} captions",
+            f.captions.len()
+        );
+        assert!(!f.questions.is_empty(), "{name}: no question");
+        let end = f.duration_ms;
+        let mut last = -1.0;
+        for c in &f.captions {
+            assert!(
+                c.at_ms > last,
+                "{name}: caption at {} ms is out of order",
+                c.at_ms
+            );
+            assert!(
+                c.at_ms < end,
+                "{name}: caption at {} ms is past the end ({end} ms)",
+                c.at_ms
+            );
+            assert!(
+                !c.text.trim().is_empty() && c.text.len() <= 1000,
+                "{name}: caption at {}",
+                c.at_ms
+            );
+            last = c.at_ms;
+        }
+        let mut last = -1.0;
+        for q in &f.questions {
+            assert!(
+                q.at_ms > last,
+                "{name}: question at {} ms is out of order",
+                q.at_ms
+            );
+            assert!(
+                q.at_ms < end,
+                "{name}: question at {} ms is past the end",
+                q.at_ms
+            );
+            assert!(
+                (2..=6).contains(&q.choices.len()),
+                "{name}: question at {}",
+                q.at_ms
+            );
+            assert!(
+                q.answer < q.choices.len(),
+                "{name}: question at {}",
+                q.at_ms
+            );
+            assert!(
+                !q.explain.is_empty(),
+                "{name}: question at {} explains nothing",
+                q.at_ms
+            );
+            last = q.at_ms;
+        }
+        // The lesson files are the caption-carrying ones; the others carry none.
+    }
+    let mut others = Vec::new();
+    for e in std::fs::read_dir(scenarios_dir()).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let has = !load(&stem).file.captions.is_empty();
+            if has && !LESSONS.contains(&stem.as_str()) {
+                others.push(stem);
+            }
+        }
+    }
+    assert!(others.is_empty(), "captions not checked here: {others:?}");
+}
+
+// --- the new lessons --------------------------------------------------------
+
+#[test]
+fn lesson_basic_election() {
+    let (s, sim, tr) = run("lesson-basic-election");
+    // S3 is the only candidate, at 197 ms, in term 1.
+    let c = candidacies(&tr);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!((c[0].1, c[0].2), (3, 1));
+    near(c[0].0, 197.0, "S3 times out");
+    says(&s, 200.0, "197 ms");
+    // The question: the first leader.
+    let (t, l) = leader_of(&tr, 1).expect("a leader in term 1");
+    assert_eq!(answer(&s, 0), format!("S{l}"));
+    assert_eq!(l, 3);
+    near(t, 221.0, "S3 leads");
+    says(&s, 223.0, "221 ms");
+    // S1 first, then S2, S5, S4; all for S3.
+    let v = votes_for(&tr, 1, 3);
+    assert_eq!(voters(&v), [1, 2, 5, 4]);
+    near(v[0].0, 208.0, "S1 votes");
+    near(v[3].0, 217.0, "S4 votes");
+    // The votes of S2 and S5 arrive first; the second of them makes S3 leader.
+    let mut arrivals: Vec<(u64, NodeId)> = sends(&tr, |_, to, m| {
+        to == 3
+            && matches!(
+                m,
+                Message::RequestVoteReply {
+                    vote_granted: true,
+                    ..
+                }
+            )
+    })
+    .into_iter()
+    .map(|(_, id, from, _, _)| (delivered(&tr, id)[0], from))
+    .collect();
+    arrivals.sort();
+    assert_eq!([arrivals[0].1, arrivals[1].1], [2, 5]);
+    assert_eq!(arrivals[1].0, t);
+    // The no-op at index 1, committed by S3 at 249 ms, by the others at 281-288 ms.
+    let a = appends(&tr, 3, 1);
+    assert_eq!(
+        (a[0].0, a[0].1, a[0].2.as_str()),
+        (t, 1, r#"{"type":"noop"}"#)
+    );
+    near(committed(&tr, 3, 1).unwrap(), 249.0, "S3 commits index 1");
+    let follower_commits: Vec<u64> = [1, 2, 4, 5]
+        .iter()
+        .map(|&i| committed(&tr, i, 1).unwrap())
+        .collect();
+    near(
+        *follower_commits.iter().min().unwrap(),
+        281.0,
+        "first follower commit",
+    );
+    near(
+        *follower_commits.iter().max().unwrap(),
+        288.0,
+        "last follower commit",
+    );
+    // Heartbeats every 50 ms from then on; nothing else happens.
+    let hb: Vec<u64> = sends(&tr, |from, to, m| {
+        from == 3 && to == 1 && is_append(m) && entries_of(m) == 0
+    })
+    .into_iter()
+    .map(|x| x.0)
+    .collect();
+    assert!(hb.len() > 50);
+    assert!(
+        hb.windows(2).all(|w| w[1] - w[0] <= ms(50)),
+        "heartbeats every 50 ms"
+    );
+    assert_eq!(leaders(&tr).len(), 1);
+    assert_eq!(all_terms(&sim), [1; 5]);
+    assert_eq!(node(&sim, 3).role(), Role::Leader);
+}
+
+#[test]
+fn lesson_leader_crash() {
+    let (s, sim, tr) = run("lesson-leader-crash");
+    let (t1, l1) = leader_of(&tr, 1).unwrap();
+    assert_eq!(l1, 2);
+    near(t1, 175.0, "S2 leads term 1");
+    near(candidacies(&tr)[0].0, 151.0, "S2 times out");
+    assert_eq!(
+        voters(&votes_for(&tr, 1, 2)).len(),
+        4,
+        "all four vote for S2"
+    );
+    // put x=1 and put y=2.
+    near(appended(&tr, 2, 2), 551.0, "S2 appends index 2");
+    near(committed(&tr, 2, 2).unwrap(), 582.0, "index 2 commits");
+    let (t, r) = returned(&tr, 1);
+    near(t, 598.0, "put x=1 answered");
+    assert_eq!(r, OpResult::Ok);
+    near(committed(&tr, 2, 3).unwrap(), 745.0, "index 3 commits");
+    let before = at(&s, 1000.0);
+    for i in 1..=5 {
+        assert_eq!(
+            node(&before, i).log().last_index(),
+            3,
+            "S{i} has indexes 1-3"
+        );
+    }
+    // The crash, the silence, the question.
+    assert!(!at(&s, 1001.0).is_up(2));
+    let after: Vec<_> = candidacies(&tr)
+        .into_iter()
+        .filter(|c| c.0 > ms(1000))
+        .collect();
+    assert_eq!(after.len(), 1, "one candidate after the crash: {after:?}");
+    assert_eq!((after[0].1, after[0].2), (5, 2));
+    near(after[0].0, 1182.0, "S5 times out");
+    let v = votes_for(&tr, 2, 5);
+    assert_eq!(voters(&v), [4, 1, 3]);
+    near(v[0].0, 1199.0, "S4 votes");
+    near(v[2].0, 1201.0, "S3 votes");
+    assert_eq!(
+        node(&at(&s, 1182.5), 5).log().last_index(),
+        3,
+        "S5 has all three entries"
+    );
+    let (t2, l2) = leader_of(&tr, 2).unwrap();
+    assert_eq!(l2, 5);
+    near(t2, 1215.0, "S5 leads term 2");
+    assert_eq!(answer(&s, 0), "Term 2");
+    assert_eq!(
+        leaders(&tr).keys().copied().collect::<Vec<_>>(),
+        [1, 2],
+        "no term 3"
+    );
+    assert_eq!(appends(&tr, 5, 4)[0].2, r#"{"type":"noop"}"#);
+    near(committed(&tr, 5, 4).unwrap(), 1245.0, "S5 commits index 4");
+    // put x=3: sent to S2 at 1800 ms, found S5 after the 300 ms retry.
+    let a = appends(&tr, 5, 5);
+    near(a[0].0, 2141.0, "S5 appends put x=3");
+    assert!(a[0].0 > ms(2100) && a[0].2.contains(r#""value":"3""#));
+    near(committed(&tr, 5, 5).unwrap(), 2169.0, "index 5 commits");
+    let (t, r) = returned(&tr, 3);
+    near(t, 2182.0, "put x=3 answered");
+    assert_eq!(r, OpResult::Ok);
+    // S2 restarts as a follower of term 1 with its log but commitIndex 0.
+    let back = at(&s, 2500.0);
+    let s2 = node(&back, 2);
+    assert!(back.is_up(2));
+    assert_eq!(
+        (s2.role(), s2.current_term(), s2.commit_index()),
+        (Role::Follower, 1, 0)
+    );
+    assert_eq!(s2.log().last_index(), 3);
+    let caught: Vec<_> = roles(&tr, Role::Follower)
+        .into_iter()
+        .filter(|r| r.1 == 2 && r.2 == 2)
+        .collect();
+    near(caught[0].0, 2534.0, "S2 moves to term 2");
+    near(appended(&tr, 2, 5), 2534.0, "S2 takes index 5");
+    for i in 1..=5 {
+        assert_eq!(log_terms(node(&sim, i)), [1, 1, 1, 2, 2], "S{i}");
+        assert_eq!(node(&sim, i).commit_index(), 5);
+    }
+}
+
+#[test]
+fn lesson_split_vote() {
+    let (s, sim, tr) = run("lesson-split-vote");
+    let c = candidacies(&tr);
+    assert_eq!(c[..2], [(ms(60), 1, 1), (ms(60), 3, 1)]);
+    // S4 votes for S1, S2 for S3; no other vote in term 1.
+    let for1 = votes_for(&tr, 1, 1);
+    let for3 = votes_for(&tr, 1, 3);
+    assert_eq!((voters(&for1), voters(&for3)), (vec![4], vec![2]));
+    near(for1[0].0, 71.0, "S4 votes for S1");
+    near(for3[0].0, 73.0, "S2 votes for S3");
+    assert!(votes_for(&tr, 1, 2).is_empty() && votes_for(&tr, 1, 4).is_empty());
+    let refused = sends(&tr, |_, _, m| {
+        matches!(
+            m,
+            Message::RequestVoteReply {
+                term: 1,
+                vote_granted: false
+            }
+        )
+    });
+    assert_eq!(refused.len(), 4, "each server refuses the later request");
+    // Term 1 has no leader; S4 wins term 2.
+    assert_eq!(leader_of(&tr, 1), None);
+    assert_eq!(c.len(), 3, "{c:?}");
+    assert_eq!((c[2].1, c[2].2), (4, 2));
+    near(c[2].0, 230.0, "S4 times out");
+    let v = votes_for(&tr, 2, 4);
+    assert_eq!(voters(&v), [3, 1, 2]);
+    near(v[0].0, 245.0, "S3 votes");
+    near(v[2].0, 249.0, "S2 votes");
+    for n in [1, 3] {
+        assert!(roles(&tr, Role::Follower)
+            .iter()
+            .any(|r| r.1 == n && r.2 == 2 && r.0 < ms(250)));
+    }
+    let (t, l) = leader_of(&tr, 2).unwrap();
+    assert_eq!(answer(&s, 0), format!("S{l}"));
+    assert_eq!(l, 4);
+    near(t, 259.0, "S4 leads term 2");
+    assert_eq!(leaders(&tr).len(), 1);
+    assert_eq!(all_terms(&sim), [2; 4]);
+}
+
+#[test]
+fn lesson_lagging_follower() {
+    let (s, sim, tr) = run("lesson-lagging-follower");
+    let (t, l) = leader_of(&tr, 1).unwrap();
+    assert_eq!(l, 1);
+    near(t, 213.0, "S1 leads");
+    near(committed(&tr, 1, 1).unwrap(), 242.0, "no-op committed");
+    near(committed(&tr, 1, 2).unwrap(), 445.0, "put x=1 committed");
+    for i in 2..=5 {
+        appended(&tr, i, 2);
+    }
+    near(committed(&tr, 1, 3).unwrap(), 644.0, "put y=2 committed");
+    // S4 is down from 800 ms to 2200 ms and misses indexes 4-8, which commit anyway.
+    let t4 = committed(&tr, 1, 4).unwrap();
+    near(t4, 1042.0, "index 4 commits");
+    let lost = sends(&tr, |from, to, m| {
+        from == 1
+            && to == 4
+            && matches!(m, Message::AppendEntries { prev_log_index: 3, entries, .. } if entries.len() == 1)
+    });
+    assert_eq!(dropped_why(&tr, lost[0].1), Some("crashed"));
+    near(committed(&tr, 1, 5).unwrap(), 1243.0, "index 5 commits");
+    near(committed(&tr, 1, 8).unwrap(), 1845.0, "index 8 commits");
+    let down = at(&s, 2199.0);
+    assert!(!down.is_up(4));
+    assert_eq!(node(&down, 4).log().last_index(), 3);
+    assert_eq!(node(&down, 1).commit_index(), 8);
+    assert!(appends(&tr, 4, 4).iter().all(|a| a.0 > ms(2200)));
+    // The repair: one rejection with a hint, then indexes 4-8 at once.
+    let rej = sends(&tr, |from, to, m| from == 4 && to == 1 && is_mismatch(m));
+    assert_eq!(rej.len(), 1, "exactly one rejection");
+    near(rej[0].0, 2230.0, "S4 says no");
+    match rej[0].4 {
+        Message::AppendEntriesReply {
+            prev_log_index,
+            conflict_term,
+            conflict_index,
+            ..
+        } => assert_eq!(
+            (*prev_log_index, *conflict_term, *conflict_index),
+            (8, None, 4)
+        ),
+        m => panic!("{m:?}"),
+    }
+    let fix = sends(&tr, |from, to, m| from == 1 && to == 4 && entries_of(m) > 0)
+        .into_iter()
+        .find(|x| x.0 > rej[0].0)
+        .unwrap();
+    near(fix.0, 2250.0, "S1 resends");
+    assert!(
+        matches!(fix.4, Message::AppendEntries { prev_log_index: 3, entries, .. } if entries.len() == 5)
+    );
+    assert!(answer(&s, 0).starts_with("Index 4"));
+    for i in 4..=8 {
+        near(appended(&tr, 4, i), 2268.0, "S4 appends");
+    }
+    near(committed(&tr, 4, 8).unwrap(), 2268.0, "S4 commits 8");
+    assert_eq!(assert_converged(&sim).len(), 8);
+}
+
+#[test]
+fn lesson_partition_cap() {
+    let (s, sim, tr) = run("lesson-partition-cap");
+    let (t, l) = leader_of(&tr, 1).unwrap();
+    assert_eq!(l, 1);
+    near(t, 213.0, "S1 leads");
+    near(committed(&tr, 1, 2).unwrap(), 539.0, "put x=1 commits");
+    for i in 1..=5 {
+        assert!(appends(&tr, i, 2)[0].2.contains(r#""value":"1""#));
+    }
+    // The write sent to the minority leader.
+    let a1 = appends(&tr, 1, 3);
+    near(a1[0].0, 1062.0, "S1 appends put x=2");
+    assert!(a1[0].1 == 1 && a1[0].2.contains(r#""value":"2""#));
+    near(appended(&tr, 2, 3), 1072.0, "S2 copies it");
+    // CAP: while partitioned, the minority's commitIndex does not move, and the
+    // majority's does. S1 keeps believing it leads.
+    let mut sim2 = Simulator::from_scenario(&s);
+    let mut maj = Vec::new();
+    for step in 0..40 {
+        let t = ms(1000) + step * ms(50) - 1;
+        sim2.run_until(t);
+        for i in [1, 2] {
+            assert_eq!(node(&sim2, i).commit_index(), 2, "S{i} at {t} µs");
+        }
+        assert_eq!(node(&sim2, 1).role(), Role::Leader);
+        assert_eq!(node(&sim2, 1).current_term(), 1);
+        maj.push(node(&sim2, 4).commit_index());
+    }
+    assert!(
+        maj.windows(2).all(|w| w[0] <= w[1]) && *maj.last().unwrap() >= 4,
+        "{maj:?}"
+    );
+    assert!(answer(&s, 0).starts_with("No"));
+    // The majority elects S4 and commits.
+    let c: Vec<_> = candidacies(&tr)
+        .into_iter()
+        .filter(|c| c.0 > ms(1000))
+        .collect();
+    assert_eq!((c[0].1, c[0].2), (4, 2));
+    near(c[0].0, 1135.0, "S4 times out");
+    assert_eq!(voters(&votes_for(&tr, 2, 4)), [3, 5]);
+    let (t, l) = leader_of(&tr, 2).unwrap();
+    assert_eq!(l, 4);
+    near(t, 1165.0, "S4 leads term 2");
+    near(
+        committed(&tr, 4, 3).unwrap(),
+        1195.0,
+        "S4 commits its no-op",
+    );
+    near(committed(&tr, 4, 4).unwrap(), 1651.0, "put x=3 commits");
+    assert!(appends(&tr, 4, 4)[0].2.contains(r#""value":"3""#));
+    // The read on the minority side.
+    let g = appends(&tr, 1, 4);
+    near(g[0].0, 2045.0, "S1 appends the read");
+    assert!(g[0].2.contains(r#""type":"get""#));
+    let (t, r) = returned(&tr, 2);
+    near(t, 2550.0, "put x=2 gives up");
+    assert_eq!(r, timeout());
+    let (t, r) = returned(&tr, 4);
+    near(t, 3500.0, "the read gives up");
+    assert_eq!(r, timeout());
+    assert_eq!(returned(&tr, 3).1, OpResult::Ok);
+    // The heal: S1 and S2 step down and drop indexes 3-4.
+    let down: Vec<_> = roles(&tr, Role::Follower)
+        .into_iter()
+        .filter(|r| r.0 > ms(3000) && r.2 == 2)
+        .collect();
+    assert_eq!(down[0].1, 1);
+    near(down[0].0, 3030.0, "S1 steps down");
+    let tr_ = truncates(&tr);
+    assert_eq!(tr_.len(), 2);
+    assert_eq!((tr_[0].1, tr_[0].2, tr_[1].1, tr_[1].2), (1, 3, 2, 3));
+    near(tr_[0].0, 3030.0, "S1 truncates");
+    near(tr_[1].0, 3032.0, "S2 truncates");
+    assert_converged(&sim);
+    for i in 1..=5 {
+        assert_eq!(node(&sim, i).kv().get("x"), Some("3"), "S{i}");
+    }
+}
+
+#[test]
+fn lesson_old_leader_rejoins() {
+    let (s, sim, tr) = run("lesson-old-leader-rejoins");
+    let (t, l) = leader_of(&tr, 1).unwrap();
+    assert_eq!(l, 2);
+    near(t, 175.0, "S2 leads");
+    near(committed(&tr, 2, 2).unwrap(), 477.0, "put x=1 commits");
+    // Cut off, S2 takes two writes no one else ever sees.
+    let a = appends(&tr, 2, 3);
+    near(a[0].0, 914.0, "S2 appends stale-1");
+    assert!(a[0].2.contains("stale-1") && a[0].1 == 1);
+    let b = appends(&tr, 2, 4);
+    near(b[0].0, 1014.0, "S2 appends stale-2");
+    assert!(b[0].2.contains("stale-2") && b[0].1 == 1);
+    for r in &tr {
+        if let TraceEvent::Append { node, op, .. } = &r.ev {
+            assert!(
+                *node == 2 || !kv_op(op).contains("stale"),
+                "S{node} got a stale write"
+            );
+        }
+    }
+    let c: Vec<_> = candidacies(&tr)
+        .into_iter()
+        .filter(|c| c.0 > ms(800))
+        .collect();
+    assert_eq!((c[0].1, c[0].2), (3, 2));
+    near(c[0].0, 962.0, "S3 times out");
+    assert_eq!(voters(&votes_for(&tr, 2, 3)), [5, 4, 1]);
+    let (t, l) = leader_of(&tr, 2).unwrap();
+    assert_eq!(l, 3);
+    near(t, 992.0, "S3 leads term 2");
+    near(
+        committed(&tr, 3, 3).unwrap(),
+        1024.0,
+        "S3 commits its no-op",
+    );
+    near(committed(&tr, 3, 4).unwrap(), 1550.0, "put x=2 commits");
+    near(committed(&tr, 3, 5).unwrap(), 1747.0, "put y=3 commits");
+    // Just before the heal: two leaders, of different terms.
+    let before = at(&s, 2499.0);
+    let s2 = node(&before, 2);
+    assert_eq!(
+        (s2.role(), s2.current_term(), s2.commit_index()),
+        (Role::Leader, 1, 2)
+    );
+    assert_eq!(s2.log().last_index(), 4);
+    assert_eq!(node(&before, 3).role(), Role::Leader);
+    let (t, r) = returned(&tr, 2);
+    near(t, 2400.0, "stale-1 gives up");
+    assert_eq!(r, timeout());
+    let (t, r) = returned(&tr, 3);
+    near(t, 2500.0, "stale-2 gives up");
+    assert_eq!(r, timeout());
+    // The heal: S2's term-1 heartbeats, the term-2 refusals, the step-down.
+    let hb = sends(&tr, |from, _, m| {
+        from == 2 && matches!(m, Message::AppendEntries { term: 1, .. })
+    })
+    .into_iter()
+    .find(|x| x.0 > ms(2500))
+    .unwrap();
+    near(hb.0, 2525.0, "S2's heartbeat");
+    let refusals = sends(&tr, |_, to, m| {
+        to == 2
+            && matches!(
+                m,
+                Message::AppendEntriesReply {
+                    term: 2,
+                    success: false,
+                    ..
+                }
+            )
+    });
+    assert_eq!(refusals.len(), 4);
+    let down = roles(&tr, Role::Follower)
+        .into_iter()
+        .find(|r| r.1 == 2 && r.2 == 2)
+        .unwrap();
+    near(down.0, 2553.0, "S2 steps down");
+    assert_eq!(truncates(&tr).len(), 1);
+    let (tt, n, from) = truncates(&tr)[0];
+    assert_eq!((n, from), (2, 3));
+    near(tt, 2559.0, "S2 deletes indexes 3-4");
+    for i in 3..=5 {
+        assert_eq!(appends(&tr, 2, i).last().unwrap().0, tt);
+    }
+    assert!(answer(&s, 0).contains("deletes them"));
+    let terms = assert_converged(&sim);
+    assert_eq!(terms, [1, 1, 2, 2, 2]);
+    for i in 1..=5 {
+        let kv = node(&sim, i).kv();
+        assert_eq!((kv.get("x"), kv.get("y")), (Some("2"), Some("3")), "S{i}");
+    }
+}
+
+#[test]
+fn lesson_lossy_network() {
+    let (s, sim, tr) = run("lesson-lossy-network");
+    // One leader all run.
+    assert_eq!(leaders(&tr).into_iter().collect::<Vec<_>>(), [(1, vec![1])]);
+    let c = candidacies(&tr);
+    assert_eq!(c.iter().map(|x| x.1).collect::<Vec<_>>(), [1, 4]);
+    near(c[0].0, 167.0, "S1 stands");
+    near(c[1].0, 176.0, "S4 stands");
+    assert_eq!(voters(&votes_for(&tr, 1, 1)), [2, 3, 5]);
+    near(leader_of(&tr, 1).unwrap().0, 195.0, "S1 leads");
+    // The duplicated AppendEntries with index 6 to S2.
+    let dup_ids: Vec<u64> = tr
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Duplicate { id } => Some(id),
+            _ => None,
+        })
+        .collect();
+    let m = sends(&tr, |from, to, m| {
+        from == 1
+            && to == 2
+            && matches!(m, Message::AppendEntries { prev_log_index: 5, entries, .. } if entries.len() == 1)
+    });
+    assert_eq!(m.len(), 1);
+    near(m[0].0, 895.0, "index 6 sent to S2");
+    assert!(dup_ids.contains(&m[0].1));
+    let d = delivered(&tr, m[0].1);
+    assert_eq!(d.len(), 2, "delivered twice");
+    near(d[0], 911.0, "first copy");
+    near(d[1], 913.0, "second copy");
+    assert_eq!(appends(&tr, 2, 6).len(), 1, "S2 appends index 6 once");
+    near(appended(&tr, 2, 6), 911.0, "S2 appends index 6");
+    // put z=6: index 7, three of four copies lost.
+    let a = appends(&tr, 1, 7);
+    near(a[0].0, 1015.0, "S1 appends put z=6");
+    assert!(
+        a[0].2
+            .contains(r#""key":"z","value":"6","client":6,"op_id":1"#),
+        "{}",
+        a[0].2
+    );
+    let copies = sends(&tr, |from, _, m| {
+        from == 1
+            && matches!(m, Message::AppendEntries { prev_log_index: 6, entries, .. } if !entries.is_empty())
+    });
+    let first: Vec<_> = copies.iter().filter(|x| x.0 == a[0].0).collect();
+    assert_eq!(first.len(), 4);
+    let lost: Vec<NodeId> = first
+        .iter()
+        .filter(|x| dropped_why(&tr, x.1) == Some("loss"))
+        .map(|x| x.3)
+        .collect();
+    assert_eq!(lost, [2, 4, 5]);
+    near(appended(&tr, 3, 7), 1025.0, "S3 gets index 7");
+    // S2 says it lacks index 7; S1 sends it again.
+    let rej = sends(&tr, |from, to, m| {
+        from == 2
+            && to == 1
+            && matches!(
+                m,
+                Message::AppendEntriesReply {
+                    success: false,
+                    conflict_index: 7,
+                    ..
+                }
+            )
+    });
+    near(rej[0].0, 1065.0, "S2 says no");
+    let again = copies.iter().find(|x| x.3 == 2 && x.0 > rej[0].0).unwrap();
+    near(again.0, 1075.0, "S1 resends index 7");
+    near(committed(&tr, 1, 7).unwrap(), 1127.0, "index 7 commits");
+    // The retry, and client 7's write in between.
+    let b = appends(&tr, 1, 8);
+    near(b[0].0, 1136.0, "put z=7 at index 8");
+    assert!(b[0].2.contains(r#""key":"z","value":"7","client":7"#));
+    let (t, r) = returned(&tr, 6);
+    near(t, 1144.0, "client 6 gets OK");
+    assert_eq!(r, OpResult::Ok);
+    let c9 = appends(&tr, 1, 9);
+    near(c9[0].0, 1144.0, "the retry at index 9");
+    assert_eq!(c9[0].2, a[0].2, "index 9 repeats index 7");
+    let twice: Vec<LogIndex> = node(&sim, 1)
+        .log()
+        .iter()
+        .zip(1..)
+        .filter(|(e, _)| e.cmd.session().is_some_and(|x| x.client == 6))
+        .map(|(_, i)| i)
+        .collect();
+    assert_eq!(twice, [7, 9]);
+    let applied = |i: LogIndex| {
+        tr.iter()
+            .find_map(|r| match r.ev {
+                TraceEvent::Apply { node: 1, index, .. } if index == i => Some(r.t),
+                _ => None,
+            })
+            .unwrap()
+    };
+    near(applied(8), 1169.0, "index 8 applied");
+    near(applied(9), 1171.0, "index 9 applied");
+    assert_eq!(
+        node(&at(&s, 1172.0), 1).kv().get("z"),
+        Some("7"),
+        "the repeat was skipped"
+    );
+    assert_eq!(answer(&s, 0), "7");
+    // The read at the end, and the totals.
+    let (t, r) = returned(&tr, 31);
+    near(t, 4358.0, "the read");
+    assert_eq!(
+        r,
+        OpResult::Value {
+            value: Some("7".into())
+        }
+    );
+    let st = sim.stats();
+    assert_eq!((st.dropped_loss, st.duplicated), (102, 79));
+    says(&s, 4950.0, "102 messages lost and 79 duplicated");
+    let rs = returns(&tr);
+    assert_eq!(rs.len(), 31);
+    assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
+    assert_eq!(assert_converged(&sim).len(), 33);
+    for i in 1..=5 {
+        assert_eq!(node(&sim, i).kv().get("z"), Some("7"));
+    }
+}
+
+// --- captions added to the paper's figures and the lab scenarios ------------
+
+#[test]
+fn paper_fig7_captions() {
+    let (s, sim, tr) = run("paper-fig7");
+    assert_eq!(voters(&votes_for(&tr, 8, 1)), [2, 3, 6, 7]);
+    let refused: Vec<NodeId> = sends(&tr, |_, to, m| {
+        to == 1
+            && matches!(
+                m,
+                Message::RequestVoteReply {
+                    vote_granted: false,
+                    ..
+                }
+            )
+    })
+    .into_iter()
+    .map(|x| x.2)
+    .collect();
+    assert_eq!(refused, [4, 5]);
+    assert_eq!(answer(&s, 0), "S4 and S5");
+    assert_eq!(leader_of(&tr, 8), Some((ms(20), 1)));
+    // First AppendEntries: S4 and S5 accept and drop their extras; the others
+    // refuse with hints.
+    let tr_ = truncates(&tr);
+    assert_eq!(tr_[..2], [(ms(30), 4, 11), (ms(30), 5, 11)]);
+    let hints: BTreeMap<NodeId, (Option<Term>, LogIndex)> =
+        sends(&tr, |_, to, m| to == 1 && is_mismatch(m))
+            .into_iter()
+            .filter(|x| x.0 == ms(30))
+            .map(|x| match x.4 {
+                Message::AppendEntriesReply {
+                    conflict_term,
+                    conflict_index,
+                    ..
+                } => (x.2, (*conflict_term, *conflict_index)),
+                _ => unreachable!(),
+            })
+            .collect();
+    assert_eq!(
+        hints.into_iter().collect::<Vec<_>>(),
+        [
+            (2, (None, 10)),
+            (3, (None, 5)),
+            (6, (None, 8)),
+            (7, (Some(3), 7))
+        ]
+    );
+    // nextIndex jumps: 10, 5, 8, 7.
+    let resent: Vec<(NodeId, LogIndex)> = sends(&tr, |from, _, m| from == 1 && entries_of(m) > 0)
+        .into_iter()
+        .filter(|x| x.0 == ms(40))
+        .map(|x| match x.4 {
+            Message::AppendEntries { prev_log_index, .. } => (x.3, prev_log_index + 1),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(resent, [(2, 10), (3, 5), (6, 8), (7, 7)]);
+    for (n, i) in [(2, 10), (3, 5)] {
+        assert_eq!(appended(&tr, n, i), ms(50));
+    }
+    let second: Vec<(NodeId, Option<Term>, LogIndex)> =
+        sends(&tr, |_, to, m| to == 1 && is_mismatch(m))
+            .into_iter()
+            .filter(|x| x.0 == ms(50))
+            .map(|x| match x.4 {
+                Message::AppendEntriesReply {
+                    conflict_term,
+                    conflict_index,
+                    ..
+                } => (x.2, *conflict_term, *conflict_index),
+                _ => unreachable!(),
+            })
+            .collect();
+    assert_eq!(second, [(6, Some(4), 4), (7, Some(2), 4)]);
+    assert_eq!(committed(&tr, 1, 11), Some(ms(60)));
+    assert_eq!(tr_[2..], [(ms(70), 6, 6), (ms(70), 7, 4)]);
+    for i in 2..=7 {
+        assert!(committed(&tr, i, 11).unwrap() <= ms(80), "S{i}");
+    }
+    let terms = assert_converged(&sim);
+    assert_eq!(terms, [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 8]);
+    assert!(tr
+        .iter()
+        .all(|r| !matches!(r.ev, TraceEvent::Truncate { node: 1, .. })));
+}
+
+#[test]
+fn paper_fig8_d_captions() {
+    let (s, sim, tr) = run("paper-fig8-d");
+    for i in 1..=5 {
+        assert!(committed(&tr, i, 1).unwrap() <= ms(80), "S{i}");
+    }
+    assert_eq!(leader_of(&tr, 2), Some((ms(120), 1)));
+    assert_eq!(appended(&tr, 2, 2), ms(130));
+    assert_eq!(leader_of(&tr, 3), Some((ms(180), 5)));
+    assert_eq!(voters(&votes_for(&tr, 3, 5)), [3, 4]);
+    assert_eq!(votes_for(&tr, 3, 1), [(ms(220), 2)]);
+    assert_eq!(leader_of(&tr, 4), Some((ms(270), 1)));
+    assert_eq!(voters(&votes_for(&tr, 4, 1)), [2, 3, 4]);
+    assert_eq!(
+        (appended(&tr, 3, 2), appended(&tr, 4, 2)),
+        (ms(300), ms(300))
+    );
+    for i in 2..=5 {
+        assert!(
+            appends(&tr, i, 3).iter().all(|a| a.1 == 5),
+            "S{i} never got index 3 of term 4"
+        );
+    }
+    // The question: index 2 sits on four servers, uncommitted.
+    let c = at(&s, 399.0);
+    for i in 1..=4 {
+        assert_eq!(node(&c, i).log().term(2), Some(2), "S{i}");
+    }
+    for i in 1..=5 {
+        assert!(node(&c, i).commit_index() <= 1, "S{i}");
+    }
+    assert!(answer(&s, 0).starts_with("No"));
+    assert!(votes_for(&tr, 4, 5).is_empty(), "no votes in term 4");
+    assert_eq!(
+        votes_for(&tr, 5, 5),
+        [(ms(460), 2), (ms(460), 3), (ms(460), 4)]
+    );
+    assert_eq!(leader_of(&tr, 5), Some((ms(470), 5)));
+    assert_eq!(
+        truncates(&tr),
+        [(ms(500), 2, 2), (ms(500), 3, 2), (ms(500), 4, 2)]
+    );
+    assert_eq!(committed(&tr, 5, 3), Some(ms(530)));
+    for i in 2..=5 {
+        assert_eq!(log_terms(node(&sim, i)), [1, 3, 5]);
+    }
+    assert!(!sim.is_up(1));
+    assert_eq!(log_terms(node(&sim, 1)), [1, 2, 4]);
+}
+
+#[test]
+fn paper_fig8_e_captions() {
+    let (s, sim, tr) = run("paper-fig8-e");
+    assert_eq!(leader_of(&tr, 4), Some((ms(270), 1)));
+    assert_eq!(appended(&tr, 2, 3), ms(280));
+    assert_eq!(
+        (appended(&tr, 3, 2), appended(&tr, 3, 3)),
+        (ms(300), ms(320))
+    );
+    assert_eq!(committed(&tr, 1, 3), Some(ms(330)));
+    assert_eq!(
+        (committed(&tr, 2, 3), committed(&tr, 3, 3)),
+        (Some(ms(380)), Some(ms(380)))
+    );
+    // S5 cannot win: no votes in term 4, only S4's in 5 and 7; S4 gets none in 6.
+    assert!(answer(&s, 0).starts_with("No"));
+    assert!(votes_for(&tr, 4, 5).is_empty());
+    assert_eq!(votes_for(&tr, 5, 5), [(ms(460), 4)]);
+    let c = candidacies(&tr);
+    let late: Vec<(NodeId, Term)> = c
+        .iter()
+        .filter(|x| x.0 > ms(500))
+        .map(|x| (x.1, x.2))
+        .collect();
+    assert_eq!(late, [(4, 6), (5, 7), (3, 8)]);
+    near(c[c.len() - 3].0, 6682.0, "S4 runs for term 6");
+    assert!(votes_for(&tr, 6, 4).is_empty());
+    near(c[c.len() - 2].0, 7407.0, "S5 runs for term 7");
+    assert_eq!(voters(&votes_for(&tr, 7, 5)), [4]);
+    near(c[c.len() - 1].0, 7842.5, "S3 runs for term 8");
+    assert_eq!(voters(&votes_for(&tr, 8, 3)), [2, 4, 5]);
+    near(leader_of(&tr, 8).unwrap().0, 7862.5, "S3 leads term 8");
+    assert!(
+        leaders(&tr).iter().all(|(t, l)| *t < 4 || !l.contains(&5)),
+        "S5 never leads after term 3"
+    );
+    let t5 = truncates(&tr);
+    assert_eq!(t5.len(), 1);
+    assert_eq!((t5[0].1, t5[0].2), (5, 2));
+    near(t5[0].0, 7912.5, "S5 drops its term-3 entry");
+    for i in 2..=5 {
+        assert!(committed(&tr, i, 4).unwrap() <= us(7972.6), "S{i}");
+        assert_eq!(log_terms(node(&sim, i)), [1, 2, 4, 8]);
+    }
+}
+
+#[test]
+fn lab_backup_captions() {
+    let (s, sim, tr) = run("lab-backup");
+    assert_eq!(leader_of(&tr, 1), Some((ms(20), 1)));
+    assert_eq!(committed(&tr, 1, 2), Some(ms(330)));
+    assert_eq!(leader_of(&tr, 2), Some((ms(1030), 3)));
+    assert_eq!(voters(&votes_for(&tr, 2, 3)), [4, 5]);
+    for n in [1, 2] {
+        for i in 3..=52 {
+            let a = appends(&tr, n, i);
+            assert!(
+                (ms(1060)..=ms(1070)).contains(&a[0].0) && a[0].1 == 1,
+                "S{n} index {i}"
+            );
+        }
+    }
+    let gave_up: Vec<u64> = returns(&tr)
+        .into_iter()
+        .filter(|r| r.2 == timeout())
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(gave_up.len(), 100);
+    assert!(gave_up[..50].iter().all(|&t| t == ms(1850)));
+    assert_eq!(committed(&tr, 3, 53), Some(ms(2030)));
+    assert_eq!(appends(&tr, 3, 4)[0].1, 2);
+    assert_eq!(leader_of(&tr, 3), Some((ms(3030), 5)));
+    assert_eq!(voters(&votes_for(&tr, 3, 5)), [1, 2]);
+    // The backtracking: two rejections per follower, then the repair.
+    let rej: Vec<(u64, NodeId, LogIndex, Option<Term>, LogIndex)> =
+        sends(&tr, |_, to, m| to == 5 && is_mismatch(m))
+            .into_iter()
+            .map(|x| match x.4 {
+                Message::AppendEntriesReply {
+                    prev_log_index,
+                    conflict_term,
+                    conflict_index,
+                    ..
+                } => (x.0, x.2, *prev_log_index, *conflict_term, *conflict_index),
+                _ => unreachable!(),
+            })
+            .collect();
+    assert_eq!(
+        rej,
+        [
+            (ms(3040), 1, 53, None, 53),
+            (ms(3040), 2, 53, None, 53),
+            (ms(3060), 1, 52, Some(1), 1),
+            (ms(3060), 2, 52, Some(1), 1),
+        ]
+    );
+    assert!(answer(&s, 0).starts_with("One"));
+    let t = truncates(&tr);
+    assert_eq!(t[..2], [(ms(3080), 1, 3), (ms(3080), 2, 3)]);
+    let mid = at(&s, 3100.0);
+    for n in [3, 4] {
+        assert_eq!(node(&mid, n).log().last_index(), 103);
+        assert_eq!(node(&mid, n).commit_index(), 53);
+    }
+    assert_eq!(committed(&tr, 5, 104), Some(ms(4030)));
+    // The heal: S3 and S4 repaired in one AppendEntries each.
+    let big: Vec<_> = sends(&tr, |from, to, m| {
+        from == 5
+            && (to == 3 || to == 4)
+            && matches!(
+                m,
+                Message::AppendEntries {
+                    prev_log_index: 53,
+                    ..
+                }
+            )
+    })
+    .into_iter()
+    .filter(|x| x.0 > ms(5000))
+    .collect();
+    assert_eq!(big.len(), 2);
+    assert!(big.iter().all(|x| entries_of(x.4) == 51 && x.0 == ms(5030)));
+    assert_eq!(t[2..], [(ms(5040), 3, 54), (ms(5040), 4, 54)]);
+    assert!(
+        sends(&tr, |from, _, m| (from == 3 || from == 4) && is_mismatch(m)).is_empty(),
+        "S3 and S4 needed no backtracking"
+    );
+    assert_eq!(committed(&tr, 5, 105), Some(ms(5130)));
+    assert_eq!(assert_converged(&sim).len(), 105);
+    for i in 1..=5 {
+        assert_eq!(node(&sim, i).kv().get("x"), Some("last"));
+    }
+}
+
+#[test]
+fn lab_churn_captions() {
+    let (s, sim, tr) = run("lab-churn");
+    let lead = |term: Term| leader_of(&tr, term).unwrap();
+    assert_eq!(lead(1).1, 1);
+    near(lead(1).0, 176.4, "S1 leads term 1");
+    // The question: S1 cut off stays leader and commits nothing.
+    let mut cut = Simulator::from_scenario(&s);
+    for step in 0..17 {
+        cut.run_until(ms(1000) + step * ms(50));
+        let s1 = node(&cut, 1);
+        assert_eq!(
+            (s1.role(), s1.current_term(), s1.commit_index()),
+            (Role::Leader, 1, 36)
+        );
+    }
+    assert!(answer(&s, 0).starts_with("It stays leader"));
+    assert!(s.file.questions[0].explain.contains("stays at 36"));
+    assert_eq!(lead(2).1, 5);
+    near(lead(2).0, 1173.7, "S5 leads term 2");
+    let back = roles(&tr, Role::Follower)
+        .into_iter()
+        .find(|r| r.1 == 1 && r.2 == 2)
+        .unwrap();
+    near(back.0, 1840.7, "S1 steps down");
+    assert_eq!(committed(&tr, 1, 37).unwrap(), back.0);
+    assert_eq!((leader_of(&tr, 3), leader_of(&tr, 4)), (None, None));
+    assert_eq!(lead(5).1, 1);
+    near(lead(5).0, 2371.5, "S1 leads term 5");
+    assert_eq!(
+        (max_commit_by(&tr, ms(2668)), max_commit_by(&tr, ms(3943))),
+        (78, 129)
+    );
+    assert_eq!((lead(9).1, lead(17).1), (1, 2));
+    near(lead(9).0, 7549.5, "S1 leads term 9");
+    near(lead(17).0, 8967.4, "S2 leads term 17");
+    for t in (6..9).chain(10..17) {
+        assert_eq!(leader_of(&tr, t), None, "term {t}");
+    }
+    // S3 and S1 down: S2 leads the other two and keeps committing.
+    let three = at(&s, 11527.0);
+    assert_eq!(
+        (1..=5).filter(|&i| three.is_up(i)).collect::<Vec<_>>(),
+        [2, 4, 5]
+    );
+    assert_eq!(
+        (max_commit_by(&tr, ms(11527)), max_commit_by(&tr, ms(11927))),
+        (417, 433)
+    );
+    // S2 leads term 17 until the heal, and from the partition at 14.13 s
+    // commits nothing.
+    assert!(!tr.iter().any(|r| r.t > lead(17).0
+        && r.t <= ms(15177)
+        && matches!(r.ev, TraceEvent::Role { node: 2, .. })));
+    let mut cut = Simulator::from_scenario(&s);
+    for step in 0..21 {
+        cut.run_until(ms(14130) + step * ms(50));
+        let s2 = node(&cut, 2);
+        assert_eq!(
+            (s2.role(), s2.current_term(), s2.commit_index()),
+            (Role::Leader, 17, 523)
+        );
+    }
+    assert!(committed(&tr, 2, 524).unwrap() > ms(15177));
+    assert_eq!((lead(20).1, lead(24).1), (3, 3));
+    near(lead(20).0, 14742.3, "S3 leads term 20");
+    near(lead(24).0, 16764.0, "S3 leads term 24");
+    let three = at(&s, 14742.0);
+    assert!([1, 3, 4].iter().all(|&i| three.is_up(i)));
+    assert_eq!(lead(31).1, 5);
+    near(lead(31).0, 19471.5, "S5 leads term 31");
+    assert_eq!(*leaders(&tr).keys().last().unwrap(), 31);
+    let calm = at(&s, 21866.0);
+    assert!((1..=5).all(|i| calm.is_up(i)));
+    let rs = returns(&tr);
+    assert_eq!(rs.len(), 961);
+    assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
+    assert!(!tr
+        .iter()
+        .any(|r| r.t > ms(26365) && matches!(r.ev, TraceEvent::Invoke { .. })));
+    assert_eq!(assert_converged(&sim).len(), 975);
+    assert!(leaders(&tr).values().all(|l| l.len() == 1));
+}
