@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serve, launch, open, until, shots, root } from './harness.mjs';
 
@@ -306,8 +306,11 @@ test('a planted bug: the safety panel pauses the run and explains; without the b
   const s = await page.evaluate(() => window.quorum.state());
   assert.equal(s.running, false, 'the run paused at the violation');
   // The CLI says when it breaks; the page must pause at that moment.
-  const out = execFileSync(join(root, 'target', 'release', 'quorum'),
-    ['run', '--check', join(root, 'scenarios', 'bugs', 'no_up_to_date_check.json')], { encoding: 'utf8' }).toString();
+  // (It exits 1 on a violation: read its output anyway.)
+  const run = spawnSync(join(root, 'target', 'release', 'quorum'),
+    ['run', '--check', join(root, 'scenarios', 'bugs', 'no_up_to_date_check.json')], { encoding: 'utf8' });
+  assert.equal(run.status, 1, run.stderr);
+  const out = run.stdout;
   const when = Number(/Leader Completeness violated at t = ([0-9.]+) s/.exec(out)[1]).toFixed(3);
   assert.match(await page.textContent('#violation'), new RegExp(`Leader Completeness broken at ${when.replace('.', '\\.')} s`));
   assert.equal(await page.textContent('#clock'), `t = ${when} s`, 'paused at the moment it broke');

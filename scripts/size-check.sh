@@ -2,13 +2,15 @@
 # The release bundle's wasm + js + css, gzipped (-9), must stay within the
 # budget. Prints each file and the total; fails if over.
 #
-# The budget was 250 KB until the linked views (space-time diagram, event
-# log with its descriptions, charts: +37 KB) and the in-page
-# linearizability checker (stateright: +21 KB) took the bundle to ~297 KB;
-# see README, "Size". 300 KB now holds that figure with no room to spare.
+# The budget guards against regressions; it follows the features, and the
+# README ("Size") gives the breakdown: 238 KB for the app as first built,
+# +37 KB for the linked views, +21 KB for the in-page linearizability
+# checker (stateright), +97 KB for share links, the compiled-in library of
+# 29 scenarios and lessons, lesson mode, embedding and export/import
+# (deflate alone is 9 KB of that) = ~394 KB. 400 KB holds that figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUDGET=${BUDGET_BYTES:-300000}
+BUDGET=${BUDGET_BYTES:-400000}
 total=0
 shopt -s nullglob
 files=(dist/*.wasm dist/*.js dist/*.css)

@@ -89,13 +89,19 @@ pub enum Msg {
     CloseQuestion,
     CopyLink,
     CloseShare,
-    ExportScenario,
-    ExportTrace,
-    ExportSvg,
+    /// Download the scenario, the trace or the ring.
+    Export(Export),
     /// A file to import (name, text) or why it could not be read.
     Import(String, Result<String, String>),
     /// The address bar's fragment changed (a pasted link).
     HashChanged,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    Scenario,
+    Trace,
+    Svg,
 }
 
 /// A run to open, with the moment and the view to show.
@@ -834,40 +840,30 @@ impl Component for App {
                 self.share_url = None;
                 true
             }
-            Msg::ExportScenario => {
-                let (name, text) = {
+            Msg::Export(what) => {
+                let (name, mime, text) = {
                     let s = self.shared.borrow();
                     let f = s.lab.scenario();
-                    (
-                        crate::share::file_stem(&f.name, f.seed) + ".json",
-                        serde_json::to_string_pretty(f).unwrap_or_default() + "\n",
-                    )
+                    let stem = crate::share::file_stem(&f.name, f.seed);
+                    match what {
+                        Export::Scenario => (
+                            stem + ".json",
+                            "application/json",
+                            serde_json::to_string_pretty(f).unwrap_or_default() + "\n",
+                        ),
+                        Export::Trace => (
+                            stem + ".jsonl",
+                            "application/x-ndjson",
+                            crate::share::trace_jsonl(&s.lab),
+                        ),
+                        Export::Svg => (
+                            stem + ".svg",
+                            "image/svg+xml",
+                            crate::share::ring_svg(&s.lab),
+                        ),
+                    }
                 };
-                self.download(&name, "application/json", &text);
-                false
-            }
-            Msg::ExportTrace => {
-                let (name, text) = {
-                    let s = self.shared.borrow();
-                    let f = s.lab.scenario();
-                    (
-                        crate::share::file_stem(&f.name, f.seed) + ".jsonl",
-                        crate::share::trace_jsonl(&s.lab),
-                    )
-                };
-                self.download(&name, "application/x-ndjson", &text);
-                false
-            }
-            Msg::ExportSvg => {
-                let (name, text) = {
-                    let s = self.shared.borrow();
-                    let f = s.lab.scenario();
-                    (
-                        crate::share::file_stem(&f.name, f.seed) + ".svg",
-                        crate::share::ring_svg(&s.lab),
-                    )
-                };
-                self.download(&name, "image/svg+xml", &text);
+                self.download(&name, mime, &text);
                 false
             }
             Msg::Import(name, text) => {

@@ -51,13 +51,17 @@ pub fn hit(lab: &Lab, x: f64, y: f64) -> Option<u64> {
         .map(|(id, _)| id)
 }
 
-pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover: Option<u64>) {
-    let Some(ctx) = canvas
+/// A canvas's 2-D context, if the browser gives one.
+pub fn context2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas
         .get_context("2d")
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
+}
+
+pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover: Option<u64>) {
+    let Some(ctx) = context2d(canvas) else {
         return;
     };
     let sim = lab.sim();

@@ -8,8 +8,7 @@ use crate::model::term_color;
 use quorum_core::protocol::{NodeId, Role};
 use quorum_core::sim::timeline::Mark;
 use quorum_core::sim::Micros;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::HtmlCanvasElement;
 
 /// Canvas units (the element is scaled by CSS to its box).
 pub const WIDTH: f64 = 1200.0;
@@ -90,12 +89,7 @@ pub fn draw(
     arrives: &dyn Fn(u64) -> Option<Micros>,
     hover: Option<u64>,
 ) {
-    let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
+    let Some(ctx) = crate::canvas::context2d(canvas) else {
         return;
     };
     let h = height(n);

@@ -332,9 +332,9 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
                 <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"🔗 Copy link"}</button>
                 <details class="group net" id="export">
                     <summary aria-label="Export and import">{"Export / import"}</summary>
-                    <button id="export-scenario" onclick={link.callback(|_| Msg::ExportScenario)}>{"Scenario (JSON)"}</button>
-                    <button id="export-trace" onclick={link.callback(|_| Msg::ExportTrace)}>{"Trace (JSON Lines)"}</button>
-                    <button id="export-svg" onclick={link.callback(|_| Msg::ExportSvg)}>{"Ring (SVG)"}</button>
+                    <button id="export-scenario" onclick={link.callback(|_| Msg::Export(crate::app::Export::Scenario))}>{"Scenario (JSON)"}</button>
+                    <button id="export-trace" onclick={link.callback(|_| Msg::Export(crate::app::Export::Trace))}>{"Trace (JSON Lines)"}</button>
+                    <button id="export-svg" onclick={link.callback(|_| Msg::Export(crate::app::Export::Svg))}>{"Ring (SVG)"}</button>
                     <label class="import">{"Import a scenario "}
                         <input type="file" id="import" accept=".json,application/json" aria-label="Import a scenario file"
                             onchange={{
