@@ -140,6 +140,8 @@ pub struct App {
     ring_version: u64,
     lamport: NodeRef,
     lamport_span: u64,
+    /// Real time (ms) the diagram was last drawn while playing.
+    lamport_drawn: f64,
     lanes: Lanes,
     hover: Option<u64>,
     evlog: NodeRef,
@@ -366,6 +368,7 @@ impl Component for App {
             ring_version: 0,
             lamport: NodeRef::default(),
             lamport_span: 600_000,
+            lamport_drawn: f64::NEG_INFINITY,
             lanes: Lanes::default(),
             hover: None,
             evlog: NodeRef::default(),
@@ -396,7 +399,8 @@ impl Component for App {
         self.tell_parent();
         if self.ev_follow {
             if let Some(el) = self.evlog.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
+                // The browser clamps this to the bottom (no layout read).
+                el.set_scroll_top(i32::MAX);
             }
         }
         if first_render {
@@ -486,7 +490,7 @@ impl Component for App {
                     self.refresh_logs();
                     render |= before != self.log_version || self.selected_node.is_some();
                 }
-                if ts - self.views_built >= 250.0 {
+                if ts - self.views_built >= 1000.0 {
                     self.views_built = ts;
                     self.refresh_views();
                     render = true;
@@ -1020,8 +1024,23 @@ impl App {
         if let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() {
             crate::canvas::draw(&c, &s.lab, self.selected_msg, self.hover);
         }
-        if let Some(c) = self.lamport.cast::<web_sys::HtmlCanvasElement>() {
-            self.lanes = crate::history::lanes(&mut s.lab, self.lamport_span);
+        // While playing, the diagram is redrawn at most 30 times a second
+        // (a canvas repaint costs most of a frame without a GPU); anything
+        // else (a pause, a seek, a hover) redraws it at once.
+        let ts = self.last_ts.unwrap_or(f64::INFINITY);
+        let due = !s.running || ts - self.lamport_drawn >= 30.0 || ts < self.lamport_drawn;
+        if let Some(c) = self
+            .lamport
+            .cast::<web_sys::HtmlCanvasElement>()
+            .filter(|_| due)
+        {
+            self.lamport_drawn = if ts.is_finite() {
+                ts
+            } else {
+                f64::NEG_INFINITY
+            };
+            let l = crate::history::lanes(&mut s.lab, self.lamport_span);
+            self.lanes = l;
             let arrives = Self::arrivals(&s.lab);
             let n = s.lab.sim().node_count();
             crate::lamport::draw(

@@ -29,15 +29,21 @@ pub struct Lanes {
     pub culprits: Vec<u64>,
 }
 
+/// The records at or after `t0` (records are in time order).
+fn since(r: &[timeline::Rec], t0: Micros) -> &[timeline::Rec] {
+    &r[r.partition_point(|x| x.t < t0)..]
+}
+
 /// The diagram's data for the last `span` of virtual time.
 pub fn lanes(lab: &mut Lab, span: Micros) -> Lanes {
     let now = lab.now();
     let t0 = now.saturating_sub(span);
     let (segs, tail): (Vec<Arc<Segment>>, &[timeline::Rec]) = lab.window(t0);
+    // Records are in time order: skip straight to the window.
     let all = || {
         segs.iter()
-            .flat_map(|s| s.records.iter())
-            .chain(tail.iter())
+            .flat_map(move |s| since(&s.records, t0).iter())
+            .chain(since(tail, t0).iter())
     };
     let mut l = Lanes {
         t0,

@@ -178,41 +178,47 @@ pub fn draw(
             last_label = x;
         }
     }
-    // Arrows.
-    ctx.set_line_width(1.2);
+    // Arrows. Each crossing into the canvas API costs, so a style is set
+    // only when it changes, and arrowheads are left out when the window
+    // holds so many arrows that they would be a blur anyway.
+    let heads = l.arrows.len() <= 300;
+    let mut last: Option<(&str, bool)> = None;
     for a in &l.arrows {
         let (x1, y1, x2, y2) = ends(l, a, arrives(a.id));
         let hot = hover == Some(a.id) || l.culprits.contains(&a.id);
-        ctx.set_stroke_style_str(if hot {
+        let style = if hot {
             "#c2255c"
         } else {
             color(a.kind, a.heartbeat)
-        });
-        ctx.set_line_width(if hot { 3.0 } else { 1.2 });
+        };
+        if last != Some((style, hot)) {
+            ctx.set_stroke_style_str(style);
+            ctx.set_fill_style_str(style);
+            ctx.set_line_width(if hot { 3.0 } else { 1.2 });
+            last = Some((style, hot));
+        }
         ctx.begin_path();
         ctx.move_to(x1, y1);
         ctx.line_to(x2, y2);
         ctx.stroke();
         if a.dropped {
             ctx.set_stroke_style_str("#e03131");
+            last = None;
             ctx.begin_path();
             ctx.move_to(x2 - 4.0, y2 - 4.0);
             ctx.line_to(x2 + 4.0, y2 + 4.0);
             ctx.move_to(x2 + 4.0, y2 - 4.0);
             ctx.line_to(x2 - 4.0, y2 + 4.0);
             ctx.stroke();
-        } else if a.end.is_some_and(|e| e <= l.now) {
-            // An arrowhead at the receiver.
-            let ang = (y2 - y1).atan2(x2 - x1);
-            ctx.set_fill_style_str(if hot {
-                "#c2255c"
-            } else {
-                color(a.kind, a.heartbeat)
-            });
+        } else if (heads || hot) && a.end.is_some_and(|e| e <= l.now) {
+            // An arrowhead at the receiver, along the arrow.
+            let (dx, dy) = (x2 - x1, y2 - y1);
+            let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+            let (ux, uy) = (dx / len, dy / len);
             ctx.begin_path();
             ctx.move_to(x2, y2);
-            ctx.line_to(x2 - 6.0 * (ang - 0.4).cos(), y2 - 6.0 * (ang - 0.4).sin());
-            ctx.line_to(x2 - 6.0 * (ang + 0.4).cos(), y2 - 6.0 * (ang + 0.4).sin());
+            ctx.line_to(x2 - 6.0 * ux - 2.5 * uy, y2 - 6.0 * uy + 2.5 * ux);
+            ctx.line_to(x2 - 6.0 * ux + 2.5 * uy, y2 - 6.0 * uy - 2.5 * ux);
             ctx.fill();
         }
     }
