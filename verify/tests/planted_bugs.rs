@@ -33,6 +33,7 @@ fn bugs_dir() -> PathBuf {
 #[test]
 fn every_planted_bug_is_found_shrunk_and_reproduced() {
     let mut report = Vec::new();
+    let mut stale = Vec::new();
     for bug in Bug::ALL {
         let names = vec![bug.name().to_string()];
         let n = budget(bug);
@@ -49,11 +50,17 @@ fn every_planted_bug_is_found_shrunk_and_reproduced() {
             bug.name(),
             failure.label()
         );
+        // The shipped file must be exactly this reproduction (the app and
+        // its lessons load it); QUORUM_BLESS=1 rewrites it after a change.
         let path = bugs_dir().join(format!("{}.json", bug.name()));
         let json = serde_json::to_string_pretty(&named).unwrap() + "\n";
         if std::fs::read_to_string(&path).ok().as_deref() != Some(json.as_str()) {
-            std::fs::create_dir_all(bugs_dir()).unwrap();
-            std::fs::write(&path, &json).unwrap();
+            if std::env::var_os("QUORUM_BLESS").is_some() {
+                std::fs::create_dir_all(bugs_dir()).unwrap();
+                std::fs::write(&path, &json).unwrap();
+            } else {
+                stale.push(bug.name());
+            }
         }
         // The file reproduces the failure...
         let again = check_file(&named)
@@ -83,6 +90,11 @@ fn every_planted_bug_is_found_shrunk_and_reproduced() {
         ));
     }
     println!("{}", report.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "scenarios/bugs/ is out of date for {stale:?}: the fuzzer now finds a different reproduction. \
+         Check it, then run `QUORUM_BLESS=1 cargo test --release -p quorum-verify --test planted_bugs`."
+    );
 }
 
 #[test]
