@@ -7,5 +7,6 @@ pub mod fuzz;
 pub mod linearizability;
 pub mod liveness;
 pub mod model;
+pub mod wgl;
 
 pub use fuzz::{check_scenario, Failure, FailureKind};
