@@ -169,7 +169,7 @@ fn embed_bar(app: &App, ctx: &Context<App>, running: bool) -> Html {
                 onclick={link.callback(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
             <button aria-label="Step to the next event" id="step" onclick={link.callback(|_| Msg::Step)}>{"Step ›"}</button>
             <span class="clock" aria-label="Virtual time" id="clock" ref={app.clock_ref()}></span>
-            <button aria-label="Copy a link to this run" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"🔗"}</button>
+            <button aria-label="Copy a link to this run" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"Link"}</button>
         </header>
     }
 }
@@ -329,7 +329,7 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
             </div>
             <div class="group">
                 { library_menu(app, ctx) }
-                <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"🔗 Copy link"}</button>
+                <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{"Copy link"}</button>
                 <details class="group net" id="export">
                     <summary aria-label="Export and import">{"Export / import"}</summary>
                     <button id="export-scenario" onclick={link.callback(|_| Msg::Export(crate::app::Export::Scenario))}>{"Scenario (JSON)"}</button>
@@ -357,7 +357,7 @@ fn controls(app: &App, ctx: &Context<App>, lab: &Lab, running: bool, speed: f64)
             </div>
             <div class="group">
                 <button aria-label="Show the recorded scenario" onclick={link.callback(|_| Msg::ShowScenario(true))}>
-                    { format!("Scenario ({} events)", lab.scenario().events.len()) }</button>
+                    { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
                 <button aria-label="Help and keyboard shortcuts" id="help" onclick={link.callback(|_| Msg::Help(true))}>{"?"}</button>
             </div>
         </header>
