@@ -77,6 +77,21 @@ test('hostile links: a clear message and a working default cluster, never HTML',
     assert.deepEqual(errors, []);
     await page.close();
   }
+  // A valid but enormous run, linked at its last moment: the page replays
+  // for a few seconds, stops short and says so, and stays usable.
+  const heavy = pack({ s: { version: 1, nodes: 101, duration_ms: 86400000,
+    clients: { count: 1000, think_ms: [0, 1], keys: 50 } }, t: 86400000 });
+  {
+    const { page, errors } = await open(browser, server.url + heavy);
+    await page.waitForSelector('#notice', { timeout: 30000 });
+    assert.match(await page.textContent('#notice'), /too heavy to replay to 86400\.000 s/);
+    // (Only numbers cross back: this run's full state is huge.)
+    const [n, t] = await page.evaluate(() => { const s = window.quorum.stats(); return [window.quorum.scenario().nodes, s.t_ms]; });
+    assert.equal(n, 101);
+    assert.ok(t > 0 && t < 86400000, String(t));
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
   // Markup in a link's text stays text.
   const evil = pack({ s: { version: 1, nodes: 3, name: '<img src=x onerror="window.pwned=1">',
     captions: [{ at_ms: 0, text: '<img src=x onerror="window.pwned=1"><b>bold</b>' }] }, t: 0 });

@@ -181,6 +181,9 @@ fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }
 
+/// How long opening a link may replay (real ms) before it stops short.
+const OPEN_BUDGET_MS: f64 = 2500.0;
+
 /// The address bar's fragment, if it holds anything.
 fn location_hash() -> Option<String> {
     let h = web_sys::window()?.location().hash().ok()?;
@@ -1091,18 +1094,40 @@ impl App {
     /// Open a run: a new lab at the given moment and view.
     fn open(&mut self, o: Opened) {
         let t_us = crate::model::ms_to_us(o.t_ms);
-        self.install(crate::model::new_lab(o.file), o.play);
+        if !self.install(crate::model::new_lab(o.file), o.play) {
+            return;
+        }
+        let mut short = None;
         {
             let mut s = self.shared.borrow_mut();
             s.running = o.play;
-            if t_us > 0 {
-                s.lab.seek(t_us);
+            // Replay to the moment, but not for ever: a link to the end of
+            // a day-long run of a huge cluster must not hang the page.
+            let clock = web_sys::window().and_then(|w| w.performance());
+            let start = clock.as_ref().map_or(0.0, |c| c.now());
+            while s.lab.now() < t_us && !s.lab.at_end() {
+                let step = (t_us - s.lab.now()).min(50_000);
+                s.lab.advance(step);
+                if clock
+                    .as_ref()
+                    .is_some_and(|c| c.now() - start > OPEN_BUDGET_MS)
+                {
+                    short = Some(s.lab.now());
+                    break;
+                }
             }
             if let Some(sp) = o.view.speed {
                 s.speed = sp.clamp(crate::model::MIN_SPEED, crate::model::MAX_SPEED);
             }
         }
         self.lib_id = o.lib;
+        if let Some(at) = short {
+            self.notice(&format!(
+                "This run is too heavy to replay to {:.3} s here in a few seconds; it stopped at {:.3} s. Press Play or drag the timeline to go on.",
+                o.t_ms / 1000.0,
+                at as f64 / 1e6
+            ));
+        }
         if let Some(w) = o.view.window_ms {
             self.lamport_span = crate::model::ms_to_us(w).clamp(1_000, 60_000_000);
         }
@@ -1312,12 +1337,14 @@ impl App {
 
     /// Replace the run with this scenario (checks on) and play it.
     fn load_file(&mut self, file: quorum_core::sim::scenario::ScenarioFile) {
-        self.install(crate::model::new_lab(file), true);
+        let _ = self.install(crate::model::new_lab(file), true);
     }
 
     /// Put a new lab in place (or show why not) and forget the view state
     /// that belonged to the old one.
-    fn install(&mut self, lab: Result<Lab, quorum_core::sim::ScenarioError>, play: bool) {
+    /// Whether it was installed.
+    fn install(&mut self, lab: Result<Lab, quorum_core::sim::ScenarioError>, play: bool) -> bool {
+        let ok = lab.is_ok();
         match lab {
             Ok(lab) => {
                 let mut s = self.shared.borrow_mut();
@@ -1330,6 +1357,7 @@ impl App {
             Err(e) => self.notice(&e.to_string()),
         }
         self.after_load();
+        ok
     }
 
     fn after_load(&mut self) {
@@ -1355,7 +1383,7 @@ impl App {
 
     fn restart_with(&mut self, seed: u64, n: u32) {
         self.bug = None;
-        self.install(crate::model::new_lab(default_scenario(seed, n)), false);
+        let _ = self.install(crate::model::new_lab(default_scenario(seed, n)), false);
     }
 
     fn key(&mut self, ctx: &Context<Self>, k: &str) -> bool {

@@ -9,6 +9,9 @@ use std::f64::consts::{FRAC_PI_2, TAU};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+/// At most this many messages are drawn on the ring.
+pub const MAX_DRAWN: usize = 2000;
+
 /// Canvas pixels per ring unit (the SVG's viewBox is 600 wide).
 const SCALE: f64 = 2.0;
 
@@ -111,9 +114,10 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover:
         }
     }
 
-    // Messages.
-    for m in sim.in_flight() {
-        let (x, y) = message_xy(&m, n, now);
+    // Messages (the latest sent, when there are more than a ring can show).
+    let flying = sim.in_flight();
+    for m in flying.iter().skip(flying.len().saturating_sub(MAX_DRAWN)) {
+        let (x, y) = message_xy(m, n, now);
         let (class, size, _) = message_class(m.msg);
         let (fill, stroke, filled) = style(class);
         ctx.begin_path();

@@ -8,6 +8,8 @@ use quorum_core::sim::timeline::{self, Arrow, Mark, Segment, Summary, BINS};
 use quorum_core::sim::{Lab, Micros, TraceEvent};
 use std::sync::Arc;
 
+/// The diagram draws at most this many arrows (the latest).
+pub const MAX_ARROWS: usize = 3000;
 /// The event log shows at most this many of the latest lines.
 pub const MAX_LINES: usize = 5000;
 /// The charts cover at most this much of the run, up to now.
@@ -45,10 +47,16 @@ pub fn lanes(lab: &mut Lab, span: Micros) -> Lanes {
             .flat_map(move |s| since(&s.records, t0).iter())
             .chain(since(tail, t0).iter())
     };
+    let mut arrows = timeline::arrows(all(), t0, now);
+    // A window can hold more messages than a diagram can show: draw the
+    // latest ones.
+    if arrows.len() > MAX_ARROWS {
+        arrows.drain(..arrows.len() - MAX_ARROWS);
+    }
     let mut l = Lanes {
         t0,
         now,
-        arrows: timeline::arrows(all(), t0, now),
+        arrows,
         ..Lanes::default()
     };
     let mut last_deliver: Option<(Micros, u64)> = None;

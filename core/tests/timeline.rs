@@ -224,3 +224,23 @@ fn event_log_lines_match_a_straight_run_whatever_the_path() {
         assert_eq!(got, want, "at {t}");
     }
 }
+
+#[test]
+fn a_dense_segment_keeps_its_last_records_only() {
+    use quorum_core::sim::timeline::{Segment, MAX_SEGMENT_RECORDS};
+    use quorum_core::sim::{TraceEvent, TraceRecord};
+    let recs: Vec<Rec> = (0..MAX_SEGMENT_RECORDS as u64 + 10)
+        .map(|t| TraceRecord {
+            t,
+            ev: TraceEvent::Heal,
+        })
+        .collect();
+    let s = Segment::new(recs);
+    assert_eq!((s.records.len(), s.dropped), (MAX_SEGMENT_RECORDS, 10));
+    assert_eq!(s.records[0].t, 10);
+    let small = Segment::new(vec![TraceRecord {
+        t: 1,
+        ev: TraceEvent::Heal,
+    }]);
+    assert_eq!((small.records.len(), small.dropped), (1, 0));
+}

@@ -73,17 +73,24 @@ struct KeyHistory {
 /// Check a whole run's client history (memoised search, bounded by the
 /// configurations explored per key).
 pub fn check(history: &[HistoryEvent]) -> Verdict {
-    check_bounded(history, crate::wgl::MAX_STATES)
+    run(history, crate::wgl::MAX_STATES, usize::MAX)
 }
 
-/// The same with a smaller bound on the work (the page uses this, so a
-/// check never holds the browser up for long).
+/// The same with a bound on the whole check's work, over all keys (the
+/// page uses this, so a check never holds the browser up for long).
 pub fn check_bounded(history: &[HistoryEvent], max_states: usize) -> Verdict {
+    run(history, max_states, max_states)
+}
+
+fn run(history: &[HistoryEvent], per_key_states: usize, total_states: usize) -> Verdict {
     let keys = per_key(history);
+    let mut left = total_states;
     let total: usize = keys.values().map(Vec::len).sum();
     let mut too_large = None;
     for (key, ops) in &keys {
-        match crate::wgl::check_key(ops, max_states) {
+        let (outcome, used) = crate::wgl::check_key_counted(ops, per_key_states.min(left));
+        left = left.saturating_sub(used);
+        match outcome {
             crate::wgl::Outcome::Linearizable => {}
             crate::wgl::Outcome::NotLinearizable => {
                 return Verdict::Violation {

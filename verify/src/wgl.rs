@@ -77,6 +77,11 @@ fn apply(step: Step, v: u32) -> (u32, Ret) {
 /// Check one key's operations (sorted by invocation), exploring at most
 /// `max_states` configurations.
 pub fn check_key(ops: &[Op], max_states: usize) -> Outcome {
+    check_key_counted(ops, max_states).0
+}
+
+/// The same, with the number of configurations explored.
+pub fn check_key_counted(ops: &[Op], max_states: usize) -> (Outcome, usize) {
     let mut vals = Values(BTreeMap::new());
     let n = ops.len();
     let mut steps = Vec::with_capacity(n);
@@ -119,7 +124,7 @@ pub fn check_key(ops: &[Op], max_states: usize) -> Outcome {
     seen.insert((0, 0, 0));
     while let Some((base, mask, v, k)) = stack.pop() {
         if k == completed {
-            return Outcome::Linearizable;
+            return (Outcome::Linearizable, seen.len());
         }
         let is_done = |i: usize| i < base || (i - base < 128 && mask >> (i - base) & 1 == 1);
         // The earliest return among completed operations not yet placed:
@@ -136,7 +141,7 @@ pub fn check_key(ops: &[Op], max_states: usize) -> Outcome {
                 break;
             }
             if i - base >= 128 {
-                return Outcome::TooLarge;
+                return (Outcome::TooLarge, seen.len());
             }
             let (v2, r) = apply(steps[i], v);
             if rets[i] != Ret::Any && rets[i] != r {
@@ -149,11 +154,11 @@ pub fn check_key(ops: &[Op], max_states: usize) -> Outcome {
             }
             if seen.insert((b2, m2, v2)) {
                 if seen.len() > max_states {
-                    return Outcome::TooLarge;
+                    return (Outcome::TooLarge, seen.len());
                 }
                 stack.push((b2, m2, v2, k + usize::from(rets[i] != Ret::Any)));
             }
         }
     }
-    Outcome::NotLinearizable
+    (Outcome::NotLinearizable, seen.len())
 }

@@ -22,19 +22,31 @@ pub type Rec = TraceRecord<Message>;
 pub const BINS: usize = 8;
 /// Segments kept with their records and lines (the rest are rebuilt).
 pub const CACHED_SEGMENTS: usize = 16;
+/// A segment keeps at most its last this many records for the views (its
+/// summary is made from all of them), so a very dense run cannot fill the
+/// memory: the cache holds at most 16 × 60 000 records.
+pub const MAX_SEGMENT_RECORDS: usize = 60_000;
 
 /// The trace of one segment, and its event-log lines once asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Segment {
     pub records: Vec<Rec>,
     pub lines: OnceLock<Vec<Line>>,
+    /// Records left out at the start (a segment denser than
+    /// [`MAX_SEGMENT_RECORDS`] keeps its last ones).
+    pub dropped: usize,
 }
 
 impl Segment {
-    pub fn new(records: Vec<Rec>) -> Segment {
+    pub fn new(mut records: Vec<Rec>) -> Segment {
+        let dropped = records.len().saturating_sub(MAX_SEGMENT_RECORDS);
+        if dropped > 0 {
+            records.drain(..dropped);
+        }
         Segment {
             records,
             lines: OnceLock::new(),
+            dropped,
         }
     }
 
@@ -115,6 +127,8 @@ pub struct Timeline {
     tail_lines: Vec<Line>,
     tail_seen: usize,
     tail_log: Option<EventLog>,
+    /// The tail's lines skip its first records (it was too dense).
+    tail_partial: bool,
     /// The first message sent in the last complete segment.
     prev_first: Option<u64>,
     /// The last segment a view asked for (eviction keeps those near it).
@@ -132,6 +146,7 @@ impl Timeline {
             tail_lines: Vec::new(),
             tail_seen: 0,
             tail_log: None,
+            tail_partial: false,
             prev_first: None,
             focus: 0,
         }
@@ -180,7 +195,9 @@ impl Timeline {
                 }
             }
             self.tail_lines.clear();
-            self.tail_seen = 0;
+            // A very dense tail: describe only its last records.
+            self.tail_seen = self.tail.len().saturating_sub(MAX_SEGMENT_RECORDS);
+            self.tail_partial = self.tail_seen > 0;
             log
         });
         for r in &self.tail[self.tail_seen..] {
@@ -216,10 +233,17 @@ impl Timeline {
             }
             let cut = self.tail.partition_point(|r| r.t <= end);
             let rest = self.tail.split_off(cut);
-            let seg = Segment::new(std::mem::replace(&mut self.tail, rest));
+            let all = std::mem::replace(&mut self.tail, rest);
+            // The summary sees every record; the segment keeps the last ones.
+            self.summarize_completed(k, &all);
+            let seg = Segment::new(all);
             self.tail_from = end;
             // Lines already worked out move with their records.
-            if self.tail_log.is_some() && self.tail_seen >= cut {
+            if self.tail_log.is_some()
+                && self.tail_seen >= cut
+                && !self.tail_partial
+                && seg.dropped == 0
+            {
                 let lcut = self.tail_lines.partition_point(|l| l.t <= end);
                 let rest = self.tail_lines.split_off(lcut);
                 let _ = seg.lines.set(std::mem::replace(&mut self.tail_lines, rest));
@@ -240,9 +264,13 @@ impl Timeline {
     fn complete(&mut self, k: u64, seg: Segment) {
         // The live edge is where the playhead is.
         self.focus = k;
+        self.insert(k, Arc::new(seg));
+    }
+
+    fn summarize_completed(&mut self, k: u64, records: &[Rec]) {
         if self.summaries.len() as u64 == k {
             let base = self.summaries.last().map_or(0, |s| s.commit_end);
-            let mut s = summarize(&seg.records, k * self.len, self.len, base);
+            let mut s = summarize(records, k * self.len, self.len, base);
             let kept: Option<usize> = self
                 .summaries
                 .iter()
@@ -256,7 +284,6 @@ impl Timeline {
             }
             self.summaries.push(s);
         }
-        self.insert(k, Arc::new(seg));
     }
 
     /// Cache segment `k` (replayed or just completed), evicting the one
