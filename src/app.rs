@@ -1147,8 +1147,11 @@ impl App {
         if self.question.is_some() {
             self.shared.borrow_mut().running = false;
         }
+        // (Paused, refresh_logs rebuilds the views too: not twice.)
         self.refresh_logs();
-        self.refresh_views();
+        if self.shared.borrow().running {
+            self.refresh_views();
+        }
     }
 
     /// The share-link fragment for the run as it is now.
