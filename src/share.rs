@@ -4,7 +4,7 @@
 
 use crate::view::{node_pos, node_radius};
 use quorum_core::protocol::Role;
-use quorum_core::sim::{trace, Lab, Scenario, Simulator};
+use quorum_core::sim::{run_to_jsonl, Lab, Scenario};
 use wasm_bindgen::JsCast;
 
 /// Which panels show (bits), for embed mode's `panels=`.
@@ -122,17 +122,7 @@ fn js_decode(v: &str) -> String {
 pub fn trace_jsonl(lab: &Lab) -> String {
     let mut file = lab.scenario().clone();
     file.duration_ms = lab.now() as f64 / 1000.0;
-    let Ok(s) = Scenario::from_file(file) else {
-        return String::new();
-    };
-    let mut sim = Simulator::from_scenario(&s);
-    sim.set_recording(true);
-    sim.run_to_end();
-    let mut out = String::new();
-    for r in sim.take_trace() {
-        trace::write_line(&mut out, &r);
-    }
-    out
+    Scenario::from_file(file).map_or_else(|_| String::new(), |s| run_to_jsonl(&s))
 }
 
 fn esc(s: &str) -> String {

@@ -88,7 +88,7 @@ fn run(history: &[HistoryEvent], per_key_states: usize, total_states: usize) -> 
     let total: usize = keys.values().map(Vec::len).sum();
     let mut too_large = None;
     for (key, ops) in &keys {
-        let (outcome, used) = crate::wgl::check_key_counted(ops, per_key_states.min(left));
+        let (outcome, used) = crate::wgl::check_key(ops, per_key_states.min(left));
         left = left.saturating_sub(used);
         match outcome {
             crate::wgl::Outcome::Linearizable => {}

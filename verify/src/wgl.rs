@@ -76,12 +76,8 @@ fn apply(step: Step, v: u32) -> (u32, Ret) {
 
 /// Check one key's operations (sorted by invocation), exploring at most
 /// `max_states` configurations.
-pub fn check_key(ops: &[Op], max_states: usize) -> Outcome {
-    check_key_counted(ops, max_states).0
-}
-
-/// The same, with the number of configurations explored.
-pub fn check_key_counted(ops: &[Op], max_states: usize) -> (Outcome, usize) {
+/// Returns the outcome and the number of configurations explored.
+pub fn check_key(ops: &[Op], max_states: usize) -> (Outcome, usize) {
     let mut vals = Values(BTreeMap::new());
     let n = ops.len();
     let mut steps = Vec::with_capacity(n);

@@ -129,11 +129,6 @@ impl EventLog {
         self.sends = self.sends.split_off(&id);
     }
 
-    /// The id of the oldest send remembered.
-    pub fn oldest(&self) -> Option<u64> {
-        self.sends.keys().next().copied()
-    }
-
     /// The line for one record, if it deserves one (deliveries of
     /// heartbeats and their replies are left out: they are most of the
     /// traffic and say little).

@@ -54,12 +54,7 @@ impl Segment {
     /// before, whose sends name the messages delivered in this one).
     pub fn lines(&self, primer: Option<&Segment>) -> &[Line] {
         self.lines.get_or_init(|| {
-            let mut log = EventLog::new();
-            for r in primer.map_or(&[][..], |p| &p.records) {
-                if matches!(r.ev, TraceEvent::Send { .. }) {
-                    log.line(r);
-                }
-            }
+            let mut log = primed_log(primer);
             self.records.iter().filter_map(|r| log.line(r)).collect()
         })
     }
@@ -70,6 +65,18 @@ impl Segment {
             _ => None,
         })
     }
+}
+
+/// An event log that knows the messages sent in `primer` (the segment
+/// before), so the deliveries that follow can say what they deliver.
+fn primed_log(primer: Option<&Segment>) -> EventLog {
+    let mut log = EventLog::new();
+    for r in primer.map_or(&[][..], |p| &p.records) {
+        if matches!(r.ev, TraceEvent::Send { .. }) {
+            log.line(r);
+        }
+    }
+    log
 }
 
 /// What happened to a node, for the lanes and the leader chart.
@@ -188,12 +195,7 @@ impl Timeline {
     /// when they must be started afresh.
     pub fn tail_lines(&mut self, primer: Option<&Segment>) -> &[Line] {
         let log = self.tail_log.get_or_insert_with(|| {
-            let mut log = EventLog::new();
-            for r in primer.map_or(&[][..], |p| &p.records) {
-                if matches!(r.ev, TraceEvent::Send { .. }) {
-                    log.line(r);
-                }
-            }
+            let log = primed_log(primer);
             self.tail_lines.clear();
             // A very dense tail: describe only its last records.
             self.tail_seen = self.tail.len().saturating_sub(MAX_SEGMENT_RECORDS);
