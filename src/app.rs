@@ -1083,8 +1083,17 @@ impl App {
     fn refresh_views(&mut self) {
         let mut s = self.shared.borrow_mut();
         self.lines = Rc::new(crate::history::lines(&mut s.lab, self.filter));
-        self.charts = Rc::new(crate::history::charts(&mut s.lab));
-        self.lin = (!s.running).then(|| crate::history::linearizability(&mut s.lab));
+        // One pass over the run's numbers serves the charts and the check.
+        let running = s.running;
+        let (charts, lin) = match crate::history::to_now(&mut s.lab) {
+            Some(n) => (
+                crate::history::charts(&n),
+                (!running).then(|| crate::history::linearizability(&n)),
+            ),
+            None => (Default::default(), None),
+        };
+        self.charts = Rc::new(charts);
+        self.lin = lin;
     }
 
     pub fn linearizability(&self) -> Option<&(String, bool)> {

@@ -165,33 +165,68 @@ pub struct Charts {
 
 pub const MAX_POINTS: usize = 400;
 
-/// The clients' history up to now, if the run is short enough to keep it.
-pub fn client_history(lab: &mut Lab) -> Option<Vec<quorum_core::sim::HistoryEvent>> {
-    use quorum_core::sim::HistoryEvent;
+/// The run's numbers up to now: the summaries of the complete segments
+/// (borrowed from the timeline) and one of the part since the last.
+pub struct ToNow<'a> {
+    pub now: Micros,
+    pub len: Micros,
+    done: &'a [Summary],
+    tail: Summary,
+}
+
+impl ToNow<'_> {
+    /// `(start, summary)` per segment, in order.
+    fn segments(&self) -> Vec<(Micros, &Summary)> {
+        self.done
+            .iter()
+            .chain(std::iter::once(&self.tail))
+            .enumerate()
+            .map(|(k, s)| (k as Micros * self.len, s))
+            .collect()
+    }
+}
+
+/// Summaries up to now (segments after now, known from a seek back, are
+/// left out); `None` without a timeline.
+pub fn to_now(lab: &mut Lab) -> Option<ToNow<'_>> {
     let now = lab.now();
     let tl = lab.timeline()?;
     let len = tl.segment_len();
     let done = tl.segment_of(now.max(1)) as usize;
-    let mut h: Vec<HistoryEvent> = Vec::new();
-    for s in tl.summaries().iter().take(done) {
+    let start = done as Micros * len;
+    let base = tl.summaries()[..done.min(tl.summaries().len())]
+        .last()
+        .map_or(0, |s| s.commit_end);
+    let (_, recs) = lab.window(now);
+    let (a, b) = (
+        recs.partition_point(|r| r.t <= start && start > 0),
+        recs.partition_point(|r| r.t <= now),
+    );
+    let tail = timeline::summarize(recs.get(a..b).unwrap_or(&[]), start, len, base);
+    let tl = lab.timeline()?;
+    let summaries = tl.summaries();
+    Some(ToNow {
+        now,
+        len,
+        done: &summaries[..done.min(summaries.len())],
+        tail,
+    })
+}
+
+/// The clients' history up to now, if the run is short enough to keep it.
+pub fn client_history(n: &ToNow) -> Option<Vec<quorum_core::sim::HistoryEvent>> {
+    let mut h = Vec::new();
+    for (_, s) in n.segments() {
         h.extend(s.history.as_ref()?.iter().cloned());
     }
-    let start = done as Micros * len;
-    let (_, tail) = lab.window(now);
-    let part: Vec<_> = tail
-        .iter()
-        .filter(|r| (r.t > start || start == 0) && r.t <= now)
-        .cloned()
-        .collect();
-    h.extend(timeline::summarize(&part, start, len, 0).history?);
     (h.len() <= timeline::HISTORY_CAP).then_some(h)
 }
 
 /// The linearizability verdict on the history so far, in words, and
 /// whether it is a violation.
-pub fn linearizability(lab: &mut Lab) -> (String, bool) {
+pub fn linearizability(n: &ToNow) -> (String, bool) {
     use quorum_verify::linearizability::{check_bounded, Verdict};
-    let Some(h) = client_history(lab) else {
+    let Some(h) = client_history(n) else {
         return ("too long a run to check in the page".into(), false);
     };
     // A smaller bound than the CLI's: the check must not hold the page up.
@@ -215,36 +250,17 @@ pub fn linearizability(lab: &mut Lab) -> (String, bool) {
 }
 
 /// The charts over the last `CHART_SPAN` up to now.
-pub fn charts(lab: &mut Lab) -> Charts {
-    let now = lab.now();
-    let Some(tl) = lab.timeline() else {
-        return Charts::default();
-    };
-    let len = tl.segment_len();
-    let t0 = now.saturating_sub(CHART_SPAN);
-    // Complete segments up to now, and the part since the last one.
-    let done = tl.segment_of(now.max(1)) as usize;
-    let mut sums: Vec<(Micros, Summary)> = tl
-        .summaries()
-        .iter()
-        .take(done)
-        .enumerate()
-        .map(|(k, s)| (k as Micros * len, s.clone()))
-        .collect();
-    let base = sums.last().map_or(0, |(_, s)| s.commit_end);
-    let start = done as Micros * len;
-    let (_, recs) = lab.window(now);
-    let (a, b) = (
-        recs.partition_point(|r| r.t <= start && start > 0),
-        recs.partition_point(|r| r.t <= now),
-    );
-    let part = recs.get(a..b).unwrap_or(&[]);
-    sums.push((start, timeline::summarize(part, start, len, base)));
-    series(&sums, len, t0, now)
+pub fn charts(n: &ToNow) -> Charts {
+    series(
+        &n.segments(),
+        n.len,
+        n.now.saturating_sub(CHART_SPAN),
+        n.now,
+    )
 }
 
 /// The charts from segment summaries `(start, summary)` in order.
-pub fn series(sums: &[(Micros, Summary)], len: Micros, t0: Micros, now: Micros) -> Charts {
+pub fn series(sums: &[(Micros, &Summary)], len: Micros, t0: Micros, now: Micros) -> Charts {
     let mut c = Charts {
         t0,
         now,
@@ -340,7 +356,7 @@ mod tests {
     fn charts_show_an_outage_as_a_gap_without_a_leader() {
         let mut l = lab();
         l.advance(8_000_000);
-        let c = charts(&mut l);
+        let c = charts(&to_now(&mut l).unwrap());
         // Someone led before the outage, no one during it, someone after.
         let led = |t: Micros| {
             c.leaders
@@ -364,7 +380,7 @@ mod tests {
         assert!(c.sent.iter().any(|b| b.2[2] > 0.0));
         // Seeking back shows the charts of that time, not the future's.
         l.seek(2_500_000);
-        let back = charts(&mut l);
+        let back = charts(&to_now(&mut l).unwrap());
         assert!(back.ops.iter().all(|o| o.0 <= 2_500_000));
         assert_eq!(back.leaders.last().map(|s| s.1), Some(2_500_000));
     }
@@ -374,14 +390,14 @@ mod tests {
         let mut l = lab();
         l.advance(6_000_000);
         l.seek(2_345_678);
-        let got = client_history(&mut l).unwrap();
+        let got = client_history(&to_now(&mut l).unwrap()).unwrap();
         let s = Scenario::from_file(l.scenario().clone()).unwrap();
         let mut sim = quorum_core::sim::Simulator::from_scenario(&s);
         sim.enable_history();
         sim.run_until(2_345_678);
         assert!(got.len() > 10);
         assert_eq!(got, sim.history());
-        let (text, bad) = linearizability(&mut l);
+        let (text, bad) = linearizability(&to_now(&mut l).unwrap());
         assert!(!bad && text.ends_with(": linearizable"), "{text}");
     }
 
