@@ -47,6 +47,17 @@ test('the wasm module imports nothing from its host', () => {
 const dir = join(root, 'scenarios');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
+// The golden digests (verify/tests/golden.rs): the traces may not change
+// while code moves, in wasm32 any more than natively.
+const golden = new Map(
+  readFileSync(join(root, 'verify/tests/golden/traces.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .map(([name, lines, bytes, digest]) => [name, { lines: +lines, bytes: +bytes, digest }]),
+);
+const bugFiles = readdirSync(join(dir, 'bugs')).filter((f) => f.endsWith('.json')).sort();
+
 test('there are scenarios to compare', () => {
   assert.ok(files.length >= 15, `${files.length} scenarios`);
 });
@@ -59,6 +70,16 @@ for (const f of files) {
     assert.ok(!wasm.subarray(0, 6).equals(Buffer.from('error:')), wasm.toString().slice(0, 200));
     assert.ok(native.length > 1000, `${f}: native trace is ${native.length} bytes`);
     assert.equal(sha(wasm), sha(native), `${f}: ${wasm.length} vs ${native.length} bytes`);
+  });
+}
+
+for (const f of [...files, ...bugFiles.map((b) => `bugs/${b}`)]) {
+  test(`wasm32 == golden: ${f}`, () => {
+    const want = golden.get(`scenarios/${f}`);
+    assert.ok(want, `scenarios/${f} has no golden digest`);
+    const wasm = wasmTrace(readFileSync(join(dir, f), 'utf8'));
+    assert.equal(wasm.length, want.bytes, `${f}: ${wasm.length} bytes, golden ${want.bytes}`);
+    assert.equal(sha(wasm), want.digest, `${f}: the trace differs from the golden one`);
   });
 }
 
