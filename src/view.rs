@@ -8,6 +8,7 @@ use crate::model::{
 use quorum_core::protocol::{Message, NodeId, RaftNode, Role, Timer};
 use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::{Lab, Micros};
+use quorum_core::util::Fnv64;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -80,11 +81,8 @@ pub fn clock_text(lab: &Lab) -> String {
 pub fn ring_version(lab: &Lab) -> u64 {
     let sim = lab.sim();
     let net = sim.network();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |v: u64| {
-        h ^= v;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    };
+    let mut h = Fnv64::new();
+    let mut mix = |v: u64| h = h.u64(v);
     for i in 1..=sim.node_count() {
         if let Some(n) = sim.node(i) {
             mix(u64::from(sim.is_up(i)));
@@ -97,7 +95,7 @@ pub fn ring_version(lab: &Lab) -> u64 {
     mix(lab.scenario().events.len() as u64);
     mix(u64::from(lab.forks()));
     mix(lab.violations().len() as u64);
-    h
+    h.value()
 }
 
 pub fn page(app: &App, ctx: &Context<App>) -> Html {
@@ -816,11 +814,8 @@ impl LogModel {
     /// A cheap fingerprint of everything the table shows.
     pub fn version_of(lab: &Lab, from: Option<u64>) -> u64 {
         let sim = lab.sim();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut mix = |v: u64| {
-            h ^= v;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        };
+        let mut h = Fnv64::new();
+        let mut mix = |v: u64| h = h.u64(v);
         mix(from.map_or(u64::MAX, |f| f));
         mix(lab.violations().len() as u64);
         for i in 1..=sim.node_count() {
@@ -837,7 +832,7 @@ impl LogModel {
                 }
             }
         }
-        h
+        h.value()
     }
 
     pub fn build(lab: &Lab, from: Option<u64>) -> LogModel {

@@ -3,8 +3,8 @@
 //! can drop a prefix without renumbering anything.
 
 use super::{Command, LogIndex, Term};
+use crate::util::Chunked;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// One log entry: the term it was created in and its command (Fig. 2).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -14,20 +14,15 @@ pub struct Entry {
     pub cmd: Command,
 }
 
-/// Entries per chunk. Full chunks are shared between clones (copy on
-/// write), so a simulator checkpoint costs a pointer per chunk, not a copy
-/// of the log.
-const CHUNK: usize = 256;
-
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RaftLog {
     /// The last index covered by a snapshot (0: none).
     snapshot_index: LogIndex,
     snapshot_term: Term,
-    /// Entries `snapshot_index + 1 ..= last_index()`, in chunks of CHUNK
-    /// (all full but the last).
-    chunks: Vec<Arc<Vec<Entry>>>,
-    len: usize,
+    /// Entries `snapshot_index + 1 ..= last_index()`. Chunked copy-on-write,
+    /// so a simulator checkpoint costs a pointer per chunk, not a copy of
+    /// the log.
+    entries: Chunked<Entry>,
 }
 
 impl RaftLog {
@@ -48,14 +43,11 @@ impl RaftLog {
     }
 
     pub fn last_index(&self) -> LogIndex {
-        self.snapshot_index + self.len as LogIndex
+        self.snapshot_index + self.entries.len() as LogIndex
     }
 
     pub fn last_term(&self) -> Term {
-        self.chunks
-            .last()
-            .and_then(|c| c.last())
-            .map_or(self.snapshot_term, |e| e.term)
+        self.entries.last().map_or(self.snapshot_term, |e| e.term)
     }
 
     fn pos(&self, index: LogIndex) -> Option<usize> {
@@ -66,26 +58,22 @@ impl RaftLog {
         }
     }
 
-    fn at(&self, p: usize) -> &Entry {
-        &self.chunks[p / CHUNK][p % CHUNK]
-    }
-
     /// The term of the entry at `index`; `Some(0)` for index 0, `None` if the
     /// log has no such entry (or it was compacted away).
     pub fn term(&self, index: LogIndex) -> Option<Term> {
         if index == self.snapshot_index {
             return Some(self.snapshot_term);
         }
-        self.pos(index).map(|p| self.at(p).term)
+        self.entry(index).map(|e| e.term)
     }
 
     pub fn entry(&self, index: LogIndex) -> Option<&Entry> {
-        self.pos(index).map(|p| self.at(p))
+        self.pos(index).and_then(|p| self.entries.get(p))
     }
 
     /// Entries in the log, oldest first (from `snapshot_index + 1`).
     pub fn iter(&self) -> impl Iterator<Item = &Entry> + '_ {
-        self.chunks.iter().flat_map(|c| c.iter())
+        self.entries.iter()
     }
 
     /// Up to `max` entries starting at `from`, copied (cheaply: commands
@@ -93,8 +81,8 @@ impl RaftLog {
     pub fn entries_from(&self, from: LogIndex, max: usize) -> Vec<Entry> {
         match self.pos(from) {
             Some(p) => {
-                let end = p.saturating_add(max).min(self.len);
-                (p..end).map(|q| self.at(q).clone()).collect()
+                let end = p.saturating_add(max).min(self.entries.len());
+                (p..end).map(|q| self.entries[q].clone()).collect()
             }
             None => Vec::new(),
         }
@@ -102,35 +90,21 @@ impl RaftLog {
 
     /// Appends one entry and returns its index.
     pub fn push(&mut self, entry: Entry) -> LogIndex {
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => Arc::make_mut(c).push(entry),
-            _ => {
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(entry);
-                self.chunks.push(Arc::new(c));
-            }
-        }
-        self.len += 1;
+        self.entries.push(entry);
         self.last_index()
     }
 
     /// Overwrites one entry in place (only planted bugs do this).
     pub fn replace(&mut self, index: LogIndex, entry: Entry) {
         if let Some(p) = self.pos(index) {
-            Arc::make_mut(&mut self.chunks[p / CHUNK])[p % CHUNK] = entry;
+            self.entries.set(p, entry);
         }
     }
 
     /// Deletes the entry at `from` and all that follow it (§5.3).
     pub fn truncate_from(&mut self, from: LogIndex) {
         if let Some(p) = self.pos(from) {
-            self.chunks.truncate(p.div_ceil(CHUNK));
-            if p % CHUNK != 0 {
-                if let Some(c) = self.chunks.last_mut() {
-                    Arc::make_mut(c).truncate(p % CHUNK);
-                }
-            }
-            self.len = p;
+            self.entries.truncate(p);
         }
     }
 
@@ -180,7 +154,7 @@ mod tests {
         }
         let snapshot = a.clone();
         assert!(
-            Arc::ptr_eq(&a.chunks[0], &snapshot.chunks[0]),
+            a.entries.shares_chunk(&snapshot.entries, 0),
             "a clone shares chunks"
         );
         a.truncate_from(700);
@@ -194,7 +168,7 @@ mod tests {
         assert_eq!(a.term(700), Some(9));
         assert_eq!(a.term(699), Some(3));
         assert!(
-            Arc::ptr_eq(&a.chunks[0], &snapshot.chunks[0]),
+            a.entries.shares_chunk(&snapshot.entries, 0),
             "untouched chunks stay shared"
         );
         // Truncating at a chunk boundary, then appending across chunks.

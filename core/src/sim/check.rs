@@ -9,10 +9,10 @@
 use super::node::NodeStatus;
 use super::Micros;
 use crate::protocol::{Command, KvOp, LogIndex, NodeId, Output, Role, Term};
+use crate::util::{Chunked, Fnv64};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 /// The properties checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -116,66 +116,6 @@ impl fmt::Display for Violation {
     }
 }
 
-/// A vector in shared, copy-on-write chunks: cloning the checker (in a
-/// time-travel checkpoint) copies a pointer per chunk, not the data.
-#[derive(Clone, Debug)]
-struct Chunked<T> {
-    chunks: Vec<Arc<Vec<T>>>,
-    len: usize,
-}
-
-const CHUNK: usize = 256;
-
-impl<T: Clone> Chunked<T> {
-    fn new() -> Self {
-        Chunked {
-            chunks: Vec::new(),
-            len: 0,
-        }
-    }
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn get(&self, i: usize) -> Option<&T> {
-        (i < self.len).then(|| &self.chunks[i / CHUNK][i % CHUNK])
-    }
-    fn push(&mut self, v: T) {
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => Arc::make_mut(c).push(v),
-            _ => {
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(v);
-                self.chunks.push(Arc::new(c));
-            }
-        }
-        self.len += 1;
-    }
-    fn set(&mut self, i: usize, v: T) {
-        if i < self.len {
-            Arc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK] = v;
-        }
-    }
-    fn truncate(&mut self, keep: usize) {
-        if keep >= self.len {
-            return;
-        }
-        self.chunks.truncate(keep.div_ceil(CHUNK));
-        if keep % CHUNK != 0 {
-            if let Some(c) = self.chunks.last_mut() {
-                Arc::make_mut(c).truncate(keep % CHUNK);
-            }
-        }
-        self.len = keep;
-    }
-}
-
-impl<T: Clone> std::ops::Index<usize> for Chunked<T> {
-    type Output = T;
-    fn index(&self, i: usize) -> &T {
-        &self.chunks[i / CHUNK][i % CHUNK]
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     term: Term,
@@ -195,25 +135,14 @@ struct Shadow {
     applied: LogIndex,
 }
 
-const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+const SEED: u64 = Fnv64::new().value();
 
 fn mix(h: u64, v: u64) -> u64 {
-    // FNV-1a over the 8 bytes of v: the same on every platform.
-    let mut h = h;
-    for b in v.to_le_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    Fnv64::from_value(h).u64(v).value()
 }
 
 fn mix_str(h: u64, s: &str) -> u64 {
-    let mut h = mix(h, s.len() as u64);
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    Fnv64::from_value(h).str(s).value()
 }
 
 /// A platform-independent hash of a command.
