@@ -279,81 +279,20 @@ fn run(
     check: bool,
     state: bool,
 ) -> Result<bool, String> {
-    let mut sink: Option<Box<dyn Write>> = match trace_to {
-        None => None,
-        Some("-") => Some(Box::new(BufWriter::new(io::stdout().lock()))),
-        Some(f) => Some(Box::new(BufWriter::new(
-            File::create(f).map_err(|e| format!("--trace {f}: {e}"))?,
-        ))),
-    };
+    let mut sink = trace_sink(trace_to)?;
     let mut sim = Simulator::from_scenario(&scenario);
     sim.set_recording(sink.is_some());
     if check {
         sim.enable_checks();
         sim.enable_history();
     }
-    // Run in slices and stream the trace out, so long runs stay small.
-    const SLICE: u64 = 100_000;
-    let mut line = String::new();
-    let mut flush =
-        |sim: &mut Simulator, sink: &mut Option<Box<dyn Write>>| -> Result<(), String> {
-            if let Some(w) = sink {
-                for r in sim.take_trace() {
-                    line.clear();
-                    trace::write_line(&mut line, &r);
-                    w.write_all(line.as_bytes())
-                        .map_err(|e| format!("writing the trace: {e}"))?;
-                }
-            }
-            Ok(())
-        };
-    while sim.now() < sim.end_time() {
-        let t = sim.now().saturating_add(SLICE);
-        sim.run_until(t);
-        flush(&mut sim, &mut sink)?;
-        if !sim.violations().is_empty() {
-            break; // stop at the first violation
-        }
-    }
-    sim.run_to_end();
-    flush(&mut sim, &mut sink)?;
-    if let Some(w) = &mut sink {
-        w.flush().map_err(|e| format!("writing the trace: {e}"))?;
-    }
+    drive(&mut sim, &mut sink)?;
     let mut summary = summary(&scenario, &sim);
-    let violations = sim.violations();
-    let mut clean = violations.is_empty();
-    if check {
-        if violations.is_empty() {
-            summary += "safety: all properties held\n";
-            use quorum_verify::linearizability::{check as lin, Verdict};
-            match lin(sim.history()) {
-                Verdict::Linearizable { keys, ops } => {
-                    summary += &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
-                }
-                Verdict::Violation { key, ops } => {
-                    clean = false;
-                    summary += &format!("VIOLATION: Linearizability: the history of key {key:?} ({ops} operations) has no valid order\n");
-                }
-                Verdict::TooLarge { key, ops, indeterminate } => {
-                    summary += &format!("linearizability: not checked: key {key:?} has {ops} operations ({indeterminate} indeterminate), too large to check\n")
-                }
-            }
-            if scenario.file.liveness.is_some() {
-                match quorum_verify::liveness::converged(&sim) {
-                    Ok(()) => summary += "liveness: converged\n",
-                    Err(m) => {
-                        clean = false;
-                        summary += &format!("VIOLATION: Liveness: {m}\n");
-                    }
-                }
-            }
-        } else {
-            for v in violations {
-                summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
-            }
-        }
-    }
+    let clean = if check {
+        check_report(&scenario, &sim, &mut summary)
+    } else {
+        sim.violations().is_empty()
+    };
     if state {
         let st = serde_json::json!({
             "t_ms": sim.now() as f64 / 1000.0,
@@ -369,6 +308,86 @@ fn run(
         say(&summary);
     }
     Ok(clean)
+}
+
+/// Where `--trace` writes: nowhere, stdout (`-`) or a file.
+fn trace_sink(trace_to: Option<&str>) -> Result<Option<Box<dyn Write>>, String> {
+    Ok(match trace_to {
+        None => None,
+        Some("-") => Some(Box::new(BufWriter::new(io::stdout().lock()))),
+        Some(f) => Some(Box::new(BufWriter::new(
+            File::create(f).map_err(|e| format!("--trace {f}: {e}"))?,
+        ))),
+    })
+}
+
+/// Run to the end (or the first violation) in slices, streaming the trace
+/// out, so long runs stay small in memory.
+fn drive(sim: &mut Simulator, sink: &mut Option<Box<dyn Write>>) -> Result<(), String> {
+    const SLICE: u64 = 100_000;
+    let mut line = String::new();
+    let mut flush = |sim: &mut Simulator| -> Result<(), String> {
+        if let Some(w) = sink.as_mut() {
+            for r in sim.take_trace() {
+                line.clear();
+                trace::write_line(&mut line, &r);
+                w.write_all(line.as_bytes())
+                    .map_err(|e| format!("writing the trace: {e}"))?;
+            }
+        }
+        Ok(())
+    };
+    while sim.now() < sim.end_time() {
+        let t = sim.now().saturating_add(SLICE);
+        sim.run_until(t);
+        flush(sim)?;
+        if !sim.violations().is_empty() {
+            break; // stop at the first violation
+        }
+    }
+    sim.run_to_end();
+    flush(sim)?;
+    if let Some(w) = sink {
+        w.flush().map_err(|e| format!("writing the trace: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `--check`: the safety verdict, then linearizability and (if the scenario
+/// states it) liveness. Appends to `summary`; false if anything failed.
+fn check_report(scenario: &Scenario, sim: &Simulator, summary: &mut String) -> bool {
+    let violations = sim.violations();
+    if !violations.is_empty() {
+        for v in violations {
+            *summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
+        }
+        return false;
+    }
+    *summary += "safety: all properties held\n";
+    let mut clean = true;
+    use quorum_verify::linearizability::{check as lin, Verdict};
+    match lin(sim.history()) {
+        Verdict::Linearizable { keys, ops } => {
+            *summary += &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
+        }
+        Verdict::Violation { key, ops } => {
+            clean = false;
+            *summary += &format!("VIOLATION: Linearizability: the history of key {key:?} ({ops} operations) has no valid order\n");
+        }
+        Verdict::TooLarge { key, ops, indeterminate } => {
+            *summary += &format!("linearizability: not checked: key {key:?} has {ops} operations ({indeterminate} indeterminate), too large to check\n")
+        }
+    }
+    if scenario.file.liveness.is_some() {
+        match quorum_verify::liveness::converged(sim) {
+            Ok(()) => *summary += "liveness: converged\n",
+            Err(m) => {
+                clean = false;
+                *summary += &format!("VIOLATION: Liveness: {m}\n");
+            }
+        }
+    }
+    clean
 }
 
 fn summary(s: &Scenario, sim: &Simulator) -> String {

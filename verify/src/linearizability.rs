@@ -158,111 +158,154 @@ fn per_key(history: &[HistoryEvent]) -> BTreeMap<String, Vec<crate::wgl::Op>> {
 
 /// The same check with stateright's tester (bounded by history length).
 pub fn check_stateright(history: &[HistoryEvent]) -> Verdict {
-    // A read that never returned constrains nothing: leave it out, so the
-    // search does not branch on it. (Unfinished writes stay: they may have
-    // taken effect.)
-    let mut finished: BTreeMap<(ClientId, OpId), bool> = BTreeMap::new();
-    for e in history {
-        if let HistoryEvent::Return {
-            client,
-            op_id,
-            result,
-            ..
-        } = e
-        {
-            finished.insert((*client, *op_id), !matches!(result, OpResult::Error { .. }));
-        }
-    }
-    let skip = |client: ClientId, op_id: OpId, op: &KvOp| {
-        matches!(op, KvOp::Get { .. }) && !finished.get(&(client, op_id)).copied().unwrap_or(false)
-    };
-    let mut skipped: BTreeMap<(ClientId, OpId), ()> = BTreeMap::new();
-    // Which key each pending op is on, and each client's current thread.
-    let mut pending: BTreeMap<(ClientId, OpId), (String, u64)> = BTreeMap::new();
-    let mut generation: BTreeMap<ClientId, u64> = BTreeMap::new();
-    let mut keys: BTreeMap<String, KeyHistory> = BTreeMap::new();
-    let mut broken: Option<String> = None;
+    let mut run = StaterightRun::new(history);
     for e in history {
         match e {
             HistoryEvent::Invoke {
                 client, op_id, op, ..
-            } => {
-                if skip(*client, *op_id, op) {
-                    skipped.insert((*client, *op_id), ());
-                    continue;
-                }
-                let g = *generation.entry(*client).or_insert(0);
-                let thread = client.wrapping_mul(1 << 20).wrapping_add(g);
-                let key = op.key().to_string();
-                let h = keys.entry(key.clone()).or_insert_with(|| KeyHistory {
-                    tester: LinearizabilityTester::new(Register::default()),
-                    ops: 0,
-                    indeterminate: 0,
-                });
-                h.ops += 1;
-                if h.tester.on_invoke(thread, op.clone()).is_err() {
-                    broken.get_or_insert(key.clone());
-                }
-                pending.insert((*client, *op_id), (key, thread));
-            }
+            } => run.invoke(*client, *op_id, op),
             HistoryEvent::Return {
                 client,
                 op_id,
                 result,
                 ..
-            } => {
-                if skipped.contains_key(&(*client, *op_id)) {
-                    // The client moves on under a new thread, as after any timeout.
-                    *generation.entry(*client).or_insert(0) += 1;
-                    continue;
-                }
-                let Some((key, thread)) = pending.remove(&(*client, *op_id)) else {
-                    continue;
-                };
-                let Some(h) = keys.get_mut(&key) else {
-                    continue;
-                };
-                if matches!(result, OpResult::Error { .. }) {
-                    // Indeterminate: leave it in flight; the client moves on.
-                    h.indeterminate += 1;
-                    *generation.entry(*client).or_insert(0) += 1;
-                } else if h.tester.on_return(thread, result.clone()).is_err() {
-                    broken.get_or_insert(key);
-                }
+            } => run.ret(*client, *op_id, result),
+        }
+    }
+    run.verdict()
+}
+
+/// The reference check's state while it reads a history: one stateright
+/// tester per key, each client's operations on a "thread" that changes
+/// after every timeout (a timed-out op stays in flight for ever).
+struct StaterightRun {
+    /// Which ops returned, and whether with a real result.
+    finished: BTreeMap<(ClientId, OpId), bool>,
+    skipped: BTreeMap<(ClientId, OpId), ()>,
+    /// Which key each pending op is on, and its thread.
+    pending: BTreeMap<(ClientId, OpId), (String, u64)>,
+    /// Each client's current thread number.
+    generation: BTreeMap<ClientId, u64>,
+    keys: BTreeMap<String, KeyHistory>,
+    /// The first key whose tester refused an event.
+    broken: Option<String>,
+}
+
+impl StaterightRun {
+    fn new(history: &[HistoryEvent]) -> Self {
+        let mut finished = BTreeMap::new();
+        for e in history {
+            if let HistoryEvent::Return {
+                client,
+                op_id,
+                result,
+                ..
+            } = e
+            {
+                finished.insert((*client, *op_id), !matches!(result, OpResult::Error { .. }));
             }
         }
+        StaterightRun {
+            finished,
+            skipped: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            generation: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            broken: None,
+        }
     }
-    // Ops still pending at the end are indeterminate too.
-    for (key, _) in pending.values() {
-        if let Some(h) = keys.get_mut(key) {
+
+    /// A read that never returned constrains nothing: leave it out, so the
+    /// search does not branch on it. (Unfinished writes stay: they may have
+    /// taken effect.)
+    fn skip(&self, client: ClientId, op_id: OpId, op: &KvOp) -> bool {
+        matches!(op, KvOp::Get { .. })
+            && !self
+                .finished
+                .get(&(client, op_id))
+                .copied()
+                .unwrap_or(false)
+    }
+
+    fn next_thread(&mut self, client: ClientId) {
+        *self.generation.entry(client).or_insert(0) += 1;
+    }
+
+    fn invoke(&mut self, client: ClientId, op_id: OpId, op: &KvOp) {
+        if self.skip(client, op_id, op) {
+            self.skipped.insert((client, op_id), ());
+            return;
+        }
+        let g = *self.generation.entry(client).or_insert(0);
+        let thread = client.wrapping_mul(1 << 20).wrapping_add(g);
+        let key = op.key().to_string();
+        let h = self.keys.entry(key.clone()).or_insert_with(|| KeyHistory {
+            tester: LinearizabilityTester::new(Register::default()),
+            ops: 0,
+            indeterminate: 0,
+        });
+        h.ops += 1;
+        if h.tester.on_invoke(thread, op.clone()).is_err() {
+            self.broken.get_or_insert(key.clone());
+        }
+        self.pending.insert((client, op_id), (key, thread));
+    }
+
+    fn ret(&mut self, client: ClientId, op_id: OpId, result: &OpResult) {
+        if self.skipped.contains_key(&(client, op_id)) {
+            // The client moves on under a new thread, as after any timeout.
+            self.next_thread(client);
+            return;
+        }
+        let Some((key, thread)) = self.pending.remove(&(client, op_id)) else {
+            return;
+        };
+        let Some(h) = self.keys.get_mut(&key) else {
+            return;
+        };
+        if matches!(result, OpResult::Error { .. }) {
+            // Indeterminate: leave it in flight; the client moves on.
             h.indeterminate += 1;
+            self.next_thread(client);
+        } else if h.tester.on_return(thread, result.clone()).is_err() {
+            self.broken.get_or_insert(key);
         }
     }
-    let total: usize = keys.values().map(|h| h.ops).sum();
-    if let Some(key) = broken {
-        let ops = keys.get(&key).map_or(0, |h| h.ops);
-        return Verdict::Violation { key, ops };
-    }
-    for (key, h) in &keys {
-        if h.ops > MAX_OPS_PER_KEY || h.indeterminate > MAX_INDETERMINATE_PER_KEY {
-            return Verdict::TooLarge {
-                key: key.clone(),
-                ops: h.ops,
-                indeterminate: h.indeterminate,
-            };
+
+    fn verdict(mut self) -> Verdict {
+        // Ops still pending at the end are indeterminate too.
+        for (key, _) in self.pending.values() {
+            if let Some(h) = self.keys.get_mut(key) {
+                h.indeterminate += 1;
+            }
         }
-    }
-    for (key, h) in &keys {
-        if !h.tester.is_consistent() {
-            return Verdict::Violation {
-                key: key.clone(),
-                ops: h.ops,
-            };
+        let keys = self.keys;
+        let total: usize = keys.values().map(|h| h.ops).sum();
+        if let Some(key) = self.broken {
+            let ops = keys.get(&key).map_or(0, |h| h.ops);
+            return Verdict::Violation { key, ops };
         }
-    }
-    Verdict::Linearizable {
-        keys: keys.len(),
-        ops: total,
+        for (key, h) in &keys {
+            if h.ops > MAX_OPS_PER_KEY || h.indeterminate > MAX_INDETERMINATE_PER_KEY {
+                return Verdict::TooLarge {
+                    key: key.clone(),
+                    ops: h.ops,
+                    indeterminate: h.indeterminate,
+                };
+            }
+        }
+        for (key, h) in &keys {
+            if !h.tester.is_consistent() {
+                return Verdict::Violation {
+                    key: key.clone(),
+                    ops: h.ops,
+                };
+            }
+        }
+        Verdict::Linearizable {
+            keys: keys.len(),
+            ops: total,
+        }
     }
 }
 
