@@ -10,6 +10,7 @@ use crate::protocol::{Bugs, KvOp, NodeId, RaftLog, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod event;
 mod validate;
 pub use validate::ms_to_us;
 

@@ -1,13 +1,16 @@
 //! Validation: a [`ScenarioFile`] as written becomes a [`Scenario`] ready to
 //! run, or a [`ScenarioError`] naming the path of the first bad value. One
 //! small validator per section (header, timing, network, clients, raft,
-//! lesson, initial state) and per event kind; they run in the document's
-//! order, so the first error reported is always the same one.
+//! lesson, initial state; events in `event.rs`); they run in the
+//! document's order, so the first error reported is always the same one.
 
 use super::*;
 use crate::protocol::{Bug, Command, Entry};
 
-fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, ScenarioError> {
+pub(super) fn err<T>(
+    path: impl Into<String>,
+    message: impl Into<String>,
+) -> Result<T, ScenarioError> {
     Err(ScenarioError {
         path: path.into(),
         message: message.into(),
@@ -40,7 +43,11 @@ fn at_least_ms(path: &str, ms: f64, min_ms: f64) -> Result<Micros, ScenarioError
     Ok(us)
 }
 
-fn range_us(path: &str, r: [f64; 2], min_ms: f64) -> Result<(Micros, Micros), ScenarioError> {
+pub(super) fn range_us(
+    path: &str,
+    r: [f64; 2],
+    min_ms: f64,
+) -> Result<(Micros, Micros), ScenarioError> {
     let lo = ms_to_us(&format!("{path}[0]"), r[0], MAX_PARAM_MS)?;
     let hi = ms_to_us(&format!("{path}[1]"), r[1], MAX_PARAM_MS)?;
     if r[0] < min_ms {
@@ -55,14 +62,14 @@ fn range_us(path: &str, r: [f64; 2], min_ms: f64) -> Result<(Micros, Micros), Sc
     Ok((lo, hi))
 }
 
-fn probability(path: &str, p: f64) -> Result<f64, ScenarioError> {
+pub(super) fn probability(path: &str, p: f64) -> Result<f64, ScenarioError> {
     if !p.is_finite() || !(0.0..=1.0).contains(&p) {
         return err(path, format!("{p} is not a probability in [0, 1]"));
     }
     Ok(p)
 }
 
-fn node_in(path: &str, id: NodeId, n: u32) -> Result<NodeId, ScenarioError> {
+pub(super) fn node_in(path: &str, id: NodeId, n: u32) -> Result<NodeId, ScenarioError> {
     if id == 0 || id > n {
         return err(
             path,
@@ -83,7 +90,7 @@ fn text_within(path: impl Into<String>, text: &str, limit: usize) -> Result<(), 
     Ok(())
 }
 
-fn check_op(path: &str, op: &KvOp) -> Result<(), ScenarioError> {
+pub(super) fn check_op(path: &str, op: &KvOp) -> Result<(), ScenarioError> {
     let (key, values): (&str, Vec<(&str, &str)>) = match op {
         KvOp::Put { key, value } => (key, vec![("value", value)]),
         KvOp::Get { key } => (key, vec![]),
@@ -429,121 +436,4 @@ fn initial_log(p: &str, init: &InitialNode) -> Result<Vec<Entry>, ScenarioError>
         entries.push(Entry { term, cmd });
     }
     Ok(entries)
-}
-
-// --- events, one validator per kind ---
-
-impl EventSpec {
-    /// Validate this event for an `n`-node cluster; `p` is its path for
-    /// error messages (e.g. `events[3]`).
-    pub fn validate(&self, p: &str, n: u32) -> Result<Action, ScenarioError> {
-        let at = ms_to_us(&format!("{p}.at_ms"), self.at_ms(), MAX_DURATION_MS)?;
-        let node = |id: NodeId| node_in(&format!("{p}.node"), id, n);
-        let what = match self {
-            EventSpec::Crash { node: id, .. } => ActionKind::Crash(node(*id)?),
-            EventSpec::Restart { node: id, .. } => ActionKind::Restart(node(*id)?),
-            EventSpec::Timeout { node: id, .. } => ActionKind::Timeout(node(*id)?),
-            EventSpec::Partition { groups, .. } => ActionKind::Partition(partition(p, groups, n)?),
-            EventSpec::Heal { .. } => ActionKind::Heal,
-            EventSpec::DropMessage { id, .. } => ActionKind::DropMessage(*id),
-            EventSpec::DuplicateMessage { id, .. } => ActionKind::DuplicateMessage(*id),
-            EventSpec::Cut { from, to, .. } => {
-                let (f, t) = link(p, *from, *to, n)?;
-                ActionKind::Cut(f, t)
-            }
-            EventSpec::Uncut { from, to, .. } => {
-                let (f, t) = link(p, *from, *to, n)?;
-                ActionKind::Uncut(f, t)
-            }
-            EventSpec::Request {
-                op, node, count, ..
-            } => request(p, op, *node, *count, n)?,
-            EventSpec::Network {
-                drop,
-                duplicate,
-                latency_ms,
-                ..
-            } => network(p, *drop, *duplicate, *latency_ms)?,
-        };
-        Ok(Action { at, what })
-    }
-}
-
-/// Non-empty groups of this cluster's nodes, each node in one group at most.
-fn partition(p: &str, groups: &[Vec<NodeId>], n: u32) -> Result<Vec<Vec<NodeId>>, ScenarioError> {
-    if groups.is_empty() {
-        return err(format!("{p}.groups"), "needs at least one group");
-    }
-    let mut seen = vec![false; n as usize];
-    for (g, group) in groups.iter().enumerate() {
-        if group.is_empty() {
-            return err(format!("{p}.groups[{g}]"), "is empty");
-        }
-        for (k, &id) in group.iter().enumerate() {
-            let q = format!("{p}.groups[{g}][{k}]");
-            node_in(&q, id, n)?;
-            let s = &mut seen[id as usize - 1];
-            if *s {
-                return err(q, format!("node {id} is in more than one group"));
-            }
-            *s = true;
-        }
-    }
-    Ok(groups.to_vec())
-}
-
-/// A one-way link between two different nodes (`cut`, `uncut`).
-fn link(p: &str, from: NodeId, to: NodeId, n: u32) -> Result<(NodeId, NodeId), ScenarioError> {
-    let f = node_in(&format!("{p}.from"), from, n)?;
-    let t = node_in(&format!("{p}.to"), to, n)?;
-    if f == t {
-        return err(format!("{p}.to"), "a link joins two different nodes");
-    }
-    Ok((f, t))
-}
-
-/// `count` one-shot clients sending `op` (to `node` first, if given).
-fn request(
-    p: &str,
-    op: &KvOp,
-    node: Option<NodeId>,
-    count: Option<u32>,
-    n: u32,
-) -> Result<ActionKind, ScenarioError> {
-    check_op(&format!("{p}.op"), op)?;
-    let node = node
-        .map(|id| node_in(&format!("{p}.node"), id, n))
-        .transpose()?;
-    let count = count.unwrap_or(1);
-    if count == 0 || count > MAX_REQUEST_COUNT {
-        return err(
-            format!("{p}.count"),
-            format!("{count} is out of range 1..={MAX_REQUEST_COUNT}"),
-        );
-    }
-    Ok(ActionKind::Request {
-        op: op.clone(),
-        node,
-        count,
-    })
-}
-
-/// A change of loss, duplication or latency: each given value checked.
-fn network(
-    p: &str,
-    drop: Option<f64>,
-    duplicate: Option<f64>,
-    latency_ms: Option<[f64; 2]>,
-) -> Result<ActionKind, ScenarioError> {
-    Ok(ActionKind::Network {
-        drop: drop
-            .map(|d| probability(&format!("{p}.drop"), d))
-            .transpose()?,
-        duplicate: duplicate
-            .map(|d| probability(&format!("{p}.duplicate"), d))
-            .transpose()?,
-        latency: latency_ms
-            .map(|l| range_us(&format!("{p}.latency_ms"), l, 0.0))
-            .transpose()?,
-    })
 }
