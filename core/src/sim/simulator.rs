@@ -362,8 +362,8 @@ impl<N: Node> Simulator<N> {
                 response,
             } => {
                 self.w.obs.event();
-                let op = (client, op_id);
-                self.workload.on_reply(&mut self.w, op, from, response);
+                let w = &mut self.w;
+                self.workload.on_reply(w, client, op_id, from, response);
             }
             Ev::Client { client, timer, tag } => {
                 self.w.obs.event();

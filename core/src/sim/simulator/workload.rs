@@ -219,7 +219,8 @@ impl Workload {
     pub fn on_reply<M: Clone>(
         &mut self,
         w: &mut World<M>,
-        (client, op_id): (ClientId, OpId),
+        client: ClientId,
+        op_id: OpId,
         from: NodeId,
         response: ClientResponse,
     ) {
