@@ -219,7 +219,7 @@ fn delivered(trace: &[Rec], id: u64) -> Vec<u64> {
 
 fn dropped_why(trace: &[Rec], id: u64) -> Option<&'static str> {
     trace.iter().find_map(|r| match r.ev {
-        TraceEvent::Drop { id: i, why } if i == id => Some(why),
+        TraceEvent::Drop { id: i, why } if i == id => Some(why.as_str()),
         _ => None,
     })
 }

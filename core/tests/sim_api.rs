@@ -2,7 +2,7 @@
 
 use quorum_core::protocol::Role;
 use quorum_core::sim::scenario::{Action, ActionKind};
-use quorum_core::sim::{Scenario, Simulator, TraceEvent};
+use quorum_core::sim::{DropReason, Scenario, Simulator, TraceEvent};
 
 fn sim(json: &str) -> Simulator {
     let mut s = Simulator::from_scenario(&Scenario::parse(json).unwrap());
@@ -106,7 +106,7 @@ fn latency_stays_in_range_and_partitions_drop_both_ways() {
             }
             TraceEvent::Drop {
                 id,
-                why: "partition",
+                why: DropReason::Partition,
             } => {
                 let (_, from, to) = sent_at[id];
                 assert!(from == 3 || to == 3);
@@ -129,7 +129,11 @@ fn one_way_cut_blocks_one_direction_only() {
         if let TraceEvent::Send { id, from, to, .. } = &r.ev {
             links.insert(*id, (*from, *to));
         }
-        if let TraceEvent::Drop { id, why: "cut" } = &r.ev {
+        if let TraceEvent::Drop {
+            id,
+            why: DropReason::Cut,
+        } = &r.ev
+        {
             assert_eq!(links[id], (1, 2));
         }
     }

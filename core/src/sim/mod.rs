@@ -7,7 +7,6 @@
 //! gives the same trace bytes natively and in wasm32.
 
 pub mod check;
-mod client;
 pub mod describe;
 pub mod lab;
 pub mod library;
@@ -21,14 +20,13 @@ pub mod timeline;
 pub mod trace;
 
 pub use check::{Checker, Property, Violation};
-pub use client::ClientSpec;
 pub use lab::{Lab, LabState};
 pub use network::Network;
 pub use node::{Node, NodeStatus};
 pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};
-pub use simulator::{HistoryEvent, InFlight, Simulator, Stats, Timing};
-pub use trace::{TraceEvent, TraceRecord};
+pub use simulator::{ClientSpec, HistoryEvent, InFlight, Simulator, Stats, Timing};
+pub use trace::{DropReason, TraceEvent, TraceRecord};
 
 /// Virtual time in microseconds.
 pub type Micros = u64;

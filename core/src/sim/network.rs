@@ -17,21 +17,11 @@ pub struct Network {
     cuts: BTreeSet<(NodeId, NodeId)>,
 }
 
-/// Why a link is blocked.
+/// Why a link is blocked (a trace `drop` says it as a `DropReason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Blocked {
     Partition,
     Cut,
-}
-
-impl Blocked {
-    /// The `why` of a trace `drop` event.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Blocked::Partition => "partition",
-            Blocked::Cut => "cut",
-        }
-    }
 }
 
 impl Network {

@@ -2,6 +2,7 @@
 //! `docs/trace-format.md`. Every record has `t` (virtual microseconds) and
 //! `ev`; field order is fixed by these types, so bytes are reproducible.
 
+use super::network::Blocked;
 use super::node::NodeStatus;
 use super::Micros;
 use crate::protocol::{ClientId, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Term};
@@ -43,10 +44,10 @@ pub enum TraceEvent<M> {
     Deliver {
         id: u64,
     },
-    /// `why`: "loss", "partition", "cut" or "crashed" (receiver down).
+    /// Message `id` will never arrive; `why` says what lost it.
     Drop {
         id: u64,
-        why: &'static str,
+        why: DropReason,
     },
     Append {
         node: NodeId,
@@ -119,6 +120,51 @@ pub enum TraceEvent<M> {
     End {
         nodes: Vec<NodeStatus>,
     },
+}
+
+/// Why a message was lost. Serialised as today's trace strings: "loss",
+/// "partition", "cut", "crashed", "user".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DropReason {
+    /// The network's random loss (`network.drop`).
+    Loss,
+    /// Sender and receiver are in different partition groups.
+    Partition,
+    /// The one-way link from sender to receiver is cut.
+    Cut,
+    /// The receiver was down when the message arrived.
+    Crashed,
+    /// A `drop_message` event (a scenario's or a user's click).
+    User,
+}
+
+impl DropReason {
+    /// The `why` of a trace `drop` event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Loss => "loss",
+            DropReason::Partition => "partition",
+            DropReason::Cut => "cut",
+            DropReason::Crashed => "crashed",
+            DropReason::User => "user",
+        }
+    }
+}
+
+impl std::fmt::Display for DropReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Blocked> for DropReason {
+    fn from(b: Blocked) -> Self {
+        match b {
+            Blocked::Partition => DropReason::Partition,
+            Blocked::Cut => DropReason::Cut,
+        }
+    }
 }
 
 /// Appends one record and a newline.

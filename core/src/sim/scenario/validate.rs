@@ -1,0 +1,439 @@
+//! Validation: a [`ScenarioFile`] as written becomes a [`Scenario`] ready to
+//! run, or a [`ScenarioError`] naming the path of the first bad value. One
+//! small validator per section (header, timing, network, clients, raft,
+//! lesson, initial state; events in `event.rs`); they run in the
+//! document's order, so the first error reported is always the same one.
+
+use super::*;
+use crate::protocol::{Bug, Command, Entry};
+
+pub(super) fn err<T>(
+    path: impl Into<String>,
+    message: impl Into<String>,
+) -> Result<T, ScenarioError> {
+    Err(ScenarioError {
+        path: path.into(),
+        message: message.into(),
+    })
+}
+
+// --- values ---
+
+/// Milliseconds (maybe fractional) to integer microseconds, within `0..=max_ms`.
+pub fn ms_to_us(path: &str, ms: f64, max_ms: f64) -> Result<Micros, ScenarioError> {
+    if !ms.is_finite() {
+        return err(path, "must be a finite number of milliseconds");
+    }
+    if ms < 0.0 {
+        return err(path, format!("{ms} is negative"));
+    }
+    if ms > max_ms {
+        return err(path, format!("{ms} ms is over the limit of {max_ms} ms"));
+    }
+    // Exact IEEE multiply and round; no libm.
+    Ok((ms * 1000.0).round() as Micros)
+}
+
+/// A timing parameter of at least `min_ms` (`path` for errors).
+fn at_least_ms(path: &str, ms: f64, min_ms: f64) -> Result<Micros, ScenarioError> {
+    let us = ms_to_us(path, ms, MAX_PARAM_MS)?;
+    if ms < min_ms {
+        return err(path, format!("must be at least {min_ms} ms"));
+    }
+    Ok(us)
+}
+
+pub(super) fn range_us(
+    path: &str,
+    r: [f64; 2],
+    min_ms: f64,
+) -> Result<(Micros, Micros), ScenarioError> {
+    let lo = ms_to_us(&format!("{path}[0]"), r[0], MAX_PARAM_MS)?;
+    let hi = ms_to_us(&format!("{path}[1]"), r[1], MAX_PARAM_MS)?;
+    if r[0] < min_ms {
+        return err(
+            format!("{path}[0]"),
+            format!("must be at least {min_ms} ms"),
+        );
+    }
+    if lo > hi {
+        return err(path, format!("the range [{}, {}] is reversed", r[0], r[1]));
+    }
+    Ok((lo, hi))
+}
+
+pub(super) fn probability(path: &str, p: f64) -> Result<f64, ScenarioError> {
+    if !p.is_finite() || !(0.0..=1.0).contains(&p) {
+        return err(path, format!("{p} is not a probability in [0, 1]"));
+    }
+    Ok(p)
+}
+
+pub(super) fn node_in(path: &str, id: NodeId, n: u32) -> Result<NodeId, ScenarioError> {
+    if id == 0 || id > n {
+        return err(
+            path,
+            format!("{id} is not a node of a {n}-node cluster (nodes are 1..={n})"),
+        );
+    }
+    Ok(id)
+}
+
+/// A text of at most `limit` bytes.
+fn text_within(path: impl Into<String>, text: &str, limit: usize) -> Result<(), ScenarioError> {
+    if text.len() > limit {
+        return err(
+            path,
+            format!("is {} bytes; the limit is {limit}", text.len()),
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn check_op(path: &str, op: &KvOp) -> Result<(), ScenarioError> {
+    let (key, values): (&str, Vec<(&str, &str)>) = match op {
+        KvOp::Put { key, value } => (key, vec![("value", value)]),
+        KvOp::Get { key } => (key, vec![]),
+        KvOp::Cas { key, expect, value } => {
+            let mut v = vec![("value", &**value)];
+            if let Some(e) = expect {
+                v.push(("expect", e));
+            }
+            (key, v)
+        }
+    };
+    text_within(format!("{path}.key"), key, MAX_KEY_LEN)?;
+    for (name, v) in values {
+        text_within(format!("{path}.{name}"), v, MAX_VALUE_LEN)?;
+    }
+    Ok(())
+}
+
+/// At most `limit` items in the list at `path`.
+fn count_within(path: &str, what: &str, len: usize, limit: usize) -> Result<(), ScenarioError> {
+    if len > limit {
+        return err(path, format!("{len} {what}; the limit is {limit}"));
+    }
+    Ok(())
+}
+
+// --- the document, section by section ---
+
+impl Scenario {
+    /// Parse and validate a scenario document.
+    pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
+        if json.len() > MAX_INPUT_BYTES {
+            return err(
+                "",
+                format!(
+                    "the document is {} bytes; the limit is {MAX_INPUT_BYTES}",
+                    json.len()
+                ),
+            );
+        }
+        if !json.trim_start().starts_with('{') {
+            return err(
+                "",
+                "a scenario is a JSON object: {\"version\": 1, \"nodes\": 3, ...}",
+            );
+        }
+        let de = &mut serde_json::Deserializer::from_str(json);
+        let file: ScenarioFile =
+            serde_path_to_error::deserialize(&mut *de).map_err(deserialize_error)?;
+        de.end().map_err(|e| ScenarioError {
+            path: String::new(),
+            message: format!("trailing characters after the scenario: {e}"),
+        })?;
+        Scenario::from_file(file)
+    }
+
+    /// Validate a document already in memory (the UI builds these).
+    pub fn from_file(file: ScenarioFile) -> Result<Scenario, ScenarioError> {
+        let n = header(&file)?;
+        let (election_timeout, heartbeat, latency) = timing(&file.timing)?;
+        let drop = probability("network.drop", file.network.drop)?;
+        let duplicate = probability("network.duplicate", file.network.duplicate)?;
+        let duration = ms_to_us("duration_ms", file.duration_ms, MAX_DURATION_MS)?;
+        let clients = file
+            .clients
+            .as_ref()
+            .map(|c| clients(c, election_timeout))
+            .transpose()?;
+        if let Some(l) = &file.liveness {
+            ms_to_us("liveness.from_ms", l.from_ms, MAX_DURATION_MS)?;
+            ms_to_us("liveness.within_ms", l.within_ms, MAX_DURATION_MS)?;
+        }
+        let (max_entries_per_append, bugs) = raft(&file.raft)?;
+        lesson(&file)?;
+        let actions = events(&file.events, n)?;
+        let initial = initial(&file.initial, n)?;
+        Ok(Scenario {
+            seed: file.seed,
+            nodes: n,
+            election_timeout,
+            heartbeat,
+            latency,
+            drop,
+            duplicate,
+            clients,
+            duration,
+            actions,
+            initial,
+            max_entries_per_append,
+            bugs,
+            file,
+        })
+    }
+}
+
+/// A serde error, with its path (cut short if deeply nested).
+fn deserialize_error(e: serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {
+    let mut path = e.path().to_string();
+    if path.len() > 100 {
+        // Deeply nested junk: keep the start, which says where it is.
+        let cut = (0..=100)
+            .rev()
+            .find(|&i| path.is_char_boundary(i))
+            .unwrap_or(0);
+        path.truncate(cut);
+        path.push('…');
+    }
+    ScenarioError {
+        path: if path == "." || path == "?" {
+            String::new()
+        } else {
+            path
+        },
+        message: e.into_inner().to_string(),
+    }
+}
+
+/// Version, name, description and cluster size (returned).
+fn header(file: &ScenarioFile) -> Result<u32, ScenarioError> {
+    if file.version != FORMAT_VERSION {
+        return err(
+            "version",
+            format!(
+                "version {} is not supported (this build reads version {FORMAT_VERSION})",
+                file.version
+            ),
+        );
+    }
+    text_within("name", &file.name, MAX_NAME_LEN)?;
+    text_within("description", &file.description, MAX_DESCRIPTION_LEN)?;
+    let n = file.nodes;
+    if n == 0 || n > MAX_NODES {
+        return err(
+            "nodes",
+            format!("{n} is out of range: a cluster has 1..={MAX_NODES} nodes"),
+        );
+    }
+    Ok(n)
+}
+
+/// Election timeout range, heartbeat, latency range.
+type Timings = ((Micros, Micros), Micros, (Micros, Micros));
+
+fn timing(t: &TimingSpec) -> Result<Timings, ScenarioError> {
+    let election_timeout = range_us("timing.election_timeout_ms", t.election_timeout_ms, 1.0)?;
+    let heartbeat = at_least_ms("timing.heartbeat_ms", t.heartbeat_ms, 1.0)?;
+    let latency = range_us("timing.latency_ms", t.latency_ms, 0.0)?;
+    Ok((election_timeout, heartbeat, latency))
+}
+
+/// The closed-loop client load; `retry_ms` defaults to the upper election
+/// timeout (a client waits out one election before trying another node).
+fn clients(
+    c: &ClientsSpec,
+    election_timeout: (Micros, Micros),
+) -> Result<ClientLoad, ScenarioError> {
+    if c.count > MAX_CLIENTS {
+        return err(
+            "clients.count",
+            format!("{} is over the limit of {MAX_CLIENTS}", c.count),
+        );
+    }
+    if c.keys == 0 || c.keys > MAX_KEYS {
+        return err(
+            "clients.keys",
+            format!("{} is out of range 1..={MAX_KEYS}", c.keys),
+        );
+    }
+    let think = range_us("clients.think_ms", c.think_ms, 0.0)?;
+    let timeout = at_least_ms("clients.timeout_ms", c.timeout_ms, 1.0)?;
+    let retry = match c.retry_ms {
+        Some(r) => {
+            if r < 1.0 {
+                return err("clients.retry_ms", "must be at least 1 ms");
+            }
+            ms_to_us("clients.retry_ms", r, MAX_PARAM_MS)?
+        }
+        None => election_timeout.1,
+    };
+    let stop = c
+        .stop_ms
+        .map(|v| ms_to_us("clients.stop_ms", v, MAX_DURATION_MS))
+        .transpose()?;
+    Ok(ClientLoad {
+        stop,
+        count: c.count,
+        think,
+        keys: c.keys,
+        timeout,
+        retry,
+    })
+}
+
+/// The AppendEntries batch limit and the planted bugs, by name.
+fn raft(r: &RaftSpec) -> Result<(u32, Bugs), ScenarioError> {
+    let batch = r.max_entries_per_append;
+    if batch == 0 || batch > MAX_BATCH {
+        return err(
+            "raft.max_entries_per_append",
+            format!("{batch} is out of range 1..={MAX_BATCH}"),
+        );
+    }
+    let mut bugs = Bugs::NONE;
+    for (i, name) in r.bugs.iter().enumerate() {
+        let Some(b) = Bug::from_name(name) else {
+            let known: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+            return err(
+                format!("raft.bugs[{i}]"),
+                format!(
+                    "unknown bug `{name}`; the planted bugs are {}",
+                    known.join(", ")
+                ),
+            );
+        };
+        bugs = bugs.with(b);
+    }
+    Ok((batch, bugs))
+}
+
+/// Captions and questions: counts, lengths, times, and a right answer
+/// that is one of the choices.
+fn lesson(file: &ScenarioFile) -> Result<(), ScenarioError> {
+    count_within("captions", "captions", file.captions.len(), MAX_CAPTIONS)?;
+    count_within("questions", "questions", file.questions.len(), MAX_CAPTIONS)?;
+    for (i, c) in file.captions.iter().enumerate() {
+        ms_to_us(&format!("captions[{i}].at_ms"), c.at_ms, MAX_DURATION_MS)?;
+        text_within(format!("captions[{i}].text"), &c.text, MAX_CAPTION_LEN)?;
+    }
+    for (i, q) in file.questions.iter().enumerate() {
+        question(&format!("questions[{i}]"), q)?;
+    }
+    Ok(())
+}
+
+fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
+    ms_to_us(&format!("{p}.at_ms"), q.at_ms, MAX_DURATION_MS)?;
+    text_within(format!("{p}.question"), &q.question, MAX_CAPTION_LEN)?;
+    text_within(format!("{p}.explain"), &q.explain, MAX_CAPTION_LEN)?;
+    if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES {
+        return err(
+            format!("{p}.choices"),
+            format!(
+                "{} choices; a question has 2..={MAX_CHOICES}",
+                q.choices.len()
+            ),
+        );
+    }
+    for (k, c) in q.choices.iter().enumerate() {
+        text_within(format!("{p}.choices[{k}]"), c, MAX_CAPTION_LEN)?;
+    }
+    if q.answer >= q.choices.len() {
+        return err(
+            format!("{p}.answer"),
+            format!(
+                "{} is not one of the {} choices (they count from 0)",
+                q.answer,
+                q.choices.len()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Every event, sorted by time (stable: equal times keep the file's order).
+fn events(events: &[EventSpec], n: u32) -> Result<Vec<Action>, ScenarioError> {
+    count_within("events", "events", events.len(), MAX_EVENTS)?;
+    let mut actions = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        actions.push(e.validate(&format!("events[{i}]"), n)?);
+    }
+    actions.sort_by_key(|a| a.at);
+    Ok(actions)
+}
+
+/// Starting persistent state per node (index id-1), each node at most once.
+fn initial(list: &[InitialNode], n: u32) -> Result<Vec<Option<InitialState>>, ScenarioError> {
+    let mut initial: Vec<Option<InitialState>> = vec![None; n as usize];
+    for (i, init) in list.iter().enumerate() {
+        let p = format!("initial[{i}]");
+        let id = node_in(&format!("{p}.node"), init.node, n)?;
+        if initial[id as usize - 1].is_some() {
+            return err(format!("{p}.node"), format!("node {id} is given twice"));
+        }
+        initial[id as usize - 1] = Some(initial_state(&p, init, n)?);
+    }
+    Ok(initial)
+}
+
+/// Fig. 2's persistent state: currentTerm, votedFor, log[].
+fn initial_state(p: &str, init: &InitialNode, n: u32) -> Result<InitialState, ScenarioError> {
+    if init.current_term > MAX_TERM {
+        return err(
+            format!("{p}.current_term"),
+            format!("is over the limit of {MAX_TERM}"),
+        );
+    }
+    if let Some(v) = init.voted_for {
+        node_in(&format!("{p}.voted_for"), v, n)?;
+    }
+    Ok(InitialState {
+        current_term: init.current_term,
+        voted_for: init.voted_for,
+        log: RaftLog::from_entries(initial_log(p, init)?),
+    })
+}
+
+/// Log entries from index 1: terms start at 1, never decrease along the
+/// log (§5.3: Log Matching), and none is above the node's currentTerm.
+fn initial_log(p: &str, init: &InitialNode) -> Result<Vec<Entry>, ScenarioError> {
+    let path = format!("{p}.log");
+    count_within(&path, "entries", init.log.len(), MAX_INITIAL_LOG)?;
+    let mut entries = Vec::with_capacity(init.log.len());
+    let mut prev = 0;
+    for (k, item) in init.log.iter().enumerate() {
+        let q = format!("{p}.log[{k}]");
+        let term = item.term();
+        if term == 0 {
+            return err(q, "entry terms start at 1");
+        }
+        if term < prev {
+            return err(
+                q,
+                format!("term {term} follows term {prev}: terms along a log never decrease"),
+            );
+        }
+        if term > init.current_term {
+            return err(
+                q,
+                format!(
+                    "term {term} is above the node's current_term {}",
+                    init.current_term
+                ),
+            );
+        }
+        prev = term;
+        let cmd = match item {
+            LogItem::Entry { op: Some(op), .. } => {
+                check_op(&format!("{q}.op"), op)?;
+                Command::kv(op.clone(), None)
+            }
+            _ => Command::Noop,
+        };
+        entries.push(Entry { term, cmd });
+    }
+    Ok(entries)
+}

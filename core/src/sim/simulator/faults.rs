@@ -1,0 +1,147 @@
+//! Faults and other actions: what a scenario's events (and a user's clicks)
+//! do to the cluster. Crash and restart (a node loses its volatile state
+//! and resumes from its persistent state, Fig. 2), forced election
+//! timeouts, partitions, one-way cuts, network changes, dropping or
+//! duplicating one message on the wire, and one-shot client requests.
+
+use super::super::node::Node;
+use super::super::rng::Chance;
+use super::super::scenario::{Action, ActionKind};
+use super::super::trace::{DropReason, TraceEvent};
+use super::super::Micros;
+use super::queue::Ev;
+use super::Simulator;
+use crate::protocol::{Input, NodeId, Timer};
+
+impl<N: Node> Simulator<N> {
+    /// Add an action at `at` (not before now): a user's click becomes one.
+    /// Node ids must be of this cluster.
+    pub fn schedule(&mut self, action: Action) -> Result<(), String> {
+        let n = self.nodes.len() as u32;
+        let ok = |id: NodeId| (1..=n).contains(&id);
+        let valid = match &action.what {
+            ActionKind::Crash(i) | ActionKind::Restart(i) | ActionKind::Timeout(i) => ok(*i),
+            ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => ok(*a) && ok(*b) && a != b,
+            ActionKind::Partition(groups) => groups.iter().flatten().all(|&i| ok(i)),
+            ActionKind::Request { node, count, .. } => node.is_none_or(ok) && *count >= 1,
+            ActionKind::Heal
+            | ActionKind::Network { .. }
+            | ActionKind::DropMessage(_)
+            | ActionKind::DuplicateMessage(_) => true,
+        };
+        if !valid {
+            return Err(format!("{action:?} names a node outside 1..={n}"));
+        }
+        self.boot();
+        let at = action.at.max(self.w.now);
+        let i = self.actions.len();
+        self.actions.push(Action { at, ..action });
+        self.w.queue.push(at, Ev::Action(i));
+        Ok(())
+    }
+
+    /// Carry out one action.
+    pub(super) fn act(&mut self, what: ActionKind) {
+        let now = self.w.now;
+        match what {
+            ActionKind::Crash(id) => self.crash(id),
+            ActionKind::Restart(id) => self.restart(id),
+            ActionKind::Timeout(id) => self.force_timeout(id),
+            ActionKind::Partition(groups) => {
+                self.w.net.partition(self.nodes.len() as u32, &groups);
+                self.w.obs.record(now, TraceEvent::Partition { groups });
+            }
+            ActionKind::Heal => {
+                self.w.net.heal();
+                self.w.obs.record(now, TraceEvent::Heal);
+            }
+            ActionKind::Cut(from, to) => {
+                self.w.net.cut(from, to);
+                self.w.obs.record(now, TraceEvent::Cut { from, to });
+            }
+            ActionKind::Uncut(from, to) => {
+                self.w.net.uncut(from, to);
+                self.w.obs.record(now, TraceEvent::Uncut { from, to });
+            }
+            ActionKind::Network {
+                drop,
+                duplicate,
+                latency,
+            } => self.set_network(drop, duplicate, latency),
+            ActionKind::DropMessage(id) => {
+                for _ in 0..self.w.queue.remove_deliveries(id) {
+                    self.w.obs.drop(now, id, DropReason::User);
+                }
+            }
+            ActionKind::DuplicateMessage(id) => {
+                if let Some(m) = self.w.queue.find_delivery(id) {
+                    self.w.deliver_copy(id, m.from, m.to, m.sent, m.msg);
+                }
+            }
+            ActionKind::Request { op, node, count } => {
+                self.workload.request(&mut self.w, op, node, count)
+            }
+        }
+    }
+
+    /// The node loses its volatile state and its timers stop.
+    fn crash(&mut self, id: NodeId) {
+        let slot = &mut self.nodes[id as usize - 1];
+        if slot.up {
+            slot.up = false;
+            slot.node.crash();
+            slot.timers.clear_all();
+            self.w.obs.crash(self.w.now, id);
+        }
+    }
+
+    /// The node resumes from its persistent state (Fig. 2: currentTerm,
+    /// votedFor, log[]).
+    fn restart(&mut self, id: NodeId) {
+        if !self.nodes[id as usize - 1].up {
+            self.nodes[id as usize - 1].up = true;
+            self.w.obs.restart(self.w.now, id);
+            self.with_node(id, |node, out| node.restart(out));
+        }
+    }
+
+    /// An election timeout now, as if the timer had run out (§5.2).
+    fn force_timeout(&mut self, id: NodeId) {
+        if self.nodes[id as usize - 1].up {
+            let now = self.w.now;
+            self.w.obs.record(now, TraceEvent::Timeout { node: id });
+            self.with_node(id, |node, out| {
+                node.step(Input::Timeout(Timer::Election), out)
+            });
+        }
+    }
+
+    /// Change loss, duplication or latency from now on; the trace shows the
+    /// whole network setting after the change.
+    fn set_network(
+        &mut self,
+        drop: Option<f64>,
+        duplicate: Option<f64>,
+        latency: Option<(Micros, Micros)>,
+    ) {
+        let net = &mut self.w.net;
+        if let Some(d) = drop {
+            self.drop_p = d;
+            net.drop = Chance::from_probability(d);
+        }
+        if let Some(d) = duplicate {
+            self.dup_p = d;
+            net.duplicate = Chance::from_probability(d);
+        }
+        if let Some(l) = latency {
+            net.latency = l;
+        }
+        let (lo, hi) = net.latency;
+        let ev = TraceEvent::Network {
+            drop: self.drop_p,
+            duplicate: self.dup_p,
+            latency_ms: [lo as f64 / 1000.0, hi as f64 / 1000.0],
+        };
+        self.w.obs.record(self.w.now, ev);
+    }
+}
