@@ -3,10 +3,10 @@
 //! Exit codes: 0 success, 2 bad input (message on stderr), 1 reserved for a
 //! safety violation.
 
-use clap::{Parser, Subcommand};
-use quorum_core::sim::{trace, Scenario, Simulator};
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use clap::{Args, Parser, Subcommand};
+use quorum_core::protocol::RaftNode;
+use quorum_core::sim::Scenario;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,29 +59,33 @@ enum Cmd {
         base: Option<String>,
     },
     /// Run random scenarios with every check; shrink and save failures.
-    Fuzz {
-        /// How many seeds to run.
-        #[arg(long)]
-        seeds: u64,
-        /// The first seed.
-        #[arg(long, default_value_t = 0)]
-        start: u64,
-        /// Random faults per scenario.
-        #[arg(long, default_value_t = 12)]
-        steps: u32,
-        /// Switch on a planted bug (repeatable), e.g. `--bug double_vote`.
-        #[arg(long = "bug", value_name = "NAME")]
-        bugs: Vec<String>,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Where to write shrunk reproducing scenarios.
-        #[arg(long, default_value = "fuzz-failures")]
-        out: PathBuf,
-        /// Run every seed even after a failure (default: stop at the first).
-        #[arg(long)]
-        keep_going: bool,
-    },
+    Fuzz(FuzzArgs),
+}
+
+/// `quorum fuzz`'s arguments.
+#[derive(Args)]
+struct FuzzArgs {
+    /// How many seeds to run.
+    #[arg(long)]
+    seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 0)]
+    start: u64,
+    /// Random faults per scenario.
+    #[arg(long, default_value_t = 12)]
+    steps: u32,
+    /// Switch on a planted bug (repeatable), e.g. `--bug double_vote`.
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Where to write shrunk reproducing scenarios.
+    #[arg(long, default_value = "fuzz-failures")]
+    out: PathBuf,
+    /// Run every seed even after a failure (default: stop at the first).
+    #[arg(long)]
+    keep_going: bool,
 }
 
 /// Print to stdout; a closed pipe (`quorum ... | head`) is not an error.
@@ -117,15 +121,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Cmd::Fuzz {
-            seeds,
-            start,
-            steps,
-            bugs,
-            threads,
-            out,
-            keep_going,
-        } => match fuzz(seeds, start, steps, &bugs, threads, &out, keep_going) {
+        Cmd::Fuzz(args) => match fuzz(&args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {
@@ -136,16 +132,16 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn fuzz(
-    seeds: u64,
-    start: u64,
-    steps: u32,
-    bugs: &[String],
-    threads: Option<usize>,
-    out: &std::path::Path,
-    keep_going: bool,
-) -> Result<bool, String> {
+fn fuzz(args: &FuzzArgs) -> Result<bool, String> {
+    let FuzzArgs {
+        seeds,
+        start,
+        steps,
+        ref bugs,
+        threads,
+        ref out,
+        keep_going,
+    } = *args;
     use quorum_core::protocol::Bug;
     use quorum_verify::fuzz;
     for b in bugs {
@@ -273,177 +269,25 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
 }
 
 /// Ok(true): ran clean; Ok(false): a safety violation (with `check`).
+
+/// `quorum run`: Raft, through the same library path any protocol takes.
 fn run(
     scenario: Scenario,
     trace_to: Option<&str>,
     check: bool,
     state: bool,
 ) -> Result<bool, String> {
-    let mut sink = trace_sink(trace_to)?;
-    let mut sim = Simulator::from_scenario(&scenario);
-    sim.set_recording(sink.is_some());
-    if check {
-        sim.enable_checks();
-        sim.enable_history();
-    }
-    drive(&mut sim, &mut sink)?;
-    let mut summary = summary(&scenario, &sim);
-    let clean = if check {
-        check_report(&scenario, &sim, &mut summary)
-    } else {
-        sim.violations().is_empty()
+    let opts = quorum_cli::RunOptions {
+        trace_to: trace_to.map(str::to_string),
+        check,
+        state,
     };
-    if state {
-        let st = serde_json::json!({
-            "t_ms": sim.now() as f64 / 1000.0,
-            "nodes": sim.statuses(),
-        });
-        say(&format!("{st}\n"));
-        return Ok(clean);
-    }
+    let report = quorum_cli::run::<RaftNode>(&scenario, &opts)?;
     // Keep stdout a clean trace when the trace goes there.
-    if trace_to == Some("-") {
-        eprint!("{summary}");
+    if trace_to == Some("-") && !state {
+        eprint!("{}", report.text);
     } else {
-        say(&summary);
+        say(&report.text);
     }
-    Ok(clean)
-}
-
-/// Where `--trace` writes: nowhere, stdout (`-`) or a file.
-fn trace_sink(trace_to: Option<&str>) -> Result<Option<Box<dyn Write>>, String> {
-    Ok(match trace_to {
-        None => None,
-        Some("-") => Some(Box::new(BufWriter::new(io::stdout().lock()))),
-        Some(f) => Some(Box::new(BufWriter::new(
-            File::create(f).map_err(|e| format!("--trace {f}: {e}"))?,
-        ))),
-    })
-}
-
-/// Run to the end (or the first violation) in slices, streaming the trace
-/// out, so long runs stay small in memory.
-fn drive(sim: &mut Simulator, sink: &mut Option<Box<dyn Write>>) -> Result<(), String> {
-    const SLICE: u64 = 100_000;
-    let mut line = String::new();
-    let mut flush = |sim: &mut Simulator| -> Result<(), String> {
-        if let Some(w) = sink.as_mut() {
-            for r in sim.take_trace() {
-                line.clear();
-                trace::write_line(&mut line, &r);
-                w.write_all(line.as_bytes())
-                    .map_err(|e| format!("writing the trace: {e}"))?;
-            }
-        }
-        Ok(())
-    };
-    while sim.now() < sim.end_time() {
-        let t = sim.now().saturating_add(SLICE);
-        sim.run_until(t);
-        flush(sim)?;
-        if !sim.violations().is_empty() {
-            break; // stop at the first violation
-        }
-    }
-    sim.run_to_end();
-    flush(sim)?;
-    if let Some(w) = sink {
-        w.flush().map_err(|e| format!("writing the trace: {e}"))?;
-    }
-    Ok(())
-}
-
-/// `--check`: the safety verdict, then linearizability and (if the scenario
-/// states it) liveness. Appends to `summary`; false if anything failed.
-fn check_report(scenario: &Scenario, sim: &Simulator, summary: &mut String) -> bool {
-    let violations = sim.violations();
-    if !violations.is_empty() {
-        for v in violations {
-            *summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
-        }
-        return false;
-    }
-    *summary += "safety: all properties held\n";
-    let mut clean = true;
-    use quorum_verify::linearizability::{check as lin, Verdict};
-    match lin(sim.history()) {
-        Verdict::Linearizable { keys, ops } => {
-            *summary += &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
-        }
-        Verdict::Violation { key, ops } => {
-            clean = false;
-            *summary += &format!("VIOLATION: Linearizability: the history of key {key:?} ({ops} operations) has no valid order\n");
-        }
-        Verdict::TooLarge { key, ops, indeterminate } => {
-            *summary += &format!("linearizability: not checked: key {key:?} has {ops} operations ({indeterminate} indeterminate), too large to check\n")
-        }
-    }
-    if scenario.file.liveness.is_some() {
-        match quorum_verify::liveness::converged(sim) {
-            Ok(()) => *summary += "liveness: converged\n",
-            Err(m) => {
-                clean = false;
-                *summary += &format!("VIOLATION: Liveness: {m}\n");
-            }
-        }
-    }
-    clean
-}
-
-fn summary(s: &Scenario, sim: &Simulator) -> String {
-    let st = sim.stats();
-    let mut out = String::new();
-    let name = if s.file.name.is_empty() {
-        "(unnamed)"
-    } else {
-        &s.file.name
-    };
-    out += &format!(
-        "scenario: {name}\nseed {}, {} nodes, {:.3} s virtual, {} events\n",
-        s.seed,
-        s.nodes,
-        sim.now() as f64 / 1e6,
-        st.events
-    );
-    let leaders: Vec<String> = st
-        .leaders
-        .iter()
-        .map(|(term, ids)| {
-            let ids: Vec<String> = ids.iter().map(|i| format!("S{i}")).collect();
-            format!("term {term}: {}", ids.join(", "))
-        })
-        .collect();
-    out += &format!(
-        "leaders: {}\n",
-        if leaders.is_empty() {
-            "none".to_string()
-        } else {
-            leaders.join("; ")
-        }
-    );
-    out += &format!(
-        "entries committed: {} (highest commitIndex)\n",
-        st.max_commit
-    );
-    out += &format!(
-        "messages: {} sent, {} delivered, {} dropped ({} lost, {} partitioned or cut, {} to a crashed node), {} duplicated\n",
-        st.sent,
-        st.delivered,
-        st.dropped(),
-        st.dropped_loss,
-        st.dropped_partition,
-        st.dropped_crashed,
-        st.duplicated
-    );
-    let pending = st.invoked - st.ok - st.failed - st.timed_out;
-    out += &format!(
-        "client ops: {} invoked, {} ok, {} failed, {} indeterminate ({} timed out, {} pending at the end)\n",
-        st.invoked,
-        st.ok,
-        st.failed,
-        st.timed_out + pending,
-        st.timed_out,
-        pending
-    );
-    out
+    Ok(report.clean)
 }

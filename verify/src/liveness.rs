@@ -1,7 +1,20 @@
 //! Liveness after the faults end: a leader, and one committed log.
 
 use quorum_core::protocol::{NodeId, RaftNode, Role};
-use quorum_core::sim::Simulator;
+use quorum_core::sim::{Node, Simulator};
+
+/// A protocol's own answer to "has the cluster recovered?" at the end of a
+/// scenario's `liveness` window (`quorum run --check`). Each protocol says
+/// what convergence means for it; Raft's is [`converged`].
+pub trait Converges: Node + Sized {
+    fn converged(sim: &Simulator<Self>) -> Result<(), String>;
+}
+
+impl Converges for RaftNode {
+    fn converged(sim: &Simulator<RaftNode>) -> Result<(), String> {
+        converged(sim)
+    }
+}
 
 /// With every fault healed (and a majority up), is there exactly one
 /// leader of the highest term, and does every up node hold the same log,

@@ -2,7 +2,11 @@
 //! simulator knows nothing else about Raft, so another protocol (e.g.
 //! Multi-Paxos) can run on it by implementing [`Node`].
 
-use crate::protocol::{Entry, Input, LogIndex, Message, NodeId, Output, RaftNode, Role, Term};
+use super::Scenario;
+use crate::protocol::{
+    Configuration, Entry, Input, LogIndex, Message, NodeId, Output, RaftConfig, RaftNode, Role,
+    Term,
+};
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -18,6 +22,17 @@ pub trait Node: Clone + Debug {
     fn restart(&mut self, out: &mut Vec<Output<Self::Msg>>);
     /// A summary for the trace's `end` event.
     fn status(&self) -> NodeStatus;
+}
+
+/// A protocol the simulator can build from a scenario. With [`Node`] this
+/// is the whole seam: `Simulator::<N>::for_protocol(&scenario)` runs it
+/// with the scenario's network, faults and clients, records its trace, and
+/// feeds the client history to the linearizability check.
+pub trait Protocol: Node {
+    /// Its name, as the CLI and the docs say it (`"raft"`).
+    const NAME: &'static str;
+    /// Node `id` (1..=n) of the cluster `s` describes.
+    fn build(id: NodeId, s: &Scenario) -> Self;
 }
 
 /// One node in the trace's final `end` event.
@@ -60,6 +75,30 @@ impl Node for RaftNode {
             commit_index: self.commit_index(),
             last_applied: self.last_applied(),
             log: self.log().iter().cloned().collect(),
+        }
+    }
+}
+
+impl Protocol for RaftNode {
+    const NAME: &'static str = "raft";
+
+    /// Fresh, or from the scenario's `initial` state (Fig. 7's logs).
+    fn build(id: NodeId, s: &Scenario) -> RaftNode {
+        let config = Configuration::of_size(s.nodes);
+        let opts = RaftConfig {
+            max_entries_per_append: s.max_entries_per_append,
+            bugs: s.bugs,
+        };
+        match s.initial.get(id as usize - 1).and_then(Option::as_ref) {
+            Some(init) => RaftNode::with_state(
+                id,
+                config,
+                opts,
+                init.current_term,
+                init.voted_for,
+                init.log.clone(),
+            ),
+            None => RaftNode::new(id, config, opts),
         }
     }
 }

@@ -19,12 +19,12 @@ mod world;
 
 use super::check::{Checker, Violation};
 use super::network::Network;
-use super::node::{Node, NodeStatus};
+use super::node::{Node, NodeStatus, Protocol};
 use super::rng::Chance;
 use super::scenario::{Action, Scenario};
 use super::trace::{DropReason, TraceRecord};
 use super::Micros;
-use crate::protocol::{Configuration, Input, NodeId, Output, RaftConfig, RaftNode, Timer};
+use crate::protocol::{Input, NodeId, Output, RaftNode, Timer};
 use queue::Ev;
 use timers::NodeTimers;
 use workload::Workload;
@@ -77,27 +77,14 @@ pub struct Simulator<N: Node = RaftNode> {
 impl Simulator<RaftNode> {
     /// Build the Raft cluster, clients and event queue a scenario describes.
     pub fn from_scenario(s: &Scenario) -> Self {
-        Simulator::from_scenario_with(s, raft_node)
+        Simulator::for_protocol(s)
     }
 }
 
-/// Raft node `id` of a scenario: fresh, or from its `initial` state.
-fn raft_node(id: NodeId, s: &Scenario) -> RaftNode {
-    let config = Configuration::of_size(s.nodes);
-    let opts = RaftConfig {
-        max_entries_per_append: s.max_entries_per_append,
-        bugs: s.bugs,
-    };
-    match &s.initial[id as usize - 1] {
-        Some(init) => RaftNode::with_state(
-            id,
-            config,
-            opts,
-            init.current_term,
-            init.voted_for,
-            init.log.clone(),
-        ),
-        None => RaftNode::new(id, config, opts),
+impl<N: Protocol> Simulator<N> {
+    /// Build protocol `N`'s cluster, clients and event queue for a scenario.
+    pub fn for_protocol(s: &Scenario) -> Self {
+        Simulator::from_scenario_with(s, N::build)
     }
 }
 

@@ -1,0 +1,205 @@
+//! The `quorum` command's work, as a library: `quorum run` for any protocol
+//! that plugs into the simulator ([`Protocol`] + [`Converges`]). The binary
+//! (`main.rs`) parses arguments and runs Raft; a test can run another
+//! protocol through exactly the same path.
+
+use quorum_core::sim::{trace, Protocol, Scenario, Simulator};
+use quorum_verify::liveness::Converges;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+/// What `quorum run` was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Write the trace (JSON Lines) to this file, or to stdout with `-`.
+    pub trace_to: Option<String>,
+    /// Check safety after every step, then linearizability and liveness.
+    pub check: bool,
+    /// Report the nodes' end state as JSON instead of the summary.
+    pub state: bool,
+}
+
+/// What a run found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    /// No check failed.
+    pub clean: bool,
+    /// The summary (or, with `state`, the end state as JSON).
+    pub text: String,
+}
+
+/// Run a scenario with protocol `N`: stream the trace out, check what was
+/// asked, and say what happened.
+pub fn run<N: Protocol + Converges>(
+    scenario: &Scenario,
+    opts: &RunOptions,
+) -> Result<RunReport, String> {
+    let mut sink = trace_sink(opts.trace_to.as_deref())?;
+    let mut sim = Simulator::<N>::for_protocol(scenario);
+    sim.set_recording(sink.is_some());
+    if opts.check {
+        sim.enable_checks();
+        sim.enable_history();
+    }
+    drive(&mut sim, &mut sink)?;
+    let mut text = summary(scenario, &sim);
+    let clean = if opts.check {
+        check_report(scenario, &sim, &mut text)
+    } else {
+        sim.violations().is_empty()
+    };
+    if opts.state {
+        let st = serde_json::json!({
+            "t_ms": sim.now() as f64 / 1000.0,
+            "nodes": sim.statuses(),
+        });
+        text = format!("{st}\n");
+    }
+    Ok(RunReport { clean, text })
+}
+
+/// Where `--trace` writes: nowhere, stdout (`-`) or a file.
+fn trace_sink(trace_to: Option<&str>) -> Result<Option<Box<dyn Write>>, String> {
+    Ok(match trace_to {
+        None => None,
+        Some("-") => Some(Box::new(BufWriter::new(io::stdout().lock()))),
+        Some(f) => Some(Box::new(BufWriter::new(
+            File::create(f).map_err(|e| format!("--trace {f}: {e}"))?,
+        ))),
+    })
+}
+
+/// Run to the end (or the first violation) in slices, streaming the trace
+/// out, so long runs stay small in memory.
+fn drive<N: Protocol>(
+    sim: &mut Simulator<N>,
+    sink: &mut Option<Box<dyn Write>>,
+) -> Result<(), String> {
+    const SLICE: u64 = 100_000;
+    let mut line = String::new();
+    let mut flush = |sim: &mut Simulator<N>| -> Result<(), String> {
+        if let Some(w) = sink.as_mut() {
+            for r in sim.take_trace() {
+                line.clear();
+                trace::write_line(&mut line, &r);
+                w.write_all(line.as_bytes())
+                    .map_err(|e| format!("writing the trace: {e}"))?;
+            }
+        }
+        Ok(())
+    };
+    while sim.now() < sim.end_time() {
+        let t = sim.now().saturating_add(SLICE);
+        sim.run_until(t);
+        flush(sim)?;
+        if !sim.violations().is_empty() {
+            break; // stop at the first violation
+        }
+    }
+    sim.run_to_end();
+    flush(sim)?;
+    if let Some(w) = sink {
+        w.flush().map_err(|e| format!("writing the trace: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `--check`: the safety verdict, then linearizability and (if the scenario
+/// states it) liveness. Appends to `summary`; false if anything failed.
+fn check_report<N: Protocol + Converges>(
+    scenario: &Scenario,
+    sim: &Simulator<N>,
+    summary: &mut String,
+) -> bool {
+    let violations = sim.violations();
+    if !violations.is_empty() {
+        for v in violations {
+            *summary += &format!("VIOLATION: {v}\n  rule: {}\n", v.property.rule());
+        }
+        return false;
+    }
+    *summary += "safety: all properties held\n";
+    let mut clean = true;
+    use quorum_verify::linearizability::{check as lin, Verdict};
+    match lin(sim.history()) {
+        Verdict::Linearizable { keys, ops } => {
+            *summary += &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
+        }
+        Verdict::Violation { key, ops } => {
+            clean = false;
+            *summary += &format!("VIOLATION: Linearizability: the history of key {key:?} ({ops} operations) has no valid order\n");
+        }
+        Verdict::TooLarge { key, ops, indeterminate } => {
+            *summary += &format!("linearizability: not checked: key {key:?} has {ops} operations ({indeterminate} indeterminate), too large to check\n")
+        }
+    }
+    if scenario.file.liveness.is_some() {
+        match N::converged(sim) {
+            Ok(()) => *summary += "liveness: converged\n",
+            Err(m) => {
+                clean = false;
+                *summary += &format!("VIOLATION: Liveness: {m}\n");
+            }
+        }
+    }
+    clean
+}
+
+/// The run in a few lines: leaders, commits, messages, client ops.
+pub fn summary<N: Protocol>(s: &Scenario, sim: &Simulator<N>) -> String {
+    let st = sim.stats();
+    let mut out = String::new();
+    let name = if s.file.name.is_empty() {
+        "(unnamed)"
+    } else {
+        &s.file.name
+    };
+    out += &format!(
+        "scenario: {name}\nseed {}, {} nodes, {:.3} s virtual, {} events\n",
+        s.seed,
+        s.nodes,
+        sim.now() as f64 / 1e6,
+        st.events
+    );
+    let leaders: Vec<String> = st
+        .leaders
+        .iter()
+        .map(|(term, ids)| {
+            let ids: Vec<String> = ids.iter().map(|i| format!("S{i}")).collect();
+            format!("term {term}: {}", ids.join(", "))
+        })
+        .collect();
+    out += &format!(
+        "leaders: {}\n",
+        if leaders.is_empty() {
+            "none".to_string()
+        } else {
+            leaders.join("; ")
+        }
+    );
+    out += &format!(
+        "entries committed: {} (highest commitIndex)\n",
+        st.max_commit
+    );
+    out += &format!(
+        "messages: {} sent, {} delivered, {} dropped ({} lost, {} partitioned or cut, {} to a crashed node), {} duplicated\n",
+        st.sent,
+        st.delivered,
+        st.dropped(),
+        st.dropped_loss,
+        st.dropped_partition,
+        st.dropped_crashed,
+        st.duplicated
+    );
+    let pending = st.invoked - st.ok - st.failed - st.timed_out;
+    out += &format!(
+        "client ops: {} invoked, {} ok, {} failed, {} indeterminate ({} timed out, {} pending at the end)\n",
+        st.invoked,
+        st.ok,
+        st.failed,
+        st.timed_out + pending,
+        st.timed_out,
+        pending
+    );
+    out
+}
