@@ -268,9 +268,8 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
     })
 }
 
-/// Ok(true): ran clean; Ok(false): a safety violation (with `check`).
-
 /// `quorum run`: Raft, through the same library path any protocol takes.
+/// Ok(true): ran clean; Ok(false): a violation (with `check`).
 fn run(
     scenario: Scenario,
     trace_to: Option<&str>,
