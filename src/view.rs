@@ -5,10 +5,7 @@ use crate::app::{App, Msg};
 use crate::model::{
     command_label, speed_label, speed_to_slider, term_color, MAX_NODES_UI, MAX_SPEED, MIN_SPEED,
 };
-use quorum_core::protocol::{
-    AppendEntries, AppendEntriesReply, Message, NodeId, RaftNode, RequestVote, RequestVoteReply,
-    Role, Timer,
-};
+use quorum_core::protocol::{Message, NodeId, RaftNode, Role, Timer};
 use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::{Lab, Micros};
 use quorum_core::util::Fnv64;
@@ -497,24 +494,18 @@ fn node_view(
 /// A message's style class, size and a short description.
 pub fn message_class(m: &Message) -> (&'static str, f64, String) {
     match m {
-        Message::RequestVote(RequestVote { term, .. }) => {
-            ("m-rv", 8.0, format!("RequestVote T{term}"))
+        Message::RequestVote(m) => ("m-rv", 8.0, format!("RequestVote T{}", m.term)),
+        Message::RequestVoteReply(m) if m.vote_granted => {
+            ("m-vote-yes", 6.0, "vote granted".into())
         }
-        Message::RequestVoteReply(RequestVoteReply {
-            vote_granted: true, ..
-        }) => ("m-vote-yes", 6.0, "vote granted".into()),
         Message::RequestVoteReply(_) => ("m-vote-no", 6.0, "vote denied".into()),
-        Message::AppendEntries(AppendEntries { entries, .. }) if entries.is_empty() => {
-            ("m-hb", 5.0, "heartbeat".into())
-        }
-        Message::AppendEntries(AppendEntries { entries, .. }) => (
+        Message::AppendEntries(m) if m.entries.is_empty() => ("m-hb", 5.0, "heartbeat".into()),
+        Message::AppendEntries(m) => (
             "m-ae",
-            7.0 + (entries.len().min(6) as f64),
-            format!("AppendEntries ×{}", entries.len()),
+            7.0 + (m.entries.len().min(6) as f64),
+            format!("AppendEntries ×{}", m.entries.len()),
         ),
-        Message::AppendEntriesReply(AppendEntriesReply { success: true, .. }) => {
-            ("m-ae-ok", 5.0, "append ok".into())
-        }
+        Message::AppendEntriesReply(m) if m.success => ("m-ae-ok", 5.0, "append ok".into()),
         Message::AppendEntriesReply(_) => ("m-ae-fail", 6.0, "append rejected".into()),
     }
 }
