@@ -494,21 +494,19 @@ fn node_view(
 /// A message's style class, size and a short description.
 pub fn message_class(m: &Message) -> (&'static str, f64, String) {
     match m {
-        Message::RequestVote { term, .. } => ("m-rv", 8.0, format!("RequestVote T{term}")),
-        Message::RequestVoteReply {
-            vote_granted: true, ..
-        } => ("m-vote-yes", 6.0, "vote granted".into()),
-        Message::RequestVoteReply { .. } => ("m-vote-no", 6.0, "vote denied".into()),
-        Message::AppendEntries { entries, .. } if entries.is_empty() => {
-            ("m-hb", 5.0, "heartbeat".into())
+        Message::RequestVote(m) => ("m-rv", 8.0, format!("RequestVote T{}", m.term)),
+        Message::RequestVoteReply(m) if m.vote_granted => {
+            ("m-vote-yes", 6.0, "vote granted".into())
         }
-        Message::AppendEntries { entries, .. } => (
+        Message::RequestVoteReply(_) => ("m-vote-no", 6.0, "vote denied".into()),
+        Message::AppendEntries(m) if m.entries.is_empty() => ("m-hb", 5.0, "heartbeat".into()),
+        Message::AppendEntries(m) => (
             "m-ae",
-            7.0 + (entries.len().min(6) as f64),
-            format!("AppendEntries ×{}", entries.len()),
+            7.0 + (m.entries.len().min(6) as f64),
+            format!("AppendEntries ×{}", m.entries.len()),
         ),
-        Message::AppendEntriesReply { success: true, .. } => ("m-ae-ok", 5.0, "append ok".into()),
-        Message::AppendEntriesReply { .. } => ("m-ae-fail", 6.0, "append rejected".into()),
+        Message::AppendEntriesReply(m) if m.success => ("m-ae-ok", 5.0, "append ok".into()),
+        Message::AppendEntriesReply(_) => ("m-ae-fail", 6.0, "append rejected".into()),
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use quorum_core::protocol::{Message, OpResult, Role};
+use quorum_core::protocol::{AppendEntriesReply, Message, OpResult, Role};
 use quorum_core::sim::TraceEvent;
 
 fn appends_with_value<'a>(
@@ -259,7 +259,7 @@ fn backup_repairs_logs_a_term_per_round_trip() {
             matches!(
                 &r.ev,
                 TraceEvent::Send {
-                    msg: Message::AppendEntriesReply { success: false, .. },
+                    msg: Message::AppendEntriesReply(AppendEntriesReply { success: false, .. }),
                     ..
                 }
             )
@@ -304,7 +304,7 @@ fn count_bounds_messages() {
     // An idle second: one heartbeat per follower per 50 ms, plus replies.
     let idle: Vec<_> = sends_in(ms(2000), ms(3000))
         .into_iter()
-        .filter(|m| matches!(m, Message::AppendEntries { .. }))
+        .filter(|m| matches!(m, Message::AppendEntries(_)))
         .collect();
     assert!(
         idle.len() <= 2 * 20,
@@ -316,7 +316,7 @@ fn count_bounds_messages() {
     // plus the heartbeats of that window.
     let busy = sends_in(ms(1000), ms(1300))
         .into_iter()
-        .filter(|m| matches!(m, Message::AppendEntries { .. }))
+        .filter(|m| matches!(m, Message::AppendEntries(_)))
         .count();
     let heartbeats = 2 * 300 / 50;
     assert!(

@@ -130,10 +130,10 @@ fn state_reports_nodes_and_messages() {
         assert!(m.sent_ms <= st.t_ms && m.arrives_ms >= st.t_ms, "{m:?}");
         assert!(matches!(
             m.msg,
-            Message::AppendEntries { .. }
-                | Message::AppendEntriesReply { .. }
-                | Message::RequestVote { .. }
-                | Message::RequestVoteReply { .. }
+            Message::AppendEntries(_)
+                | Message::AppendEntriesReply(_)
+                | Message::RequestVote(_)
+                | Message::RequestVoteReply(_)
         ));
     }
     let v = serde_json::to_value(&st).unwrap();

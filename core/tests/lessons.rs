@@ -6,7 +6,10 @@
 
 mod common;
 use common::*;
-use quorum_core::protocol::{Command, LogIndex, Message, NodeId, OpResult, Role, Term};
+use quorum_core::protocol::{
+    AppendEntries, AppendEntriesReply, Command, LogIndex, Message, NodeId, OpResult,
+    RequestVoteReply, Role, Term,
+};
 use quorum_core::sim::{Scenario, Simulator, TraceEvent};
 use std::collections::BTreeMap;
 
@@ -226,18 +229,18 @@ fn dropped_why(trace: &[Rec], id: u64) -> Option<&'static str> {
 
 fn entries_of(m: &Message) -> usize {
     match m {
-        Message::AppendEntries { entries, .. } => entries.len(),
+        Message::AppendEntries(AppendEntries { entries, .. }) => entries.len(),
         _ => 0,
     }
 }
 
 fn is_append(m: &Message) -> bool {
-    matches!(m, Message::AppendEntries { .. })
+    matches!(m, Message::AppendEntries(_))
 }
 
 /// A rejection for a log mismatch (not a stale-term answer).
 fn is_mismatch(m: &Message) -> bool {
-    matches!(m, Message::AppendEntriesReply { success: false, conflict_index, .. } if *conflict_index > 0)
+    matches!(m, Message::AppendEntriesReply(AppendEntriesReply { success: false, conflict_index, .. }) if *conflict_index > 0)
 }
 
 fn kv_op(c: &Command) -> String {
@@ -380,10 +383,10 @@ fn lesson_basic_election() {
         to == 3
             && matches!(
                 m,
-                Message::RequestVoteReply {
+                Message::RequestVoteReply(RequestVoteReply {
                     vote_granted: true,
                     ..
-                }
+                })
             )
     })
     .into_iter()
@@ -530,10 +533,10 @@ fn lesson_split_vote() {
     let refused = sends(&tr, |_, _, m| {
         matches!(
             m,
-            Message::RequestVoteReply {
+            Message::RequestVoteReply(RequestVoteReply {
                 term: 1,
                 vote_granted: false
-            }
+            })
         )
     });
     assert_eq!(refused.len(), 4, "each server refuses the later request");
@@ -577,7 +580,7 @@ fn lesson_lagging_follower() {
     let lost = sends(&tr, |from, to, m| {
         from == 1
             && to == 4
-            && matches!(m, Message::AppendEntries { prev_log_index: 3, entries, .. } if entries.len() == 1)
+            && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 3, entries, .. }) if entries.len() == 1)
     });
     assert_eq!(dropped_why(&tr, lost[0].1), Some("crashed"));
     near(committed(&tr, 1, 5).unwrap(), 1243.0, "index 5 commits");
@@ -592,12 +595,12 @@ fn lesson_lagging_follower() {
     assert_eq!(rej.len(), 1, "exactly one rejection");
     near(rej[0].0, 2230.0, "S4 says no");
     match rej[0].4 {
-        Message::AppendEntriesReply {
+        Message::AppendEntriesReply(AppendEntriesReply {
             prev_log_index,
             conflict_term,
             conflict_index,
             ..
-        } => assert_eq!(
+        }) => assert_eq!(
             (*prev_log_index, *conflict_term, *conflict_index),
             (8, None, 4)
         ),
@@ -609,7 +612,7 @@ fn lesson_lagging_follower() {
         .unwrap();
     near(fix.0, 2250.0, "S1 resends");
     assert!(
-        matches!(fix.4, Message::AppendEntries { prev_log_index: 3, entries, .. } if entries.len() == 5)
+        matches!(fix.4, Message::AppendEntries(AppendEntries { prev_log_index: 3, entries, .. }) if entries.len() == 5)
     );
     assert!(answer(&s, 0).starts_with("Index 4"));
     for i in 4..=8 {
@@ -756,7 +759,7 @@ fn lesson_old_leader_rejoins() {
     assert_eq!(r, timeout());
     // The heal: S2's term-1 heartbeats, the term-2 refusals, the step-down.
     let hb = sends(&tr, |from, _, m| {
-        from == 2 && matches!(m, Message::AppendEntries { term: 1, .. })
+        from == 2 && matches!(m, Message::AppendEntries(AppendEntries { term: 1, .. }))
     })
     .into_iter()
     .find(|x| x.0 > ms(2500))
@@ -766,11 +769,11 @@ fn lesson_old_leader_rejoins() {
         to == 2
             && matches!(
                 m,
-                Message::AppendEntriesReply {
+                Message::AppendEntriesReply(AppendEntriesReply {
                     term: 2,
                     success: false,
                     ..
-                }
+                })
             )
     });
     assert_eq!(refusals.len(), 4);
@@ -817,7 +820,7 @@ fn lesson_lossy_network() {
     let m = sends(&tr, |from, to, m| {
         from == 1
             && to == 2
-            && matches!(m, Message::AppendEntries { prev_log_index: 5, entries, .. } if entries.len() == 1)
+            && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 5, entries, .. }) if entries.len() == 1)
     });
     assert_eq!(m.len(), 1);
     near(m[0].0, 895.0, "index 6 sent to S2");
@@ -839,7 +842,7 @@ fn lesson_lossy_network() {
     );
     let copies = sends(&tr, |from, _, m| {
         from == 1
-            && matches!(m, Message::AppendEntries { prev_log_index: 6, entries, .. } if !entries.is_empty())
+            && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 6, entries, .. }) if !entries.is_empty())
     });
     let first: Vec<_> = copies.iter().filter(|x| x.0 == a[0].0).collect();
     assert_eq!(first.len(), 4);
@@ -856,11 +859,11 @@ fn lesson_lossy_network() {
             && to == 1
             && matches!(
                 m,
-                Message::AppendEntriesReply {
+                Message::AppendEntriesReply(AppendEntriesReply {
                     success: false,
                     conflict_index: 7,
                     ..
-                }
+                })
             )
     });
     near(rej[0].0, 1065.0, "S2 says no");
@@ -932,10 +935,10 @@ fn paper_fig7_captions() {
         to == 1
             && matches!(
                 m,
-                Message::RequestVoteReply {
+                Message::RequestVoteReply(RequestVoteReply {
                     vote_granted: false,
                     ..
-                }
+                })
             )
     })
     .into_iter()
@@ -953,11 +956,11 @@ fn paper_fig7_captions() {
             .into_iter()
             .filter(|x| x.0 == ms(30))
             .map(|x| match x.4 {
-                Message::AppendEntriesReply {
+                Message::AppendEntriesReply(AppendEntriesReply {
                     conflict_term,
                     conflict_index,
                     ..
-                } => (x.2, (*conflict_term, *conflict_index)),
+                }) => (x.2, (*conflict_term, *conflict_index)),
                 _ => unreachable!(),
             })
             .collect();
@@ -975,7 +978,9 @@ fn paper_fig7_captions() {
         .into_iter()
         .filter(|x| x.0 == ms(40))
         .map(|x| match x.4 {
-            Message::AppendEntries { prev_log_index, .. } => (x.3, prev_log_index + 1),
+            Message::AppendEntries(AppendEntries { prev_log_index, .. }) => {
+                (x.3, prev_log_index + 1)
+            }
             _ => unreachable!(),
         })
         .collect();
@@ -988,11 +993,11 @@ fn paper_fig7_captions() {
             .into_iter()
             .filter(|x| x.0 == ms(50))
             .map(|x| match x.4 {
-                Message::AppendEntriesReply {
+                Message::AppendEntriesReply(AppendEntriesReply {
                     conflict_term,
                     conflict_index,
                     ..
-                } => (x.2, *conflict_term, *conflict_index),
+                }) => (x.2, *conflict_term, *conflict_index),
                 _ => unreachable!(),
             })
             .collect();
@@ -1137,12 +1142,12 @@ fn lab_backup_captions() {
         sends(&tr, |_, to, m| to == 5 && is_mismatch(m))
             .into_iter()
             .map(|x| match x.4 {
-                Message::AppendEntriesReply {
+                Message::AppendEntriesReply(AppendEntriesReply {
                     prev_log_index,
                     conflict_term,
                     conflict_index,
                     ..
-                } => (x.0, x.2, *prev_log_index, *conflict_term, *conflict_index),
+                }) => (x.0, x.2, *prev_log_index, *conflict_term, *conflict_index),
                 _ => unreachable!(),
             })
             .collect();
@@ -1170,10 +1175,10 @@ fn lab_backup_captions() {
             && (to == 3 || to == 4)
             && matches!(
                 m,
-                Message::AppendEntries {
+                Message::AppendEntries(AppendEntries {
                     prev_log_index: 53,
                     ..
-                }
+                })
             )
     })
     .into_iter()

@@ -1,7 +1,8 @@
 //! The node's inputs and outputs: the whole interface between a protocol
 //! node and whatever drives it (the simulator, a model checker, a test).
 
-use super::{ClientId, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Term};
+use super::kv::{Command, KvOp, OpResult};
+use super::types::{ClientId, LogIndex, NodeId, OpId, Term};
 use serde::Serialize;
 
 /// A server's role (§5.1).

@@ -2,7 +2,7 @@
 //! `cas`, and client sessions that make retried commands apply once
 //! (thesis §6.3).
 
-use super::{ClientId, OpId};
+use super::types::{ClientId, OpId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;

@@ -2,7 +2,8 @@
 //! snapshot offset (`snapshot_index`, `snapshot_term`), so compaction (§7)
 //! can drop a prefix without renumbering anything.
 
-use super::{Command, LogIndex, Term};
+use super::kv::Command;
+use super::types::{LogIndex, Term};
 use crate::util::Chunked;
 use serde::Serialize;
 
@@ -12,6 +13,16 @@ pub struct Entry {
     pub term: Term,
     #[serde(rename = "op")]
     pub cmd: Command,
+}
+
+/// Why the log fails AppendEntries' consistency check (§5.3), as the
+/// fast-backtracking hint the follower sends back: the term of its entry at
+/// prevLogIndex (`None` if it has none) and the first index it holds for
+/// that term (or its last index + 1 when its log is too short).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    pub term: Option<Term>,
+    pub index: LogIndex,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -121,6 +132,55 @@ impl RaftLog {
         i
     }
 
+    /// §5.4.1: is a log ending at (`last_index`, `last_term`) at least as
+    /// up-to-date as this one? The later last term wins; with equal last
+    /// terms, the longer log (etcd's `isUpToDate`).
+    pub fn is_up_to_date(&self, last_index: LogIndex, last_term: Term) -> bool {
+        last_term > self.last_term()
+            || (last_term == self.last_term() && last_index >= self.last_index())
+    }
+
+    /// AppendEntries' consistency check (§5.3): does the log hold an entry
+    /// at `prev_index` whose term is `prev_term`? If not, the hint for the
+    /// leader.
+    pub fn check_prev(&self, prev_index: LogIndex, prev_term: Term) -> Result<(), Conflict> {
+        match self.term(prev_index) {
+            None if prev_index > self.last_index() => Err(Conflict {
+                term: None,
+                index: self.last_index() + 1,
+            }),
+            // prevLogIndex is inside our snapshot: committed, so it matches.
+            // (Unreachable until log compaction lands.)
+            None => Err(Conflict {
+                term: None,
+                index: self.snapshot_index() + 1,
+            }),
+            Some(t) if t != prev_term => Err(Conflict {
+                term: Some(t),
+                index: self.first_index_of_term_at(prev_index),
+            }),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The leader's side of fast backtracking: where to retry after a
+    /// follower reported `conflict`. If the leader holds entries of the
+    /// conflicting term, just past its last one; otherwise the follower's
+    /// first index of that term, skipping the whole term in one round trip.
+    pub fn backtrack_hint(
+        &self,
+        conflict_term: Option<Term>,
+        conflict_index: LogIndex,
+    ) -> LogIndex {
+        match conflict_term {
+            None => conflict_index,
+            Some(t) => match self.last_index_of_term(t) {
+                Some(i) => i + 1,
+                None => conflict_index,
+            },
+        }
+    }
+
     /// The last index holding an entry of `term`, if any.
     pub fn last_index_of_term(&self, term: Term) -> Option<LogIndex> {
         // Terms never decrease along the log (Fig. 3 properties), so scan back.
@@ -216,6 +276,30 @@ mod tests {
         assert_eq!(log.entries_from(5, 10).len(), 2);
         assert_eq!(log.entries_from(2, 2).len(), 2);
         assert!(log.entries_from(7, 10).is_empty());
+    }
+
+    #[test]
+    fn up_to_date_and_consistency_check() {
+        let log = log_of(&[1, 1, 2, 2, 2]);
+        assert!(!log.is_up_to_date(9, 1), "lower last term, longer log");
+        assert!(!log.is_up_to_date(4, 2), "same last term, shorter log");
+        assert!(log.is_up_to_date(5, 2), "same last term, same length");
+        assert!(log.is_up_to_date(1, 3), "higher last term, shorter log");
+        assert_eq!(log.check_prev(4, 2), Ok(()));
+        assert_eq!(log.check_prev(0, 0), Ok(()));
+        let short = Conflict {
+            term: None,
+            index: 6,
+        };
+        assert_eq!(log.check_prev(9, 5), Err(short));
+        let mismatch = Conflict {
+            term: Some(2),
+            index: 3,
+        };
+        assert_eq!(log.check_prev(4, 3), Err(mismatch));
+        assert_eq!(log.backtrack_hint(Some(2), 9), 6);
+        assert_eq!(log.backtrack_hint(Some(3), 9), 9);
+        assert_eq!(log.backtrack_hint(None, 4), 4);
     }
 
     #[test]

@@ -1,62 +1,165 @@
-//! The RPCs of Fig. 2, with fast-backtracking fields on the reply (§5.3).
+//! The RPCs of Fig. 2, one struct per message, with fast-backtracking
+//! fields on the reply (§5.3).
+//!
+//! [`Message`] is internally tagged, and each variant wraps its struct, so a
+//! message serialises as `{"type":"append_entries","term":…,…}`: the tag,
+//! then the struct's fields in declaration order (the trace format).
 
-use super::{Entry, LogIndex, NodeId, Term};
+use super::log::Entry;
+use super::types::{LogIndex, NodeId, Term};
 use serde::Serialize;
+
+/// Invoked by candidates to gather votes (§5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RequestVote {
+    pub term: Term,
+    pub candidate_id: NodeId,
+    pub last_log_index: LogIndex,
+    pub last_log_term: Term,
+}
+
+/// The answer to a [`RequestVote`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RequestVoteReply {
+    pub term: Term,
+    pub vote_granted: bool,
+}
+
+/// Invoked by the leader to replicate entries (§5.3); with none, a
+/// heartbeat (§5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct AppendEntries {
+    pub term: Term,
+    pub leader_id: NodeId,
+    pub prev_log_index: LogIndex,
+    pub prev_log_term: Term,
+    pub entries: Vec<Entry>,
+    pub leader_commit: LogIndex,
+}
+
+/// The answer to an [`AppendEntries`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct AppendEntriesReply {
+    pub term: Term,
+    pub success: bool,
+    /// Echo of the request's prevLogIndex, to spot stale replies.
+    pub prev_log_index: LogIndex,
+    /// On success: the index of the last entry known to match.
+    pub match_index: LogIndex,
+    /// On a consistency failure: the term of the follower's entry at
+    /// prevLogIndex (`null` if it has none) ...
+    pub conflict_term: Option<Term>,
+    /// ... and the first index it holds for that term, or its last
+    /// index + 1 when its log is too short.
+    pub conflict_index: LogIndex,
+}
+
+impl AppendEntries {
+    /// No entries: a heartbeat (§5.2).
+    pub fn is_heartbeat(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl AppendEntriesReply {
+    /// A success that matched nothing new: the answer to a heartbeat.
+    pub fn is_heartbeat_ack(&self) -> bool {
+        self.success && self.match_index == self.prev_log_index
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Message {
-    RequestVote {
-        term: Term,
-        candidate_id: NodeId,
-        last_log_index: LogIndex,
-        last_log_term: Term,
-    },
-    RequestVoteReply {
-        term: Term,
-        vote_granted: bool,
-    },
-    AppendEntries {
-        term: Term,
-        leader_id: NodeId,
-        prev_log_index: LogIndex,
-        prev_log_term: Term,
-        entries: Vec<Entry>,
-        leader_commit: LogIndex,
-    },
-    AppendEntriesReply {
-        term: Term,
-        success: bool,
-        /// Echo of the request's prevLogIndex, to spot stale replies.
-        prev_log_index: LogIndex,
-        /// On success: the index of the last entry known to match.
-        match_index: LogIndex,
-        /// On a consistency failure: the term of the follower's entry at
-        /// prevLogIndex (`null` if it has none) ...
-        conflict_term: Option<Term>,
-        /// ... and the first index it holds for that term, or its last
-        /// index + 1 when its log is too short.
-        conflict_index: LogIndex,
-    },
+    RequestVote(RequestVote),
+    RequestVoteReply(RequestVoteReply),
+    AppendEntries(AppendEntries),
+    AppendEntriesReply(AppendEntriesReply),
 }
 
 impl Message {
     pub fn term(&self) -> Term {
         match self {
-            Message::RequestVote { term, .. }
-            | Message::RequestVoteReply { term, .. }
-            | Message::AppendEntries { term, .. }
-            | Message::AppendEntriesReply { term, .. } => *term,
+            Message::RequestVote(m) => m.term,
+            Message::RequestVoteReply(m) => m.term,
+            Message::AppendEntries(m) => m.term,
+            Message::AppendEntriesReply(m) => m.term,
+        }
+    }
+
+    /// Heartbeat traffic: an empty AppendEntries or a success that matched
+    /// nothing new (the answer to one). Most of the traffic, and the views
+    /// show it apart.
+    pub fn is_heartbeat(&self) -> bool {
+        match self {
+            Message::AppendEntries(m) => m.is_heartbeat(),
+            Message::AppendEntriesReply(m) => m.is_heartbeat_ack(),
+            Message::RequestVote(_) | Message::RequestVoteReply(_) => false,
         }
     }
 
     /// The message's type as it appears in traces.
     pub fn kind(&self) -> &'static str {
         match self {
-            Message::RequestVote { .. } => "request_vote",
-            Message::RequestVoteReply { .. } => "request_vote_reply",
-            Message::AppendEntries { .. } => "append_entries",
-            Message::AppendEntriesReply { .. } => "append_entries_reply",
+            Message::RequestVote(_) => "request_vote",
+            Message::RequestVoteReply(_) => "request_vote_reply",
+            Message::AppendEntries(_) => "append_entries",
+            Message::AppendEntriesReply(_) => "append_entries_reply",
         }
+    }
+}
+
+impl From<RequestVote> for Message {
+    fn from(m: RequestVote) -> Self {
+        Message::RequestVote(m)
+    }
+}
+
+impl From<RequestVoteReply> for Message {
+    fn from(m: RequestVoteReply) -> Self {
+        Message::RequestVoteReply(m)
+    }
+}
+
+impl From<AppendEntries> for Message {
+    fn from(m: AppendEntries) -> Self {
+        Message::AppendEntries(m)
+    }
+}
+
+impl From<AppendEntriesReply> for Message {
+    fn from(m: AppendEntriesReply) -> Self {
+        Message::AppendEntriesReply(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_the_tag_then_the_fields_in_order() {
+        let m = Message::AppendEntriesReply(AppendEntriesReply {
+            term: 3,
+            success: false,
+            prev_log_index: 7,
+            match_index: 0,
+            conflict_term: Some(2),
+            conflict_index: 5,
+        });
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"type":"append_entries_reply","term":3,"success":false,"prev_log_index":7,"match_index":0,"conflict_term":2,"conflict_index":5}"#
+        );
+        let m = Message::RequestVote(RequestVote {
+            term: 4,
+            candidate_id: 3,
+            last_log_index: 7,
+            last_log_term: 3,
+        });
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"type":"request_vote","term":4,"candidate_id":3,"last_log_index":7,"last_log_term":3}"#
+        );
     }
 }

@@ -3,26 +3,32 @@
 //! Inputs are messages, timer expiries and client proposals ([`Input`]);
 //! outputs are messages, persistent-state changes, timer requests and applied
 //! entries ([`Output`]). No clock, no RNG, no IO: the caller owns all three.
+//!
+//! The parts, as in etcd-raft: `types` (ids, terms, indexes: a
+//! leaf), `message` (the RPCs of Fig. 2), `log` (the replicated log and its
+//! §5.3/§5.4.1 rules), `quorum` (majority math), `progress` (the leader's
+//! nextIndex/matchIndex per follower), `bugs` and `config` (the node's
+//! options), `kv` (the state machine), `io` (inputs and outputs) and `node`
+//! (the step function that ties them together).
 
+mod bugs;
+mod config;
 mod io;
 mod kv;
 mod log;
 mod message;
 mod node;
+mod progress;
+mod quorum;
+mod types;
 
+pub use bugs::{Bug, Bugs};
+pub use config::RaftConfig;
 pub use io::{ClientResponse, Input, Output, Role, Timer};
 pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session, Text};
-pub use log::{Entry, RaftLog};
-pub use message::Message;
-pub use node::{Bug, Bugs, Configuration, Progress, RaftConfig, RaftNode};
-
-/// A server's id. Servers are numbered 1..=N as in the paper.
-pub type NodeId = u32;
-/// A Raft term (§5.1).
-pub type Term = u64;
-/// A log index; the first entry has index 1, 0 means "before the log".
-pub type LogIndex = u64;
-/// A client's id.
-pub type ClientId = u64;
-/// A per-client operation number; with the client id it names an operation.
-pub type OpId = u64;
+pub use log::{Conflict, Entry, RaftLog};
+pub use message::{AppendEntries, AppendEntriesReply, Message, RequestVote, RequestVoteReply};
+pub use node::RaftNode;
+pub use progress::Progress;
+pub use quorum::{Configuration, VoteResult};
+pub use types::{ClientId, LogIndex, NodeId, OpId, Term};

@@ -4,7 +4,10 @@
 
 use super::trace::{TraceEvent, TraceRecord};
 use super::Micros;
-use crate::protocol::{Message, NodeId, OpResult, Role};
+use crate::protocol::{
+    AppendEntries, AppendEntriesReply, ClientId, Message, NodeId, OpId, OpResult, RequestVote,
+    RequestVoteReply, Role,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -35,69 +38,73 @@ pub struct Line {
 /// A short name for a message with its key fields.
 pub fn message_summary(m: &Message) -> (Kind, String) {
     match m {
-        Message::RequestVote {
-            term,
-            last_log_index,
-            last_log_term,
-            ..
-        } => (
-            Kind::Elections,
-            format!("RequestVote(term {term}, last {last_log_index}@{last_log_term})"),
-        ),
-        Message::RequestVoteReply { term, vote_granted } => (
-            Kind::Elections,
-            format!(
-                "{}(term {term})",
-                if *vote_granted {
-                    "VoteGranted"
-                } else {
-                    "VoteDenied"
-                }
-            ),
-        ),
-        Message::AppendEntries {
-            term,
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit,
-            ..
-        } => (
-            if entries.is_empty() {
-                Kind::Heartbeats
-            } else {
-                Kind::Replication
-            },
-            if entries.is_empty() {
-                format!("Heartbeat(term {term}, prev {prev_log_index}@{prev_log_term}, commit {leader_commit})")
-            } else {
-                format!(
-                    "AppendEntries(term {term}, prev {prev_log_index}@{prev_log_term}, {} entr{}, commit {leader_commit})",
-                    entries.len(),
-                    if entries.len() == 1 { "y" } else { "ies" }
-                )
-            },
-        ),
-        Message::AppendEntriesReply {
-            term,
-            success,
-            prev_log_index,
-            match_index,
-            conflict_index,
-            ..
-        } => (
-            // A success that matched nothing new answers a heartbeat.
-            if *success && match_index == prev_log_index {
-                Kind::Heartbeats
-            } else {
-                Kind::Replication
-            },
-            if *success {
-                format!("AppendOk(term {term}, match {match_index})")
-            } else {
-                format!("AppendRejected(term {term}, conflict at {conflict_index})")
-            },
-        ),
+        Message::RequestVote(m) => (Kind::Elections, request_vote_text(m)),
+        Message::RequestVoteReply(m) => (Kind::Elections, vote_reply_text(m)),
+        Message::AppendEntries(m) => (traffic_kind(m.is_heartbeat()), append_text(m)),
+        // A success that matched nothing new answers a heartbeat.
+        Message::AppendEntriesReply(m) => {
+            (traffic_kind(m.is_heartbeat_ack()), append_reply_text(m))
+        }
+    }
+}
+
+fn traffic_kind(heartbeat: bool) -> Kind {
+    if heartbeat {
+        Kind::Heartbeats
+    } else {
+        Kind::Replication
+    }
+}
+
+fn request_vote_text(m: &RequestVote) -> String {
+    let RequestVote {
+        term,
+        last_log_index,
+        last_log_term,
+        ..
+    } = m;
+    format!("RequestVote(term {term}, last {last_log_index}@{last_log_term})")
+}
+
+fn vote_reply_text(m: &RequestVoteReply) -> String {
+    let verdict = if m.vote_granted {
+        "VoteGranted"
+    } else {
+        "VoteDenied"
+    };
+    format!("{verdict}(term {})", m.term)
+}
+
+fn append_text(m: &AppendEntries) -> String {
+    let AppendEntries {
+        term,
+        prev_log_index,
+        prev_log_term,
+        entries,
+        leader_commit,
+        ..
+    } = m;
+    if entries.is_empty() {
+        format!(
+            "Heartbeat(term {term}, prev {prev_log_index}@{prev_log_term}, commit {leader_commit})"
+        )
+    } else {
+        format!(
+            "AppendEntries(term {term}, prev {prev_log_index}@{prev_log_term}, {} entr{}, commit {leader_commit})",
+            entries.len(),
+            if entries.len() == 1 { "y" } else { "ies" }
+        )
+    }
+}
+
+fn append_reply_text(m: &AppendEntriesReply) -> String {
+    if m.success {
+        format!("AppendOk(term {}, match {})", m.term, m.match_index)
+    } else {
+        format!(
+            "AppendRejected(term {}, conflict at {})",
+            m.term, m.conflict_index
+        )
     }
 }
 
@@ -110,6 +117,9 @@ fn result_text(r: &OpResult) -> String {
         OpResult::Error { reason } => format!("error: {reason}"),
     }
 }
+
+/// A line's kind, the servers it is about and its text.
+type Body = (Kind, Vec<NodeId>, String);
 
 /// Turns trace records into lines, remembering sends so that a delivery
 /// or a drop can say what it was.
@@ -133,183 +143,203 @@ impl EventLog {
     /// heartbeats and their replies are left out: they are most of the
     /// traffic and say little).
     pub fn line(&mut self, r: &TraceRecord<Message>) -> Option<Line> {
-        let t = r.t;
-        let msg = match &r.ev {
-            TraceEvent::Send { id, .. }
-            | TraceEvent::Deliver { id }
-            | TraceEvent::Drop { id, .. }
-            | TraceEvent::Duplicate { id } => Some(*id),
-            _ => None,
+        let (kind, nodes, text) = match &r.ev {
+            TraceEvent::Send { id, from, to, msg } => self.send(*id, *from, *to, msg),
+            TraceEvent::Deliver { id } => self.deliver(*id)?,
+            TraceEvent::Drop { id, why } => self.network_fault(*id, &format!("lost ({why})"))?,
+            TraceEvent::Duplicate { id } => self.network_fault(*id, "duplicated")?,
+            ev => event_body(ev, r.t)?,
         };
-        let line = |kind, nodes: Vec<NodeId>, text: String| {
-            Some(Line {
-                t,
-                kind,
-                nodes,
-                msg,
-                text,
-            })
-        };
-        match &r.ev {
-            TraceEvent::Send { id, from, to, msg } => {
-                let (kind, text) = message_summary(msg);
-                self.sends.insert(*id, (*from, *to, kind, text.clone()));
-                line(kind, vec![*from, *to], format!("S{from} → S{to}  {text}"))
-            }
-            TraceEvent::Deliver { id } => {
-                let (from, to, kind, text) = self.sends.get(id)?.clone();
-                if kind == Kind::Heartbeats {
-                    return None;
-                }
-                line(
-                    kind,
-                    vec![from, to],
-                    format!("S{to} receives {text} from S{from}"),
-                )
-            }
-            TraceEvent::Drop { id, why } => {
-                let (from, to, _, text) = self.sends.get(id)?.clone();
-                line(
-                    Kind::Faults,
-                    vec![from, to],
-                    format!("lost ({why}): S{from} → S{to}  {text}"),
-                )
-            }
-            TraceEvent::Duplicate { id } => {
-                let (from, to, _, text) = self.sends.get(id)?.clone();
-                line(
-                    Kind::Faults,
-                    vec![from, to],
-                    format!("duplicated: S{from} → S{to}  {text}"),
-                )
-            }
-            TraceEvent::Role { node, role, term } => {
-                let what = match role {
-                    Role::Leader => "becomes leader",
-                    Role::Candidate => "starts an election as candidate",
-                    Role::Follower => "is a follower",
-                };
-                line(
-                    Kind::Elections,
-                    vec![*node],
-                    format!("S{node} {what} (term {term})"),
-                )
-            }
-            TraceEvent::Vote {
-                node,
-                term,
-                voted_for,
-            } => line(
-                Kind::Elections,
-                vec![*node, *voted_for],
-                format!("S{node} votes for S{voted_for} in term {term}"),
-            ),
-            TraceEvent::Append {
-                node, index, term, ..
-            } => line(
-                Kind::Replication,
-                vec![*node],
-                format!("S{node} appends index {index} (term {term})"),
-            ),
-            TraceEvent::Truncate { node, from_index } => line(
-                Kind::Replication,
-                vec![*node],
-                format!("S{node} deletes its entries from index {from_index} on"),
-            ),
-            TraceEvent::Commit { node, index } => line(
-                Kind::Replication,
-                vec![*node],
-                format!("S{node} commits up to index {index}"),
-            ),
-            TraceEvent::Apply { .. } => None,
-            TraceEvent::Crash { node } => {
-                line(Kind::Faults, vec![*node], format!("S{node} crashes"))
-            }
-            TraceEvent::Restart { node } => {
-                line(Kind::Faults, vec![*node], format!("S{node} restarts"))
-            }
-            TraceEvent::Timeout { node } => line(
-                Kind::Elections,
-                vec![*node],
-                format!("S{node}'s election timeout is forced"),
-            ),
-            TraceEvent::Partition { groups } => {
-                let g: Vec<String> = groups
-                    .iter()
-                    .map(|g| {
-                        g.iter()
-                            .map(|n| format!("S{n}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .collect();
-                line(
-                    Kind::Faults,
-                    vec![],
-                    format!("partition: {{{}}} cut off from the rest", g.join("} {")),
-                )
-            }
-            TraceEvent::Heal => line(Kind::Faults, vec![], "the network heals".into()),
-            TraceEvent::Cut { from, to } => line(
-                Kind::Faults,
-                vec![*from, *to],
-                format!("link S{from} → S{to} cut"),
-            ),
-            TraceEvent::Uncut { from, to } => line(
-                Kind::Faults,
-                vec![*from, *to],
-                format!("link S{from} → S{to} restored"),
-            ),
-            TraceEvent::Network {
-                drop,
-                duplicate,
-                latency_ms,
-            } => line(
-                Kind::Faults,
-                vec![],
-                format!(
-                    "network: drop {:.0}%, duplicate {:.0}%, latency {}–{} ms",
-                    drop * 100.0,
-                    duplicate * 100.0,
-                    latency_ms[0],
-                    latency_ms[1]
-                ),
-            ),
-            TraceEvent::Invoke { client, op_id, op } => {
-                let op = serde_json::to_string(op).unwrap_or_default();
-                line(
-                    Kind::Client,
-                    vec![],
-                    format!("client {client} sends op {op_id}: {op}"),
-                )
-            }
-            TraceEvent::Return {
-                client,
-                op_id,
-                invoked,
-                result,
-            } => line(
-                Kind::Client,
-                vec![],
-                format!(
-                    "client {client} op {op_id} returns {} after {:.1} ms",
-                    result_text(result),
-                    t.saturating_sub(*invoked) as f64 / 1000.0
-                ),
-            ),
-            TraceEvent::Violation {
-                property,
-                nodes,
-                message,
-                ..
-            } => line(
-                Kind::Safety,
-                nodes.clone(),
-                format!("{}: {message}", property.name()),
-            ),
-            TraceEvent::End { .. } => None,
-        }
+        Some(Line {
+            t: r.t,
+            kind,
+            nodes,
+            msg: message_id(&r.ev),
+            text,
+        })
     }
+
+    fn send(&mut self, id: u64, from: NodeId, to: NodeId, msg: &Message) -> Body {
+        let (kind, text) = message_summary(msg);
+        let line = format!("S{from} → S{to}  {text}");
+        self.sends.insert(id, (from, to, kind, text));
+        (kind, vec![from, to], line)
+    }
+
+    fn deliver(&self, id: u64) -> Option<Body> {
+        let (from, to, kind, text) = self.sends.get(&id)?;
+        if *kind == Kind::Heartbeats {
+            return None;
+        }
+        let line = format!("S{to} receives {text} from S{from}");
+        Some((*kind, vec![*from, *to], line))
+    }
+
+    /// A message lost or duplicated by the network.
+    fn network_fault(&self, id: u64, what: &str) -> Option<Body> {
+        let (from, to, _, text) = self.sends.get(&id)?;
+        let line = format!("{what}: S{from} → S{to}  {text}");
+        Some((Kind::Faults, vec![*from, *to], line))
+    }
+}
+
+/// The id of the message a record is about, if any (links the views).
+fn message_id(ev: &TraceEvent<Message>) -> Option<u64> {
+    match ev {
+        TraceEvent::Send { id, .. }
+        | TraceEvent::Deliver { id }
+        | TraceEvent::Drop { id, .. }
+        | TraceEvent::Duplicate { id } => Some(*id),
+        _ => None,
+    }
+}
+
+/// The line for a record that is not about a message (those need the
+/// event log's memory of sends), at time `t`.
+fn event_body(ev: &TraceEvent<Message>, t: Micros) -> Option<Body> {
+    server_body(ev).or_else(|| cluster_body(ev, t))
+}
+
+/// What one server did: role changes, votes, log changes, crashes.
+fn server_body(ev: &TraceEvent<Message>) -> Option<Body> {
+    let node = |kind, node: NodeId, text: String| Some((kind, vec![node], text));
+    match ev {
+        TraceEvent::Role {
+            node: n,
+            role,
+            term,
+        } => node(
+            Kind::Elections,
+            *n,
+            format!("S{n} {} (term {term})", role_text(*role)),
+        ),
+        TraceEvent::Vote {
+            node: n,
+            term,
+            voted_for: v,
+        } => Some((
+            Kind::Elections,
+            vec![*n, *v],
+            format!("S{n} votes for S{v} in term {term}"),
+        )),
+        TraceEvent::Append {
+            node: n,
+            index,
+            term,
+            ..
+        } => node(
+            Kind::Replication,
+            *n,
+            format!("S{n} appends index {index} (term {term})"),
+        ),
+        TraceEvent::Truncate {
+            node: n,
+            from_index,
+        } => node(
+            Kind::Replication,
+            *n,
+            format!("S{n} deletes its entries from index {from_index} on"),
+        ),
+        TraceEvent::Commit { node: n, index } => node(
+            Kind::Replication,
+            *n,
+            format!("S{n} commits up to index {index}"),
+        ),
+        TraceEvent::Crash { node: n } => node(Kind::Faults, *n, format!("S{n} crashes")),
+        TraceEvent::Restart { node: n } => node(Kind::Faults, *n, format!("S{n} restarts")),
+        TraceEvent::Timeout { node: n } => node(
+            Kind::Elections,
+            *n,
+            format!("S{n}'s election timeout is forced"),
+        ),
+        _ => None,
+    }
+}
+
+/// What happened to the cluster as a whole: network faults, clients and
+/// safety violations.
+fn cluster_body(ev: &TraceEvent<Message>, t: Micros) -> Option<Body> {
+    let fault = |nodes: Vec<NodeId>, text: String| Some((Kind::Faults, nodes, text));
+    match ev {
+        TraceEvent::Partition { groups } => fault(vec![], partition_text(groups)),
+        TraceEvent::Heal => fault(vec![], "the network heals".into()),
+        TraceEvent::Cut { from, to } => {
+            fault(vec![*from, *to], format!("link S{from} → S{to} cut"))
+        }
+        TraceEvent::Uncut { from, to } => {
+            fault(vec![*from, *to], format!("link S{from} → S{to} restored"))
+        }
+        TraceEvent::Network {
+            drop,
+            duplicate,
+            latency_ms,
+        } => fault(vec![], network_text(*drop, *duplicate, *latency_ms)),
+        TraceEvent::Invoke { client, op_id, op } => {
+            let op = serde_json::to_string(op).unwrap_or_default();
+            let text = format!("client {client} sends op {op_id}: {op}");
+            Some((Kind::Client, vec![], text))
+        }
+        TraceEvent::Return {
+            client,
+            op_id,
+            invoked,
+            result,
+        } => Some((
+            Kind::Client,
+            vec![],
+            return_text(*client, *op_id, result, t, *invoked),
+        )),
+        TraceEvent::Violation {
+            property,
+            nodes,
+            message,
+            ..
+        } => Some((
+            Kind::Safety,
+            nodes.clone(),
+            format!("{}: {message}", property.name()),
+        )),
+        _ => None,
+    }
+}
+
+fn role_text(role: Role) -> &'static str {
+    match role {
+        Role::Leader => "becomes leader",
+        Role::Candidate => "starts an election as candidate",
+        Role::Follower => "is a follower",
+    }
+}
+
+fn partition_text(groups: &[Vec<NodeId>]) -> String {
+    let g: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|n| format!("S{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    format!("partition: {{{}}} cut off from the rest", g.join("} {"))
+}
+
+fn network_text(drop: f64, duplicate: f64, latency_ms: [f64; 2]) -> String {
+    format!(
+        "network: drop {:.0}%, duplicate {:.0}%, latency {}–{} ms",
+        drop * 100.0,
+        duplicate * 100.0,
+        latency_ms[0],
+        latency_ms[1]
+    )
+}
+
+fn return_text(client: ClientId, op_id: OpId, r: &OpResult, t: Micros, invoked: Micros) -> String {
+    format!(
+        "client {client} op {op_id} returns {} after {:.1} ms",
+        result_text(r),
+        t.saturating_sub(invoked) as f64 / 1000.0
+    )
 }
 
 /// `1.234 s` with the text, as the log shows it.
@@ -366,14 +396,14 @@ mod tests {
 
     #[test]
     fn kinds_filter_lines() {
-        let (k, t) = message_summary(&Message::AppendEntriesReply {
+        let (k, t) = message_summary(&Message::AppendEntriesReply(AppendEntriesReply {
             term: 3,
             success: false,
             prev_log_index: 7,
             match_index: 0,
             conflict_term: Some(2),
             conflict_index: 5,
-        });
+        }));
         assert_eq!(k, Kind::Replication);
         assert_eq!(t, "AppendRejected(term 3, conflict at 5)");
     }

@@ -113,10 +113,10 @@ pub const HISTORY_CAP: usize = 20_000;
 /// The message type's column in [`Summary::sent`].
 pub fn message_type(m: &Message) -> usize {
     match m {
-        Message::RequestVote { .. } => 0,
-        Message::RequestVoteReply { .. } => 1,
-        Message::AppendEntries { .. } => 2,
-        Message::AppendEntriesReply { .. } => 3,
+        Message::RequestVote(_) => 0,
+        Message::RequestVoteReply(_) => 1,
+        Message::AppendEntries(_) => 2,
+        Message::AppendEntriesReply(_) => 3,
     }
 }
 
@@ -405,8 +405,7 @@ pub fn arrows<'a>(records: impl Iterator<Item = &'a Rec>, t0: Micros, t1: Micros
                     end: None,
                     dropped: false,
                     kind: message_type(msg),
-                    heartbeat: matches!(msg, Message::AppendEntries { entries, .. } if entries.is_empty())
-                        || matches!(msg, Message::AppendEntriesReply { success: true, prev_log_index, match_index, .. } if prev_log_index == match_index),
+                    heartbeat: msg.is_heartbeat(),
                 });
             }
             TraceEvent::Duplicate { id } => {

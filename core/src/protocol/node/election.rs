@@ -1,0 +1,129 @@
+//! Leader election (§5.2) with the voting restriction (§5.4.1).
+
+use super::{Out, RaftNode};
+use crate::protocol::bugs::Bug;
+use crate::protocol::io::{Output, Role, Timer};
+use crate::protocol::kv::Command;
+use crate::protocol::message::{Message, RequestVote, RequestVoteReply};
+use crate::protocol::progress::Progress;
+use crate::protocol::quorum::VoteResult;
+use crate::protocol::types::NodeId;
+
+impl RaftNode {
+    /// Candidates (§5.2): increment currentTerm, vote for self, reset the
+    /// election timer, send RequestVote to all other servers.
+    pub(super) fn start_election(&mut self, out: &mut Out) {
+        if !self.config.contains(self.id) {
+            return;
+        }
+        if self.role == Role::Leader {
+            out.push(Output::ClearTimer(Timer::Heartbeat));
+        }
+        self.current_term += 1;
+        self.voted_for = Some(self.id);
+        self.role = Role::Candidate;
+        self.leader_id = None;
+        if !self.bug(Bug::StaleMatchIndex) {
+            self.progress.clear();
+        }
+        self.votes.clear();
+        self.votes.insert(self.id);
+        self.emit_role(out);
+        out.push(Output::Vote {
+            term: self.current_term,
+            voted_for: self.id,
+        });
+        out.push(Output::SetTimer(Timer::Election));
+        if self.won_election() {
+            self.become_leader(out);
+            return;
+        }
+        let msg = Message::RequestVote(RequestVote {
+            term: self.current_term,
+            candidate_id: self.id,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        });
+        for &peer in self.config.voters() {
+            if peer != self.id {
+                out.push(Output::Send {
+                    to: peer,
+                    msg: msg.clone(),
+                });
+            }
+        }
+    }
+
+    /// Have the votes received so far made a majority (§5.2)?
+    fn won_election(&self) -> bool {
+        let vote = |v| self.votes.contains(&v).then_some(true);
+        self.config.vote_result(vote) == VoteResult::Won
+    }
+
+    pub(super) fn become_leader(&mut self, out: &mut Out) {
+        self.role = Role::Leader;
+        self.leader_id = Some(self.id);
+        self.votes.clear();
+        self.emit_role(out);
+        out.push(Output::ClearTimer(Timer::Election));
+        // Fig. 2: reinitialise nextIndex to last log index + 1, matchIndex to 0.
+        let next = self.log.last_index() + 1;
+        let old = std::mem::take(&mut self.progress);
+        let keep_stale = self.bug(Bug::StaleMatchIndex);
+        self.progress = self
+            .config
+            .voters()
+            .iter()
+            .filter(|&&v| v != self.id)
+            .map(|&v| {
+                let stale = old.get(&v).map_or(0, |p| p.match_index);
+                (v, Progress::new(next, if keep_stale { stale } else { 0 }))
+            })
+            .collect();
+        // A no-op from the new term lets earlier entries commit (§8, Fig. 8).
+        self.append_local(Command::Noop, out);
+        out.push(Output::SetTimer(Timer::Heartbeat));
+        self.broadcast_append(out);
+        self.maybe_commit(out);
+    }
+
+    /// RequestVote receiver (Fig. 2): grant if the term is current, we have
+    /// not voted for another candidate in it, and the candidate's log is at
+    /// least as up-to-date as ours (§5.4.1).
+    pub(super) fn on_request_vote(&mut self, from: NodeId, m: RequestVote, out: &mut Out) {
+        let candidate = m.candidate_id;
+        let up_to_date = self.log.is_up_to_date(m.last_log_index, m.last_log_term)
+            || self.bug(Bug::NoUpToDateCheck);
+        let free = self.voted_for.is_none_or(|v| v == candidate) || self.bug(Bug::DoubleVote);
+        let grant = m.term == self.current_term && free && up_to_date;
+        if grant {
+            if self.voted_for != Some(candidate) {
+                self.voted_for = Some(candidate);
+                out.push(Output::Vote {
+                    term: m.term,
+                    voted_for: candidate,
+                });
+            }
+            // Granting a vote resets the election timer (Fig. 2, Followers).
+            out.push(Output::SetTimer(Timer::Election));
+        }
+        out.push(Output::Send {
+            to: from,
+            msg: Message::RequestVoteReply(RequestVoteReply {
+                term: self.current_term,
+                vote_granted: grant,
+            }),
+        });
+    }
+
+    /// Candidates: a vote of the current term; a majority wins (§5.2).
+    pub(super) fn on_vote_reply(&mut self, from: NodeId, m: RequestVoteReply, out: &mut Out) {
+        if !m.vote_granted {
+            return;
+        }
+        self.votes.insert(from);
+        if self.won_election() {
+            self.become_leader(out);
+        }
+    }
+}

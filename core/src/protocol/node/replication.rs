@@ -1,0 +1,207 @@
+//! Log replication (§5.3) and the leader's commit rule (§5.4.2, Fig. 8).
+
+use super::{Out, RaftNode};
+use crate::protocol::bugs::Bug;
+use crate::protocol::io::{Output, Role, Timer};
+use crate::protocol::kv::Command;
+use crate::protocol::log::{Conflict, Entry};
+use crate::protocol::message::{AppendEntries, AppendEntriesReply, Message};
+use crate::protocol::types::{LogIndex, NodeId};
+
+impl RaftNode {
+    pub(super) fn append_local(&mut self, cmd: Command, out: &mut Out) -> LogIndex {
+        let term = self.current_term;
+        let index = self.log.push(Entry {
+            term,
+            cmd: cmd.clone(),
+        });
+        out.push(Output::Append { index, term, cmd });
+        index
+    }
+
+    pub(super) fn broadcast_append(&mut self, out: &mut Out) {
+        for i in 0..self.config.voters().len() {
+            let peer = self.config.voters()[i];
+            if peer != self.id {
+                self.send_append(peer, out);
+            }
+        }
+    }
+
+    /// Send AppendEntries to `peer` with entries from its nextIndex (up to
+    /// the batch limit); with none, it is a heartbeat.
+    pub(super) fn send_append(&mut self, peer: NodeId, out: &mut Out) {
+        let Some(p) = self.progress.get_mut(&peer) else {
+            return;
+        };
+        let prev_log_index = p.next_index - 1;
+        let Some(prev_log_term) = self.log.term(prev_log_index) else {
+            // Below the snapshot: InstallSnapshot (§7) would go here.
+            return;
+        };
+        let entries = self
+            .log
+            .entries_from(p.next_index, self.opts.max_entries_per_append as usize);
+        p.sent_entries(entries.len());
+        out.push(Output::Send {
+            to: peer,
+            msg: Message::AppendEntries(AppendEntries {
+                term: self.current_term,
+                leader_id: self.id,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit: self.commit_index,
+            }),
+        });
+    }
+
+    /// AppendEntries receiver (Fig. 2), steps 1 to 5.
+    pub(super) fn on_append_entries(&mut self, from: NodeId, m: AppendEntries, out: &mut Out) {
+        // 1. Reply false if term < currentTerm (§5.1).
+        if m.term < self.current_term && !self.bug(Bug::AcceptStaleTerm) {
+            let stale = Conflict {
+                term: None,
+                index: 0,
+            };
+            self.reject_append(from, m.prev_log_index, stale, out);
+            return;
+        }
+        // A current leader exists: candidates step down (§5.2).
+        if self.role != Role::Follower {
+            self.become_follower(m.term, Some(m.leader_id), out);
+        }
+        self.leader_id = Some(m.leader_id);
+        out.push(Output::SetTimer(Timer::Election));
+
+        // 2. Reply false if the log has no entry at prevLogIndex whose term
+        //    matches prevLogTerm (§5.3), with fast-backtracking hints.
+        if let Err(conflict) = self.log.check_prev(m.prev_log_index, m.prev_log_term) {
+            self.reject_append(from, m.prev_log_index, conflict, out);
+            return;
+        }
+        let last_new = m.prev_log_index + m.entries.len() as LogIndex;
+        self.append_new_entries(m.prev_log_index, m.entries, out);
+        if self.bug(Bug::ApplyBeforeCommit) {
+            self.apply(out);
+        }
+        self.follow_leader_commit(m.leader_commit, last_new, out);
+        out.push(Output::Send {
+            to: from,
+            msg: Message::AppendEntriesReply(AppendEntriesReply {
+                term: self.current_term,
+                success: true,
+                prev_log_index: m.prev_log_index,
+                match_index: last_new,
+                conflict_term: None,
+                conflict_index: 0,
+            }),
+        });
+    }
+
+    fn reject_append(&self, to: NodeId, prev_log_index: LogIndex, c: Conflict, out: &mut Out) {
+        out.push(Output::Send {
+            to,
+            msg: Message::AppendEntriesReply(AppendEntriesReply {
+                term: self.current_term,
+                success: false,
+                prev_log_index,
+                match_index: 0,
+                conflict_term: c.term,
+                conflict_index: c.index,
+            }),
+        });
+    }
+
+    /// Steps 3 and 4 of the AppendEntries receiver, for `entries` that
+    /// follow `prev_log_index`:
+    /// 3. If an existing entry conflicts with a new one (same index,
+    ///    different term), delete it and all that follow (§5.3).
+    /// 4. Append any new entries not already in the log.
+    fn append_new_entries(&mut self, prev_log_index: LogIndex, entries: Vec<Entry>, out: &mut Out) {
+        for (k, e) in entries.into_iter().enumerate() {
+            let index = prev_log_index + 1 + k as LogIndex;
+            match self.log.term(index) {
+                Some(t) if t == e.term => continue,
+                Some(_) if self.bug(Bug::AppendWithoutTruncate) => {
+                    let (term, cmd) = (e.term, e.cmd.clone());
+                    self.log.replace(index, e);
+                    out.push(Output::Append { index, term, cmd });
+                    continue;
+                }
+                Some(_) => {
+                    self.truncate(index, out);
+                }
+                None => {}
+            }
+            let (term, cmd) = (e.term, e.cmd.clone());
+            self.log.push(e);
+            out.push(Output::Append { index, term, cmd });
+        }
+    }
+
+    /// 5. If leaderCommit > commitIndex, set commitIndex =
+    ///    min(leaderCommit, index of last new entry): beyond `last_new` our
+    ///    log is not known to match the leader's.
+    fn follow_leader_commit(&mut self, leader_commit: LogIndex, last_new: LogIndex, out: &mut Out) {
+        if leader_commit > self.commit_index {
+            let c = if self.bug(Bug::CommitBeyondLastNew) {
+                leader_commit
+            } else {
+                leader_commit.min(last_new)
+            };
+            if c > self.commit_index {
+                self.set_commit(c, out);
+            }
+        }
+    }
+
+    fn truncate(&mut self, from: LogIndex, out: &mut Out) {
+        self.log.truncate_from(from);
+        self.pending.split_off(&from);
+        out.push(Output::Truncate { from });
+    }
+
+    /// Leaders: a reply of the current term from `from`. On success,
+    /// advance its matchIndex and commit what a majority holds; on a
+    /// rejection, back nextIndex off (fast backtracking, §5.3) and retry.
+    pub(super) fn on_append_reply(&mut self, from: NodeId, m: AppendEntriesReply, out: &mut Out) {
+        let last = self.log.last_index();
+        let hint = self.log.backtrack_hint(m.conflict_term, m.conflict_index);
+        let Some(p) = self.progress.get_mut(&from) else {
+            return;
+        };
+        if m.success {
+            p.maybe_update(m.match_index);
+            let more = p.next_index <= last;
+            self.maybe_commit(out);
+            if more {
+                self.send_append(from, out);
+            }
+        } else if p.maybe_decr_to(m.prev_log_index, hint) {
+            self.send_append(from, out);
+        }
+    }
+
+    /// Leaders: commitIndex = N if a majority has matchIndex >= N and
+    /// log[N].term == currentTerm (§5.3, §5.4.2; Fig. 8).
+    pub(super) fn maybe_commit(&mut self, out: &mut Out) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let me = self.id;
+        let last = self.log.last_index();
+        let progress = &self.progress;
+        let n = self.config.committed_index(&mut self.scratch, |v| {
+            if v == me {
+                last
+            } else {
+                progress.get(&v).map_or(0, |p| p.match_index)
+            }
+        });
+        let current = self.log.term(n) == Some(self.current_term);
+        if n > self.commit_index && (current || self.bug(Bug::CommitOldTermByCounting)) {
+            self.set_commit(n, out);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! Unit tests of the step function: one RPC in, the outputs checked
+//! against the Fig. 2 rule they implement.
+
+use super::*;
+use crate::protocol::{
+    AppendEntries, AppendEntriesReply, Command, Entry, KvOp, RequestVote, RequestVoteReply,
+};
+
+type O = Vec<Output<Message>>;
+
+fn node_with(id: NodeId, n: u32, term: Term, log_terms: &[Term]) -> RaftNode {
+    let log = RaftLog::from_entries(
+        log_terms
+            .iter()
+            .map(|&term| Entry {
+                term,
+                cmd: Command::Noop,
+            })
+            .collect(),
+    );
+    RaftNode::with_state(
+        id,
+        Configuration::of_size(n),
+        RaftConfig::default(),
+        term,
+        None,
+        log,
+    )
+}
+
+fn msg(n: &mut RaftNode, from: NodeId, m: Message) -> O {
+    let mut out = Vec::new();
+    n.step(Input::Message { from, msg: m }, &mut out);
+    out
+}
+
+fn sent(out: &O) -> Vec<(NodeId, Message)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send { to, msg } => Some((*to, msg.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn rv(term: Term, cand: NodeId, lli: LogIndex, llt: Term) -> Message {
+    Message::RequestVote(RequestVote {
+        term,
+        candidate_id: cand,
+        last_log_index: lli,
+        last_log_term: llt,
+    })
+}
+
+fn granted(out: &O) -> bool {
+    matches!(
+        sent(out).as_slice(),
+        [(
+            _,
+            Message::RequestVoteReply(RequestVoteReply {
+                vote_granted: true,
+                ..
+            })
+        )]
+    )
+}
+
+fn ae(term: Term, prev: LogIndex, prev_term: Term, terms: &[Term], commit: LogIndex) -> Message {
+    Message::AppendEntries(AppendEntries {
+        term,
+        leader_id: 1,
+        prev_log_index: prev,
+        prev_log_term: prev_term,
+        entries: terms
+            .iter()
+            .map(|&term| Entry {
+                term,
+                cmd: Command::Noop,
+            })
+            .collect(),
+        leader_commit: commit,
+    })
+}
+
+fn reply(out: &O) -> Message {
+    sent(out).pop().expect("a reply").1
+}
+
+fn terms(n: &RaftNode) -> Vec<Term> {
+    n.log().iter().map(|e| e.term).collect()
+}
+
+#[test]
+fn one_vote_per_term() {
+    let mut n = node_with(3, 3, 1, &[1]);
+    assert!(granted(&msg(&mut n, 1, rv(2, 1, 1, 1))));
+    assert_eq!(n.voted_for(), Some(1));
+    assert!(
+        granted(&msg(&mut n, 1, rv(2, 1, 1, 1))),
+        "the same candidate again"
+    );
+    assert!(
+        !granted(&msg(&mut n, 2, rv(2, 2, 1, 1))),
+        "a second candidate, same term"
+    );
+    assert!(
+        granted(&msg(&mut n, 2, rv(3, 2, 1, 1))),
+        "a new term resets votedFor"
+    );
+    assert!(!granted(&msg(&mut n, 1, rv(2, 1, 9, 9))), "a stale term");
+}
+
+#[test]
+fn up_to_date_rule_5_4_1() {
+    let mut n = node_with(3, 3, 3, &[1, 3, 3]);
+    assert!(
+        !granted(&msg(&mut n, 1, rv(4, 1, 9, 2))),
+        "lower last term, longer log"
+    );
+    assert!(
+        !granted(&msg(&mut n, 1, rv(5, 1, 2, 3))),
+        "same last term, shorter log"
+    );
+    assert!(
+        granted(&msg(&mut n, 1, rv(6, 1, 3, 3))),
+        "same last term, same length"
+    );
+    assert!(
+        granted(&msg(&mut n, 2, rv(7, 2, 1, 4))),
+        "higher last term, shorter log"
+    );
+    // A denied higher-term request still moves our term (§5.1).
+    assert_eq!(n.current_term(), 7);
+}
+
+#[test]
+fn append_entries_consistency_check_and_fast_backtracking_hints() {
+    let mut n = node_with(2, 3, 5, &[1, 1, 2, 2, 2]);
+    // Stale term.
+    let r = reply(&msg(&mut n, 1, ae(4, 5, 2, &[], 0)));
+    assert!(matches!(
+        r,
+        Message::AppendEntriesReply(AppendEntriesReply {
+            success: false,
+            term: 5,
+            ..
+        })
+    ));
+    // prevLogIndex past our log: conflict_index = last + 1.
+    let r = reply(&msg(&mut n, 1, ae(5, 9, 5, &[], 0)));
+    assert!(matches!(
+        r,
+        Message::AppendEntriesReply(AppendEntriesReply {
+            success: false,
+            conflict_term: None,
+            conflict_index: 6,
+            ..
+        })
+    ));
+    // Term mismatch at prevLogIndex: conflict term 2, first index 3.
+    let r = reply(&msg(&mut n, 1, ae(5, 4, 3, &[], 0)));
+    assert!(matches!(
+        r,
+        Message::AppendEntriesReply(AppendEntriesReply {
+            success: false,
+            conflict_term: Some(2),
+            conflict_index: 3,
+            ..
+        })
+    ));
+    assert_eq!(terms(&n), [1, 1, 2, 2, 2], "a rejection changes nothing");
+}
+
+#[test]
+fn truncates_only_real_conflicts() {
+    let mut n = node_with(2, 3, 5, &[1, 1, 2, 2, 2]);
+    // A reordered, older AppendEntries whose entries match: keep the rest.
+    let r = reply(&msg(&mut n, 1, ae(5, 1, 1, &[1, 2], 0)));
+    assert!(matches!(
+        r,
+        Message::AppendEntriesReply(AppendEntriesReply {
+            success: true,
+            match_index: 3,
+            ..
+        })
+    ));
+    assert_eq!(terms(&n), [1, 1, 2, 2, 2]);
+    // A conflict at index 4: delete 4.. and append.
+    let out = msg(&mut n, 1, ae(5, 3, 2, &[5, 5, 5], 0));
+    assert!(out.contains(&Output::Truncate { from: 4 }));
+    assert_eq!(terms(&n), [1, 1, 2, 5, 5, 5]);
+}
+
+#[test]
+fn commit_is_min_of_leader_commit_and_last_new_entry() {
+    let mut n = node_with(2, 3, 5, &[1, 1, 2, 2, 2]);
+    // A heartbeat at prev 2 with leaderCommit 5: only index 2 is known
+    // to match the leader's log, so commitIndex goes to 2, not 5.
+    msg(&mut n, 1, ae(5, 2, 1, &[], 5));
+    assert_eq!(n.commit_index(), 2);
+    assert_eq!(n.last_applied(), 2);
+    msg(&mut n, 1, ae(5, 2, 1, &[2, 2], 9));
+    assert_eq!(n.commit_index(), 4);
+}
+
+#[test]
+fn candidate_steps_down_for_a_current_leader() {
+    let mut n = node_with(2, 3, 1, &[]);
+    let mut out = Vec::new();
+    n.step(Input::Timeout(Timer::Election), &mut out);
+    assert_eq!((n.role(), n.current_term()), (Role::Candidate, 2));
+    assert_eq!(sent(&out).len(), 2, "RequestVote to both peers");
+    msg(&mut n, 1, ae(2, 0, 0, &[], 0));
+    assert_eq!((n.role(), n.leader_id()), (Role::Follower, Some(1)));
+}
+
+#[test]
+fn leader_appends_noop_and_commits_only_current_term_entries() {
+    let mut n = node_with(1, 3, 1, &[1]);
+    let mut out = Vec::new();
+    n.step(Input::Timeout(Timer::Election), &mut out);
+    msg(
+        &mut n,
+        2,
+        Message::RequestVoteReply(RequestVoteReply {
+            term: 2,
+            vote_granted: true,
+        }),
+    );
+    assert_eq!(n.role(), Role::Leader);
+    assert_eq!(terms(&n), [1, 2], "a no-op of the new term");
+    // S2 acknowledges index 1 only: a majority holds index 1 (term 1),
+    // but it is not of this term, so nothing commits (Fig. 8).
+    let ok = |m| {
+        Message::AppendEntriesReply(AppendEntriesReply {
+            term: 2,
+            success: true,
+            prev_log_index: 0,
+            match_index: m,
+            conflict_term: None,
+            conflict_index: 0,
+        })
+    };
+    msg(&mut n, 2, ok(1));
+    assert_eq!(n.commit_index(), 0);
+    msg(&mut n, 2, ok(2));
+    assert_eq!(
+        n.commit_index(),
+        2,
+        "the no-op commits, and index 1 with it"
+    );
+}
+
+#[test]
+fn followers_redirect_clients_and_leaders_answer_when_applied() {
+    let mut f = node_with(2, 3, 1, &[]);
+    msg(&mut f, 1, ae(1, 0, 0, &[], 0));
+    let mut out = Vec::new();
+    let op = KvOp::Put {
+        key: "x".into(),
+        value: "1".into(),
+    };
+    f.step(
+        Input::Propose {
+            client: 9,
+            op_id: 1,
+            op: op.clone(),
+        },
+        &mut out,
+    );
+    assert!(out.contains(&Output::Reply {
+        client: 9,
+        op_id: 1,
+        response: ClientResponse::NotLeader { hint: Some(1) }
+    }));
+    // A one-node cluster commits on its own.
+    let mut solo = RaftNode::new(1, Configuration::of_size(1), RaftConfig::default());
+    let mut out = Vec::new();
+    solo.step(Input::Timeout(Timer::Election), &mut out);
+    assert_eq!(solo.role(), Role::Leader);
+    out.clear();
+    solo.step(
+        Input::Propose {
+            client: 9,
+            op_id: 1,
+            op,
+        },
+        &mut out,
+    );
+    assert!(out.contains(&Output::Reply {
+        client: 9,
+        op_id: 1,
+        response: ClientResponse::Done {
+            result: crate::protocol::OpResult::Ok
+        }
+    }));
+    assert_eq!(solo.kv().get("x"), Some("1"));
+}
+
+#[test]
+fn crash_keeps_only_persistent_state() {
+    let mut n = node_with(2, 3, 4, &[1, 4]);
+    msg(&mut n, 1, ae(4, 2, 4, &[], 2));
+    msg(&mut n, 3, rv(5, 3, 2, 4));
+    assert_eq!((n.commit_index(), n.voted_for()), (2, Some(3)));
+    n.crash();
+    assert_eq!(
+        (n.current_term(), n.voted_for(), terms(&n)),
+        (5, Some(3), vec![1, 4])
+    );
+    assert_eq!(
+        (n.commit_index(), n.last_applied(), n.leader_id()),
+        (0, 0, None)
+    );
+}
