@@ -2,6 +2,7 @@
 //! `1.234 s  S3 → S1  RequestVote(term 4, last 7@3)` and
 //! `S1 becomes leader (term 4)`, each with a kind to filter on.
 
+use super::node::Wire;
 use super::trace::{TraceEvent, TraceRecord};
 use super::Micros;
 use crate::protocol::{
@@ -35,7 +36,7 @@ pub struct Line {
     pub text: String,
 }
 
-/// A short name for a message with its key fields.
+/// A short name for a Raft message with its key fields.
 pub fn message_summary(m: &Message) -> (Kind, String) {
     match m {
         Message::RequestVote(m) => (Kind::Elections, request_vote_text(m)),
@@ -142,7 +143,7 @@ impl EventLog {
     /// The line for one record, if it deserves one (deliveries of
     /// heartbeats and their replies are left out: they are most of the
     /// traffic and say little).
-    pub fn line(&mut self, r: &TraceRecord<Message>) -> Option<Line> {
+    pub fn line<M: Wire>(&mut self, r: &TraceRecord<M>) -> Option<Line> {
         let (kind, nodes, text) = match &r.ev {
             TraceEvent::Send { id, from, to, msg } => self.send(*id, *from, *to, msg),
             TraceEvent::Deliver { id } => self.deliver(*id)?,
@@ -159,8 +160,8 @@ impl EventLog {
         })
     }
 
-    fn send(&mut self, id: u64, from: NodeId, to: NodeId, msg: &Message) -> Body {
-        let (kind, text) = message_summary(msg);
+    fn send<M: Wire>(&mut self, id: u64, from: NodeId, to: NodeId, msg: &M) -> Body {
+        let (kind, text) = msg.summary();
         let line = format!("S{from} → S{to}  {text}");
         self.sends.insert(id, (from, to, kind, text));
         (kind, vec![from, to], line)
@@ -184,7 +185,7 @@ impl EventLog {
 }
 
 /// The id of the message a record is about, if any (links the views).
-fn message_id(ev: &TraceEvent<Message>) -> Option<u64> {
+fn message_id<M>(ev: &TraceEvent<M>) -> Option<u64> {
     match ev {
         TraceEvent::Send { id, .. }
         | TraceEvent::Deliver { id }
@@ -196,12 +197,12 @@ fn message_id(ev: &TraceEvent<Message>) -> Option<u64> {
 
 /// The line for a record that is not about a message (those need the
 /// event log's memory of sends), at time `t`.
-fn event_body(ev: &TraceEvent<Message>, t: Micros) -> Option<Body> {
+fn event_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
     server_body(ev).or_else(|| cluster_body(ev, t))
 }
 
 /// What one server did: role changes, votes, log changes, crashes.
-fn server_body(ev: &TraceEvent<Message>) -> Option<Body> {
+fn server_body<M>(ev: &TraceEvent<M>) -> Option<Body> {
     let node = |kind, node: NodeId, text: String| Some((kind, vec![node], text));
     match ev {
         TraceEvent::Role {
@@ -258,7 +259,7 @@ fn server_body(ev: &TraceEvent<Message>) -> Option<Body> {
 
 /// What happened to the cluster as a whole: network faults, clients and
 /// safety violations.
-fn cluster_body(ev: &TraceEvent<Message>, t: Micros) -> Option<Body> {
+fn cluster_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
     let fault = |nodes: Vec<NodeId>, text: String| Some((Kind::Faults, nodes, text));
     match ev {
         TraceEvent::Partition { groups } => fault(vec![], partition_text(groups)),

@@ -22,7 +22,7 @@ pub mod trace;
 pub use check::{Checker, Property, Violation};
 pub use lab::{Lab, LabState};
 pub use network::Network;
-pub use node::{Node, NodeStatus, Protocol};
+pub use node::{Node, NodeStatus, Protocol, Wire};
 pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};
 pub use simulator::{ClientSpec, HistoryEvent, InFlight, Simulator, Stats, Timing};

@@ -2,6 +2,7 @@
 //! simulator knows nothing else about Raft, so another protocol (e.g.
 //! Multi-Paxos) can run on it by implementing [`Node`].
 
+use super::describe::{message_summary, Kind};
 use super::Scenario;
 use crate::protocol::{
     Configuration, Entry, Input, LogIndex, Message, NodeId, Output, RaftConfig, RaftNode, Role,
@@ -11,7 +12,9 @@ use serde::Serialize;
 use std::fmt::Debug;
 
 pub trait Node: Clone + Debug {
-    type Msg: Clone + Debug + Serialize;
+    /// Its messages: serialised into the trace (with a `"type"` tag, by
+    /// convention) and described in the event log.
+    type Msg: Clone + Debug + Serialize + Wire;
     fn id(&self) -> NodeId;
     /// Boot: emit the initial role and timers.
     fn start(&mut self, out: &mut Vec<Output<Self::Msg>>);
@@ -22,6 +25,18 @@ pub trait Node: Clone + Debug {
     fn restart(&mut self, out: &mut Vec<Output<Self::Msg>>);
     /// A summary for the trace's `end` event.
     fn status(&self) -> NodeStatus;
+}
+
+/// What the views read of any protocol's message: the event log's text
+/// and its filter kind (`RequestVote(term 4, last 7@3)`, elections).
+pub trait Wire {
+    fn summary(&self) -> (Kind, String);
+}
+
+impl Wire for Message {
+    fn summary(&self) -> (Kind, String) {
+        message_summary(self)
+    }
 }
 
 /// A protocol the simulator can build from a scenario. With [`Node`] this

@@ -444,6 +444,13 @@ mod tests {
         answered: u64,
     }
 
+    /// It sends nothing, so its messages need no words.
+    impl crate::sim::Wire for () {
+        fn summary(&self) -> (crate::sim::describe::Kind, String) {
+            (crate::sim::describe::Kind::Client, String::new())
+        }
+    }
+
     impl Node for Instant {
         type Msg = ();
         fn id(&self) -> NodeId {
