@@ -4,7 +4,7 @@
 //! the visible window is built and drawn.
 
 use crate::history::Lanes;
-use crate::model::term_color;
+use crate::lab::term_color;
 use quorum_core::protocol::{NodeId, Role};
 use quorum_core::sim::timeline::Mark;
 use quorum_core::sim::Micros;
