@@ -45,44 +45,21 @@ impl Update<'_> {
             Msg::Toggle if self.s.running => self.pause(),
             Msg::Toggle => self.play(),
             Msg::Step => self.step(),
-            Msg::Speed(v) => {
-                self.s.speed = slider_to_speed(v);
-                true
-            }
+            Msg::Speed(v) => self.session(|s| s.speed = slider_to_speed(v)),
             Msg::Visibility { hidden: true } => self.stop_loop(),
             Msg::Visibility { hidden: false } => self.effect(Effect::EnsureLoop),
             Msg::SelectNode(id) | Msg::PartitionPick(id) => self.select_node(id),
-            Msg::SelectMessage(id) => {
-                self.m.selection.msg = Some(id);
-                true
-            }
+            Msg::SelectMessage(id) => self.set(|m| m.selection.msg = Some(id)),
             Msg::RingClick(x, y) => self.ring_click(x, y),
-            Msg::CloseNode => {
-                self.m.selection.node = None;
-                true
-            }
-            Msg::CloseMessage => {
-                self.m.selection.msg = None;
-                true
-            }
+            Msg::CloseNode => self.set(|m| m.selection.node = None),
+            Msg::CloseMessage => self.set(|m| m.selection.msg = None),
             Msg::Act(e) => self.act(e),
             Msg::CrashLeader => self.crash_leader(),
             Msg::RestartAll => self.restart_all(),
-            Msg::Request => {
-                let op = self.s.next_request();
-                self.act(EventSpec::Request {
-                    at_ms: 0.0,
-                    op,
-                    node: None,
-                    count: None,
-                })
-            }
+            Msg::Request => self.request(),
             Msg::PartitionMode => self.partition_mode(),
             Msg::PartitionApply => self.partition_apply(),
-            Msg::Heal => {
-                self.m.tools.partition = None;
-                self.act(EventSpec::Heal { at_ms: 0.0 })
-            }
+            Msg::Heal => self.heal(),
             Msg::Resize(n) => {
                 self.restart_with(self.s.lab.scenario().seed, n.clamp(1, MAX_NODES_UI))
             }
@@ -97,77 +74,70 @@ impl Update<'_> {
             Msg::LatencyMax(v) => self.latency(None, Some(v)),
             Msg::Drop(p) => self.network(Some(p), None, None),
             Msg::Duplicate(p) => self.network(None, Some(p), None),
-            Msg::Help(on) => {
-                self.m.tools.help = on;
-                true
-            }
-            Msg::ToggleHelp => {
-                self.m.tools.help = !self.m.tools.help;
-                true
-            }
+            Msg::Help(on) => self.set(|m| m.tools.help = on),
+            Msg::ToggleHelp => self.set(|m| m.tools.help = !m.tools.help),
             Msg::Escape => self.escape(),
-            Msg::LogFrom(f) => {
-                self.m.log.from = f;
-                self.refresh_logs();
-                true
-            }
+            Msg::LogFrom(f) => self.log_from(f),
             Msg::BreakIt(name) => self.library(format!("bug-{name}")),
             Msg::ToggleBug => self.toggle_bug(),
             Msg::Seek(ms) if !ms.is_finite() || ms < 0.0 => false,
             Msg::Seek(ms) => self.seek((ms * 1000.0).round() as u64),
             Msg::StepEvents(k) => self.step_events(k),
-            Msg::ShowScenario(on) => {
-                self.m.tools.show_scenario = on;
-                true
-            }
-            Msg::DismissNotice => {
-                self.s.notice = None;
-                true
-            }
+            Msg::ShowScenario(on) => self.set(|m| m.tools.show_scenario = on),
+            Msg::DismissNotice => self.session(|s| s.notice = None),
             Msg::Notice(text) => self.notice(text),
-            Msg::LamportSpan(us) => {
-                self.m.diagram.span = us.clamp(1_000, 60_000_000);
-                self.effect(Effect::Paint)
-            }
-            Msg::LamportHover(p) => {
-                let id = p.and_then(|(x, y)| self.lamport_hit(x, y));
-                self.hover(id)
-            }
+            Msg::LamportSpan(us) => self.lamport_span(us),
+            Msg::LamportHover(p) => self.hover(p.and_then(|(x, y)| self.lamport_hit(x, y))),
             Msg::LamportClick(x, y) => self.lamport_click(x, y),
             Msg::HoverMsg(id) => self.hover(id),
             Msg::EvScroll(top, follow) => self.ev_scroll(top, follow),
-            Msg::EvKind(bit) => {
-                self.m.events.filter.kinds ^= bit;
-                self.refresh_views();
-                true
-            }
-            Msg::EvNode(n) => {
-                self.m.events.filter.node = n;
-                self.refresh_views();
-                true
-            }
+            Msg::EvKind(bit) => self.filter(|f| f.kinds ^= bit),
+            Msg::EvNode(n) => self.filter(|f| f.node = n),
             Msg::Loaded(lab) => self.loaded(*lab),
             Msg::Library(id) => self.library(id),
             Msg::LessonNext => self.lesson_next(),
             Msg::LessonBack => self.lesson_back(),
-            Msg::Answer(i) => {
-                self.m.lesson.answer(i);
-                true
-            }
-            Msg::CloseQuestion => {
-                self.m.lesson.question = None;
-                true
-            }
+            Msg::Answer(i) => self.set(|m| m.lesson.answer(i)),
+            Msg::CloseQuestion => self.set(|m| m.lesson.question = None),
             Msg::CopyLink => self.copy_link(),
-            Msg::CloseShare => {
-                self.m.tools.share_url = None;
-                true
-            }
+            Msg::CloseShare => self.set(|m| m.tools.share_url = None),
             Msg::Export(what) => self.export(what),
             Msg::Import(name, text) => self.import(&name, text),
             Msg::HashChanged(None) => false,
             Msg::HashChanged(Some(h)) => self.open_link(&h),
         }
+    }
+
+    /// Change the model; re-render.
+    fn set(&mut self, f: impl FnOnce(&mut Model)) -> bool {
+        f(self.m);
+        true
+    }
+
+    /// Change the session; re-render.
+    fn session(&mut self, f: impl FnOnce(&mut Session)) -> bool {
+        f(self.s);
+        true
+    }
+
+    /// Change the event log's filter and rebuild it.
+    fn filter(&mut self, f: impl FnOnce(&mut crate::history::Filter)) -> bool {
+        f(&mut self.m.events.filter);
+        self.refresh_views();
+        true
+    }
+
+    /// Show the log table from index `from` (None: follow the newest).
+    fn log_from(&mut self, from: Option<u64>) -> bool {
+        self.m.log.from = from;
+        self.refresh_logs();
+        true
+    }
+
+    /// The diagram's window: redrawn at once, no DOM change.
+    fn lamport_span(&mut self, us: Micros) -> bool {
+        self.m.diagram.span = us.clamp(1_000, 60_000_000);
+        self.effect(Effect::Paint)
     }
 
     /// Push an effect; no re-render by itself.
@@ -438,6 +408,22 @@ impl Update<'_> {
         }
         self.refresh_logs();
         true
+    }
+
+    /// A client request from the user: a put of a fresh value.
+    fn request(&mut self) -> bool {
+        let op = self.s.next_request();
+        self.act(EventSpec::Request {
+            at_ms: 0.0,
+            op,
+            node: None,
+            count: None,
+        })
+    }
+
+    fn heal(&mut self) -> bool {
+        self.m.tools.partition = None;
+        self.act(EventSpec::Heal { at_ms: 0.0 })
     }
 
     fn crash_leader(&mut self) -> bool {

@@ -100,14 +100,6 @@ pub fn controls(
     running: bool,
     speed: f64,
 ) -> Html {
-    let sim = lab.sim();
-    let n = sim.node_count();
-    let (lo, hi) = sim.network().latency;
-    let drop_p = current_prob(lab, true);
-    let dup_p = current_prob(lab, false);
-    let sizes = (1..=MAX_NODES_UI).map(|k| {
-        html! { <option value={k.to_string()} selected={k == n}>{ format!("{k} nodes") }</option> }
-    });
     let partitioning = m.tools.partition.as_deref().is_some();
     html! {
         <header class="controls">
@@ -140,69 +132,97 @@ pub fn controls(
                 }
                 <button aria-label="Heal the network" id="heal" onclick={send.reform(|_| Msg::Heal)}>{"Heal"}</button>
             </div>
-            <details class="group net">
-                <summary aria-label="Network settings">{"Network"}</summary>
-                <label>{ format!("latency min {} ms", lo / 1000) }
-                    <input type="range" min="0" max="500" step="1" aria-label="Minimum latency (ms)"
-                        value={(lo / 1000).to_string()}
-                        onchange={send.reform(|e: Event| Msg::LatencyMin(input_value(&e)))} /></label>
-                <label>{ format!("latency max {} ms", hi / 1000) }
-                    <input type="range" min="0" max="500" step="1" aria-label="Maximum latency (ms)"
-                        value={(hi / 1000).to_string()}
-                        onchange={send.reform(|e: Event| Msg::LatencyMax(input_value(&e)))} /></label>
-                <label>{ format!("drop {:.0}%", drop_p * 100.0) }
-                    <input type="range" min="0" max="0.5" step="0.01" aria-label="Drop probability"
-                        value={drop_p.to_string()}
-                        onchange={send.reform(|e: Event| Msg::Drop(input_value(&e)))} /></label>
-                <label>{ format!("duplicate {:.0}%", dup_p * 100.0) }
-                    <input type="range" min="0" max="0.5" step="0.01" aria-label="Duplicate probability"
-                        value={dup_p.to_string()}
-                        onchange={send.reform(|e: Event| Msg::Duplicate(input_value(&e)))} /></label>
-            </details>
-            <div class="group">
-                <select aria-label="Cluster size" id="size"
-                    onchange={send.reform(|e: Event| {
-                        let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
-                        Msg::Resize(v.parse().unwrap_or(5))
-                    })}>{ for sizes }</select>
-                <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
-                <button aria-label="Reset with the same seed" onclick={send.reform(|_| Msg::Reset)}>{"Reset"}</button>
-                <button aria-label="Reset with a new seed" onclick={send.reform(|_| Msg::NewSeed)}>{"New seed"}</button>
-            </div>
-            <div class="group">
-                { library_menu(m, send) }
-                <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={send.reform(|_| Msg::CopyLink)}>{"Copy link"}</button>
-                <details class="group net" id="export">
-                    <summary aria-label="Export and import">{"Export / import"}</summary>
-                    <button id="export-scenario" onclick={send.reform(|_| Msg::Export(Export::Scenario))}>{"Scenario (JSON)"}</button>
-                    <button id="export-trace" onclick={send.reform(|_| Msg::Export(Export::Trace))}>{"Trace (JSON Lines)"}</button>
-                    <button id="export-svg" onclick={send.reform(|_| Msg::Export(Export::Svg))}>{"Ring (SVG)"}</button>
-                    <label class="import">{"Import a scenario "}
-                        <input type="file" id="import" accept=".json,application/json" aria-label="Import a scenario file"
-                            onchange={{
-                                let scope = send.clone();
-                                Callback::from(move |e: Event| {
-                                    let input = e.target_dyn_into::<HtmlInputElement>();
-                                    let file = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0));
-                                    if let Some(f) = file {
-                                        // The text comes back as Msg::Import.
-                                        crate::platform::files::read_file(scope.clone(), f);
-                                    }
-                                    if let Some(i) = input {
-                                        i.set_value("");
-                                    }
-                                })
-                            }} />
-                    </label>
-                    <span class="hint">{"or drop a file on the page"}</span>
-                </details>
-            </div>
+            { network_settings(send, lab) }
+            { cluster_group(send, lab) }
+            { share_group(m, send) }
             <div class="group">
                 <button aria-label="Show the recorded scenario" onclick={send.reform(|_| Msg::ShowScenario(true))}>
                     { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
                 <button aria-label="Help and keyboard shortcuts" id="help" onclick={send.reform(|_| Msg::Help(true))}>{"?"}</button>
             </div>
         </header>
+    }
+}
+
+/// The network's latency, loss and duplication, as sliders.
+fn network_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
+    let (lo, hi) = lab.sim().network().latency;
+    let drop_p = current_prob(lab, true);
+    let dup_p = current_prob(lab, false);
+    html! {
+        <details class="group net">
+            <summary aria-label="Network settings">{"Network"}</summary>
+            <label>{ format!("latency min {} ms", lo / 1000) }
+                <input type="range" min="0" max="500" step="1" aria-label="Minimum latency (ms)"
+                    value={(lo / 1000).to_string()}
+                    onchange={send.reform(|e: Event| Msg::LatencyMin(input_value(&e)))} /></label>
+            <label>{ format!("latency max {} ms", hi / 1000) }
+                <input type="range" min="0" max="500" step="1" aria-label="Maximum latency (ms)"
+                    value={(hi / 1000).to_string()}
+                    onchange={send.reform(|e: Event| Msg::LatencyMax(input_value(&e)))} /></label>
+            <label>{ format!("drop {:.0}%", drop_p * 100.0) }
+                <input type="range" min="0" max="0.5" step="0.01" aria-label="Drop probability"
+                    value={drop_p.to_string()}
+                    onchange={send.reform(|e: Event| Msg::Drop(input_value(&e)))} /></label>
+            <label>{ format!("duplicate {:.0}%", dup_p * 100.0) }
+                <input type="range" min="0" max="0.5" step="0.01" aria-label="Duplicate probability"
+                    value={dup_p.to_string()}
+                    onchange={send.reform(|e: Event| Msg::Duplicate(input_value(&e)))} /></label>
+        </details>
+    }
+}
+
+/// The cluster: its size, its seed, a reset.
+fn cluster_group(send: &Callback<Msg>, lab: &Lab) -> Html {
+    let n = lab.sim().node_count();
+    let sizes = (1..=MAX_NODES_UI).map(|k| {
+        html! { <option value={k.to_string()} selected={k == n}>{ format!("{k} nodes") }</option> }
+    });
+    html! {
+        <div class="group">
+            <select aria-label="Cluster size" id="size"
+                onchange={send.reform(|e: Event| {
+                    let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+                    Msg::Resize(v.parse().unwrap_or(5))
+                })}>{ for sizes }</select>
+            <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
+            <button aria-label="Reset with the same seed" onclick={send.reform(|_| Msg::Reset)}>{"Reset"}</button>
+            <button aria-label="Reset with a new seed" onclick={send.reform(|_| Msg::NewSeed)}>{"New seed"}</button>
+        </div>
+    }
+}
+
+/// The library, share links, export and import.
+fn share_group(m: &Model, send: &Callback<Msg>) -> Html {
+    html! {
+        <div class="group">
+            { library_menu(m, send) }
+            <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={send.reform(|_| Msg::CopyLink)}>{"Copy link"}</button>
+            <details class="group net" id="export">
+                <summary aria-label="Export and import">{"Export / import"}</summary>
+                <button id="export-scenario" onclick={send.reform(|_| Msg::Export(Export::Scenario))}>{"Scenario (JSON)"}</button>
+                <button id="export-trace" onclick={send.reform(|_| Msg::Export(Export::Trace))}>{"Trace (JSON Lines)"}</button>
+                <button id="export-svg" onclick={send.reform(|_| Msg::Export(Export::Svg))}>{"Ring (SVG)"}</button>
+                <label class="import">{"Import a scenario "}
+                    <input type="file" id="import" accept=".json,application/json" aria-label="Import a scenario file"
+                        onchange={{
+                            let scope = send.clone();
+                            Callback::from(move |e: Event| {
+                                let input = e.target_dyn_into::<HtmlInputElement>();
+                                let file = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0));
+                                if let Some(f) = file {
+                                    // The text comes back as Msg::Import.
+                                    crate::platform::files::read_file(scope.clone(), f);
+                                }
+                                if let Some(i) = input {
+                                    i.set_value("");
+                                }
+                            })
+                        }} />
+                </label>
+                <span class="hint">{"or drop a file on the page"}</span>
+            </details>
+        </div>
     }
 }
 

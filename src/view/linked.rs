@@ -3,12 +3,11 @@
 //! (plain SVG).
 
 use super::Surfaces;
-use crate::history::{self, KINDS};
+use crate::history::{Charts, KINDS};
 use crate::state::{Model, Msg};
 use crate::state::{Session, ROW};
 use quorum_core::sim::describe::format_line;
 use quorum_core::sim::Micros;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// Event-log view height, in CSS pixels.
@@ -174,15 +173,8 @@ fn chart(id: &str, title: String, body: Html) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ChartsProps {
-    pub charts: Rc<history::Charts>,
-}
-
 /// The run's numbers up to now, as four small SVG charts.
-#[function_component(Charts)]
-pub fn charts(p: &ChartsProps) -> Html {
-    let c = &*p.charts;
+pub fn charts(c: &Charts) -> Html {
     let span = c.now.saturating_sub(c.t0).max(1) as f64;
     let x = |t: Micros| t.saturating_sub(c.t0) as f64 / span * CW;
     // Latency: a dot per operation, the median per segment as a line.

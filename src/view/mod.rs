@@ -10,7 +10,7 @@ mod overlays;
 mod ring;
 mod side;
 
-pub use linked::{Charts, SPANS, VIEW};
+pub use linked::{SPANS, VIEW};
 pub use logtable::{LogTable, LogTableProps};
 
 use crate::share::{P_CHARTS, P_EVENTS, P_LAMPORT, P_LOG, P_RING, P_SAFETY};
@@ -70,7 +70,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
                 if m.shows(P_RING) {
                     <section class="ring-wrap" aria-label="Cluster">
                         { ring::ring(m, surfaces, send, lab) }
-                        if !embed { <ring::Legend /> }
+                        if !embed { { ring::legend() } }
                     </section>
                 }
                 if side {
@@ -89,12 +89,12 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             if m.shows(P_EVENTS) || m.shows(P_CHARTS) {
                 <div class="linked">
                     if m.shows(P_EVENTS) { { linked::event_log(m, surfaces, send, s, n) } }
-                    if m.shows(P_CHARTS) { <Charts charts={m.checks.charts.clone()} /> }
+                    if m.shows(P_CHARTS) { { linked::charts(&m.checks.charts) } }
                 </div>
             }
             { notices(m, s, send) }
             { overlays::question(m, send, lab) }
-            if m.tools.help { <overlays::Help on_close={send.reform(|_| Msg::Help(false))} /> }
+            if m.tools.help { { overlays::help(&send.reform(|_| Msg::Help(false))) } }
             if m.tools.show_scenario { { overlays::scenario_view(send, lab) } }
         </div>
     }

@@ -35,15 +35,9 @@ pub fn question(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct HelpProps {
-    pub on_close: Callback<MouseEvent>,
-}
-
 /// The help overlay: what the shapes mean and the keyboard shortcuts.
-#[function_component(Help)]
-pub fn help(p: &HelpProps) -> Html {
-    let close = p.on_close.clone();
+pub fn help(on_close: &Callback<MouseEvent>) -> Html {
+    let close = on_close.clone();
     html! {
         <div class="overlay" role="dialog" aria-label="Help" id="help-overlay">
             <div class="overlay-box">

@@ -19,7 +19,7 @@ pub fn ring(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> 
     let nodes = (1..=n).filter_map(|id| {
         let node = sim.node(id)?;
         let p = node_props(lab, node, id, choice, m.selection.node == Some(id));
-        Some(html! { <NodeView on_select={on_select.clone()} ..p /> })
+        Some(node_view(&p, &on_select))
     });
     // Links, messages and timers are drawn on a canvas under the SVG (see
     // canvas.rs), so the DOM only changes when a server's state does. A
@@ -69,11 +69,11 @@ fn node_props(
             .first()
             .is_some_and(|v| v.nodes.contains(&id)),
         selected,
-        on_select: Callback::noop(),
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// What the ring shows of one server: plain data, so the view depends on
+/// nothing else.
 pub struct NodeProps {
     pub id: NodeId,
     /// Servers on the ring.
@@ -89,13 +89,11 @@ pub struct NodeProps {
     /// Involved in the first broken safety property.
     pub violating: bool,
     pub selected: bool,
-    pub on_select: Callback<NodeId>,
 }
 
 /// One server: its role's shape outlined in its term's colour, its vote,
 /// its partition group.
-#[function_component(NodeView)]
-fn node_view(p: &NodeProps) -> Html {
+fn node_view(p: &NodeProps, on_select: &Callback<NodeId>) -> Html {
     let (id, r, term, role, up) = (p.id, node_radius(p.n), p.term, p.role, p.up);
     let (x, y) = node_pos(id, p.n);
     let stroke = term_color(term);
@@ -117,12 +115,12 @@ fn node_view(p: &NodeProps) -> Html {
         .voted_for
         .map(|v| format!("voted S{v}"))
         .unwrap_or_default();
-    let onclick = p.on_select.reform(move |e: MouseEvent| {
+    let onclick = on_select.reform(move |e: MouseEvent| {
         e.stop_propagation();
         id
     });
     // Keyboard users open a server with Enter.
-    let onkeydown = super::maybe(&p.on_select, move |e: KeyboardEvent| {
+    let onkeydown = super::maybe(on_select, move |e: KeyboardEvent| {
         (e.key() == "Enter").then_some(id)
     });
     html! {
@@ -145,7 +143,6 @@ fn node_view(p: &NodeProps) -> Html {
 }
 
 /// What the shapes and the dots mean.
-#[function_component(Legend)]
 pub fn legend() -> Html {
     let item = |class: &str, text: &str| {
         html! { <li><svg width="16" height="16" viewBox="-8 -8 16 16"><g class={classes!("msg", class.to_string())}><circle class="dot" r="5" /></g></svg>{ text.to_string() }</li> }
