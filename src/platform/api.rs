@@ -62,12 +62,13 @@ fn json_text(v: &JsValue) -> Result<String, String> {
 }
 
 fn state_of(s: &Session) -> JsValue {
+    let lab = s.lab.state();
     to_js(&State {
-        t_ms: s.lab.state().t_ms,
+        t_ms: lab.t_ms,
         running: s.running,
         speed: s.speed,
         leader: s.lab.leader(),
-        lab: s.lab.state(),
+        lab,
     })
 }
 
