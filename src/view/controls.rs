@@ -2,7 +2,7 @@
 //! library, sharing; embed mode's small bar; the timeline and the lesson
 //! bar.
 
-use super::{input_value, Surfaces};
+use super::{input_value, on, Surfaces};
 use crate::lab::{speed_label, speed_to_slider, MAX_NODES_UI, MAX_SPEED, MIN_SPEED};
 use crate::state::{Export, Model, Msg};
 use quorum_core::sim::scenario::EventSpec;
@@ -20,8 +20,8 @@ pub fn scrubber(surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> Html {
             <input type="range" id="scrubber" ref={surfaces.scrub.clone()} aria-label="Timeline: drag to go back and forth in virtual time"
                 min="0" step="1"
                 oninput={send.reform(|e: InputEvent| Msg::Seek(input_value(&e)))} />
-            <button aria-label="Step back one event" onclick={send.reform(|_| Msg::StepEvents(-1))}>{"‹ back"}</button>
-            <button aria-label="Step forward one event" onclick={send.reform(|_| Msg::StepEvents(1))}>{"fwd ›"}</button>
+            <button aria-label="Step back one event" onclick={on(send, || Msg::StepEvents(-1))}>{"‹ back"}</button>
+            <button aria-label="Step forward one event" onclick={on(send, || Msg::StepEvents(1))}>{"fwd ›"}</button>
             if forks > 0 {
                 <span class="forked" id="forked" title="You acted in the past: the recorded future after that point was replaced">
                     { format!("future replaced ×{forks}") }</span>
@@ -35,10 +35,10 @@ pub fn embed_bar(surfaces: &Surfaces, send: &Callback<Msg>, running: bool) -> Ht
     html! {
         <header class="controls embed-bar">
             <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
-                onclick={send.reform(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
-            <button aria-label="Step to the next event" id="step" onclick={send.reform(|_| Msg::Step)}>{"Step ›"}</button>
+                onclick={on(send, || Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
+            <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
             <span class="clock" aria-label="Virtual time" id="clock" ref={surfaces.clock.clone()}></span>
-            <button aria-label="Copy a link to this run" id="copy-link" onclick={send.reform(|_| Msg::CopyLink)}>{"Link"}</button>
+            <button aria-label="Copy a link to this run" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Link"}</button>
         </header>
     }
 }
@@ -81,13 +81,13 @@ pub fn lesson_bar(send: &Callback<Msg>, lab: &Lab) -> Html {
     html! {
         <div class="lesson" id="lesson">
             <button id="lesson-back" aria-label="Back to the previous caption" disabled={now == 0}
-                onclick={send.reform(|_| Msg::LessonBack)}>{"‹ Back"}</button>
+                onclick={on(send, || Msg::LessonBack)}>{"‹ Back"}</button>
             <p class="caption" id="caption" aria-live="polite" data-index={caption.map_or(String::new(), |c| c.0.to_string())}>
                 { caption.map_or("", |c| c.1).to_string() }
             </p>
             <span class="progress">{ format!("{at} / {}", stops.len()) }</span>
             <button class="primary" id="lesson-next" aria-label="Play to the next caption" disabled={at >= stops.len() && lab.at_end()}
-                onclick={send.reform(|_| Msg::LessonNext)}>{"Next ›"}</button>
+                onclick={on(send, || Msg::LessonNext)}>{"Next ›"}</button>
         </div>
     }
 }
@@ -106,8 +106,8 @@ pub fn controls(
             <h1 class="brand">{"Quorum"}</h1>
             <div class="group">
                 <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
-                    onclick={send.reform(|_| Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
-                <button aria-label="Step to the next event" id="step" onclick={send.reform(|_| Msg::Step)}>{"Step ›"}</button>
+                    onclick={on(send, || Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
+                <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
                 <span class="clock" aria-label="Virtual time" id="clock" ref={surfaces.clock.clone()}></span>
             </div>
             <label class="group speed">
@@ -118,27 +118,27 @@ pub fn controls(
                     oninput={send.reform(|e: InputEvent| Msg::Speed(input_value(&e)))} />
             </label>
             <div class="group">
-                <button aria-label="Send a client request" id="request" onclick={send.reform(|_| Msg::Request)}>{"✉ Request"}</button>
-                <button aria-label="Crash the leader" id="crash-leader" onclick={send.reform(|_| Msg::CrashLeader)}>{"✕ Crash leader"}</button>
-                <button aria-label="Restart all crashed nodes" onclick={send.reform(|_| Msg::RestartAll)}>{"↻ Restart all"}</button>
+                <button aria-label="Send a client request" id="request" onclick={on(send, || Msg::Request)}>{"✉ Request"}</button>
+                <button aria-label="Crash the leader" id="crash-leader" onclick={on(send, || Msg::CrashLeader)}>{"✕ Crash leader"}</button>
+                <button aria-label="Restart all crashed nodes" onclick={on(send, || Msg::RestartAll)}>{"↻ Restart all"}</button>
             </div>
             <div class="group">
                 <button aria-pressed={partitioning.to_string()} aria-label="Partition tool" id="partition"
                     class={classes!(partitioning.then_some("active"))}
-                    onclick={send.reform(|_| Msg::PartitionMode)}>{"✂ Partition"}</button>
+                    onclick={on(send, || Msg::PartitionMode)}>{"✂ Partition"}</button>
                 if partitioning {
                     <button class="primary" aria-label="Apply the partition" id="partition-apply"
-                        onclick={send.reform(|_| Msg::PartitionApply)}>{"Apply"}</button>
+                        onclick={on(send, || Msg::PartitionApply)}>{"Apply"}</button>
                 }
-                <button aria-label="Heal the network" id="heal" onclick={send.reform(|_| Msg::Heal)}>{"Heal"}</button>
+                <button aria-label="Heal the network" id="heal" onclick={on(send, || Msg::Heal)}>{"Heal"}</button>
             </div>
             { network_settings(send, lab) }
             { cluster_group(send, lab) }
             { share_group(m, send) }
             <div class="group">
-                <button aria-label="Show the recorded scenario" onclick={send.reform(|_| Msg::ShowScenario(true))}>
+                <button aria-label="Show the recorded scenario" onclick={on(send, || Msg::ShowScenario(true))}>
                     { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
-                <button aria-label="Help and keyboard shortcuts" id="help" onclick={send.reform(|_| Msg::Help(true))}>{"?"}</button>
+                <button aria-label="Help and keyboard shortcuts" id="help" onclick={on(send, || Msg::Help(true))}>{"?"}</button>
             </div>
         </header>
     }
@@ -186,8 +186,8 @@ fn cluster_group(send: &Callback<Msg>, lab: &Lab) -> Html {
                     Msg::Resize(v.parse().unwrap_or(5))
                 })}>{ for sizes }</select>
             <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
-            <button aria-label="Reset with the same seed" onclick={send.reform(|_| Msg::Reset)}>{"Reset"}</button>
-            <button aria-label="Reset with a new seed" onclick={send.reform(|_| Msg::NewSeed)}>{"New seed"}</button>
+            <button aria-label="Reset with the same seed" onclick={on(send, || Msg::Reset)}>{"Reset"}</button>
+            <button aria-label="Reset with a new seed" onclick={on(send, || Msg::NewSeed)}>{"New seed"}</button>
         </div>
     }
 }
@@ -197,12 +197,12 @@ fn share_group(m: &Model, send: &Callback<Msg>) -> Html {
     html! {
         <div class="group">
             { library_menu(m, send) }
-            <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={send.reform(|_| Msg::CopyLink)}>{"Copy link"}</button>
+            <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Copy link"}</button>
             <details class="group net" id="export">
                 <summary aria-label="Export and import">{"Export / import"}</summary>
-                <button id="export-scenario" onclick={send.reform(|_| Msg::Export(Export::Scenario))}>{"Scenario (JSON)"}</button>
-                <button id="export-trace" onclick={send.reform(|_| Msg::Export(Export::Trace))}>{"Trace (JSON Lines)"}</button>
-                <button id="export-svg" onclick={send.reform(|_| Msg::Export(Export::Svg))}>{"Ring (SVG)"}</button>
+                <button id="export-scenario" onclick={on(send, || Msg::Export(Export::Scenario))}>{"Scenario (JSON)"}</button>
+                <button id="export-trace" onclick={on(send, || Msg::Export(Export::Trace))}>{"Trace (JSON Lines)"}</button>
+                <button id="export-svg" onclick={on(send, || Msg::Export(Export::Svg))}>{"Ring (SVG)"}</button>
                 <label class="import">{"Import a scenario "}
                     <input type="file" id="import" accept=".json,application/json" aria-label="Import a scenario file"
                         onchange={{

@@ -2,6 +2,7 @@
 //! (virtualised: only the rows in view are in the DOM) and the charts
 //! (plain SVG).
 
+use super::on;
 use super::Surfaces;
 use crate::history::{Charts, KINDS};
 use crate::state::{Model, Msg};
@@ -41,7 +42,7 @@ pub fn lamport(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, n: u32) -> 
     };
     let at = point.clone();
     let onmousemove = send.reform(move |e: MouseEvent| Msg::LamportHover(at(&e)));
-    let onmouseleave = send.reform(|_| Msg::LamportHover(None));
+    let onmouseleave = on(send, || Msg::LamportHover(None));
     let onclick = super::maybe(send, move |e: MouseEvent| {
         point(&e).map(|(x, y)| Msg::LamportClick(x, y))
     });
@@ -141,7 +142,7 @@ pub fn event_log(
             </div>
             <div class="kinds">{ for kinds }</div>
             <div class="evlog" id="evlog" ref={surfaces.evlog.clone()} onscroll={onscroll}
-                style={format!("height:{VIEW}px")} onmouseleave={send.reform(|_| Msg::HoverMsg(None))}>
+                style={format!("height:{VIEW}px")} onmouseleave={on(send, || Msg::HoverMsg(None))}>
                 <div class="ev-space" style={format!("height:{}px", lines.len() as f64 * ROW)}>
                     { for rows }
                 </div>

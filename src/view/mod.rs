@@ -29,6 +29,13 @@ pub struct Surfaces {
     pub evlog: NodeRef,
 }
 
+/// An event that sends a fixed message. One closure type serves every such
+/// button (a closure per button would cost bundle size).
+fn on<E: 'static>(send: &Callback<Msg>, msg: fn() -> Msg) -> Callback<E> {
+    let send = send.clone();
+    Callback::from(move |_: E| send.emit(msg()))
+}
+
 /// A callback that emits only when `f` gives a value.
 fn maybe<E: 'static, T: 'static>(
     cb: &Callback<T>,
@@ -94,7 +101,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             }
             { notices(m, s, send) }
             { overlays::question(m, send, lab) }
-            if m.tools.help { { overlays::help(&send.reform(|_| Msg::Help(false))) } }
+            if m.tools.help { { overlays::help(&on(send, || Msg::Help(false))) } }
             if m.tools.show_scenario { { overlays::scenario_view(send, lab) } }
         </div>
     }
@@ -107,7 +114,7 @@ fn notices(m: &Model, s: &Session, send: &Callback<Msg>) -> Html {
             if let Some(n) = &s.notice {
                 <div class="notice" role="status" id="notice">
                     <span>{ n.clone() }</span>
-                    <button aria-label="Dismiss" onclick={send.reform(|_| Msg::DismissNotice)}>{"×"}</button>
+                    <button aria-label="Dismiss" onclick={on(send, || Msg::DismissNotice)}>{"×"}</button>
                 </div>
             }
             if let Some(url) = &m.tools.share_url {
@@ -115,7 +122,7 @@ fn notices(m: &Model, s: &Session, send: &Callback<Msg>) -> Html {
                     <span>{"Link copied. It replays this run to this moment:"}</span>
                     <input id="share-link" readonly=true value={url.to_string()} aria-label="Share link"
                         onfocus={Callback::from(|e: FocusEvent| { if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); } })} />
-                    <button aria-label="Close" onclick={send.reform(|_| Msg::CloseShare)}>{"×"}</button>
+                    <button aria-label="Close" onclick={on(send, || Msg::CloseShare)}>{"×"}</button>
                 </div>
             }
         </>

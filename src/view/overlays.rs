@@ -1,5 +1,6 @@
 //! Overlays: a checkpoint question, the help, the recorded scenario.
 
+use super::on;
 use crate::state::{Model, Msg};
 use quorum_core::sim::Lab;
 use yew::prelude::*;
@@ -28,7 +29,7 @@ pub fn question(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                 <div class="choices">{ for choices }</div>
                 if let Some(x) = chosen {
                     <p class="verdict" id="verdict">{ if x == q.answer { "Right. ".to_string() } else { format!("Not quite: it is {}. ", q.choices.get(q.answer).cloned().unwrap_or_default()) } }{ q.explain.clone() }</p>
-                    <button class="primary" id="question-continue" onclick={send.reform(|_| Msg::CloseQuestion)}>{"Continue"}</button>
+                    <button class="primary" id="question-continue" onclick={on(send, || Msg::CloseQuestion)}>{"Continue"}</button>
                 }
             </div>
         </div>
@@ -62,7 +63,7 @@ pub fn help(on_close: &Callback<MouseEvent>) -> Html {
 
 pub fn scenario_view(send: &Callback<Msg>, lab: &Lab) -> Html {
     let json = serde_json::to_string_pretty(lab.scenario()).unwrap_or_default();
-    let close = send.reform(|_| Msg::ShowScenario(false));
+    let close = on(send, || Msg::ShowScenario(false));
     html! {
         <div class="overlay" role="dialog" aria-label="Recorded scenario">
             <div class="overlay-box wide">

@@ -1,6 +1,7 @@
 //! The side panels: the safety properties and "break it", the server and
 //! message inspectors, the messages in flight.
 
+use super::on;
 use crate::lab::secs;
 use crate::ring::message_class;
 use crate::state::{Model, Msg};
@@ -40,7 +41,7 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
     html! {
         <div class="panel node-panel" aria-label={format!("Server S{id}")} id="node-panel">
             <div class="panel-head"><h2>{ format!("S{id}") }</h2>
-                <button aria-label="Close" onclick={send.reform(|_| Msg::CloseNode)}>{"×"}</button></div>
+                <button aria-label="Close" onclick={on(send, || Msg::CloseNode)}>{"×"}</button></div>
             <dl>
                 <dt>{"state"}</dt><dd>{ if up { node.role().as_str() } else { "crashed" } }</dd>
                 <dt>{"currentTerm"}</dt><dd>{ node.current_term() }</dd>
@@ -81,7 +82,7 @@ pub fn message_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
         return html! {
             <div class="panel msg-panel" id="msg-panel">
                 <div class="panel-head"><h2>{ format!("Message #{id}") }</h2>
-                    <button aria-label="Close" onclick={send.reform(|_| Msg::CloseMessage)}>{"×"}</button></div>
+                    <button aria-label="Close" onclick={on(send, || Msg::CloseMessage)}>{"×"}</button></div>
                 <p>{"Delivered or lost: no longer in flight."}</p>
             </div>
         };
@@ -90,7 +91,7 @@ pub fn message_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
     html! {
         <div class="panel msg-panel" id="msg-panel">
             <div class="panel-head"><h2>{ format!("Message #{id}: S{} → S{}", m.from, m.to) }</h2>
-                <button aria-label="Close" onclick={send.reform(|_| Msg::CloseMessage)}>{"×"}</button></div>
+                <button aria-label="Close" onclick={on(send, || Msg::CloseMessage)}>{"×"}</button></div>
             <p>{ format!("sent at {} s, arrives at {} s", secs(m.sent), secs(m.arrives)) }</p>
             <pre>{ fields }</pre>
             <div class="actions">
@@ -122,7 +123,7 @@ fn break_it(m: &Model, send: &Callback<Msg>) -> Html {
             </select>
             if let Some((_, on)) = current {
                 <button id="toggle-bug" aria-pressed={on.to_string()} aria-label="Switch the planted bug off or on"
-                    onclick={send.reform(|_| Msg::ToggleBug)}>{ if on { "Bug on: switch off" } else { "Bug off: switch on" } }</button>
+                    onclick={super::on(send, || Msg::ToggleBug)}>{ if on { "Bug on: switch off" } else { "Bug off: switch on" } }</button>
             }
         </div>
     }
