@@ -42,29 +42,21 @@ pub struct Told {
 }
 
 impl Told {
-    /// Tell the embedding page what changed since last time.
+    /// Tell the embedding page what changed since last time: a new leader
+    /// (term, node), a higher commit index, each new violation.
     pub fn tell(&mut self, lab: &Lab) {
         if !in_frame() {
             return;
         }
-        for (kind, fields) in self.news(lab) {
-            post_to_parent(&message(kind, &fields));
-        }
-    }
-
-    /// The messages due: a new leader (term, node), a higher commit index,
-    /// each new violation.
-    pub fn news(&mut self, lab: &Lab) -> Vec<(&'static str, serde_json::Value)> {
-        let mut out = Vec::new();
         let leader = lab
             .leader()
             .and_then(|l| lab.node(l).map(|n| (n.current_term(), l)));
         if leader != self.leader {
             if let Some((term, node)) = leader {
-                out.push((
+                post(
                     "quorum:leader",
-                    serde_json::json!({"term": term, "node": node}),
-                ));
+                    &serde_json::json!({"term": term, "node": node}),
+                );
             }
             self.leader = leader;
         }
@@ -74,14 +66,14 @@ impl Told {
             .max()
             .unwrap_or(0);
         if commit > self.commit {
-            out.push(("quorum:commit", serde_json::json!({"index": commit})));
+            post("quorum:commit", &serde_json::json!({"index": commit}));
         }
         self.commit = commit;
         let vs = lab.violations();
         for v in vs.iter().skip(self.violations) {
-            out.push((
+            post(
                 "quorum:violation",
-                serde_json::json!({
+                &serde_json::json!({
                     "property": format!("{:?}", v.property),
                     "name": v.property.name(),
                     "t_ms": v.t as f64 / 1000.0,
@@ -89,9 +81,12 @@ impl Told {
                     "index": v.index,
                     "message": v.message,
                 }),
-            ));
+            );
         }
         self.violations = vs.len();
-        out
     }
+}
+
+fn post(kind: &str, fields: &serde_json::Value) {
+    post_to_parent(&message(kind, fields));
 }
