@@ -2,7 +2,7 @@
 //! links, the messages in flight and the draining election timers. Drawing a few
 //! hundred dots here costs far less than moving as many DOM nodes.
 
-use crate::view::{message_class, node_pos, node_radius};
+use crate::ring::{message_class, node_pos, node_radius};
 use quorum_core::protocol::{Message, NodeId, Timer};
 use quorum_core::sim::{InFlight, Lab, Micros};
 use std::f64::consts::{FRAC_PI_2, TAU};

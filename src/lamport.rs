@@ -4,11 +4,11 @@
 //! the visible window is built and drawn.
 
 use crate::history::Lanes;
-use crate::model::term_color;
+use crate::lab::term_color;
 use quorum_core::protocol::{NodeId, Role};
 use quorum_core::sim::timeline::Mark;
 use quorum_core::sim::Micros;
-use web_sys::HtmlCanvasElement;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// Canvas units (the element is scaled by CSS to its box).
 pub const WIDTH: f64 = 1200.0;
@@ -82,6 +82,8 @@ pub fn hit(l: &Lanes, arrives: &dyn Fn(u64) -> Option<Micros>, x: f64, y: f64) -
     best.map(|b| b.0)
 }
 
+/// Draw the diagram: lanes, time ticks, role bands, commits, arrows,
+/// violations and the playhead, in that order (later ones on top).
 pub fn draw(
     canvas: &HtmlCanvasElement,
     l: &Lanes,
@@ -96,6 +98,22 @@ pub fn draw(
     ctx.clear_rect(0.0, 0.0, WIDTH, h);
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
+    draw_lanes(&ctx, n);
+    draw_ticks(&ctx, l, h);
+    draw_marks(&ctx, l);
+    draw_commits(&ctx, l);
+    draw_arrows(&ctx, l, arrives, hover);
+    draw_violations(&ctx, l);
+    // The playhead.
+    ctx.set_stroke_style_str("#212529");
+    ctx.set_line_width(1.5);
+    ctx.begin_path();
+    ctx.move_to(WIDTH - RIGHT, 0.0);
+    ctx.line_to(WIDTH - RIGHT, h);
+    ctx.stroke();
+}
+
+fn draw_lanes(ctx: &CanvasRenderingContext2d, n: u32) {
     // Lanes.
     ctx.set_line_width(1.0);
     for id in 1..=n {
@@ -108,6 +126,9 @@ pub fn draw(
         ctx.line_to(WIDTH - RIGHT, y);
         ctx.stroke();
     }
+}
+
+fn draw_ticks(ctx: &CanvasRenderingContext2d, l: &Lanes, h: f64) {
     // Time ticks: a round step giving about eight ticks.
     let span = l.now.saturating_sub(l.t0).max(1);
     let step = [
@@ -130,6 +151,9 @@ pub fn draw(
             .ok();
         t += step;
     }
+}
+
+fn draw_marks(ctx: &CanvasRenderingContext2d, l: &Lanes) {
     // Role bands: a lane is drawn thick and coloured by term while leader.
     for (i, &(t, node, mark, term)) in l.marks.iter().enumerate() {
         let y = lane_y(node);
@@ -167,6 +191,9 @@ pub fn draw(
             }
         }
     }
+}
+
+fn draw_commits(ctx: &CanvasRenderingContext2d, l: &Lanes) {
     // Commits: a small tick under the lane with the new commitIndex.
     ctx.set_fill_style_str("#5f3dc4");
     let mut last_label = f64::NEG_INFINITY;
@@ -178,6 +205,14 @@ pub fn draw(
             last_label = x;
         }
     }
+}
+
+fn draw_arrows(
+    ctx: &CanvasRenderingContext2d,
+    l: &Lanes,
+    arrives: &dyn Fn(u64) -> Option<Micros>,
+    hover: Option<u64>,
+) {
     // Arrows. Each crossing into the canvas API costs, so a style is set
     // only when it changes, and arrowheads are left out when the window
     // holds so many arrows that they would be a blur anyway.
@@ -222,6 +257,9 @@ pub fn draw(
             ctx.fill();
         }
     }
+}
+
+fn draw_violations(ctx: &CanvasRenderingContext2d, l: &Lanes) {
     // Violations: a red bar across the lanes involved.
     ctx.set_fill_style_str("#e03131");
     for (t, nodes) in &l.violations {
@@ -232,13 +270,6 @@ pub fn draw(
         }
         ctx.fill_text("!", x + 4.0, TOP * 0.5).ok();
     }
-    // The playhead.
-    ctx.set_stroke_style_str("#212529");
-    ctx.set_line_width(1.5);
-    ctx.begin_path();
-    ctx.move_to(WIDTH - RIGHT, 0.0);
-    ctx.line_to(WIDTH - RIGHT, h);
-    ctx.stroke();
 }
 
 #[cfg(test)]

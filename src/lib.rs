@@ -1,15 +1,25 @@
 //! Quorum in the browser: the `ui` layer. A Yew app that holds a live
 //! simulator ([`quorum_core::sim::Lab`]) and draws it. Every user action
 //! becomes a scenario event at the current virtual time.
+//!
+//! Built in the Elm architecture: `state` (model, messages, a pure
+//! `update` returning effects), `view` (functions and components of the
+//! model), `runtime` (the one `dispatch` that the UI, `window.quorum` and
+//! the embedding page share), `platform` (the browser), and `app`, the
+//! thin component shell mounted here.
 
-pub mod api;
 pub mod app;
 pub mod canvas;
 pub mod history;
+pub mod lab;
 pub mod lamport;
-pub mod model;
-pub mod panels;
+pub mod logs;
+pub mod paint;
+pub mod platform;
+pub mod ring;
+pub mod runtime;
 pub mod share;
+pub mod state;
 pub mod view;
 
 use wasm_bindgen::prelude::*;

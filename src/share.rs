@@ -1,11 +1,10 @@
-//! Sharing a run: embed options from the query string, the page's own
-//! URL for links, downloads (scenario, trace, ring as SVG) and messages to
-//! an embedding page.
+//! Sharing a run: embed options from the query string and the files a run
+//! exports (scenario, trace, ring as SVG). Pure: the browser side (the
+//! download itself, messages to an embedding page) is in `platform`.
 
-use crate::view::{node_pos, node_radius};
+use crate::ring::{node_pos, node_radius};
 use quorum_core::protocol::Role;
 use quorum_core::sim::{run_to_jsonl, Lab, Scenario};
-use wasm_bindgen::JsCast;
 
 /// Which panels show (bits), for embed mode's `panels=`.
 pub const P_RING: u8 = 1;
@@ -71,7 +70,7 @@ pub fn parse_query(search: &str) -> Embed {
                     .parse::<f64>()
                     .ok()
                     .filter(|s| s.is_finite() && *s > 0.0)
-                    .map(|s| s.clamp(crate::model::MIN_SPEED, crate::model::MAX_SPEED))
+                    .map(|s| s.clamp(crate::lab::MIN_SPEED, crate::lab::MAX_SPEED))
             }
             "lesson" if v.len() <= 64 => e.lesson = Some(v),
             "seed" => e.seed = v.parse().ok(),
@@ -160,7 +159,7 @@ pub fn ring_svg(lab: &Lab) -> String {
     }
     for m in sim.in_flight() {
         let (x, y) = crate::canvas::message_xy(&m, n, now);
-        let (class, size, _) = crate::view::message_class(m.msg);
+        let (class, size, _) = crate::ring::message_class(m.msg);
         let (fill, stroke, _) = crate::canvas::style(class);
         s += &format!(
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="{size:.1}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>"#
@@ -170,7 +169,7 @@ pub fn ring_svg(lab: &Lab) -> String {
         let Some(node) = sim.node(id) else { continue };
         let (x, y) = node_pos(id, n);
         let up = sim.is_up(id);
-        let color = crate::model::term_color(node.current_term());
+        let color = crate::lab::term_color(node.current_term());
         let fill = match (up, node.role()) {
             (false, _) => "#f1f3f5",
             (_, Role::Leader) => "#d3f9d8",
@@ -218,38 +217,6 @@ pub fn ring_svg(lab: &Lab) -> String {
     s
 }
 
-/// Offer `text` as a file download.
-pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&text.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(|_| "the browser refused to make the file")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|_| "the browser refused to make the file")?;
-    let doc = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = doc
-        .create_element("a")
-        .map_err(|_| "no link element")?
-        .dyn_into()
-        .map_err(|_| "no link element")?;
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    web_sys::Url::revoke_object_url(&url).ok();
-    Ok(())
-}
-
-/// The page's address without its fragment.
-pub fn page_url() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .map(|h| h.split('#').next().unwrap_or("").to_string())
-        .unwrap_or_default()
-}
-
 /// A safe file name from a scenario name.
 pub fn file_stem(name: &str, seed: u64) -> String {
     let mut s: String = name
@@ -270,16 +237,6 @@ pub fn file_stem(name: &str, seed: u64) -> String {
     format!("{s}-seed{seed}")
 }
 
-/// Post a message to the embedding page, if there is one.
-pub fn post_to_parent(msg: &wasm_bindgen::JsValue) {
-    let Some(w) = web_sys::window() else { return };
-    let Ok(Some(parent)) = w.parent() else { return };
-    if parent == w {
-        return;
-    }
-    parent.post_message(msg, "*").ok();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,10 +254,7 @@ mod tests {
         assert_eq!(bad.speed, None);
         assert_eq!(bad.panels, P_ALL);
         assert_eq!(bad.seed, None);
-        assert_eq!(
-            parse_query("?speed=1e9").speed,
-            Some(crate::model::MAX_SPEED)
-        );
+        assert_eq!(parse_query("?speed=1e9").speed, Some(crate::lab::MAX_SPEED));
         assert_eq!(parse_query("").panels, P_ALL);
         assert_eq!(js_decode("a%2"), "a%2");
         assert_eq!(js_decode("%zz%41"), "%zzA");

@@ -2,14 +2,16 @@
 //! (virtualised: only the rows in view are in the DOM) and the charts
 //! (plain SVG).
 
-use crate::app::{App, Msg};
+use super::on;
+use super::Surfaces;
 use crate::history::{Charts, KINDS};
+use crate::state::{Model, Msg};
+use crate::state::{Session, ROW};
 use quorum_core::sim::describe::format_line;
 use quorum_core::sim::Micros;
 use yew::prelude::*;
 
-/// Event-log row height and view height, in CSS pixels.
-pub const ROW: f64 = 18.0;
+/// Event-log view height, in CSS pixels.
 pub const VIEW: f64 = 234.0;
 
 /// Lamport window choices (virtual time).
@@ -21,21 +23,28 @@ pub const SPANS: [(Micros, &str); 5] = [
     (20_000_000, "20 s"),
 ];
 
-pub fn lamport(app: &App, ctx: &Context<App>, n: u32) -> Html {
-    let link = ctx.link();
-    let span = app.lamport_span();
-    let onchange = link.callback(|e: Event| {
+pub fn lamport(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, n: u32) -> Html {
+    let span = m.diagram.span;
+    let onchange = send.reform(|e: Event| {
         let v = e
             .target_unchecked_into::<web_sys::HtmlSelectElement>()
             .value();
         Msg::LamportSpan(v.parse().unwrap_or(600_000))
     });
-    let onmousemove = link.callback(|e: MouseEvent| {
-        Msg::LamportHover(Some((f64::from(e.client_x()), f64::from(e.client_y()))))
-    });
-    let onmouseleave = link.callback(|_| Msg::LamportHover(None));
-    let onclick = link.callback(|e: MouseEvent| {
-        Msg::LamportClick((f64::from(e.client_x()), f64::from(e.client_y())))
+    // Client coordinates to canvas units.
+    let point = {
+        let canvas = surfaces.lamport.clone();
+        move |e: &MouseEvent| {
+            let el = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+            let (w, h) = (f64::from(el.width()), f64::from(el.height()));
+            Some(super::to_box(&el, e, w, h))
+        }
+    };
+    let at = point.clone();
+    let onmousemove = send.reform(move |e: MouseEvent| Msg::LamportHover(at(&e)));
+    let onmouseleave = on(send, || Msg::LamportHover(None));
+    let onclick = super::maybe(send, move |e: MouseEvent| {
+        point(&e).map(|(x, y)| Msg::LamportClick(x, y))
     });
     html! {
         <section class="panel lamport" id="lamport" aria-label="Space-time diagram">
@@ -49,7 +58,7 @@ pub fn lamport(app: &App, ctx: &Context<App>, n: u32) -> Html {
                     </select>
                 </label>
             </div>
-            <canvas ref={app.lamport_ref()} id="lamport-canvas" width={crate::lamport::WIDTH.to_string()}
+            <canvas ref={surfaces.lamport.clone()} id="lamport-canvas" width={crate::lamport::WIDTH.to_string()}
                 height={crate::lamport::height(n).to_string()}
                 onmousemove={onmousemove} onmouseleave={onmouseleave} onclick={onclick}
                 aria-label="Messages as arrows between server lanes; hover one to find it, click to go to that moment" />
@@ -57,15 +66,25 @@ pub fn lamport(app: &App, ctx: &Context<App>, n: u32) -> Html {
     }
 }
 
-pub fn event_log(app: &App, ctx: &Context<App>, n: u32) -> Html {
-    let link = ctx.link();
-    let lines = app.lines();
-    let filter = app.filter();
-    let first = ((app.ev_scroll() / ROW).floor() as usize).saturating_sub(4);
+/// How far back the event log reaches (s).
+fn log_window_s(lab: &quorum_core::sim::Lab) -> f64 {
+    lab.timeline().map_or(0.0, |t| t.segment_len() as f64 / 1e6)
+}
+
+pub fn event_log(
+    m: &Model,
+    surfaces: &Surfaces,
+    send: &Callback<Msg>,
+    s: &Session,
+    n: u32,
+) -> Html {
+    let lines = m.events.lines.clone();
+    let filter = m.events.filter;
+    let first = ((m.events.scroll / ROW).floor() as usize).saturating_sub(4);
     let last = (first + (VIEW / ROW) as usize + 10).min(lines.len());
-    let hover = app.hover_msg();
-    let culprits = app.culprits();
-    let now = app.shared.borrow().lab.now();
+    let hover = m.selection.hover;
+    let culprits = &m.diagram.lanes.culprits;
+    let now = s.lab.now();
     let rows = lines
         .get(first..last)
         .unwrap_or(&[])
@@ -81,15 +100,15 @@ pub fn event_log(app: &App, ctx: &Context<App>, n: u32) -> Html {
                 hot.then_some("hl"),
                 (l.t == now).then_some("now")
             );
-            let onclick = link.callback(move |_| Msg::Seek(t_ms));
-            let onmouseenter = link.callback(move |_| Msg::HoverMsg(msg));
+            let onclick = send.reform(move |_| Msg::Seek(t_ms));
+            let onmouseenter = send.reform(move |_| Msg::HoverMsg(msg));
             html! {
                 <div class={class} style={format!("top:{}px", (first + i) as f64 * ROW)}
                     data-t={t_ms.to_string()} onclick={onclick} onmouseenter={onmouseenter}
                     role="button" tabindex="-1">{ format_line(l) }</div>
             }
         });
-    let onscroll = link.callback(|e: Event| {
+    let onscroll = send.reform(|e: Event| {
         let el = e.target_unchecked_into::<web_sys::Element>();
         let follow = f64::from(el.scroll_top()) + f64::from(el.client_height())
             >= f64::from(el.scroll_height()) - ROW;
@@ -98,13 +117,13 @@ pub fn event_log(app: &App, ctx: &Context<App>, n: u32) -> Html {
     let kinds = KINDS.iter().enumerate().map(|(i, (_, name))| {
         let bit = 1u8 << i;
         let on = filter.kinds & bit != 0;
-        let onchange = link.callback(move |_| Msg::EvKind(bit));
+        let onchange = send.reform(move |_| Msg::EvKind(bit));
         html! {
             <label class="chk"><input type="checkbox" checked={on} onchange={onchange}
                 data-kind={*name} />{ *name }</label>
         }
     });
-    let onnode = link.callback(|e: Event| {
+    let onnode = send.reform(|e: Event| {
         let v = e
             .target_unchecked_into::<web_sys::HtmlSelectElement>()
             .value();
@@ -122,13 +141,13 @@ pub fn event_log(app: &App, ctx: &Context<App>, n: u32) -> Html {
                 </select>
             </div>
             <div class="kinds">{ for kinds }</div>
-            <div class="evlog" id="evlog" ref={app.evlog_ref()} onscroll={onscroll}
-                style={format!("height:{VIEW}px")} onmouseleave={link.callback(|_| Msg::HoverMsg(None))}>
+            <div class="evlog" id="evlog" ref={surfaces.evlog.clone()} onscroll={onscroll}
+                style={format!("height:{VIEW}px")} onmouseleave={on(send, || Msg::HoverMsg(None))}>
                 <div class="ev-space" style={format!("height:{}px", lines.len() as f64 * ROW)}>
                     { for rows }
                 </div>
             </div>
-            <p class="ev-foot">{ format!("{} lines up to now, from the last {:.0} s; click one to go there", lines.len(), app.log_window_s()) }</p>
+            <p class="ev-foot">{ format!("{} lines up to now, from the last {:.0} s; click one to go there", lines.len(), log_window_s(&s.lab)) }</p>
         </section>
     }
 }
@@ -155,6 +174,7 @@ fn chart(id: &str, title: String, body: Html) -> Html {
     }
 }
 
+/// The run's numbers up to now, as four small SVG charts.
 pub fn charts(c: &Charts) -> Html {
     let span = c.now.saturating_sub(c.t0).max(1) as f64;
     let x = |t: Micros| t.saturating_sub(c.t0) as f64 / span * CW;
@@ -195,7 +215,7 @@ pub fn charts(c: &Charts) -> Html {
         let w = format!("{:.1}", (x(b) - x(a)).max(0.5));
         match who {
             Some((node, term)) => html! { <g>
-                <rect x={format!("{:.1}", x(a))} y="8" width={w} height="40" fill={crate::model::term_color(term)} />
+                <rect x={format!("{:.1}", x(a))} y="8" width={w} height="40" fill={crate::lab::term_color(term)} />
                 if x(b) - x(a) > 40.0 {
                     <text x={format!("{:.1}", x(a) + 3.0)} y="33" class="band-label">{ format!("S{node} T{term}") }</text>
                 }

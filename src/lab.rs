@@ -1,11 +1,9 @@
-//! UI state that is not the simulator's: play/pause, speed, the default
-//! scenario, and the snapshots the views draw from.
+//! The lab as the page runs it: the default scenario, playback speed,
+//! lesson stops, and small pure helpers the views and the update share.
 
 use quorum_core::protocol::{Command, KvOp, NodeId, Role, Term};
 use quorum_core::sim::scenario::{ClientsSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec};
-use quorum_core::sim::Lab;
-use std::cell::RefCell;
-use std::rc::Rc;
+use quorum_core::sim::{Lab, Micros};
 
 /// Slowest and fastest playback, as a fraction of real time.
 pub const MIN_SPEED: f64 = 0.001;
@@ -15,40 +13,6 @@ pub const DEFAULT_SPEED: f64 = 0.02;
 pub const MAX_NODES_UI: u32 = 15;
 /// A live lab runs for a day of virtual time (the format's limit).
 pub const LIVE_DURATION_MS: f64 = 24.0 * 3600.0 * 1000.0;
-
-/// What the app and the JS API share.
-pub struct Shared {
-    pub lab: Lab,
-    pub running: bool,
-    pub speed: f64,
-    /// The last refused action or load, shown to the user.
-    pub notice: Option<String>,
-    /// Counts requests the user sent, to give each a distinct value.
-    pub requests: u64,
-}
-
-pub type SharedRef = Rc<RefCell<Shared>>;
-
-impl Shared {
-    pub fn new(lab: Lab) -> Self {
-        Shared {
-            lab,
-            running: true,
-            speed: DEFAULT_SPEED,
-            notice: None,
-            requests: 0,
-        }
-    }
-
-    /// The next value for a user's put: "v1", "v2", ...
-    pub fn next_request(&mut self) -> KvOp {
-        self.requests += 1;
-        KvOp::Put {
-            key: "x".into(),
-            value: format!("v{}", self.requests).into(),
-        }
-    }
-}
 
 /// The page's starting scenario: the paper's timing, no client load (the
 /// user sends requests), running for a day of virtual time.
@@ -98,6 +62,20 @@ pub fn speed_label(speed: f64) -> String {
     } else {
         format!("1/{}×", (1.0 / speed).round())
     }
+}
+
+/// Seconds with three decimals, from microseconds.
+pub fn secs(t: Micros) -> String {
+    format!("{:.3}", t as f64 / 1e6)
+}
+
+/// A virtual time as a whole number of milliseconds, for the scrubber.
+pub fn ms_value(t: Micros) -> String {
+    (t / 1000).to_string()
+}
+
+pub fn clock_text(lab: &Lab) -> String {
+    format!("t = {} s", secs(lab.sim().now()))
 }
 
 /// A stable colour per term (hue steps by a golden-ish angle).

@@ -1,0 +1,65 @@
+//! Small reads of the page: the document, the address, visibility, time.
+
+use crate::state::Env;
+
+pub fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// Is the tab hidden (no frames are drawn then)?
+pub fn hidden() -> bool {
+    document().is_some_and(|d| d.hidden())
+}
+
+/// The address bar's fragment, if it holds anything.
+pub fn location_hash() -> Option<String> {
+    let h = web_sys::window()?.location().hash().ok()?;
+    (h.len() > 1).then_some(h)
+}
+
+/// The query string (`?embed=1&...`), or "".
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Inside an iframe?
+pub fn in_frame() -> bool {
+    web_sys::window()
+        .and_then(|w| w.parent().ok().flatten().map(|p| p != w))
+        .unwrap_or(false)
+}
+
+/// The page's address without its fragment.
+pub fn page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+fn random_seed() -> u64 {
+    // Only the starting seed is random; every run is then deterministic.
+    (js_sys::Math::random() * 1_000_000.0) as u64
+}
+
+fn performance_now() -> Option<f64> {
+    Some(web_sys::window()?.performance()?.now())
+}
+
+/// The browser as `update` sees it.
+pub fn env() -> Env {
+    Env {
+        clock: performance_now,
+        random_seed,
+    }
+}
+
+/// Put text on the clipboard. May be refused (no permission, not https):
+/// the link is also shown to copy by hand.
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}

@@ -1,0 +1,11 @@
+//! The browser, behind small modules: DOM listeners, the animation-frame
+//! loop, `window.quorum`, postMessage in and out, files, the clipboard.
+//! Everything here turns browser events into [`crate::state::Msg`]s or
+//! runs [`crate::state::Effect`]s; none of it decides anything.
+
+pub mod api;
+pub mod dom;
+pub mod embed;
+pub mod files;
+pub mod frame;
+pub mod listeners;

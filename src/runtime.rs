@@ -1,0 +1,147 @@
+//! The store behind the page: the model and the session, the one
+//! `dispatch` that runs [`update`] and then its effects, and the surfaces
+//! it paints. The component shell, `window.quorum` and the embedding
+//! page's messages all hold it and write the lab only through it.
+
+use crate::platform::embed::Told;
+use crate::platform::frame::FrameLoop;
+use crate::platform::{dom, files};
+use crate::state::{update, Effect, Env, Model, Msg, Page, Session, Store};
+use crate::view::Surfaces;
+use std::cell::{Ref, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::UnwrapThrowExt;
+use yew::Callback;
+
+pub struct Runtime {
+    model: RefCell<Model>,
+    session: RefCell<Session>,
+    pub surfaces: Surfaces,
+    frames: FrameLoop,
+    told: RefCell<Told>,
+    /// Asks the shell for a virtual-DOM pass.
+    render: RefCell<Callback<()>>,
+}
+
+impl Runtime {
+    pub fn new(page: Page, session: Session) -> Rc<Self> {
+        Rc::new_cyclic(|me: &Weak<Runtime>| {
+            let me = me.clone();
+            let frames = FrameLoop::new(move |ts| {
+                if let Some(rt) = me.upgrade() {
+                    rt.frames.fired();
+                    rt.dispatch(Msg::Frame {
+                        ts,
+                        hidden: dom::hidden(),
+                    });
+                }
+            });
+            Runtime {
+                model: RefCell::new(Model::new(page, &session)),
+                session: RefCell::new(session),
+                surfaces: Surfaces::default(),
+                frames,
+                told: RefCell::new(Told::default()),
+                render: RefCell::new(Callback::noop()),
+            }
+        })
+    }
+
+    /// The page's first run, from the query string.
+    pub fn start(env: Env) -> Rc<Self> {
+        let embed = crate::share::parse_query(&dom::location_search());
+        let session = Session::start(&embed, env).expect_throw("default scenario");
+        let page = Page {
+            embed,
+            url: dom::page_url(),
+        };
+        Runtime::new(page, session)
+    }
+
+    pub fn set_render(&self, cb: Callback<()>) {
+        *self.render.borrow_mut() = cb;
+    }
+
+    pub fn model(&self) -> Ref<'_, Model> {
+        self.model.borrow()
+    }
+
+    /// A callback for the views: each message is dispatched at once.
+    pub fn sender(self: &Rc<Self>) -> Callback<Msg> {
+        let me = Rc::downgrade(self);
+        Callback::from(move |msg| {
+            if let Some(rt) = me.upgrade() {
+                rt.dispatch(msg);
+            }
+        })
+    }
+
+    fn run(&self, fx: &[Effect]) {
+        for e in fx {
+            match e {
+                Effect::Render => self.render.borrow().emit(()),
+                Effect::Paint => self.paint(),
+                Effect::EnsureLoop => self.ensure_loop(),
+                Effect::StopLoop => self.frames.cancel(),
+                Effect::TellParent => self.told.borrow_mut().tell(&self.session.borrow().lab),
+                Effect::Download { name, mime, text } => {
+                    if let Err(why) = files::download(name, mime, text) {
+                        self.dispatch(Msg::Notice(why));
+                    }
+                }
+                Effect::CopyToClipboard(text) => dom::copy_text(text),
+                Effect::Refused(_) => {}
+            }
+        }
+    }
+
+    fn ensure_loop(&self) {
+        if self.session.borrow().running && !dom::hidden() {
+            self.frames.request();
+        }
+    }
+
+    /// Redraw the canvases, the clock and the scrubber.
+    pub fn paint(&self) {
+        let mut m = self.model.borrow_mut();
+        let mut s = self.session.borrow_mut();
+        crate::paint::canvases(&self.surfaces, &mut m, &mut s);
+        crate::paint::time(&self.surfaces, &s.lab);
+    }
+
+    /// After each virtual-DOM pass: paint, tell the embedding page, keep
+    /// the event log at its bottom while following, start the loop.
+    pub fn rendered(&self, first: bool) {
+        self.paint();
+        self.told.borrow_mut().tell(&self.session.borrow().lab);
+        if self.model.borrow().events.follow {
+            if let Some(el) = self.surfaces.evlog.cast::<web_sys::Element>() {
+                // The browser clamps this to the bottom (no layout read).
+                el.set_scroll_top(i32::MAX);
+            }
+        }
+        if first {
+            self.ensure_loop();
+        }
+    }
+
+    pub fn stop(&self) {
+        self.frames.cancel();
+    }
+}
+
+impl Store for Runtime {
+    fn dispatch(&self, msg: Msg) -> Vec<Effect> {
+        let fx = update(
+            &mut self.model.borrow_mut(),
+            &mut self.session.borrow_mut(),
+            msg,
+        );
+        self.run(&fx);
+        fx
+    }
+
+    fn session(&self) -> Ref<'_, Session> {
+        self.session.borrow()
+    }
+}

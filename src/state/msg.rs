@@ -1,0 +1,164 @@
+//! Everything that can happen to the page, as data: a click, a key, a
+//! frame, a call of `window.quorum`, a message from the embedding page.
+//! The UI, the JS API and the embed protocol all speak these same
+//! messages, so they cannot drift apart.
+
+use quorum_core::protocol::NodeId;
+use quorum_core::sim::link::ViewOptions;
+use quorum_core::sim::scenario::{EventSpec, ScenarioFile};
+use quorum_core::sim::Lab;
+
+pub enum Msg {
+    /// An animation frame at real time `ts` (ms), and whether the tab is
+    /// hidden then.
+    Frame {
+        ts: f64,
+        hidden: bool,
+    },
+    Play,
+    Pause,
+    Toggle,
+    Step,
+    /// The speed slider's position (log10 of speed).
+    Speed(f64),
+    /// The tab was hidden or shown.
+    Visibility {
+        hidden: bool,
+    },
+    SelectNode(NodeId),
+    SelectMessage(u64),
+    /// A click on the ring at these ring units (the canvas and the SVG
+    /// share one square box, 600 units wide).
+    RingClick(f64, f64),
+    CloseNode,
+    CloseMessage,
+    /// A user action: recorded as a scenario event at the current time.
+    Act(EventSpec),
+    CrashLeader,
+    RestartAll,
+    Request,
+    PartitionMode,
+    PartitionPick(NodeId),
+    PartitionApply,
+    Heal,
+    Resize(u32),
+    NewSeed,
+    Reset,
+    LatencyMin(f64),
+    LatencyMax(f64),
+    Drop(f64),
+    Duplicate(f64),
+    Help(bool),
+    /// The "?" key.
+    ToggleHelp,
+    /// The Escape key: close panels and tools.
+    Escape,
+    LogFrom(Option<u64>),
+    /// Break it: load this planted bug's scenario.
+    BreakIt(String),
+    /// Switch the loaded planted bug off or back on, same seed.
+    ToggleBug,
+    /// Scrubber: go to this virtual time (ms). Pauses.
+    Seek(f64),
+    /// Step this many events back (negative) or forward.
+    StepEvents(i64),
+    ShowScenario(bool),
+    DismissNotice,
+    /// Something the page could not do, in words (e.g. a refused download).
+    Notice(String),
+    /// Space-time diagram: window length (µs), pointer moves and clicks in
+    /// canvas units.
+    LamportSpan(u64),
+    LamportHover(Option<(f64, f64)>),
+    LamportClick(f64, f64),
+    /// A message pointed at in one view, highlighted in all.
+    HoverMsg(Option<u64>),
+    /// Event log: scrolled to (top, at the bottom?), kind toggled, node.
+    EvScroll(f64, bool),
+    EvKind(u8),
+    EvNode(Option<NodeId>),
+    /// A scenario loaded by the JS API or the embedding page, already
+    /// validated: replaces the run, playback unchanged.
+    Loaded(Box<Lab>),
+    /// The library menu: load this shipped scenario.
+    Library(String),
+    /// Lesson mode: play to the next caption or question; back to the last.
+    LessonNext,
+    LessonBack,
+    /// A checkpoint question: pick a choice; close it.
+    Answer(usize),
+    CloseQuestion,
+    CopyLink,
+    CloseShare,
+    /// Download the scenario, the trace or the ring.
+    Export(Export),
+    /// A file to import (name, text) or why it could not be read.
+    Import(String, Result<String, String>),
+    /// The address bar's fragment changed (a pasted link), and what it
+    /// holds now, if anything.
+    HashChanged(Option<String>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    Scenario,
+    Trace,
+    Svg,
+}
+
+/// What the shell must do after an update: effects as data, run by the
+/// component shell (`app`) and the platform layer, never by `update`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Re-render the virtual DOM.
+    Render,
+    /// Redraw what moves (the canvases, the clock, the scrubber) now,
+    /// without a virtual-DOM pass.
+    Paint,
+    /// Ask for an animation frame if playing, visible and none is pending.
+    EnsureLoop,
+    /// Cancel the pending animation frame: paused, the page uses no CPU.
+    StopLoop,
+    /// Tell the embedding page what changed (leader, commit, violations).
+    TellParent,
+    /// Offer a file download.
+    Download {
+        name: String,
+        mime: &'static str,
+        text: String,
+    },
+    /// Put this text on the clipboard (may be refused by the browser).
+    CopyToClipboard(String),
+    /// The action was refused, and why (also shown as the notice); the JS
+    /// API returns it as `{error}`.
+    Refused(String),
+}
+
+/// A run to open, with the moment and the view to show.
+pub struct Opened {
+    pub file: ScenarioFile,
+    pub t_ms: f64,
+    pub view: ViewOptions,
+    /// The library entry it is, if any.
+    pub lib: Option<String>,
+    pub play: bool,
+}
+
+/// The keyboard shortcuts (see the help overlay). `key` is the DOM key
+/// name, with "Shift+" before an arrow when Shift is held.
+pub fn key_msg(key: &str) -> Option<Msg> {
+    Some(match key {
+        " " => Msg::Toggle,
+        "." => Msg::Step,
+        "c" | "C" => Msg::Request,
+        "k" | "K" => Msg::CrashLeader,
+        "r" | "R" => Msg::RestartAll,
+        "?" => Msg::ToggleHelp,
+        "Escape" => Msg::Escape,
+        "ArrowLeft" => Msg::StepEvents(-1),
+        "ArrowRight" => Msg::StepEvents(1),
+        "Shift+ArrowLeft" => Msg::StepEvents(-10),
+        "Shift+ArrowRight" => Msg::StepEvents(10),
+        _ => return None,
+    })
+}

@@ -1,0 +1,76 @@
+//! The running lab and what belongs to it: playback, the notice, and the
+//! few things from outside that `update` needs (a clock, a random seed),
+//! passed in so that `update` stays pure and testable natively.
+
+use crate::lab::{default_scenario, new_lab, DEFAULT_SPEED};
+use crate::share::Embed;
+use quorum_core::protocol::KvOp;
+use quorum_core::sim::{Lab, ScenarioError};
+
+pub struct Session {
+    pub lab: Lab,
+    pub running: bool,
+    pub speed: f64,
+    /// The last refused action or load, shown to the user.
+    pub notice: Option<String>,
+    /// Counts requests the user sent, to give each a distinct value.
+    pub requests: u64,
+    pub env: Env,
+}
+
+/// The outside world, as `update` may see it.
+#[derive(Clone, Copy)]
+pub struct Env {
+    /// Real time in ms, if the platform has a clock (bounds a link's
+    /// replay); `None` natively.
+    pub clock: fn() -> Option<f64>,
+    /// A starting seed for "New seed" (only the starting seed is random;
+    /// every run is then deterministic).
+    pub random_seed: fn() -> u64,
+}
+
+impl Default for Env {
+    /// No clock; seed 1 (tests).
+    fn default() -> Self {
+        Env {
+            clock: || None,
+            random_seed: || 1,
+        }
+    }
+}
+
+impl Session {
+    pub fn new(lab: Lab, env: Env) -> Self {
+        Session {
+            lab,
+            running: true,
+            speed: DEFAULT_SPEED,
+            notice: None,
+            requests: 0,
+            env,
+        }
+    }
+
+    /// The page's first run: the live cluster, seeded and played as the
+    /// embed options say.
+    pub fn start(embed: &Embed, env: Env) -> Result<Self, ScenarioError> {
+        let seed = embed.seed.unwrap_or_else(env.random_seed);
+        let mut s = Session::new(new_lab(default_scenario(seed, 5))?, env);
+        if let Some(sp) = embed.speed {
+            s.speed = sp;
+        }
+        if embed.on {
+            s.running = embed.autoplay;
+        }
+        Ok(s)
+    }
+
+    /// The next value for a user's put: "v1", "v2", ...
+    pub fn next_request(&mut self) -> KvOp {
+        self.requests += 1;
+        KvOp::Put {
+            key: "x".into(),
+            value: format!("v{}", self.requests).into(),
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! `update` natively, no browser: each test sends messages and checks the
+//! model, the lab and the effects.
+
+use super::*;
+use crate::lab::lesson_stops;
+use quorum_core::protocol::Bug;
+use quorum_core::sim::scenario::EventSpec;
+
+const URL: &str = "https://quorum.test/";
+
+fn page() -> (Model, Session) {
+    let embed = Embed {
+        seed: Some(7),
+        ..Default::default()
+    };
+    let session = Session::start(&embed, Env::default()).expect("default scenario");
+    let page = Page {
+        embed: Embed::default(),
+        url: URL.into(),
+    };
+    (Model::new(page, &session), session)
+}
+
+/// Frames 100 ms apart at 10× until the run pauses (or `max` frames).
+fn play_until_paused(m: &mut Model, s: &mut Session, max: usize) {
+    s.speed = 10.0;
+    for k in 0..max {
+        update(
+            m,
+            s,
+            Msg::Frame {
+                ts: k as f64 * 100.0,
+                hidden: false,
+            },
+        );
+        if !s.running {
+            return;
+        }
+    }
+    panic!("still running after {max} frames");
+}
+
+#[test]
+fn lesson_next_plays_to_the_next_stop_and_back_returns() {
+    let (mut m, mut s) = page();
+    let fx = update(&mut m, &mut s, Msg::Library("lesson-basic-election".into()));
+    assert!(fx.contains(&Effect::Render));
+    assert_eq!(m.lesson.lib_id.as_deref(), Some("lesson-basic-election"));
+    assert!(!s.running, "a lesson waits for Next");
+    let stops = lesson_stops(s.lab.scenario());
+    let first = *stops.iter().find(|&&t| t > 0).expect("a stop after 0");
+
+    let fx = update(&mut m, &mut s, Msg::LessonNext);
+    assert!(s.running);
+    assert_eq!(m.lesson.stop_at, Some(first));
+    assert_eq!(fx, vec![Effect::EnsureLoop, Effect::Render]);
+    play_until_paused(&mut m, &mut s, 10_000);
+    assert_eq!(s.lab.now(), first, "paused exactly at the caption");
+    assert_eq!(m.lesson.stop_at, None);
+
+    let fx = update(&mut m, &mut s, Msg::LessonBack);
+    assert!(fx.contains(&Effect::StopLoop));
+    let before = stops
+        .iter()
+        .rev()
+        .find(|&&t| t < first)
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(s.lab.now(), before);
+    assert!(!s.running);
+}
+
+#[test]
+fn a_partition_is_picked_then_applied_as_a_scenario_event() {
+    let (mut m, mut s) = page();
+    update(&mut m, &mut s, Msg::PartitionApply);
+    assert!(s.notice.is_none(), "no tool open: nothing to apply");
+    update(&mut m, &mut s, Msg::PartitionMode);
+    assert_eq!(m.tools.partition, Some(vec![0; 5]));
+    // Nothing picked: refused, the tool stays open.
+    update(&mut m, &mut s, Msg::PartitionApply);
+    assert!(s
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.starts_with("Pick the nodes")));
+    assert!(m.tools.partition.is_some());
+    update(&mut m, &mut s, Msg::PartitionPick(2));
+    update(&mut m, &mut s, Msg::SelectNode(4));
+    update(&mut m, &mut s, Msg::SelectNode(4));
+    assert_eq!(m.tools.partition, Some(vec![0, 1, 0, 2, 0]));
+    assert_eq!(m.selection.node, None, "clicks pick groups, not servers");
+    update(&mut m, &mut s, Msg::PartitionApply);
+    assert_eq!(m.tools.partition, None);
+    match s.lab.scenario().events.last() {
+        Some(EventSpec::Partition { groups, .. }) => assert_eq!(groups, &vec![vec![2], vec![4]]),
+        other => panic!("expected a partition, got {other:?}"),
+    }
+    assert!(s.lab.sim().network().is_partitioned());
+    update(&mut m, &mut s, Msg::Heal);
+    assert!(!s.lab.sim().network().is_partitioned());
+}
+
+#[test]
+fn a_checkpoint_question_stops_the_run_and_takes_one_answer() {
+    let (mut m, mut s) = page();
+    let file = r#"{"version":1,"nodes":3,"seed":3,
+        "questions":[{"at_ms":200,"question":"Who leads?","choices":["S1","S2"],"answer":1}]}"#;
+    update(
+        &mut m,
+        &mut s,
+        Msg::Import("q.json".into(), Ok(file.into())),
+    );
+    assert!(!s.running, "an import opens paused");
+    update(&mut m, &mut s, Msg::Play);
+    play_until_paused(&mut m, &mut s, 100);
+    assert_eq!(s.lab.now(), 200_000);
+    assert_eq!(
+        m.lesson.question,
+        Some(Question {
+            index: 0,
+            chosen: None
+        })
+    );
+    update(&mut m, &mut s, Msg::Answer(0));
+    update(&mut m, &mut s, Msg::Answer(1));
+    assert_eq!(
+        m.lesson.question,
+        Some(Question {
+            index: 0,
+            chosen: Some(0)
+        }),
+        "one answer"
+    );
+    assert_eq!(m.lesson.answered, vec![true]);
+    update(&mut m, &mut s, Msg::CloseQuestion);
+    assert_eq!(m.lesson.question, None);
+}
+
+#[test]
+fn break_it_loads_a_planted_bug_and_toggles_it_off_and_on() {
+    let (mut m, mut s) = page();
+    let name = Bug::ALL[0].name();
+    update(&mut m, &mut s, Msg::BreakIt(name.into()));
+    let bug = m.bug.as_ref().expect("break-it mode");
+    assert_eq!((bug.name.as_str(), bug.on), (name, true));
+    assert!(!s.lab.scenario().raft.bugs.is_empty());
+    update(&mut m, &mut s, Msg::ToggleBug);
+    assert_eq!(m.bug.as_ref().map(|b| b.on), Some(false));
+    assert!(
+        s.lab.scenario().raft.bugs.is_empty(),
+        "same scenario, bug off"
+    );
+    assert!(s.running, "it plays again");
+    update(&mut m, &mut s, Msg::ToggleBug);
+    assert_eq!(m.bug.as_ref().map(|b| b.on), Some(true));
+    assert!(!s.lab.scenario().raft.bugs.is_empty());
+    // Another run leaves break-it mode.
+    update(&mut m, &mut s, Msg::Reset);
+    assert!(m.bug.is_none());
+}
+
+#[test]
+fn seek_while_playing_pauses_there() {
+    let (mut m, mut s) = page();
+    update(&mut m, &mut s, Msg::Play);
+    s.speed = 10.0;
+    for k in 0..20 {
+        update(
+            &mut m,
+            &mut s,
+            Msg::Frame {
+                ts: k as f64 * 50.0,
+                hidden: false,
+            },
+        );
+    }
+    assert!(s.running && s.lab.now() > 500_000, "{}", s.lab.now());
+    assert!(m.clock.last_ts.is_some());
+    let fx = update(&mut m, &mut s, Msg::Seek(500.25));
+    assert!(!s.running);
+    assert_eq!(s.lab.now(), 500_250);
+    assert_eq!(m.clock.last_ts, None);
+    assert_eq!(fx, vec![Effect::StopLoop, Effect::Render]);
+    // A bad time is ignored.
+    assert!(update(&mut m, &mut s, Msg::Seek(-1.0)).is_empty());
+    assert_eq!(s.lab.now(), 500_250);
+}
+
+#[test]
+fn frames_run_virtual_time_only_while_playing_and_visible() {
+    let (mut m, mut s) = page();
+    s.speed = 1.0;
+    update(
+        &mut m,
+        &mut s,
+        Msg::Frame {
+            ts: 1000.0,
+            hidden: false,
+        },
+    );
+    let fx = update(
+        &mut m,
+        &mut s,
+        Msg::Frame {
+            ts: 1040.0,
+            hidden: false,
+        },
+    );
+    assert_eq!(s.lab.now(), 40_000, "40 ms real at 1× is 40 ms virtual");
+    // Either a virtual-DOM pass or a direct paint, never both.
+    let expected = if fx.contains(&Effect::Render) {
+        vec![Effect::TellParent, Effect::EnsureLoop, Effect::Render]
+    } else {
+        vec![Effect::Paint, Effect::TellParent, Effect::EnsureLoop]
+    };
+    assert_eq!(fx, expected);
+    let fx = update(
+        &mut m,
+        &mut s,
+        Msg::Frame {
+            ts: 1080.0,
+            hidden: true,
+        },
+    );
+    assert!(fx.is_empty());
+    assert_eq!((s.lab.now(), m.clock.last_ts), (40_000, None));
+    update(&mut m, &mut s, Msg::Pause);
+    update(
+        &mut m,
+        &mut s,
+        Msg::Frame {
+            ts: 1200.0,
+            hidden: false,
+        },
+    );
+    assert_eq!(s.lab.now(), 40_000);
+}
+
+#[test]
+fn a_refused_action_is_shown_and_returned() {
+    let (mut m, mut s) = page();
+    let fx = update(
+        &mut m,
+        &mut s,
+        Msg::Act(EventSpec::Crash {
+            at_ms: 0.0,
+            node: 9,
+        }),
+    );
+    let Some(Effect::Refused(why)) = fx.first() else {
+        panic!("refused: {fx:?}");
+    };
+    assert_eq!(s.notice.as_ref(), Some(why));
+    assert!(s.lab.scenario().events.is_empty());
+    update(
+        &mut m,
+        &mut s,
+        Msg::Act(EventSpec::Crash {
+            at_ms: 0.0,
+            node: 2,
+        }),
+    );
+    assert!(!s.lab.sim().is_up(2));
+    update(&mut m, &mut s, Msg::RestartAll);
+    assert!(s.lab.sim().is_up(2));
+}
+
+#[test]
+fn keys_map_to_messages() {
+    assert!(matches!(key_msg(" "), Some(Msg::Toggle)));
+    assert!(matches!(key_msg("K"), Some(Msg::CrashLeader)));
+    assert!(matches!(
+        key_msg("Shift+ArrowLeft"),
+        Some(Msg::StepEvents(-10))
+    ));
+    assert!(key_msg("x").is_none());
+    let (mut m, mut s) = page();
+    update(&mut m, &mut s, Msg::ToggleHelp);
+    update(&mut m, &mut s, Msg::SelectMessage(3));
+    assert!(m.tools.help);
+    update(&mut m, &mut s, Msg::Escape);
+    assert!(!m.tools.help && m.selection.msg.is_none());
+}
+
+#[test]
+fn exports_and_links_are_effects() {
+    let (mut m, mut s) = page();
+    let fx = update(&mut m, &mut s, Msg::Export(Export::Scenario));
+    match fx.as_slice() {
+        [Effect::Download { name, mime, text }] => {
+            assert_eq!(name, "live-cluster-seed7.json");
+            assert_eq!(*mime, "application/json");
+            assert!(text.ends_with("}\n"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = update(&mut m, &mut s, Msg::CopyLink);
+    let url = m.tools.share_url.clone().expect("shown");
+    assert!(url.starts_with(&format!("{URL}#")), "{url}");
+    assert_eq!(fx, vec![Effect::CopyToClipboard(url), Effect::Render]);
+}
+
+#[test]
+fn a_bad_link_keeps_the_live_cluster_and_says_why() {
+    let (mut m, mut s) = page();
+    update(&mut m, &mut s, Msg::HashChanged(Some("#q1.garbage".into())));
+    assert!(s.notice.is_some());
+    assert_eq!(s.lab.scenario().seed, 7);
+    assert!(update(&mut m, &mut s, Msg::HashChanged(None)).is_empty());
+}

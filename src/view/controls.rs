@@ -1,0 +1,250 @@
+//! The controls: playback, speed, faults, the network, the cluster, the
+//! library, sharing; embed mode's small bar; the timeline and the lesson
+//! bar.
+
+use super::{input_value, on, Surfaces};
+use crate::lab::{speed_label, speed_to_slider, MAX_NODES_UI, MAX_SPEED, MIN_SPEED};
+use crate::state::{Export, Model, Msg};
+use quorum_core::sim::scenario::EventSpec;
+use quorum_core::sim::Lab;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// The timeline: drag to any time of this run; ←/→ step one event. Its
+/// position (like the clock) is set directly every frame, not by the
+/// virtual DOM (see `paint::time`).
+pub fn scrubber(surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> Html {
+    let forks = lab.forks();
+    html! {
+        <div class="scrubber">
+            <input type="range" id="scrubber" ref={surfaces.scrub.clone()} aria-label="Timeline: drag to go back and forth in virtual time"
+                min="0" step="1"
+                oninput={send.reform(|e: InputEvent| Msg::Seek(input_value(&e)))} />
+            <button aria-label="Step back one event" onclick={on(send, || Msg::StepEvents(-1))}>{"‹ back"}</button>
+            <button aria-label="Step forward one event" onclick={on(send, || Msg::StepEvents(1))}>{"fwd ›"}</button>
+            if forks > 0 {
+                <span class="forked" id="forked" title="You acted in the past: the recorded future after that point was replaced">
+                    { format!("future replaced ×{forks}") }</span>
+            }
+        </div>
+    }
+}
+
+/// Embed mode's controls: play, step, the clock, a link to the full page.
+pub fn embed_bar(surfaces: &Surfaces, send: &Callback<Msg>, running: bool) -> Html {
+    html! {
+        <header class="controls embed-bar">
+            <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
+                onclick={on(send, || Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
+            <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
+            <span class="clock" aria-label="Virtual time" id="clock" ref={surfaces.clock.clone()}></span>
+            <button aria-label="Copy a link to this run" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Link"}</button>
+        </header>
+    }
+}
+
+/// The library: lessons, the paper's figures, lab runs, planted bugs.
+fn library_menu(m: &Model, send: &Callback<Msg>) -> Html {
+    use quorum_core::sim::library::{Kind, ENTRIES};
+    let current = m.lesson.lib_id.as_deref();
+    let group = |kind: Kind, label: &'static str| {
+        let items = ENTRIES.iter().filter(|e| e.kind == kind).map(|e| {
+            let name = quorum_core::sim::library::get(e.id).map(|f| f.name).unwrap_or_default();
+            html! { <option value={e.id} selected={current == Some(e.id)}>{ if name.is_empty() { e.id.to_string() } else { name } }</option> }
+        });
+        html! { <optgroup label={label}>{ for items }</optgroup> }
+    };
+    html! {
+        <select id="library" aria-label="Scenarios and lessons"
+            onchange={send.reform(|e: Event| {
+                Msg::Library(e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default())
+            })}>
+            <option value="" selected={current.is_none()}>{"Lessons & scenarios…"}</option>
+            { group(Kind::Lesson, "Lessons") }
+            { group(Kind::Paper, "The paper") }
+            { group(Kind::Lab, "Lab runs") }
+            { group(Kind::Bug, "Planted bugs") }
+        </select>
+    }
+}
+
+/// The caption track, and lesson mode's Back / Next.
+pub fn lesson_bar(send: &Callback<Msg>, lab: &Lab) -> Html {
+    let file = lab.scenario();
+    if file.captions.is_empty() && file.questions.is_empty() {
+        return html! {};
+    }
+    let now = lab.now();
+    let stops = crate::lab::lesson_stops(file);
+    let at = stops.iter().filter(|&&t| t <= now).count();
+    let caption = crate::lab::caption_at(file, now);
+    html! {
+        <div class="lesson" id="lesson">
+            <button id="lesson-back" aria-label="Back to the previous caption" disabled={now == 0}
+                onclick={on(send, || Msg::LessonBack)}>{"‹ Back"}</button>
+            <p class="caption" id="caption" aria-live="polite" data-index={caption.map_or(String::new(), |c| c.0.to_string())}>
+                { caption.map_or("", |c| c.1).to_string() }
+            </p>
+            <span class="progress">{ format!("{at} / {}", stops.len()) }</span>
+            <button class="primary" id="lesson-next" aria-label="Play to the next caption" disabled={at >= stops.len() && lab.at_end()}
+                onclick={on(send, || Msg::LessonNext)}>{"Next ›"}</button>
+        </div>
+    }
+}
+
+pub fn controls(
+    m: &Model,
+    surfaces: &Surfaces,
+    send: &Callback<Msg>,
+    lab: &Lab,
+    running: bool,
+    speed: f64,
+) -> Html {
+    let partitioning = m.tools.partition.as_deref().is_some();
+    html! {
+        <header class="controls">
+            <h1 class="brand">{"Quorum"}</h1>
+            <div class="group">
+                <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
+                    onclick={on(send, || Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
+                <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
+                <span class="clock" aria-label="Virtual time" id="clock" ref={surfaces.clock.clone()}></span>
+            </div>
+            <label class="group speed">
+                <span>{"Speed "}<b id="speed-label">{ speed_label(speed) }</b></span>
+                <input type="range" aria-label="Speed" id="speed"
+                    min={MIN_SPEED.log10().to_string()} max={MAX_SPEED.log10().to_string()} step="0.01"
+                    value={speed_to_slider(speed).to_string()}
+                    oninput={send.reform(|e: InputEvent| Msg::Speed(input_value(&e)))} />
+            </label>
+            <div class="group">
+                <button aria-label="Send a client request" id="request" onclick={on(send, || Msg::Request)}>{"✉ Request"}</button>
+                <button aria-label="Crash the leader" id="crash-leader" onclick={on(send, || Msg::CrashLeader)}>{"✕ Crash leader"}</button>
+                <button aria-label="Restart all crashed nodes" onclick={on(send, || Msg::RestartAll)}>{"↻ Restart all"}</button>
+            </div>
+            <div class="group">
+                <button aria-pressed={partitioning.to_string()} aria-label="Partition tool" id="partition"
+                    class={classes!(partitioning.then_some("active"))}
+                    onclick={on(send, || Msg::PartitionMode)}>{"✂ Partition"}</button>
+                if partitioning {
+                    <button class="primary" aria-label="Apply the partition" id="partition-apply"
+                        onclick={on(send, || Msg::PartitionApply)}>{"Apply"}</button>
+                }
+                <button aria-label="Heal the network" id="heal" onclick={on(send, || Msg::Heal)}>{"Heal"}</button>
+            </div>
+            { network_settings(send, lab) }
+            { cluster_group(send, lab) }
+            { share_group(m, send) }
+            <div class="group">
+                <button aria-label="Show the recorded scenario" onclick={on(send, || Msg::ShowScenario(true))}>
+                    { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
+                <button aria-label="Help and keyboard shortcuts" id="help" onclick={on(send, || Msg::Help(true))}>{"?"}</button>
+            </div>
+        </header>
+    }
+}
+
+/// The network's latency, loss and duplication, as sliders.
+fn network_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
+    let (lo, hi) = lab.sim().network().latency;
+    let drop_p = current_prob(lab, true);
+    let dup_p = current_prob(lab, false);
+    html! {
+        <details class="group net">
+            <summary aria-label="Network settings">{"Network"}</summary>
+            <label>{ format!("latency min {} ms", lo / 1000) }
+                <input type="range" min="0" max="500" step="1" aria-label="Minimum latency (ms)"
+                    value={(lo / 1000).to_string()}
+                    onchange={send.reform(|e: Event| Msg::LatencyMin(input_value(&e)))} /></label>
+            <label>{ format!("latency max {} ms", hi / 1000) }
+                <input type="range" min="0" max="500" step="1" aria-label="Maximum latency (ms)"
+                    value={(hi / 1000).to_string()}
+                    onchange={send.reform(|e: Event| Msg::LatencyMax(input_value(&e)))} /></label>
+            <label>{ format!("drop {:.0}%", drop_p * 100.0) }
+                <input type="range" min="0" max="0.5" step="0.01" aria-label="Drop probability"
+                    value={drop_p.to_string()}
+                    onchange={send.reform(|e: Event| Msg::Drop(input_value(&e)))} /></label>
+            <label>{ format!("duplicate {:.0}%", dup_p * 100.0) }
+                <input type="range" min="0" max="0.5" step="0.01" aria-label="Duplicate probability"
+                    value={dup_p.to_string()}
+                    onchange={send.reform(|e: Event| Msg::Duplicate(input_value(&e)))} /></label>
+        </details>
+    }
+}
+
+/// The cluster: its size, its seed, a reset.
+fn cluster_group(send: &Callback<Msg>, lab: &Lab) -> Html {
+    let n = lab.sim().node_count();
+    let sizes = (1..=MAX_NODES_UI).map(|k| {
+        html! { <option value={k.to_string()} selected={k == n}>{ format!("{k} nodes") }</option> }
+    });
+    html! {
+        <div class="group">
+            <select aria-label="Cluster size" id="size"
+                onchange={send.reform(|e: Event| {
+                    let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+                    Msg::Resize(v.parse().unwrap_or(5))
+                })}>{ for sizes }</select>
+            <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
+            <button aria-label="Reset with the same seed" onclick={on(send, || Msg::Reset)}>{"Reset"}</button>
+            <button aria-label="Reset with a new seed" onclick={on(send, || Msg::NewSeed)}>{"New seed"}</button>
+        </div>
+    }
+}
+
+/// The library, share links, export and import.
+fn share_group(m: &Model, send: &Callback<Msg>) -> Html {
+    html! {
+        <div class="group">
+            { library_menu(m, send) }
+            <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Copy link"}</button>
+            <details class="group net" id="export">
+                <summary aria-label="Export and import">{"Export / import"}</summary>
+                <button id="export-scenario" onclick={on(send, || Msg::Export(Export::Scenario))}>{"Scenario (JSON)"}</button>
+                <button id="export-trace" onclick={on(send, || Msg::Export(Export::Trace))}>{"Trace (JSON Lines)"}</button>
+                <button id="export-svg" onclick={on(send, || Msg::Export(Export::Svg))}>{"Ring (SVG)"}</button>
+                <label class="import">{"Import a scenario "}
+                    <input type="file" id="import" accept=".json,application/json" aria-label="Import a scenario file"
+                        onchange={{
+                            let scope = send.clone();
+                            Callback::from(move |e: Event| {
+                                let input = e.target_dyn_into::<HtmlInputElement>();
+                                let file = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0));
+                                if let Some(f) = file {
+                                    // The text comes back as Msg::Import.
+                                    crate::platform::files::read_file(scope.clone(), f);
+                                }
+                                if let Some(i) = input {
+                                    i.set_value("");
+                                }
+                            })
+                        }} />
+                </label>
+                <span class="hint">{"or drop a file on the page"}</span>
+            </details>
+        </div>
+    }
+}
+
+/// The network's current loss or duplication, from the recorded events.
+fn current_prob(lab: &Lab, drop: bool) -> f64 {
+    let f = lab.scenario();
+    let mut p = if drop {
+        f.network.drop
+    } else {
+        f.network.duplicate
+    };
+    for e in &f.events {
+        if let EventSpec::Network {
+            drop: d,
+            duplicate: u,
+            ..
+        } = e
+        {
+            if let Some(v) = if drop { d } else { u } {
+                p = *v;
+            }
+        }
+    }
+    p
+}

@@ -1,0 +1,130 @@
+//! What the page draws, as functions of the [`Model`] and the running lab
+//! that send [`Msg`]s through a `Callback`. No view sees the component
+//! shell; the shell passes the model, the session, the [`Surfaces`] it
+//! paints and one callback.
+
+mod controls;
+mod linked;
+mod logtable;
+mod overlays;
+mod ring;
+mod side;
+
+pub use linked::{SPANS, VIEW};
+pub use logtable::{LogTable, LogTableProps};
+
+use crate::share::{P_CHARTS, P_EVENTS, P_LAMPORT, P_LOG, P_RING, P_SAFETY};
+use crate::state::{Model, Msg, Session};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// The elements painted directly every frame (see `paint`), and the event
+/// log kept at its bottom while following.
+#[derive(Default)]
+pub struct Surfaces {
+    pub canvas: NodeRef,
+    pub lamport: NodeRef,
+    pub clock: NodeRef,
+    pub scrub: NodeRef,
+    pub evlog: NodeRef,
+}
+
+/// An event that sends a fixed message. One closure type serves every such
+/// button (a closure per button would cost bundle size).
+fn on<E: 'static>(send: &Callback<Msg>, msg: fn() -> Msg) -> Callback<E> {
+    let send = send.clone();
+    Callback::from(move |_: E| send.emit(msg()))
+}
+
+/// A callback that emits only when `f` gives a value.
+fn maybe<E: 'static, T: 'static>(
+    cb: &Callback<T>,
+    f: impl Fn(E) -> Option<T> + 'static,
+) -> Callback<E> {
+    let cb = cb.clone();
+    Callback::from(move |e| {
+        if let Some(v) = f(e) {
+            cb.emit(v)
+        }
+    })
+}
+
+fn input_value(e: &Event) -> f64 {
+    e.target_dyn_into::<HtmlInputElement>()
+        .map_or(f64::NAN, |i| i.value_as_number())
+}
+
+/// Client coordinates to an element's own units (`w` × `h` over its box).
+fn to_box(el: &web_sys::Element, e: &MouseEvent, w: f64, h: f64) -> (f64, f64) {
+    let b = el.get_bounding_client_rect();
+    let x = (f64::from(e.client_x()) - b.left()) / b.width().max(1.0) * w;
+    let y = (f64::from(e.client_y()) - b.top()) / b.height().max(1.0) * h;
+    (x, y)
+}
+
+/// The whole page.
+pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -> Html {
+    let lab = &s.lab;
+    let embed = m.page.embed.on;
+    let n = lab.sim().node_count();
+    let side = m.shows(P_SAFETY) || !embed;
+    html! {
+        <div class={classes!("quorum", embed.then_some("embed"))}>
+            if embed { { controls::embed_bar(surfaces, send, s.running) } } else { { controls::controls(m, surfaces, send, lab, s.running, s.speed) } }
+            { controls::scrubber(surfaces, send, lab) }
+            { controls::lesson_bar(send, lab) }
+            <main class={classes!("stage", (!side).then_some("solo"))}>
+                if m.shows(P_RING) {
+                    <section class="ring-wrap" aria-label="Cluster">
+                        { ring::ring(m, surfaces, send, lab) }
+                        if !embed { { ring::legend() } }
+                    </section>
+                }
+                if side {
+                    <aside class="side">
+                        if m.shows(P_SAFETY) { { side::invariants(m, send, lab) } }
+                        if !embed {
+                            { side::node_panel(m, send, lab) }
+                            { side::message_panel(m, send, lab) }
+                            if !s.running { { side::flight_list(send, lab) } }
+                        }
+                    </aside>
+                }
+            </main>
+            if m.shows(P_LOG) { <LogTable model={m.log.model.clone()} on_scroll={send.reform(Msg::LogFrom)} /> }
+            if m.shows(P_LAMPORT) { { linked::lamport(m, surfaces, send, n) } }
+            if m.shows(P_EVENTS) || m.shows(P_CHARTS) {
+                <div class="linked">
+                    if m.shows(P_EVENTS) { { linked::event_log(m, surfaces, send, s, n) } }
+                    if m.shows(P_CHARTS) { { linked::charts(&m.checks.charts) } }
+                </div>
+            }
+            { notices(m, s, send) }
+            { overlays::question(m, send, lab) }
+            if m.tools.help { { overlays::help(&on(send, || Msg::Help(false))) } }
+            if m.tools.show_scenario { { overlays::scenario_view(send, lab) } }
+        </div>
+    }
+}
+
+/// The last refusal, and the link "Copy link" made.
+fn notices(m: &Model, s: &Session, send: &Callback<Msg>) -> Html {
+    html! {
+        <>
+            if let Some(n) = &s.notice {
+                <div class="notice" role="status" id="notice">
+                    <span>{ n.clone() }</span>
+                    <button aria-label="Dismiss" onclick={on(send, || Msg::DismissNotice)}>{"×"}</button>
+                </div>
+            }
+            if let Some(url) = &m.tools.share_url {
+                <div class="notice share" role="status" id="share">
+                    <span>{"Link copied. It replays this run to this moment:"}</span>
+                    <input id="share-link" readonly=true value={url.to_string()} aria-label="Share link"
+                        onfocus={Callback::from(|e: FocusEvent| { if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); } })} />
+                    <button aria-label="Close" onclick={on(send, || Msg::CloseShare)}>{"×"}</button>
+                </div>
+            }
+        </>
+    }
+}

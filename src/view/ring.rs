@@ -1,0 +1,164 @@
+//! The ring: one SVG shape per server over the canvas that draws the
+//! links, the messages and the timers; the legend.
+
+use super::Surfaces;
+use crate::lab::term_color;
+use crate::ring::{node_pos, node_radius};
+use crate::state::{Model, Msg};
+use quorum_core::protocol::{NodeId, RaftNode, Role};
+use quorum_core::sim::Lab;
+use yew::prelude::*;
+
+const GROUP_COLORS: [&str; 4] = ["#7a8694", "#d9480f", "#5f3dc4", "#0b7285"];
+
+pub fn ring(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> Html {
+    let sim = lab.sim();
+    let n = sim.node_count();
+    let choice = m.tools.partition.as_deref();
+    let on_select = send.reform(Msg::SelectNode);
+    let nodes = (1..=n).filter_map(|id| {
+        let node = sim.node(id)?;
+        let p = node_props(lab, node, id, choice, m.selection.node == Some(id));
+        Some(node_view(&p, &on_select))
+    });
+    // Links, messages and timers are drawn on a canvas under the SVG (see
+    // canvas.rs), so the DOM only changes when a server's state does. A
+    // click on the ring picks the nearest message: client coordinates to
+    // ring units (the canvas and the SVG share one square box, 600 units
+    // wide).
+    let canvas = surfaces.canvas.clone();
+    let onclick = super::maybe(send, move |e: MouseEvent| {
+        let el = canvas.cast::<web_sys::Element>()?;
+        let (x, y) = super::to_box(&el, &e, 600.0, 600.0);
+        Some(Msg::RingClick(x, y))
+    });
+    html! {
+        <div class="ring-box">
+            <canvas class="ring-canvas" ref={surfaces.canvas.clone()} width="1200" height="1200" aria-hidden="true" />
+            <svg class="ring" viewBox="0 0 600 600" role="img" onclick={onclick}
+                aria-label="Servers on a ring; messages in flight are drawn between them">
+                <g class="nodes">{ for nodes }</g>
+            </svg>
+        </div>
+    }
+}
+
+/// What the ring shows of one server.
+fn node_props(
+    lab: &Lab,
+    node: &RaftNode,
+    id: NodeId,
+    choice: Option<&[u8]>,
+    selected: bool,
+) -> NodeProps {
+    let sim = lab.sim();
+    NodeProps {
+        id,
+        n: sim.node_count(),
+        up: sim.is_up(id),
+        role: node.role(),
+        term: node.current_term(),
+        voted_for: node.voted_for(),
+        group: sim
+            .network()
+            .group_of(id)
+            .filter(|_| sim.network().is_partitioned()),
+        pick: choice.and_then(|c| c.get((id as usize).wrapping_sub(1)).copied()),
+        violating: lab
+            .violations()
+            .first()
+            .is_some_and(|v| v.nodes.contains(&id)),
+        selected,
+    }
+}
+
+/// What the ring shows of one server: plain data, so the view depends on
+/// nothing else.
+pub struct NodeProps {
+    pub id: NodeId,
+    /// Servers on the ring.
+    pub n: u32,
+    pub up: bool,
+    pub role: Role,
+    pub term: u64,
+    pub voted_for: Option<NodeId>,
+    /// Its side of a partition in force, if any.
+    pub group: Option<u32>,
+    /// Its group in the partition tool, while the tool is open.
+    pub pick: Option<u8>,
+    /// Involved in the first broken safety property.
+    pub violating: bool,
+    pub selected: bool,
+}
+
+/// One server: its role's shape outlined in its term's colour, its vote,
+/// its partition group.
+fn node_view(p: &NodeProps, on_select: &Callback<NodeId>) -> Html {
+    let (id, r, term, role, up) = (p.id, node_radius(p.n), p.term, p.role, p.up);
+    let (x, y) = node_pos(id, p.n);
+    let stroke = term_color(term);
+    let shape = match role {
+        Role::Leader => html! { <rect class="shape" x={(-r).to_string()} y={(-r).to_string()}
+        width={(2.0 * r).to_string()} height={(2.0 * r).to_string()} rx={(r * 0.35).to_string()} stroke={stroke.clone()} /> },
+        Role::Candidate => html! { <polygon class="shape" stroke={stroke.clone()}
+        points={format!("0,{} {},0 0,{} {},0", -r * 1.15, r * 1.15, r * 1.15, -r * 1.15)} /> },
+        Role::Follower => {
+            html! { <circle class="shape" r={r.to_string()} stroke={stroke.clone()} /> }
+        }
+    };
+    let group_ring = match (p.pick, p.group) {
+        (Some(g), _) => Some(GROUP_COLORS[g as usize % 4]),
+        (None, Some(g)) => Some(GROUP_COLORS[(g as usize + 1) % 4]),
+        _ => None,
+    };
+    let vote = p
+        .voted_for
+        .map(|v| format!("voted S{v}"))
+        .unwrap_or_default();
+    let onclick = on_select.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        id
+    });
+    // Keyboard users open a server with Enter.
+    let onkeydown = super::maybe(on_select, move |e: KeyboardEvent| {
+        (e.key() == "Enter").then_some(id)
+    });
+    html! {
+        <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), p.selected.then_some("selected"),
+                    p.group.is_some().then_some("partitioned"), p.violating.then_some("violating"))}
+            transform={format!("translate({x:.1},{y:.1})")} onclick={onclick} onkeydown={onkeydown}
+            role="button" tabindex="0" aria-label={format!("S{id}, {}, term {term}{}", role.as_str(), if up {""} else {", crashed"})}
+            data-node={id.to_string()} data-role={role.as_str()} data-term={term.to_string()} data-up={up.to_string()}>
+            if let Some(color) = group_ring {
+                <circle class="group-ring" r={(r + 14.0).to_string()} stroke={color} />
+            }
+            { shape }
+            <text class="name" y="-4">{ format!("S{id}") }</text>
+            <text class="term" y="13">{ format!("T{term}") }</text>
+            <text class="vote" y={(r + 24.0).to_string()}>{ vote }</text>
+            if role == Role::Leader { <text class="badge" y={(-r - 6.0).to_string()}>{"★ leader"}</text> }
+            if !up { <text class="cross" y="4">{"✕"}</text> }
+        </g>
+    }
+}
+
+/// What the shapes and the dots mean.
+pub fn legend() -> Html {
+    let item = |class: &str, text: &str| {
+        html! { <li><svg width="16" height="16" viewBox="-8 -8 16 16"><g class={classes!("msg", class.to_string())}><circle class="dot" r="5" /></g></svg>{ text.to_string() }</li> }
+    };
+    html! {
+        <ul class="legend" aria-label="Legend">
+            <li><span class="key follower"></span>{"follower"}</li>
+            <li><span class="key candidate"></span>{"candidate"}</li>
+            <li><span class="key leader"></span>{"leader"}</li>
+            { item("m-rv", "RequestVote") }
+            { item("m-vote-yes", "vote granted") }
+            { item("m-vote-no", "vote denied") }
+            { item("m-hb", "heartbeat") }
+            { item("m-ae", "AppendEntries with entries") }
+            { item("m-ae-ok", "append ok") }
+            { item("m-ae-fail", "append rejected") }
+        </ul>
+    }
+}
