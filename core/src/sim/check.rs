@@ -6,7 +6,7 @@
 //! hash of the command per index, plus a running hash of the whole prefix),
 //! so "logs identical up to index i" is one comparison.
 
-use super::node::NodeStatus;
+use super::status::NodeStatus;
 use super::Micros;
 use crate::protocol::{Command, KvOp, LogIndex, NodeId, Output, Role, Term};
 use crate::util::{Chunked, Fnv64};

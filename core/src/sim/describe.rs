@@ -2,7 +2,6 @@
 //! `1.234 s  S3 → S1  RequestVote(term 4, last 7@3)` and
 //! `S1 becomes leader (term 4)`, each with a kind to filter on.
 
-use super::node::Wire;
 use super::trace::{TraceEvent, TraceRecord};
 use super::Micros;
 use crate::protocol::{
@@ -34,6 +33,18 @@ pub struct Line {
     /// The message the line is about, if any (links the views).
     pub msg: Option<u64>,
     pub text: String,
+}
+
+/// What the views read of any protocol's message: the event log's text
+/// and its filter kind (`RequestVote(term 4, last 7@3)`, elections).
+pub trait Wire {
+    fn summary(&self) -> (Kind, String);
+}
+
+impl Wire for Message {
+    fn summary(&self) -> (Kind, String) {
+        message_summary(self)
+    }
 }
 
 /// A short name for a Raft message with its key fields.

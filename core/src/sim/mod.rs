@@ -16,16 +16,19 @@ mod node;
 mod rng;
 pub mod scenario;
 mod simulator;
+mod status;
 pub mod timeline;
 pub mod trace;
 
 pub use check::{Checker, Property, Violation};
+pub use describe::Wire;
 pub use lab::{Lab, LabState};
 pub use network::Network;
-pub use node::{Node, NodeStatus, Protocol, Wire};
+pub use node::{Node, Protocol};
 pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};
 pub use simulator::{ClientSpec, HistoryEvent, InFlight, Simulator, Stats, Timing};
+pub use status::NodeStatus;
 pub use trace::{DropReason, TraceEvent, TraceRecord};
 
 /// Virtual time in microseconds.

@@ -2,12 +2,10 @@
 //! simulator knows nothing else about Raft, so another protocol (e.g.
 //! Multi-Paxos) can run on it by implementing [`Node`].
 
-use super::describe::{message_summary, Kind};
+use super::describe::Wire;
+use super::status::NodeStatus;
 use super::Scenario;
-use crate::protocol::{
-    Configuration, Entry, Input, LogIndex, Message, NodeId, Output, RaftConfig, RaftNode, Role,
-    Term,
-};
+use crate::protocol::{Configuration, Input, Message, NodeId, Output, RaftConfig, RaftNode};
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -27,18 +25,6 @@ pub trait Node: Clone + Debug {
     fn status(&self) -> NodeStatus;
 }
 
-/// What the views read of any protocol's message: the event log's text
-/// and its filter kind (`RequestVote(term 4, last 7@3)`, elections).
-pub trait Wire {
-    fn summary(&self) -> (Kind, String);
-}
-
-impl Wire for Message {
-    fn summary(&self) -> (Kind, String) {
-        message_summary(self)
-    }
-}
-
 /// A protocol the simulator can build from a scenario. With [`Node`] this
 /// is the whole seam: `Simulator::<N>::for_protocol(&scenario)` runs it
 /// with the scenario's network, faults and clients, records its trace, and
@@ -48,19 +34,6 @@ pub trait Protocol: Node {
     const NAME: &'static str;
     /// Node `id` (1..=n) of the cluster `s` describes.
     fn build(id: NodeId, s: &Scenario) -> Self;
-}
-
-/// One node in the trace's final `end` event.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NodeStatus {
-    pub id: NodeId,
-    pub up: bool,
-    pub role: Role,
-    pub term: Term,
-    pub voted_for: Option<NodeId>,
-    pub commit_index: LogIndex,
-    pub last_applied: LogIndex,
-    pub log: Vec<Entry>,
 }
 
 impl Node for RaftNode {

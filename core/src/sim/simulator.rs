@@ -19,9 +19,10 @@ mod world;
 
 use super::check::{Checker, Violation};
 use super::network::Network;
-use super::node::{Node, NodeStatus, Protocol};
+use super::node::{Node, Protocol};
 use super::rng::Chance;
 use super::scenario::{Action, Scenario};
+use super::status::NodeStatus;
 use super::trace::{DropReason, TraceRecord};
 use super::Micros;
 use crate::protocol::{Input, NodeId, Output, RaftNode, Timer};

@@ -3,7 +3,7 @@
 //! `ev`; field order is fixed by these types, so bytes are reproducible.
 
 use super::network::Blocked;
-use super::node::NodeStatus;
+use super::status::NodeStatus;
 use super::Micros;
 use crate::protocol::{ClientId, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Term};
 use serde::Serialize;

@@ -5,7 +5,7 @@
 //! simulator pokes a checker or a counter of its own.
 
 use super::super::check::{Checker, Violation};
-use super::super::node::NodeStatus;
+use super::super::status::NodeStatus;
 use super::super::trace::{DropReason, TraceEvent, TraceRecord};
 use super::super::Micros;
 use crate::protocol::{ClientId, KvOp, LogIndex, NodeId, OpId, OpResult, Output, Role, Term};

@@ -4,7 +4,6 @@
 //! were queued.
 
 use super::super::Micros;
-use super::workload::ClientTimer;
 use crate::protocol::{ClientId, ClientResponse, KvOp, NodeId, OpId, Timer};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -159,4 +158,17 @@ impl<M: Clone> EventQueue<M> {
             _ => None,
         })
     }
+}
+
+/// A client timer of the workload, carried by the queue's client events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum ClientTimer {
+    /// Thinking is over: start the next operation.
+    Think,
+    /// No answer from the current server: try the next one (tag = attempt).
+    Retry,
+    /// Back-off after "not leader" without a hint: resend (tag = attempt).
+    Resend,
+    /// Give up on the operation (tag = op id).
+    Deadline,
 }

@@ -10,7 +10,7 @@
 
 use super::super::scenario::ClientLoad;
 use super::super::Micros;
-use super::queue::Ev;
+use super::queue::{ClientTimer, Ev};
 use super::timers::Timing;
 use super::world::World;
 use crate::protocol::{ClientId, ClientResponse, KvOp, NodeId, OpId, OpResult, Text};
@@ -48,18 +48,6 @@ struct Client {
     state: ClientState,
     /// The value this client last wrote or read per key index, for `cas`.
     last_seen: Vec<Option<Text>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(super) enum ClientTimer {
-    /// Thinking is over: start the next operation.
-    Think,
-    /// No answer from the current server: try the next one (tag = attempt).
-    Retry,
-    /// Back-off after "not leader" without a hint: resend (tag = attempt).
-    Resend,
-    /// Give up on the operation (tag = op id).
-    Deadline,
 }
 
 fn next_node(n: u32, id: NodeId) -> NodeId {

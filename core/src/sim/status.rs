@@ -1,0 +1,19 @@
+//! What every protocol reports of a node for the trace's `end` event and
+//! the page's `quorum.state()`: a leaf module, so the trace, the checkers
+//! and the node seam can all read it without importing each other.
+
+use crate::protocol::{Entry, LogIndex, NodeId, Role, Term};
+use serde::Serialize;
+
+/// One node in the trace's final `end` event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeStatus {
+    pub id: NodeId,
+    pub up: bool,
+    pub role: Role,
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    pub commit_index: LogIndex,
+    pub last_applied: LogIndex,
+    pub log: Vec<Entry>,
+}
