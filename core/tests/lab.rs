@@ -32,7 +32,7 @@ fn initial_election() {
     sim.run_until(ms(1000));
     let leader = stable_leader(&sim).expect("a leader within 1 s");
     let trace = finish_checked(&mut sim);
-    let ls = leaders(&trace);
+    let ls = trace.leaders();
     assert_eq!(ls.len(), 1, "one election only: {ls:?}");
     assert_eq!(stable_leader(&sim), Some(leader), "the leader stays put");
     let term = *ls.keys().next().unwrap();
@@ -92,7 +92,7 @@ fn re_election() {
 #[test]
 fn many_elections() {
     let (sim, trace) = run_checked("lab-many-elections");
-    let ls = leaders(&trace);
+    let ls = trace.leaders();
     assert!(ls.len() >= 5, "elections happened: {ls:?}");
     for (term, l) in &ls {
         assert_eq!(l.len(), 1, "term {term}: {l:?}");
@@ -107,7 +107,8 @@ fn many_elections() {
 #[test]
 fn basic_agree() {
     let (sim, trace) = run_checked("lab-basic-agree");
-    let results: Vec<OpResult> = client_results(&trace)
+    let results: Vec<OpResult> = trace
+        .client_results()
         .into_values()
         .map(|(_, r)| r)
         .collect();
@@ -143,7 +144,8 @@ fn fail_agree() {
     assert_converged(&sim);
     assert_eq!(node(&sim, 2).kv().get("x"), Some("2"), "S2 caught up");
     assert_eq!(node(&sim, 2).kv().get("y"), Some("3"));
-    let results: Vec<OpResult> = client_results(&trace)
+    let results: Vec<OpResult> = trace
+        .client_results()
         .into_values()
         .map(|(_, r)| r)
         .collect();
@@ -170,7 +172,8 @@ fn fail_no_agree() {
     );
     assert_eq!(log_terms(node(&sim, 5)), [1, 1, 1]);
     let trace = finish_checked(&mut sim);
-    let results: Vec<OpResult> = client_results(&trace)
+    let results: Vec<OpResult> = trace
+        .client_results()
         .into_values()
         .map(|(_, r)| r)
         .collect();
@@ -185,7 +188,8 @@ fn fail_no_agree() {
     // Only S1 or S5 could win after the repair: their logs are the most
     // up-to-date. So index 3 survives, the new leader's no-op is index 4 and
     // the next command lands at index 5.
-    let late: Vec<u32> = leaders(&trace)
+    let late: Vec<u32> = trace
+        .leaders()
         .into_iter()
         .filter(|(t, _)| *t > 1)
         .flat_map(|(_, l)| l)
@@ -240,7 +244,7 @@ fn backup_repairs_logs_a_term_per_round_trip() {
         assert_eq!(node(&sim, id).kv().get("x"), Some("last"));
     }
     // Each minority entry was overwritten, on both nodes that held it.
-    let results = client_results(&trace);
+    let results = trace.client_results();
     let timed_out = results
         .values()
         .filter(|(_, r)| {
@@ -403,7 +407,7 @@ fn figure8_unreliable() {
     };
     assert!(reordered, "latency spread reorders messages");
     assert!(
-        leaders(&trace).len() >= 3,
+        trace.leaders().len() >= 3,
         "leaders crashed and were replaced"
     );
     let terms = assert_converged(&sim);

@@ -69,162 +69,24 @@ fn answer(s: &Scenario, i: usize) -> &str {
     &q.choices[q.answer]
 }
 
-fn run(name: &str) -> (Scenario, Simulator, Vec<Rec>) {
+fn run(name: &str) -> (Scenario, Simulator, Trace) {
     let s = load(name);
     let mut sim = Simulator::from_scenario(&s);
     sim.set_recording(true);
     sim.run_to_end();
-    let trace = sim.take_trace();
+    let trace = Trace(sim.take_trace());
     assert_safe(&trace);
     (s, sim, trace)
-}
-
-/// (t, node, term) of every change to `role`.
-fn roles(trace: &[Rec], role: Role) -> Vec<(u64, NodeId, Term)> {
-    trace
-        .iter()
-        .filter_map(|r| match r.ev {
-            TraceEvent::Role {
-                node,
-                role: x,
-                term,
-            } if x == role => Some((r.t, node, term)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// (t, node) of the leader of `term`.
-fn leader_of(trace: &[Rec], term: Term) -> Option<(u64, NodeId)> {
-    let ls: Vec<_> = roles(trace, Role::Leader)
-        .into_iter()
-        .filter(|l| l.2 == term)
-        .collect();
-    assert!(ls.len() <= 1, "two leaders in term {term}: {ls:?}");
-    ls.first().map(|&(t, n, _)| (t, n))
-}
-
-fn candidacies(trace: &[Rec]) -> Vec<(u64, NodeId, Term)> {
-    roles(trace, Role::Candidate)
-}
-
-/// (t, voter) of every vote for `cand` in `term` other than its own.
-fn votes_for(trace: &[Rec], term: Term, cand: NodeId) -> Vec<(u64, NodeId)> {
-    trace
-        .iter()
-        .filter_map(|r| match r.ev {
-            TraceEvent::Vote {
-                node,
-                term: t,
-                voted_for,
-            } if t == term && voted_for == cand && node != cand => Some((r.t, node)),
-            _ => None,
-        })
-        .collect()
 }
 
 fn voters(v: &[(u64, NodeId)]) -> Vec<NodeId> {
     v.iter().map(|x| x.1).collect()
 }
 
-/// When `node`'s commitIndex first reached `index`.
-fn committed(trace: &[Rec], node: NodeId, index: LogIndex) -> Option<u64> {
-    trace.iter().find_map(|r| match r.ev {
-        TraceEvent::Commit { node: n, index: i } if n == node && i >= index => Some(r.t),
-        _ => None,
-    })
-}
-
-/// (t, term, op as JSON) of every append of `index` on `node`.
-fn appends(trace: &[Rec], node: NodeId, index: LogIndex) -> Vec<(u64, Term, String)> {
-    trace
-        .iter()
-        .filter_map(|r| match &r.ev {
-            TraceEvent::Append {
-                node: n,
-                index: i,
-                term,
-                op,
-            } if *n == node && *i == index => {
-                Some((r.t, *term, serde_json::to_string(op).unwrap()))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn appended(trace: &[Rec], node: NodeId, index: LogIndex) -> u64 {
-    let a = appends(trace, node, index);
-    assert!(!a.is_empty(), "S{node} never appended index {index}");
-    a[0].0
-}
-
-fn truncates(trace: &[Rec]) -> Vec<(u64, NodeId, LogIndex)> {
-    trace
-        .iter()
-        .filter_map(|r| match r.ev {
-            TraceEvent::Truncate { node, from_index } => Some((r.t, node, from_index)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// (t, client, result) of every client return.
-fn returns(trace: &[Rec]) -> Vec<(u64, u64, OpResult)> {
-    trace
-        .iter()
-        .filter_map(|r| match &r.ev {
-            TraceEvent::Return { client, result, .. } => Some((r.t, *client, result.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-fn returned(trace: &[Rec], client: u64) -> (u64, OpResult) {
-    returns(trace)
-        .into_iter()
-        .find(|r| r.1 == client)
-        .map(|(t, _, res)| (t, res))
-        .unwrap_or_else(|| panic!("client {client} never got an answer"))
-}
-
 fn timeout() -> OpResult {
     OpResult::Error {
         reason: "timeout".into(),
     }
-}
-
-/// (t, id, from, to, message) of every send matching `f`.
-fn sends<'a>(
-    trace: &'a [Rec],
-    f: impl Fn(NodeId, NodeId, &Message) -> bool + 'a,
-) -> Vec<(u64, u64, NodeId, NodeId, &'a Message)> {
-    trace
-        .iter()
-        .filter_map(|r| match &r.ev {
-            TraceEvent::Send { id, from, to, msg } if f(*from, *to, msg) => {
-                Some((r.t, *id, *from, *to, msg))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn delivered(trace: &[Rec], id: u64) -> Vec<u64> {
-    trace
-        .iter()
-        .filter_map(|r| match r.ev {
-            TraceEvent::Deliver { id: i } if i == id => Some(r.t),
-            _ => None,
-        })
-        .collect()
-}
-
-fn dropped_why(trace: &[Rec], id: u64) -> Option<&'static str> {
-    trace.iter().find_map(|r| match r.ev {
-        TraceEvent::Drop { id: i, why } if i == id => Some(why.as_str()),
-        _ => None,
-    })
 }
 
 fn entries_of(m: &Message) -> usize {
@@ -251,19 +113,6 @@ fn all_terms(sim: &Simulator) -> Vec<Term> {
     (1..=sim.node_count())
         .map(|i| node(sim, i).current_term())
         .collect()
-}
-
-/// The highest commitIndex any node reached by `t`.
-fn max_commit_by(trace: &[Rec], t: u64) -> LogIndex {
-    trace
-        .iter()
-        .take_while(|r| r.t <= t)
-        .filter_map(|r| match r.ev {
-            TraceEvent::Commit { index, .. } => Some(index),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// Runs a fresh copy of the lesson to `t_ms` and returns it, for checks of
@@ -362,49 +211,50 @@ fn every_lesson_parses_with_captions_and_questions_in_order() {
 fn lesson_basic_election() {
     let (s, sim, tr) = run("lesson-basic-election");
     // S3 is the only candidate, at 197 ms, in term 1.
-    let c = candidacies(&tr);
+    let c = tr.candidacies();
     assert_eq!(c.len(), 1, "{c:?}");
     assert_eq!((c[0].1, c[0].2), (3, 1));
     near(c[0].0, 197.0, "S3 times out");
     says(&s, 200.0, "197 ms");
     // The question: the first leader.
-    let (t, l) = leader_of(&tr, 1).expect("a leader in term 1");
+    let (t, l) = tr.leader_of(1).expect("a leader in term 1");
     assert_eq!(answer(&s, 0), format!("S{l}"));
     assert_eq!(l, 3);
     near(t, 221.0, "S3 leads");
     says(&s, 223.0, "221 ms");
     // S1 first, then S2, S5, S4; all for S3.
-    let v = votes_for(&tr, 1, 3);
+    let v = tr.votes_for(1, 3);
     assert_eq!(voters(&v), [1, 2, 5, 4]);
     near(v[0].0, 208.0, "S1 votes");
     near(v[3].0, 217.0, "S4 votes");
     // The votes of S2 and S5 arrive first; the second of them makes S3 leader.
-    let mut arrivals: Vec<(u64, NodeId)> = sends(&tr, |_, to, m| {
-        to == 3
-            && matches!(
-                m,
-                Message::RequestVoteReply(RequestVoteReply {
-                    vote_granted: true,
-                    ..
-                })
-            )
-    })
-    .into_iter()
-    .map(|(_, id, from, _, _)| (delivered(&tr, id)[0], from))
-    .collect();
+    let mut arrivals: Vec<(u64, NodeId)> = tr
+        .sends(|_, to, m| {
+            to == 3
+                && matches!(
+                    m,
+                    Message::RequestVoteReply(RequestVoteReply {
+                        vote_granted: true,
+                        ..
+                    })
+                )
+        })
+        .into_iter()
+        .map(|(_, id, from, _, _)| (tr.delivered(id)[0], from))
+        .collect();
     arrivals.sort();
     assert_eq!([arrivals[0].1, arrivals[1].1], [2, 5]);
     assert_eq!(arrivals[1].0, t);
     // The no-op at index 1, committed by S3 at 249 ms, by the others at 281-288 ms.
-    let a = appends(&tr, 3, 1);
+    let a = tr.appends(3, 1);
     assert_eq!(
         (a[0].0, a[0].1, a[0].2.as_str()),
         (t, 1, r#"{"type":"noop"}"#)
     );
-    near(committed(&tr, 3, 1).unwrap(), 249.0, "S3 commits index 1");
+    near(tr.committed(3, 1).unwrap(), 249.0, "S3 commits index 1");
     let follower_commits: Vec<u64> = [1, 2, 4, 5]
         .iter()
-        .map(|&i| committed(&tr, i, 1).unwrap())
+        .map(|&i| tr.committed(i, 1).unwrap())
         .collect();
     near(
         *follower_commits.iter().min().unwrap(),
@@ -417,18 +267,17 @@ fn lesson_basic_election() {
         "last follower commit",
     );
     // Heartbeats every 50 ms from then on; nothing else happens.
-    let hb: Vec<u64> = sends(&tr, |from, to, m| {
-        from == 3 && to == 1 && is_append(m) && entries_of(m) == 0
-    })
-    .into_iter()
-    .map(|x| x.0)
-    .collect();
+    let hb: Vec<u64> = tr
+        .sends(|from, to, m| from == 3 && to == 1 && is_append(m) && entries_of(m) == 0)
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
     assert!(hb.len() > 50);
     assert!(
         hb.windows(2).all(|w| w[1] - w[0] <= ms(50)),
         "heartbeats every 50 ms"
     );
-    assert_eq!(leaders(&tr).len(), 1);
+    assert_eq!(tr.leaders().len(), 1);
     assert_eq!(all_terms(&sim), [1; 5]);
     assert_eq!(node(&sim, 3).role(), Role::Leader);
 }
@@ -436,22 +285,18 @@ fn lesson_basic_election() {
 #[test]
 fn lesson_leader_crash() {
     let (s, sim, tr) = run("lesson-leader-crash");
-    let (t1, l1) = leader_of(&tr, 1).unwrap();
+    let (t1, l1) = tr.leader_of(1).unwrap();
     assert_eq!(l1, 2);
     near(t1, 175.0, "S2 leads term 1");
-    near(candidacies(&tr)[0].0, 151.0, "S2 times out");
-    assert_eq!(
-        voters(&votes_for(&tr, 1, 2)).len(),
-        4,
-        "all four vote for S2"
-    );
+    near(tr.candidacies()[0].0, 151.0, "S2 times out");
+    assert_eq!(voters(&tr.votes_for(1, 2)).len(), 4, "all four vote for S2");
     // put x=1 and put y=2.
-    near(appended(&tr, 2, 2), 551.0, "S2 appends index 2");
-    near(committed(&tr, 2, 2).unwrap(), 582.0, "index 2 commits");
-    let (t, r) = returned(&tr, 1);
+    near(tr.appended(2, 2), 551.0, "S2 appends index 2");
+    near(tr.committed(2, 2).unwrap(), 582.0, "index 2 commits");
+    let (t, r) = tr.returned(1);
     near(t, 598.0, "put x=1 answered");
     assert_eq!(r, OpResult::Ok);
-    near(committed(&tr, 2, 3).unwrap(), 745.0, "index 3 commits");
+    near(tr.committed(2, 3).unwrap(), 745.0, "index 3 commits");
     let before = at(&s, 1000.0);
     for i in 1..=5 {
         assert_eq!(
@@ -462,14 +307,15 @@ fn lesson_leader_crash() {
     }
     // The crash, the silence, the question.
     assert!(!at(&s, 1001.0).is_up(2));
-    let after: Vec<_> = candidacies(&tr)
+    let after: Vec<_> = tr
+        .candidacies()
         .into_iter()
         .filter(|c| c.0 > ms(1000))
         .collect();
     assert_eq!(after.len(), 1, "one candidate after the crash: {after:?}");
     assert_eq!((after[0].1, after[0].2), (5, 2));
     near(after[0].0, 1182.0, "S5 times out");
-    let v = votes_for(&tr, 2, 5);
+    let v = tr.votes_for(2, 5);
     assert_eq!(voters(&v), [4, 1, 3]);
     near(v[0].0, 1199.0, "S4 votes");
     near(v[2].0, 1201.0, "S3 votes");
@@ -478,23 +324,23 @@ fn lesson_leader_crash() {
         3,
         "S5 has all three entries"
     );
-    let (t2, l2) = leader_of(&tr, 2).unwrap();
+    let (t2, l2) = tr.leader_of(2).unwrap();
     assert_eq!(l2, 5);
     near(t2, 1215.0, "S5 leads term 2");
     assert_eq!(answer(&s, 0), "Term 2");
     assert_eq!(
-        leaders(&tr).keys().copied().collect::<Vec<_>>(),
+        tr.leaders().keys().copied().collect::<Vec<_>>(),
         [1, 2],
         "no term 3"
     );
-    assert_eq!(appends(&tr, 5, 4)[0].2, r#"{"type":"noop"}"#);
-    near(committed(&tr, 5, 4).unwrap(), 1245.0, "S5 commits index 4");
+    assert_eq!(tr.appends(5, 4)[0].2, r#"{"type":"noop"}"#);
+    near(tr.committed(5, 4).unwrap(), 1245.0, "S5 commits index 4");
     // put x=3: sent to S2 at 1800 ms, found S5 after the 300 ms retry.
-    let a = appends(&tr, 5, 5);
+    let a = tr.appends(5, 5);
     near(a[0].0, 2141.0, "S5 appends put x=3");
     assert!(a[0].0 > ms(2100) && a[0].2.contains(r#""value":"3""#));
-    near(committed(&tr, 5, 5).unwrap(), 2169.0, "index 5 commits");
-    let (t, r) = returned(&tr, 3);
+    near(tr.committed(5, 5).unwrap(), 2169.0, "index 5 commits");
+    let (t, r) = tr.returned(3);
     near(t, 2182.0, "put x=3 answered");
     assert_eq!(r, OpResult::Ok);
     // S2 restarts as a follower of term 1 with its log but commitIndex 0.
@@ -506,12 +352,13 @@ fn lesson_leader_crash() {
         (Role::Follower, 1, 0)
     );
     assert_eq!(s2.log().last_index(), 3);
-    let caught: Vec<_> = roles(&tr, Role::Follower)
+    let caught: Vec<_> = tr
+        .roles(Role::Follower)
         .into_iter()
         .filter(|r| r.1 == 2 && r.2 == 2)
         .collect();
     near(caught[0].0, 2534.0, "S2 moves to term 2");
-    near(appended(&tr, 2, 5), 2534.0, "S2 takes index 5");
+    near(tr.appended(2, 5), 2534.0, "S2 takes index 5");
     for i in 1..=5 {
         assert_eq!(log_terms(node(&sim, i)), [1, 1, 1, 2, 2], "S{i}");
         assert_eq!(node(&sim, i).commit_index(), 5);
@@ -521,16 +368,16 @@ fn lesson_leader_crash() {
 #[test]
 fn lesson_split_vote() {
     let (s, sim, tr) = run("lesson-split-vote");
-    let c = candidacies(&tr);
+    let c = tr.candidacies();
     assert_eq!(c[..2], [(ms(60), 1, 1), (ms(60), 3, 1)]);
     // S4 votes for S1, S2 for S3; no other vote in term 1.
-    let for1 = votes_for(&tr, 1, 1);
-    let for3 = votes_for(&tr, 1, 3);
+    let for1 = tr.votes_for(1, 1);
+    let for3 = tr.votes_for(1, 3);
     assert_eq!((voters(&for1), voters(&for3)), (vec![4], vec![2]));
     near(for1[0].0, 71.0, "S4 votes for S1");
     near(for3[0].0, 73.0, "S2 votes for S3");
-    assert!(votes_for(&tr, 1, 2).is_empty() && votes_for(&tr, 1, 4).is_empty());
-    let refused = sends(&tr, |_, _, m| {
+    assert!(tr.votes_for(1, 2).is_empty() && tr.votes_for(1, 4).is_empty());
+    let refused = tr.sends(|_, _, m| {
         matches!(
             m,
             Message::RequestVoteReply(RequestVoteReply {
@@ -541,57 +388,58 @@ fn lesson_split_vote() {
     });
     assert_eq!(refused.len(), 4, "each server refuses the later request");
     // Term 1 has no leader; S4 wins term 2.
-    assert_eq!(leader_of(&tr, 1), None);
+    assert_eq!(tr.leader_of(1), None);
     assert_eq!(c.len(), 3, "{c:?}");
     assert_eq!((c[2].1, c[2].2), (4, 2));
     near(c[2].0, 230.0, "S4 times out");
-    let v = votes_for(&tr, 2, 4);
+    let v = tr.votes_for(2, 4);
     assert_eq!(voters(&v), [3, 1, 2]);
     near(v[0].0, 245.0, "S3 votes");
     near(v[2].0, 249.0, "S2 votes");
     for n in [1, 3] {
-        assert!(roles(&tr, Role::Follower)
+        assert!(tr
+            .roles(Role::Follower)
             .iter()
             .any(|r| r.1 == n && r.2 == 2 && r.0 < ms(250)));
     }
-    let (t, l) = leader_of(&tr, 2).unwrap();
+    let (t, l) = tr.leader_of(2).unwrap();
     assert_eq!(answer(&s, 0), format!("S{l}"));
     assert_eq!(l, 4);
     near(t, 259.0, "S4 leads term 2");
-    assert_eq!(leaders(&tr).len(), 1);
+    assert_eq!(tr.leaders().len(), 1);
     assert_eq!(all_terms(&sim), [2; 4]);
 }
 
 #[test]
 fn lesson_lagging_follower() {
     let (s, sim, tr) = run("lesson-lagging-follower");
-    let (t, l) = leader_of(&tr, 1).unwrap();
+    let (t, l) = tr.leader_of(1).unwrap();
     assert_eq!(l, 1);
     near(t, 213.0, "S1 leads");
-    near(committed(&tr, 1, 1).unwrap(), 242.0, "no-op committed");
-    near(committed(&tr, 1, 2).unwrap(), 445.0, "put x=1 committed");
+    near(tr.committed(1, 1).unwrap(), 242.0, "no-op committed");
+    near(tr.committed(1, 2).unwrap(), 445.0, "put x=1 committed");
     for i in 2..=5 {
-        appended(&tr, i, 2);
+        tr.appended(i, 2);
     }
-    near(committed(&tr, 1, 3).unwrap(), 644.0, "put y=2 committed");
+    near(tr.committed(1, 3).unwrap(), 644.0, "put y=2 committed");
     // S4 is down from 800 ms to 2200 ms and misses indexes 4-8, which commit anyway.
-    let t4 = committed(&tr, 1, 4).unwrap();
+    let t4 = tr.committed(1, 4).unwrap();
     near(t4, 1042.0, "index 4 commits");
-    let lost = sends(&tr, |from, to, m| {
+    let lost = tr.sends(|from, to, m| {
         from == 1
             && to == 4
             && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 3, entries, .. }) if entries.len() == 1)
     });
-    assert_eq!(dropped_why(&tr, lost[0].1), Some("crashed"));
-    near(committed(&tr, 1, 5).unwrap(), 1243.0, "index 5 commits");
-    near(committed(&tr, 1, 8).unwrap(), 1845.0, "index 8 commits");
+    assert_eq!(tr.dropped_why(lost[0].1), Some("crashed"));
+    near(tr.committed(1, 5).unwrap(), 1243.0, "index 5 commits");
+    near(tr.committed(1, 8).unwrap(), 1845.0, "index 8 commits");
     let down = at(&s, 2199.0);
     assert!(!down.is_up(4));
     assert_eq!(node(&down, 4).log().last_index(), 3);
     assert_eq!(node(&down, 1).commit_index(), 8);
-    assert!(appends(&tr, 4, 4).iter().all(|a| a.0 > ms(2200)));
+    assert!(tr.appends(4, 4).iter().all(|a| a.0 > ms(2200)));
     // The repair: one rejection with a hint, then indexes 4-8 at once.
-    let rej = sends(&tr, |from, to, m| from == 4 && to == 1 && is_mismatch(m));
+    let rej = tr.sends(|from, to, m| from == 4 && to == 1 && is_mismatch(m));
     assert_eq!(rej.len(), 1, "exactly one rejection");
     near(rej[0].0, 2230.0, "S4 says no");
     match rej[0].4 {
@@ -606,7 +454,8 @@ fn lesson_lagging_follower() {
         ),
         m => panic!("{m:?}"),
     }
-    let fix = sends(&tr, |from, to, m| from == 1 && to == 4 && entries_of(m) > 0)
+    let fix = tr
+        .sends(|from, to, m| from == 1 && to == 4 && entries_of(m) > 0)
         .into_iter()
         .find(|x| x.0 > rej[0].0)
         .unwrap();
@@ -616,27 +465,27 @@ fn lesson_lagging_follower() {
     );
     assert!(answer(&s, 0).starts_with("Index 4"));
     for i in 4..=8 {
-        near(appended(&tr, 4, i), 2268.0, "S4 appends");
+        near(tr.appended(4, i), 2268.0, "S4 appends");
     }
-    near(committed(&tr, 4, 8).unwrap(), 2268.0, "S4 commits 8");
+    near(tr.committed(4, 8).unwrap(), 2268.0, "S4 commits 8");
     assert_eq!(assert_converged(&sim).len(), 8);
 }
 
 #[test]
 fn lesson_partition_cap() {
     let (s, sim, tr) = run("lesson-partition-cap");
-    let (t, l) = leader_of(&tr, 1).unwrap();
+    let (t, l) = tr.leader_of(1).unwrap();
     assert_eq!(l, 1);
     near(t, 213.0, "S1 leads");
-    near(committed(&tr, 1, 2).unwrap(), 539.0, "put x=1 commits");
+    near(tr.committed(1, 2).unwrap(), 539.0, "put x=1 commits");
     for i in 1..=5 {
-        assert!(appends(&tr, i, 2)[0].2.contains(r#""value":"1""#));
+        assert!(tr.appends(i, 2)[0].2.contains(r#""value":"1""#));
     }
     // The write sent to the minority leader.
-    let a1 = appends(&tr, 1, 3);
+    let a1 = tr.appends(1, 3);
     near(a1[0].0, 1062.0, "S1 appends put x=2");
     assert!(a1[0].1 == 1 && a1[0].2.contains(r#""value":"2""#));
-    near(appended(&tr, 2, 3), 1072.0, "S2 copies it");
+    near(tr.appended(2, 3), 1072.0, "S2 copies it");
     // CAP: while partitioned, the minority's commitIndex does not move, and the
     // majority's does. S1 keeps believing it leads.
     let mut sim2 = Simulator::from_scenario(&s);
@@ -657,42 +506,40 @@ fn lesson_partition_cap() {
     );
     assert!(answer(&s, 0).starts_with("No"));
     // The majority elects S4 and commits.
-    let c: Vec<_> = candidacies(&tr)
+    let c: Vec<_> = tr
+        .candidacies()
         .into_iter()
         .filter(|c| c.0 > ms(1000))
         .collect();
     assert_eq!((c[0].1, c[0].2), (4, 2));
     near(c[0].0, 1135.0, "S4 times out");
-    assert_eq!(voters(&votes_for(&tr, 2, 4)), [3, 5]);
-    let (t, l) = leader_of(&tr, 2).unwrap();
+    assert_eq!(voters(&tr.votes_for(2, 4)), [3, 5]);
+    let (t, l) = tr.leader_of(2).unwrap();
     assert_eq!(l, 4);
     near(t, 1165.0, "S4 leads term 2");
-    near(
-        committed(&tr, 4, 3).unwrap(),
-        1195.0,
-        "S4 commits its no-op",
-    );
-    near(committed(&tr, 4, 4).unwrap(), 1651.0, "put x=3 commits");
-    assert!(appends(&tr, 4, 4)[0].2.contains(r#""value":"3""#));
+    near(tr.committed(4, 3).unwrap(), 1195.0, "S4 commits its no-op");
+    near(tr.committed(4, 4).unwrap(), 1651.0, "put x=3 commits");
+    assert!(tr.appends(4, 4)[0].2.contains(r#""value":"3""#));
     // The read on the minority side.
-    let g = appends(&tr, 1, 4);
+    let g = tr.appends(1, 4);
     near(g[0].0, 2045.0, "S1 appends the read");
     assert!(g[0].2.contains(r#""type":"get""#));
-    let (t, r) = returned(&tr, 2);
+    let (t, r) = tr.returned(2);
     near(t, 2550.0, "put x=2 gives up");
     assert_eq!(r, timeout());
-    let (t, r) = returned(&tr, 4);
+    let (t, r) = tr.returned(4);
     near(t, 3500.0, "the read gives up");
     assert_eq!(r, timeout());
-    assert_eq!(returned(&tr, 3).1, OpResult::Ok);
+    assert_eq!(tr.returned(3).1, OpResult::Ok);
     // The heal: S1 and S2 step down and drop indexes 3-4.
-    let down: Vec<_> = roles(&tr, Role::Follower)
+    let down: Vec<_> = tr
+        .roles(Role::Follower)
         .into_iter()
         .filter(|r| r.0 > ms(3000) && r.2 == 2)
         .collect();
     assert_eq!(down[0].1, 1);
     near(down[0].0, 3030.0, "S1 steps down");
-    let tr_ = truncates(&tr);
+    let tr_ = tr.truncates();
     assert_eq!(tr_.len(), 2);
     assert_eq!((tr_[0].1, tr_[0].2, tr_[1].1, tr_[1].2), (1, 3, 2, 3));
     near(tr_[0].0, 3030.0, "S1 truncates");
@@ -706,15 +553,15 @@ fn lesson_partition_cap() {
 #[test]
 fn lesson_old_leader_rejoins() {
     let (s, sim, tr) = run("lesson-old-leader-rejoins");
-    let (t, l) = leader_of(&tr, 1).unwrap();
+    let (t, l) = tr.leader_of(1).unwrap();
     assert_eq!(l, 2);
     near(t, 175.0, "S2 leads");
-    near(committed(&tr, 2, 2).unwrap(), 477.0, "put x=1 commits");
+    near(tr.committed(2, 2).unwrap(), 477.0, "put x=1 commits");
     // Cut off, S2 takes two writes no one else ever sees.
-    let a = appends(&tr, 2, 3);
+    let a = tr.appends(2, 3);
     near(a[0].0, 914.0, "S2 appends stale-1");
     assert!(a[0].2.contains("stale-1") && a[0].1 == 1);
-    let b = appends(&tr, 2, 4);
+    let b = tr.appends(2, 4);
     near(b[0].0, 1014.0, "S2 appends stale-2");
     assert!(b[0].2.contains("stale-2") && b[0].1 == 1);
     for r in &tr {
@@ -725,23 +572,20 @@ fn lesson_old_leader_rejoins() {
             );
         }
     }
-    let c: Vec<_> = candidacies(&tr)
+    let c: Vec<_> = tr
+        .candidacies()
         .into_iter()
         .filter(|c| c.0 > ms(800))
         .collect();
     assert_eq!((c[0].1, c[0].2), (3, 2));
     near(c[0].0, 962.0, "S3 times out");
-    assert_eq!(voters(&votes_for(&tr, 2, 3)), [5, 4, 1]);
-    let (t, l) = leader_of(&tr, 2).unwrap();
+    assert_eq!(voters(&tr.votes_for(2, 3)), [5, 4, 1]);
+    let (t, l) = tr.leader_of(2).unwrap();
     assert_eq!(l, 3);
     near(t, 992.0, "S3 leads term 2");
-    near(
-        committed(&tr, 3, 3).unwrap(),
-        1024.0,
-        "S3 commits its no-op",
-    );
-    near(committed(&tr, 3, 4).unwrap(), 1550.0, "put x=2 commits");
-    near(committed(&tr, 3, 5).unwrap(), 1747.0, "put y=3 commits");
+    near(tr.committed(3, 3).unwrap(), 1024.0, "S3 commits its no-op");
+    near(tr.committed(3, 4).unwrap(), 1550.0, "put x=2 commits");
+    near(tr.committed(3, 5).unwrap(), 1747.0, "put y=3 commits");
     // Just before the heal: two leaders, of different terms.
     let before = at(&s, 2499.0);
     let s2 = node(&before, 2);
@@ -751,21 +595,22 @@ fn lesson_old_leader_rejoins() {
     );
     assert_eq!(s2.log().last_index(), 4);
     assert_eq!(node(&before, 3).role(), Role::Leader);
-    let (t, r) = returned(&tr, 2);
+    let (t, r) = tr.returned(2);
     near(t, 2400.0, "stale-1 gives up");
     assert_eq!(r, timeout());
-    let (t, r) = returned(&tr, 3);
+    let (t, r) = tr.returned(3);
     near(t, 2500.0, "stale-2 gives up");
     assert_eq!(r, timeout());
     // The heal: S2's term-1 heartbeats, the term-2 refusals, the step-down.
-    let hb = sends(&tr, |from, _, m| {
-        from == 2 && matches!(m, Message::AppendEntries(AppendEntries { term: 1, .. }))
-    })
-    .into_iter()
-    .find(|x| x.0 > ms(2500))
-    .unwrap();
+    let hb = tr
+        .sends(|from, _, m| {
+            from == 2 && matches!(m, Message::AppendEntries(AppendEntries { term: 1, .. }))
+        })
+        .into_iter()
+        .find(|x| x.0 > ms(2500))
+        .unwrap();
     near(hb.0, 2525.0, "S2's heartbeat");
-    let refusals = sends(&tr, |_, to, m| {
+    let refusals = tr.sends(|_, to, m| {
         to == 2
             && matches!(
                 m,
@@ -777,17 +622,18 @@ fn lesson_old_leader_rejoins() {
             )
     });
     assert_eq!(refusals.len(), 4);
-    let down = roles(&tr, Role::Follower)
+    let down = tr
+        .roles(Role::Follower)
         .into_iter()
         .find(|r| r.1 == 2 && r.2 == 2)
         .unwrap();
     near(down.0, 2553.0, "S2 steps down");
-    assert_eq!(truncates(&tr).len(), 1);
-    let (tt, n, from) = truncates(&tr)[0];
+    assert_eq!(tr.truncates().len(), 1);
+    let (tt, n, from) = tr.truncates()[0];
     assert_eq!((n, from), (2, 3));
     near(tt, 2559.0, "S2 deletes indexes 3-4");
     for i in 3..=5 {
-        assert_eq!(appends(&tr, 2, i).last().unwrap().0, tt);
+        assert_eq!(tr.appends(2, i).last().unwrap().0, tt);
     }
     assert!(answer(&s, 0).contains("deletes them"));
     let terms = assert_converged(&sim);
@@ -802,13 +648,13 @@ fn lesson_old_leader_rejoins() {
 fn lesson_lossy_network() {
     let (s, sim, tr) = run("lesson-lossy-network");
     // One leader all run.
-    assert_eq!(leaders(&tr).into_iter().collect::<Vec<_>>(), [(1, vec![1])]);
-    let c = candidacies(&tr);
+    assert_eq!(tr.leaders().into_iter().collect::<Vec<_>>(), [(1, vec![1])]);
+    let c = tr.candidacies();
     assert_eq!(c.iter().map(|x| x.1).collect::<Vec<_>>(), [1, 4]);
     near(c[0].0, 167.0, "S1 stands");
     near(c[1].0, 176.0, "S4 stands");
-    assert_eq!(voters(&votes_for(&tr, 1, 1)), [2, 3, 5]);
-    near(leader_of(&tr, 1).unwrap().0, 195.0, "S1 leads");
+    assert_eq!(voters(&tr.votes_for(1, 1)), [2, 3, 5]);
+    near(tr.leader_of(1).unwrap().0, 195.0, "S1 leads");
     // The duplicated AppendEntries with index 6 to S2.
     let dup_ids: Vec<u64> = tr
         .iter()
@@ -817,7 +663,7 @@ fn lesson_lossy_network() {
             _ => None,
         })
         .collect();
-    let m = sends(&tr, |from, to, m| {
+    let m = tr.sends(|from, to, m| {
         from == 1
             && to == 2
             && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 5, entries, .. }) if entries.len() == 1)
@@ -825,14 +671,14 @@ fn lesson_lossy_network() {
     assert_eq!(m.len(), 1);
     near(m[0].0, 895.0, "index 6 sent to S2");
     assert!(dup_ids.contains(&m[0].1));
-    let d = delivered(&tr, m[0].1);
+    let d = tr.delivered(m[0].1);
     assert_eq!(d.len(), 2, "delivered twice");
     near(d[0], 911.0, "first copy");
     near(d[1], 913.0, "second copy");
-    assert_eq!(appends(&tr, 2, 6).len(), 1, "S2 appends index 6 once");
-    near(appended(&tr, 2, 6), 911.0, "S2 appends index 6");
+    assert_eq!(tr.appends(2, 6).len(), 1, "S2 appends index 6 once");
+    near(tr.appended(2, 6), 911.0, "S2 appends index 6");
     // put z=6: index 7, three of four copies lost.
-    let a = appends(&tr, 1, 7);
+    let a = tr.appends(1, 7);
     near(a[0].0, 1015.0, "S1 appends put z=6");
     assert!(
         a[0].2
@@ -840,7 +686,7 @@ fn lesson_lossy_network() {
         "{}",
         a[0].2
     );
-    let copies = sends(&tr, |from, _, m| {
+    let copies = tr.sends(|from, _, m| {
         from == 1
             && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 6, entries, .. }) if !entries.is_empty())
     });
@@ -848,13 +694,13 @@ fn lesson_lossy_network() {
     assert_eq!(first.len(), 4);
     let lost: Vec<NodeId> = first
         .iter()
-        .filter(|x| dropped_why(&tr, x.1) == Some("loss"))
+        .filter(|x| tr.dropped_why(x.1) == Some("loss"))
         .map(|x| x.3)
         .collect();
     assert_eq!(lost, [2, 4, 5]);
-    near(appended(&tr, 3, 7), 1025.0, "S3 gets index 7");
+    near(tr.appended(3, 7), 1025.0, "S3 gets index 7");
     // S2 says it lacks index 7; S1 sends it again.
-    let rej = sends(&tr, |from, to, m| {
+    let rej = tr.sends(|from, to, m| {
         from == 2
             && to == 1
             && matches!(
@@ -869,15 +715,15 @@ fn lesson_lossy_network() {
     near(rej[0].0, 1065.0, "S2 says no");
     let again = copies.iter().find(|x| x.3 == 2 && x.0 > rej[0].0).unwrap();
     near(again.0, 1075.0, "S1 resends index 7");
-    near(committed(&tr, 1, 7).unwrap(), 1127.0, "index 7 commits");
+    near(tr.committed(1, 7).unwrap(), 1127.0, "index 7 commits");
     // The retry, and client 7's write in between.
-    let b = appends(&tr, 1, 8);
+    let b = tr.appends(1, 8);
     near(b[0].0, 1136.0, "put z=7 at index 8");
     assert!(b[0].2.contains(r#""key":"z","value":"7","client":7"#));
-    let (t, r) = returned(&tr, 6);
+    let (t, r) = tr.returned(6);
     near(t, 1144.0, "client 6 gets OK");
     assert_eq!(r, OpResult::Ok);
-    let c9 = appends(&tr, 1, 9);
+    let c9 = tr.appends(1, 9);
     near(c9[0].0, 1144.0, "the retry at index 9");
     assert_eq!(c9[0].2, a[0].2, "index 9 repeats index 7");
     let twice: Vec<LogIndex> = node(&sim, 1)
@@ -905,7 +751,7 @@ fn lesson_lossy_network() {
     );
     assert_eq!(answer(&s, 0), "7");
     // The read at the end, and the totals.
-    let (t, r) = returned(&tr, 31);
+    let (t, r) = tr.returned(31);
     near(t, 4358.0, "the read");
     assert_eq!(
         r,
@@ -916,7 +762,7 @@ fn lesson_lossy_network() {
     let st = sim.stats();
     assert_eq!((st.dropped_loss, st.duplicated), (102, 79));
     says(&s, 4950.0, "102 messages lost and 79 duplicated");
-    let rs = returns(&tr);
+    let rs = tr.returns();
     assert_eq!(rs.len(), 31);
     assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
     assert_eq!(assert_converged(&sim).len(), 33);
@@ -930,40 +776,41 @@ fn lesson_lossy_network() {
 #[test]
 fn paper_fig7_captions() {
     let (s, sim, tr) = run("paper-fig7");
-    assert_eq!(voters(&votes_for(&tr, 8, 1)), [2, 3, 6, 7]);
-    let refused: Vec<NodeId> = sends(&tr, |_, to, m| {
-        to == 1
-            && matches!(
-                m,
-                Message::RequestVoteReply(RequestVoteReply {
-                    vote_granted: false,
-                    ..
-                })
-            )
-    })
-    .into_iter()
-    .map(|x| x.2)
-    .collect();
+    assert_eq!(voters(&tr.votes_for(8, 1)), [2, 3, 6, 7]);
+    let refused: Vec<NodeId> = tr
+        .sends(|_, to, m| {
+            to == 1
+                && matches!(
+                    m,
+                    Message::RequestVoteReply(RequestVoteReply {
+                        vote_granted: false,
+                        ..
+                    })
+                )
+        })
+        .into_iter()
+        .map(|x| x.2)
+        .collect();
     assert_eq!(refused, [4, 5]);
     assert_eq!(answer(&s, 0), "S4 and S5");
-    assert_eq!(leader_of(&tr, 8), Some((ms(20), 1)));
+    assert_eq!(tr.leader_of(8), Some((ms(20), 1)));
     // First AppendEntries: S4 and S5 accept and drop their extras; the others
     // refuse with hints.
-    let tr_ = truncates(&tr);
+    let tr_ = tr.truncates();
     assert_eq!(tr_[..2], [(ms(30), 4, 11), (ms(30), 5, 11)]);
-    let hints: BTreeMap<NodeId, (Option<Term>, LogIndex)> =
-        sends(&tr, |_, to, m| to == 1 && is_mismatch(m))
-            .into_iter()
-            .filter(|x| x.0 == ms(30))
-            .map(|x| match x.4 {
-                Message::AppendEntriesReply(AppendEntriesReply {
-                    conflict_term,
-                    conflict_index,
-                    ..
-                }) => (x.2, (*conflict_term, *conflict_index)),
-                _ => unreachable!(),
-            })
-            .collect();
+    let hints: BTreeMap<NodeId, (Option<Term>, LogIndex)> = tr
+        .sends(|_, to, m| to == 1 && is_mismatch(m))
+        .into_iter()
+        .filter(|x| x.0 == ms(30))
+        .map(|x| match x.4 {
+            Message::AppendEntriesReply(AppendEntriesReply {
+                conflict_term,
+                conflict_index,
+                ..
+            }) => (x.2, (*conflict_term, *conflict_index)),
+            _ => unreachable!(),
+        })
+        .collect();
     assert_eq!(
         hints.into_iter().collect::<Vec<_>>(),
         [
@@ -974,7 +821,8 @@ fn paper_fig7_captions() {
         ]
     );
     // nextIndex jumps: 10, 5, 8, 7.
-    let resent: Vec<(NodeId, LogIndex)> = sends(&tr, |from, _, m| from == 1 && entries_of(m) > 0)
+    let resent: Vec<(NodeId, LogIndex)> = tr
+        .sends(|from, _, m| from == 1 && entries_of(m) > 0)
         .into_iter()
         .filter(|x| x.0 == ms(40))
         .map(|x| match x.4 {
@@ -986,26 +834,26 @@ fn paper_fig7_captions() {
         .collect();
     assert_eq!(resent, [(2, 10), (3, 5), (6, 8), (7, 7)]);
     for (n, i) in [(2, 10), (3, 5)] {
-        assert_eq!(appended(&tr, n, i), ms(50));
+        assert_eq!(tr.appended(n, i), ms(50));
     }
-    let second: Vec<(NodeId, Option<Term>, LogIndex)> =
-        sends(&tr, |_, to, m| to == 1 && is_mismatch(m))
-            .into_iter()
-            .filter(|x| x.0 == ms(50))
-            .map(|x| match x.4 {
-                Message::AppendEntriesReply(AppendEntriesReply {
-                    conflict_term,
-                    conflict_index,
-                    ..
-                }) => (x.2, *conflict_term, *conflict_index),
-                _ => unreachable!(),
-            })
-            .collect();
+    let second: Vec<(NodeId, Option<Term>, LogIndex)> = tr
+        .sends(|_, to, m| to == 1 && is_mismatch(m))
+        .into_iter()
+        .filter(|x| x.0 == ms(50))
+        .map(|x| match x.4 {
+            Message::AppendEntriesReply(AppendEntriesReply {
+                conflict_term,
+                conflict_index,
+                ..
+            }) => (x.2, *conflict_term, *conflict_index),
+            _ => unreachable!(),
+        })
+        .collect();
     assert_eq!(second, [(6, Some(4), 4), (7, Some(2), 4)]);
-    assert_eq!(committed(&tr, 1, 11), Some(ms(60)));
+    assert_eq!(tr.committed(1, 11), Some(ms(60)));
     assert_eq!(tr_[2..], [(ms(70), 6, 6), (ms(70), 7, 4)]);
     for i in 2..=7 {
-        assert!(committed(&tr, i, 11).unwrap() <= ms(80), "S{i}");
+        assert!(tr.committed(i, 11).unwrap() <= ms(80), "S{i}");
     }
     let terms = assert_converged(&sim);
     assert_eq!(terms, [1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 8]);
@@ -1018,22 +866,19 @@ fn paper_fig7_captions() {
 fn paper_fig8_d_captions() {
     let (s, sim, tr) = run("paper-fig8-d");
     for i in 1..=5 {
-        assert!(committed(&tr, i, 1).unwrap() <= ms(80), "S{i}");
+        assert!(tr.committed(i, 1).unwrap() <= ms(80), "S{i}");
     }
-    assert_eq!(leader_of(&tr, 2), Some((ms(120), 1)));
-    assert_eq!(appended(&tr, 2, 2), ms(130));
-    assert_eq!(leader_of(&tr, 3), Some((ms(180), 5)));
-    assert_eq!(voters(&votes_for(&tr, 3, 5)), [3, 4]);
-    assert_eq!(votes_for(&tr, 3, 1), [(ms(220), 2)]);
-    assert_eq!(leader_of(&tr, 4), Some((ms(270), 1)));
-    assert_eq!(voters(&votes_for(&tr, 4, 1)), [2, 3, 4]);
-    assert_eq!(
-        (appended(&tr, 3, 2), appended(&tr, 4, 2)),
-        (ms(300), ms(300))
-    );
+    assert_eq!(tr.leader_of(2), Some((ms(120), 1)));
+    assert_eq!(tr.appended(2, 2), ms(130));
+    assert_eq!(tr.leader_of(3), Some((ms(180), 5)));
+    assert_eq!(voters(&tr.votes_for(3, 5)), [3, 4]);
+    assert_eq!(tr.votes_for(3, 1), [(ms(220), 2)]);
+    assert_eq!(tr.leader_of(4), Some((ms(270), 1)));
+    assert_eq!(voters(&tr.votes_for(4, 1)), [2, 3, 4]);
+    assert_eq!((tr.appended(3, 2), tr.appended(4, 2)), (ms(300), ms(300)));
     for i in 2..=5 {
         assert!(
-            appends(&tr, i, 3).iter().all(|a| a.1 == 5),
+            tr.appends(i, 3).iter().all(|a| a.1 == 5),
             "S{i} never got index 3 of term 4"
         );
     }
@@ -1046,17 +891,17 @@ fn paper_fig8_d_captions() {
         assert!(node(&c, i).commit_index() <= 1, "S{i}");
     }
     assert!(answer(&s, 0).starts_with("No"));
-    assert!(votes_for(&tr, 4, 5).is_empty(), "no votes in term 4");
+    assert!(tr.votes_for(4, 5).is_empty(), "no votes in term 4");
     assert_eq!(
-        votes_for(&tr, 5, 5),
+        tr.votes_for(5, 5),
         [(ms(460), 2), (ms(460), 3), (ms(460), 4)]
     );
-    assert_eq!(leader_of(&tr, 5), Some((ms(470), 5)));
+    assert_eq!(tr.leader_of(5), Some((ms(470), 5)));
     assert_eq!(
-        truncates(&tr),
+        tr.truncates(),
         [(ms(500), 2, 2), (ms(500), 3, 2), (ms(500), 4, 2)]
     );
-    assert_eq!(committed(&tr, 5, 3), Some(ms(530)));
+    assert_eq!(tr.committed(5, 3), Some(ms(530)));
     for i in 2..=5 {
         assert_eq!(log_terms(node(&sim, i)), [1, 3, 5]);
     }
@@ -1067,22 +912,19 @@ fn paper_fig8_d_captions() {
 #[test]
 fn paper_fig8_e_captions() {
     let (s, sim, tr) = run("paper-fig8-e");
-    assert_eq!(leader_of(&tr, 4), Some((ms(270), 1)));
-    assert_eq!(appended(&tr, 2, 3), ms(280));
+    assert_eq!(tr.leader_of(4), Some((ms(270), 1)));
+    assert_eq!(tr.appended(2, 3), ms(280));
+    assert_eq!((tr.appended(3, 2), tr.appended(3, 3)), (ms(300), ms(320)));
+    assert_eq!(tr.committed(1, 3), Some(ms(330)));
     assert_eq!(
-        (appended(&tr, 3, 2), appended(&tr, 3, 3)),
-        (ms(300), ms(320))
-    );
-    assert_eq!(committed(&tr, 1, 3), Some(ms(330)));
-    assert_eq!(
-        (committed(&tr, 2, 3), committed(&tr, 3, 3)),
+        (tr.committed(2, 3), tr.committed(3, 3)),
         (Some(ms(380)), Some(ms(380)))
     );
     // S5 cannot win: no votes in term 4, only S4's in 5 and 7; S4 gets none in 6.
     assert!(answer(&s, 0).starts_with("No"));
-    assert!(votes_for(&tr, 4, 5).is_empty());
-    assert_eq!(votes_for(&tr, 5, 5), [(ms(460), 4)]);
-    let c = candidacies(&tr);
+    assert!(tr.votes_for(4, 5).is_empty());
+    assert_eq!(tr.votes_for(5, 5), [(ms(460), 4)]);
+    let c = tr.candidacies();
     let late: Vec<(NodeId, Term)> = c
         .iter()
         .filter(|x| x.0 > ms(500))
@@ -1090,22 +932,22 @@ fn paper_fig8_e_captions() {
         .collect();
     assert_eq!(late, [(4, 6), (5, 7), (3, 8)]);
     near(c[c.len() - 3].0, 6682.0, "S4 runs for term 6");
-    assert!(votes_for(&tr, 6, 4).is_empty());
+    assert!(tr.votes_for(6, 4).is_empty());
     near(c[c.len() - 2].0, 7407.0, "S5 runs for term 7");
-    assert_eq!(voters(&votes_for(&tr, 7, 5)), [4]);
+    assert_eq!(voters(&tr.votes_for(7, 5)), [4]);
     near(c[c.len() - 1].0, 7842.5, "S3 runs for term 8");
-    assert_eq!(voters(&votes_for(&tr, 8, 3)), [2, 4, 5]);
-    near(leader_of(&tr, 8).unwrap().0, 7862.5, "S3 leads term 8");
+    assert_eq!(voters(&tr.votes_for(8, 3)), [2, 4, 5]);
+    near(tr.leader_of(8).unwrap().0, 7862.5, "S3 leads term 8");
     assert!(
-        leaders(&tr).iter().all(|(t, l)| *t < 4 || !l.contains(&5)),
+        tr.leaders().iter().all(|(t, l)| *t < 4 || !l.contains(&5)),
         "S5 never leads after term 3"
     );
-    let t5 = truncates(&tr);
+    let t5 = tr.truncates();
     assert_eq!(t5.len(), 1);
     assert_eq!((t5[0].1, t5[0].2), (5, 2));
     near(t5[0].0, 7912.5, "S5 drops its term-3 entry");
     for i in 2..=5 {
-        assert!(committed(&tr, i, 4).unwrap() <= us(7972.6), "S{i}");
+        assert!(tr.committed(i, 4).unwrap() <= us(7972.6), "S{i}");
         assert_eq!(log_terms(node(&sim, i)), [1, 2, 4, 8]);
     }
 }
@@ -1113,44 +955,45 @@ fn paper_fig8_e_captions() {
 #[test]
 fn lab_backup_captions() {
     let (s, sim, tr) = run("lab-backup");
-    assert_eq!(leader_of(&tr, 1), Some((ms(20), 1)));
-    assert_eq!(committed(&tr, 1, 2), Some(ms(330)));
-    assert_eq!(leader_of(&tr, 2), Some((ms(1030), 3)));
-    assert_eq!(voters(&votes_for(&tr, 2, 3)), [4, 5]);
+    assert_eq!(tr.leader_of(1), Some((ms(20), 1)));
+    assert_eq!(tr.committed(1, 2), Some(ms(330)));
+    assert_eq!(tr.leader_of(2), Some((ms(1030), 3)));
+    assert_eq!(voters(&tr.votes_for(2, 3)), [4, 5]);
     for n in [1, 2] {
         for i in 3..=52 {
-            let a = appends(&tr, n, i);
+            let a = tr.appends(n, i);
             assert!(
                 (ms(1060)..=ms(1070)).contains(&a[0].0) && a[0].1 == 1,
                 "S{n} index {i}"
             );
         }
     }
-    let gave_up: Vec<u64> = returns(&tr)
+    let gave_up: Vec<u64> = tr
+        .returns()
         .into_iter()
         .filter(|r| r.2 == timeout())
         .map(|r| r.0)
         .collect();
     assert_eq!(gave_up.len(), 100);
     assert!(gave_up[..50].iter().all(|&t| t == ms(1850)));
-    assert_eq!(committed(&tr, 3, 53), Some(ms(2030)));
-    assert_eq!(appends(&tr, 3, 4)[0].1, 2);
-    assert_eq!(leader_of(&tr, 3), Some((ms(3030), 5)));
-    assert_eq!(voters(&votes_for(&tr, 3, 5)), [1, 2]);
+    assert_eq!(tr.committed(3, 53), Some(ms(2030)));
+    assert_eq!(tr.appends(3, 4)[0].1, 2);
+    assert_eq!(tr.leader_of(3), Some((ms(3030), 5)));
+    assert_eq!(voters(&tr.votes_for(3, 5)), [1, 2]);
     // The backtracking: two rejections per follower, then the repair.
-    let rej: Vec<(u64, NodeId, LogIndex, Option<Term>, LogIndex)> =
-        sends(&tr, |_, to, m| to == 5 && is_mismatch(m))
-            .into_iter()
-            .map(|x| match x.4 {
-                Message::AppendEntriesReply(AppendEntriesReply {
-                    prev_log_index,
-                    conflict_term,
-                    conflict_index,
-                    ..
-                }) => (x.0, x.2, *prev_log_index, *conflict_term, *conflict_index),
-                _ => unreachable!(),
-            })
-            .collect();
+    let rej: Vec<(u64, NodeId, LogIndex, Option<Term>, LogIndex)> = tr
+        .sends(|_, to, m| to == 5 && is_mismatch(m))
+        .into_iter()
+        .map(|x| match x.4 {
+            Message::AppendEntriesReply(AppendEntriesReply {
+                prev_log_index,
+                conflict_term,
+                conflict_index,
+                ..
+            }) => (x.0, x.2, *prev_log_index, *conflict_term, *conflict_index),
+            _ => unreachable!(),
+        })
+        .collect();
     assert_eq!(
         rej,
         [
@@ -1161,37 +1004,39 @@ fn lab_backup_captions() {
         ]
     );
     assert!(answer(&s, 0).starts_with("One"));
-    let t = truncates(&tr);
+    let t = tr.truncates();
     assert_eq!(t[..2], [(ms(3080), 1, 3), (ms(3080), 2, 3)]);
     let mid = at(&s, 3100.0);
     for n in [3, 4] {
         assert_eq!(node(&mid, n).log().last_index(), 103);
         assert_eq!(node(&mid, n).commit_index(), 53);
     }
-    assert_eq!(committed(&tr, 5, 104), Some(ms(4030)));
+    assert_eq!(tr.committed(5, 104), Some(ms(4030)));
     // The heal: S3 and S4 repaired in one AppendEntries each.
-    let big: Vec<_> = sends(&tr, |from, to, m| {
-        from == 5
-            && (to == 3 || to == 4)
-            && matches!(
-                m,
-                Message::AppendEntries(AppendEntries {
-                    prev_log_index: 53,
-                    ..
-                })
-            )
-    })
-    .into_iter()
-    .filter(|x| x.0 > ms(5000))
-    .collect();
+    let big: Vec<_> = tr
+        .sends(|from, to, m| {
+            from == 5
+                && (to == 3 || to == 4)
+                && matches!(
+                    m,
+                    Message::AppendEntries(AppendEntries {
+                        prev_log_index: 53,
+                        ..
+                    })
+                )
+        })
+        .into_iter()
+        .filter(|x| x.0 > ms(5000))
+        .collect();
     assert_eq!(big.len(), 2);
     assert!(big.iter().all(|x| entries_of(x.4) == 51 && x.0 == ms(5030)));
     assert_eq!(t[2..], [(ms(5040), 3, 54), (ms(5040), 4, 54)]);
     assert!(
-        sends(&tr, |from, _, m| (from == 3 || from == 4) && is_mismatch(m)).is_empty(),
+        tr.sends(|from, _, m| (from == 3 || from == 4) && is_mismatch(m))
+            .is_empty(),
         "S3 and S4 needed no backtracking"
     );
-    assert_eq!(committed(&tr, 5, 105), Some(ms(5130)));
+    assert_eq!(tr.committed(5, 105), Some(ms(5130)));
     assert_eq!(assert_converged(&sim).len(), 105);
     for i in 1..=5 {
         assert_eq!(node(&sim, i).kv().get("x"), Some("last"));
@@ -1201,7 +1046,7 @@ fn lab_backup_captions() {
 #[test]
 fn lab_churn_captions() {
     let (s, sim, tr) = run("lab-churn");
-    let lead = |term: Term| leader_of(&tr, term).unwrap();
+    let lead = |term: Term| tr.leader_of(term).unwrap();
     assert_eq!(lead(1).1, 1);
     near(lead(1).0, 176.4, "S1 leads term 1");
     // The question: S1 cut off stays leader and commits nothing.
@@ -1218,24 +1063,25 @@ fn lab_churn_captions() {
     assert!(s.file.questions[0].explain.contains("stays at 36"));
     assert_eq!(lead(2).1, 5);
     near(lead(2).0, 1173.7, "S5 leads term 2");
-    let back = roles(&tr, Role::Follower)
+    let back = tr
+        .roles(Role::Follower)
         .into_iter()
         .find(|r| r.1 == 1 && r.2 == 2)
         .unwrap();
     near(back.0, 1840.7, "S1 steps down");
-    assert_eq!(committed(&tr, 1, 37).unwrap(), back.0);
-    assert_eq!((leader_of(&tr, 3), leader_of(&tr, 4)), (None, None));
+    assert_eq!(tr.committed(1, 37).unwrap(), back.0);
+    assert_eq!((tr.leader_of(3), tr.leader_of(4)), (None, None));
     assert_eq!(lead(5).1, 1);
     near(lead(5).0, 2371.5, "S1 leads term 5");
     assert_eq!(
-        (max_commit_by(&tr, ms(2668)), max_commit_by(&tr, ms(3943))),
+        (tr.max_commit_by(ms(2668)), tr.max_commit_by(ms(3943))),
         (78, 129)
     );
     assert_eq!((lead(9).1, lead(17).1), (1, 2));
     near(lead(9).0, 7549.5, "S1 leads term 9");
     near(lead(17).0, 8967.4, "S2 leads term 17");
     for t in (6..9).chain(10..17) {
-        assert_eq!(leader_of(&tr, t), None, "term {t}");
+        assert_eq!(tr.leader_of(t), None, "term {t}");
     }
     // S3 and S1 down: S2 leads the other two and keeps committing.
     let three = at(&s, 11527.0);
@@ -1244,7 +1090,7 @@ fn lab_churn_captions() {
         [2, 4, 5]
     );
     assert_eq!(
-        (max_commit_by(&tr, ms(11527)), max_commit_by(&tr, ms(11927))),
+        (tr.max_commit_by(ms(11527)), tr.max_commit_by(ms(11927))),
         (417, 433)
     );
     // S2 leads term 17 until the heal, and from the partition at 14.13 s
@@ -1261,7 +1107,7 @@ fn lab_churn_captions() {
             (Role::Leader, 17, 523)
         );
     }
-    assert!(committed(&tr, 2, 524).unwrap() > ms(15177));
+    assert!(tr.committed(2, 524).unwrap() > ms(15177));
     assert_eq!((lead(20).1, lead(24).1), (3, 3));
     near(lead(20).0, 14742.3, "S3 leads term 20");
     near(lead(24).0, 16764.0, "S3 leads term 24");
@@ -1269,15 +1115,15 @@ fn lab_churn_captions() {
     assert!([1, 3, 4].iter().all(|&i| three.is_up(i)));
     assert_eq!(lead(31).1, 5);
     near(lead(31).0, 19471.5, "S5 leads term 31");
-    assert_eq!(*leaders(&tr).keys().last().unwrap(), 31);
+    assert_eq!(*tr.leaders().keys().last().unwrap(), 31);
     let calm = at(&s, 21866.0);
     assert!((1..=5).all(|i| calm.is_up(i)));
-    let rs = returns(&tr);
+    let rs = tr.returns();
     assert_eq!(rs.len(), 961);
     assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
     assert!(!tr
         .iter()
         .any(|r| r.t > ms(26365) && matches!(r.ev, TraceEvent::Invoke { .. })));
     assert_eq!(assert_converged(&sim).len(), 975);
-    assert!(leaders(&tr).values().all(|l| l.len() == 1));
+    assert!(tr.leaders().values().all(|l| l.len() == 1));
 }

@@ -98,7 +98,7 @@ fn fig8_c_old_term_entry_on_a_majority_stays_uncommitted_then_d_is_overwritten()
     assert_eq!(node(&sim, 3).commit_index(), 1);
     // (d): S1 crashes; S5 wins term 5 and overwrites index 2 everywhere.
     let trace = finish_checked(&mut sim);
-    assert_eq!(leaders(&trace).get(&5), Some(&vec![5]));
+    assert_eq!(trace.leaders().get(&5), Some(&vec![5]));
     for id in 2..=5 {
         assert_eq!(log_terms(node(&sim, id)), [1, 3, 5], "S{id}");
         assert_eq!(node(&sim, id).commit_index(), 3, "S{id}");
@@ -127,7 +127,7 @@ fn fig8_e_current_term_entry_commits_and_s5_cannot_win() {
     assert_eq!(log_terms(node(&sim, 2)), [1, 2, 4]);
     assert_eq!(log_terms(node(&sim, 3)), [1, 2, 4]);
     let trace = finish_checked(&mut sim);
-    let ls = leaders(&trace);
+    let ls = trace.leaders();
     // S5 ran for terms 4 and 5 and lost both; someone else leads later.
     assert!(ls.iter().all(|(t, l)| *t < 4 || !l.contains(&5)), "{ls:?}");
     assert!(ls.keys().any(|&t| t > 5), "a later leader exists: {ls:?}");

@@ -1,6 +1,9 @@
 //! Helpers shared by the scenario tests.
 #![allow(dead_code)]
 
+mod query;
+pub use query::Trace;
+
 use quorum_core::protocol::{
     Command, KvOp, LogIndex, Message, NodeId, OpResult, RaftNode, Role, Term,
 };
@@ -28,18 +31,18 @@ pub fn sim(name: &str) -> Simulator {
 
 /// Run a shipped scenario to its end; check Election Safety and State
 /// Machine Safety over its trace.
-pub fn run_checked(name: &str) -> (Simulator, Vec<Rec>) {
+pub fn run_checked(name: &str) -> (Simulator, Trace) {
     let mut s = sim(name);
     s.run_to_end();
-    let trace = s.take_trace();
+    let trace = Trace(s.take_trace());
     assert_safe(&trace);
     (s, trace)
 }
 
 /// Finish a run begun with `sim`, with the same checks.
-pub fn finish_checked(s: &mut Simulator) -> Vec<Rec> {
+pub fn finish_checked(s: &mut Simulator) -> Trace {
     s.run_to_end();
-    let trace = s.take_trace();
+    let trace = Trace(s.take_trace());
     assert_safe(&trace);
     trace
 }
