@@ -212,3 +212,22 @@ fn the_library_is_whole_and_every_entry_runs() {
         assert_eq!(library::base_of(&f).map(|b| b.0), Some(e.id));
     }
 }
+
+#[test]
+fn the_compiled_in_library_is_the_files_in_scenarios() {
+    // build.rs strips the files' white space; what parses must not change.
+    use quorum_core::sim::library::ENTRIES;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    for e in ENTRIES {
+        let path = match e.id.strip_prefix("bug-") {
+            Some(bug) => dir.join("bugs").join(format!("{bug}.json")),
+            None => dir.join(format!("{}.json", e.id)),
+        };
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        assert!(e.json.len() < text.len(), "{}: not minified", e.id);
+        let a = Scenario::parse(e.json).unwrap().file;
+        let b = Scenario::parse(&text).unwrap().file;
+        assert_eq!(a, b, "{}", e.id);
+    }
+}

@@ -25,7 +25,8 @@ macro_rules! entry {
         Entry {
             id: $id,
             kind: Kind::$kind,
-            json: include_str!(concat!("../../../scenarios/", $path)),
+            // The files as `build.rs` minified them.
+            json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/", $path)),
         }
     };
 }
