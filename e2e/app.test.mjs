@@ -148,6 +148,10 @@ test('help overlay, message inspector and a bad scenario', async () => {
   await page.waitForSelector('#help-overlay');
   await page.screenshot({ path: join(shots, 'help.png') });
   await page.keyboard.press('Escape');
+  // Yew renders on its scheduler, which may yield to the browser (a
+  // setTimeout) while the page is busy: wait for the overlay to go rather
+  // than reading the DOM in the same instant.
+  await page.waitForSelector('#help-overlay', { state: 'detached', timeout: 5000 });
   assert.equal(await page.$('#help-overlay'), null);
   // Pause, pick a message from the in-flight list, drop it.
   await page.evaluate(() => window.quorum.pause());
