@@ -432,4 +432,53 @@ mod tests {
             .collect();
         assert!(matches!(check(&small), Verdict::Violation { .. }));
     }
+
+    /// Issue 11's shape: one write that timed out and never took effect,
+    /// then 140 sequential operations on the same key. The lost write used
+    /// to pin the search window, so the check gave up ("too large") after
+    /// 128 operations, even with a stale final read.
+    fn after_a_lost_write(stale_last_read: bool) -> Vec<HistoryEvent> {
+        let mut h = vec![
+            inv(0, 9, 1, put("lost")),
+            ret(
+                5,
+                9,
+                1,
+                OpResult::Error {
+                    reason: "timeout".into(),
+                },
+            ),
+        ];
+        let mut t = 10;
+        for i in 0..70u64 {
+            h.push(inv(t, 1, 2 * i + 1, put(&format!("v{i}"))));
+            h.push(ret(t + 1, 1, 2 * i + 1, OpResult::Ok));
+            let seen = if stale_last_read && i == 69 {
+                "v68".to_string()
+            } else {
+                format!("v{i}")
+            };
+            h.push(inv(t + 2, 1, 2 * i + 2, get()));
+            h.push(ret(t + 3, 1, 2 * i + 2, val(Some(&seen))));
+            t += 4;
+        }
+        h
+    }
+
+    #[test]
+    fn a_lost_write_does_not_pin_the_search() {
+        assert_eq!(
+            check(&after_a_lost_write(false)),
+            Verdict::Linearizable { keys: 1, ops: 141 }
+        );
+        assert!(matches!(
+            check(&after_a_lost_write(true)),
+            Verdict::Violation { ops: 141, .. }
+        ));
+        // The reference checker agrees on both.
+        assert!(matches!(
+            check_stateright(&after_a_lost_write(true)),
+            Verdict::Violation { .. }
+        ));
+    }
 }

@@ -62,7 +62,6 @@ enum Ret {
     Ok,
     Value(u32),
     Mismatch(u32),
-    Any,
 }
 
 fn apply(step: Step, v: u32) -> (u32, Ret) {
@@ -79,82 +78,133 @@ fn apply(step: Step, v: u32) -> (u32, Ret) {
 /// Returns the outcome and the number of configurations explored.
 pub fn check_key(ops: &[Op], max_states: usize) -> (Outcome, usize) {
     let mut vals = Values(BTreeMap::new());
-    let n = ops.len();
-    let mut steps = Vec::with_capacity(n);
-    let mut rets = Vec::with_capacity(n);
-    let mut ret_at = Vec::with_capacity(n);
+    // Completed operations must all be placed; indeterminate ones may be
+    // placed (any time after their invocation) or never. They are kept
+    // apart: an indeterminate write that never took effect must not pin
+    // the window of completed ones (issue 11: 128 operations after one
+    // lost write, the search used to give up).
+    let mut done: Vec<(usize, usize, Step, Ret)> = Vec::new(); // (invoke, ret, step, result)
+    let mut open: Vec<(usize, Step)> = Vec::new(); // (invoke, step)
     for o in ops {
-        steps.push(match &o.op {
+        let step = match &o.op {
             KvOp::Put { value, .. } => Step::Put(vals.id(&Some(value.clone()))),
             KvOp::Get { .. } => Step::Get,
             KvOp::Cas { expect, value, .. } => Step::Cas {
                 expect: vals.id(expect),
                 value: vals.id(&Some(value.clone())),
             },
-        });
-        let (at, r) = match &o.ret {
-            None => (usize::MAX, Ret::Any),
-            Some((at, r)) => (
-                *at,
-                match r {
-                    OpResult::Ok => Ret::Ok,
-                    OpResult::Value { value } => Ret::Value(vals.id(value)),
-                    OpResult::Mismatch { actual } => Ret::Mismatch(vals.id(actual)),
-                    // An error is indeterminate (callers pass it as `None`).
-                    OpResult::Error { .. } => Ret::Any,
-                },
-            ),
         };
-        rets.push(r);
-        ret_at.push(if r == Ret::Any { usize::MAX } else { at });
-    }
-    let completed = rets.iter().filter(|r| **r != Ret::Any).count();
-    // A configuration: every operation below `base` is placed, `mask` has
-    // the placed ones of the next 128, and `v` is the register's value.
-    // The window must hold everything that can be placed next; a history
-    // more concurrent than that is "too large".
-    // (`k`, the completed operations placed, rides along: it follows
-    // from the configuration, so it is not part of what is remembered.)
-    let mut seen: HashSet<(usize, u128, u32)> = HashSet::new();
-    let mut stack: Vec<(usize, u128, u32, usize)> = vec![(0, 0, 0, 0)];
-    seen.insert((0, 0, 0));
-    while let Some((base, mask, v, k)) = stack.pop() {
-        if k == completed {
-            return (Outcome::Linearizable, seen.len());
+        let ret = o.ret.as_ref().and_then(|(at, r)| {
+            let r = match r {
+                OpResult::Ok => Ret::Ok,
+                OpResult::Value { value } => Ret::Value(vals.id(value)),
+                OpResult::Mismatch { actual } => Ret::Mismatch(vals.id(actual)),
+                // An error is indeterminate (callers pass it as `None`).
+                OpResult::Error { .. } => return None,
+            };
+            Some((*at, r))
+        });
+        match ret {
+            Some((at, r)) => done.push((o.invoke, at, step, r)),
+            None => open.push((o.invoke, step)),
         }
-        let is_done = |i: usize| i < base || (i - base < 128 && mask >> (i - base) & 1 == 1);
+    }
+    Search {
+        done: &done,
+        open: &open,
+        max_states,
+    }
+    .run()
+}
+
+/// A configuration: every completed operation below `base` is placed,
+/// `mask` has the placed ones of the next 128, `open` the placed
+/// indeterminate ones (a bitset), and `v` is the register's value. The
+/// window must hold every completed operation that can be placed next; a
+/// history more concurrent than that is "too large".
+type Config = (usize, u128, Box<[u64]>, u32);
+
+struct Search<'a> {
+    done: &'a [(usize, usize, Step, Ret)],
+    open: &'a [(usize, Step)],
+    max_states: usize,
+}
+
+impl Search<'_> {
+    fn run(&self) -> (Outcome, usize) {
+        let start: Config = (0, 0, vec![0; self.open.len().div_ceil(64)].into(), 0);
+        let mut seen: HashSet<Config> = HashSet::new();
+        seen.insert(start.clone());
+        let mut stack = vec![start];
+        while let Some(c) = stack.pop() {
+            if c.0 == self.done.len() {
+                return (Outcome::Linearizable, seen.len());
+            }
+            let Some(next) = self.successors(&c) else {
+                return (Outcome::TooLarge, seen.len());
+            };
+            for n in next {
+                if seen.insert(n.clone()) {
+                    if seen.len() > self.max_states {
+                        return (Outcome::TooLarge, seen.len());
+                    }
+                    stack.push(n);
+                }
+            }
+        }
+        (Outcome::NotLinearizable, seen.len())
+    }
+
+    /// The configurations one placement away; `None` if a candidate falls
+    /// outside the window.
+    fn successors(&self, (base, mask, open, v): &Config) -> Option<Vec<Config>> {
+        let placed = |i: usize| i < *base || (i - base < 128 && mask >> (i - base) & 1 == 1);
         // The earliest return among completed operations not yet placed:
-        // only operations invoked before it can go next.
+        // only operations invoked before it can go next (Lowe's
+        // just-in-time linearisation).
         let mut min_ret = usize::MAX;
-        for i in (base..n).filter(|&i| !is_done(i)) {
-            if ops[i].invoke > min_ret {
+        for (i, &(invoke, ret, _, _)) in self.done.iter().enumerate().skip(*base) {
+            if invoke > min_ret {
                 break; // invoked later, so it returns later too
             }
-            min_ret = min_ret.min(ret_at[i]);
+            if !placed(i) {
+                min_ret = min_ret.min(ret);
+            }
         }
-        for i in (base..n).filter(|&i| !is_done(i)) {
-            if ops[i].invoke > min_ret {
+        let mut out = Vec::new();
+        for (i, &(invoke, _, step, want)) in self.done.iter().enumerate().skip(*base) {
+            if invoke > min_ret {
                 break;
             }
-            if i - base >= 128 {
-                return (Outcome::TooLarge, seen.len());
-            }
-            let (v2, r) = apply(steps[i], v);
-            if rets[i] != Ret::Any && rets[i] != r {
+            if placed(i) {
                 continue;
             }
-            let (mut b2, mut m2) = (base, mask | 1u128 << (i - base));
+            if i - base >= 128 {
+                return None;
+            }
+            let (v2, r) = apply(step, *v);
+            if r != want {
+                continue;
+            }
+            let (mut b2, mut m2) = (*base, mask | 1u128 << (i - base));
             while m2 & 1 == 1 {
                 m2 >>= 1;
                 b2 += 1;
             }
-            if seen.insert((b2, m2, v2)) {
-                if seen.len() > max_states {
-                    return (Outcome::TooLarge, seen.len());
-                }
-                stack.push((b2, m2, v2, k + usize::from(rets[i] != Ret::Any)));
-            }
+            out.push((b2, m2, open.clone(), v2));
         }
+        for (j, &(invoke, step)) in self.open.iter().enumerate() {
+            if invoke > min_ret {
+                break;
+            }
+            if open[j / 64] >> (j % 64) & 1 == 1 {
+                continue;
+            }
+            let (v2, _) = apply(step, *v);
+            let mut o2 = open.clone();
+            o2[j / 64] |= 1 << (j % 64);
+            out.push((*base, *mask, o2, v2));
+        }
+        Some(out)
     }
-    (Outcome::NotLinearizable, seen.len())
 }
