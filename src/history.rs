@@ -227,7 +227,10 @@ pub fn client_history(n: &ToNow) -> Option<Vec<quorum_core::sim::HistoryEvent>> 
 pub fn linearizability(n: &ToNow) -> (String, bool) {
     use quorum_verify::linearizability::{check_bounded, Verdict};
     let Some(h) = client_history(n) else {
-        return ("too long a run to check in the page".into(), false);
+        return (
+            "undecided: too long a run to check in the page (quorum run --check decides it)".into(),
+            false,
+        );
     };
     // A smaller bound than the CLI's: the check must not hold the page up.
     match check_bounded(&h, 100_000) {
@@ -242,7 +245,7 @@ pub fn linearizability(n: &ToNow) -> (String, bool) {
         ),
         Verdict::TooLarge { key, ops, .. } => (
             format!(
-                "key {key:?} has {ops} operations: too many to check here (quorum run --check)"
+                "undecided: key {key:?} has {ops} operations, more than the page's search bound (quorum run --check decides it)"
             ),
             false,
         ),

@@ -17,6 +17,9 @@ pub struct RunOptions {
     pub check: bool,
     /// Report the nodes' end state as JSON instead of the summary.
     pub state: bool,
+    /// The linearizability search's bound, in configurations per key
+    /// (`None`: `wgl::MAX_STATES`).
+    pub lin_states: Option<usize>,
 }
 
 /// What a run found.
@@ -24,6 +27,9 @@ pub struct RunOptions {
 pub struct RunReport {
     /// No check failed.
     pub clean: bool,
+    /// A check could not decide, and why: never a pass (`quorum run`
+    /// exits 3).
+    pub undecided: Option<String>,
     /// The summary (or, with `state`, the end state as JSON).
     pub text: String,
 }
@@ -43,8 +49,10 @@ pub fn run<N: Protocol + Converges>(
     }
     drive(&mut sim, &mut sink)?;
     let mut text = summary(scenario, &sim);
+    let mut undecided = None;
     let clean = if opts.check {
-        check_report(scenario, &sim, &mut text)
+        let bound = opts.lin_states.unwrap_or(quorum_verify::wgl::MAX_STATES);
+        check_report(scenario, &sim, bound, &mut text, &mut undecided)
     } else {
         sim.violations().is_empty()
     };
@@ -55,7 +63,11 @@ pub fn run<N: Protocol + Converges>(
         });
         text = format!("{st}\n");
     }
-    Ok(RunReport { clean, text })
+    Ok(RunReport {
+        clean,
+        undecided,
+        text,
+    })
 }
 
 /// Where `--trace` writes: nowhere, stdout (`-`) or a file.
@@ -105,11 +117,14 @@ fn drive<N: Protocol>(
 }
 
 /// `--check`: the safety verdict, then linearizability and (if the scenario
-/// states it) liveness. Appends to `summary`; false if anything failed.
+/// states it) liveness. Appends to `summary`; false if anything failed;
+/// sets `undecided` when a check could not decide.
 fn check_report<N: Protocol + Converges>(
     scenario: &Scenario,
     sim: &Simulator<N>,
+    bound: usize,
     summary: &mut String,
+    undecided: &mut Option<String>,
 ) -> bool {
     let violations = sim.violations();
     if !violations.is_empty() {
@@ -120,17 +135,24 @@ fn check_report<N: Protocol + Converges>(
     }
     *summary += "safety: all properties held\n";
     let mut clean = true;
-    use quorum_verify::linearizability::{check as lin, Verdict};
-    match lin(sim.history()) {
+    use quorum_verify::linearizability::{check_with_bound, Verdict};
+    match check_with_bound(sim.history(), bound) {
         Verdict::Linearizable { keys, ops } => {
-            *summary += &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
+            *summary +=
+                &format!("linearizability: {ops} operations on {keys} keys are linearizable\n")
         }
         Verdict::Violation { key, ops } => {
             clean = false;
             *summary += &format!("VIOLATION: Linearizability: the history of key {key:?} ({ops} operations) has no valid order\n");
         }
-        Verdict::TooLarge { key, ops, indeterminate } => {
-            *summary += &format!("linearizability: not checked: key {key:?} has {ops} operations ({indeterminate} indeterminate), too large to check\n")
+        Verdict::TooLarge {
+            key,
+            ops,
+            indeterminate,
+        } => {
+            let why = format!("key {key:?} has {ops} operations ({indeterminate} indeterminate): the search reached its bound of {bound} configurations (--lin-states)");
+            *summary += &format!("UNDECIDED: Linearizability: {why}\n");
+            *undecided = Some(why);
         }
     }
     if scenario.file.liveness.is_some() {

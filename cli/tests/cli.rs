@@ -172,6 +172,38 @@ fn check_passes_on_every_shipped_scenario() {
 }
 
 #[test]
+fn an_undecided_check_is_never_a_pass() {
+    // The linearizability search held to 10 configurations per key cannot
+    // decide lab-churn's history: exit 3, and the summary says why.
+    let out = quorum(&[
+        "run",
+        "--check",
+        "--lin-states",
+        "10",
+        "scenarios/lab-churn.json",
+    ]);
+    let so = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{so}");
+    assert!(so.contains("safety: all properties held"), "{so}");
+    assert!(
+        so.contains("UNDECIDED: Linearizability: key \"k")
+            && so.contains("bound of 10 configurations"),
+        "{so}"
+    );
+    assert!(!so.contains("are linearizable"), "{so}");
+    // With the default bound the same run is decided.
+    let out = quorum(&["run", "--check", "scenarios/lab-churn.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // The bound needs --check.
+    assert_eq!(
+        quorum(&["run", "--lin-states", "10", "scenarios/lab-churn.json"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
 fn fuzz_runs_a_batch_and_refuses_bad_options() {
     let out = quorum(&["fuzz", "--seeds", "50", "--start", "1000"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));

@@ -355,6 +355,7 @@ fn checked_run<N: Protocol + Converges>(json: &str, trace_name: &str) -> (bool, 
         trace_to: Some(path.clone()),
         check: true,
         state: false,
+        lin_states: None,
     };
     let report = run::<N>(&scenario(json), &opts).expect("the run");
     let trace = std::fs::read_to_string(&path).expect("the trace file");

@@ -78,8 +78,9 @@ impl fmt::Display for Failure {
 pub struct Outcome {
     pub failure: Option<Failure>,
     pub events: u64,
-    /// Set when the linearizability check was skipped as too large.
-    pub lin_skipped: Option<String>,
+    /// Why the linearizability check could not decide, if it could not
+    /// (its search bound): counted apart, never as a pass.
+    pub undecided: Option<String>,
 }
 
 /// Run a scenario with every check: safety after each step (stopping at
@@ -100,12 +101,12 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                     kind: FailureKind::Safety(v.clone()),
                 }),
                 events: sim.stats().events,
-                lin_skipped: None,
+                undecided: None,
             };
         }
     }
     let events = sim.stats().events;
-    let mut lin_skipped = None;
+    let mut undecided = None;
     match linearizability::check(sim.history()) {
         Verdict::Linearizable { .. } => {}
         Verdict::Violation { key, ops } => {
@@ -114,7 +115,7 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                     kind: FailureKind::Linearizability { key, ops },
                 }),
                 events,
-                lin_skipped,
+                undecided,
             }
         }
         Verdict::TooLarge {
@@ -122,7 +123,7 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
             ops,
             indeterminate,
         } => {
-            lin_skipped = Some(format!(
+            undecided = Some(format!(
                 "key {key:?}: {ops} operations, {indeterminate} indeterminate: too large to check"
             ));
         }
@@ -134,14 +135,14 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                     kind: FailureKind::Liveness(m),
                 }),
                 events,
-                lin_skipped,
+                undecided,
             };
         }
     }
     Outcome {
         failure: None,
         events,
-        lin_skipped,
+        undecided,
     }
 }
 
@@ -438,7 +439,8 @@ pub fn shrink(f: &ScenarioFile, want: &Failure, budget: usize) -> ScenarioFile {
 pub struct Batch {
     pub runs: u64,
     pub events: u64,
-    pub lin_skipped: u64,
+    /// Runs whose linearizability check could not decide.
+    pub undecided: u64,
     /// (seed, failure) for each failing seed, by seed.
     pub failures: Vec<(u64, Failure)>,
 }
@@ -475,7 +477,7 @@ pub fn run_batch(
                     let Some(o) = check_file(&f) else { continue };
                     local.runs += 1;
                     local.events += o.events;
-                    local.lin_skipped += u64::from(o.lin_skipped.is_some());
+                    local.undecided += u64::from(o.undecided.is_some());
                     if let Some(fail) = o.failure {
                         local.failures.push((seed, fail));
                         if stop_at_first {
@@ -486,7 +488,7 @@ pub fn run_batch(
                 let mut g = out.lock().unwrap_or_else(|p| p.into_inner());
                 g.runs += local.runs;
                 g.events += local.events;
-                g.lin_skipped += local.lin_skipped;
+                g.undecided += local.undecided;
                 g.failures.extend(local.failures);
             });
         }

@@ -76,6 +76,12 @@ pub fn check(history: &[HistoryEvent]) -> Verdict {
     run(history, crate::wgl::MAX_STATES, usize::MAX)
 }
 
+/// The same with another bound on the configurations explored per key
+/// (`quorum run --check --lin-states N`).
+pub fn check_with_bound(history: &[HistoryEvent], per_key_states: usize) -> Verdict {
+    run(history, per_key_states, usize::MAX)
+}
+
 /// The same with a bound on the whole check's work, over all keys (the
 /// page uses this, so a check never holds the browser up for long).
 pub fn check_bounded(history: &[HistoryEvent], max_states: usize) -> Verdict {
