@@ -109,31 +109,78 @@ pub fn check_key(ops: &[Op], max_states: usize) -> (Outcome, usize) {
             None => open.push((o.invoke, step)),
         }
     }
-    Search {
-        done: &done,
-        open: &open,
-        max_states,
+    if open.len() <= 128 {
+        Search::<u128>::new(&done, &open, max_states).run()
+    } else {
+        Search::<Box<[u64]>>::new(&done, &open, max_states).run()
     }
-    .run()
+}
+
+/// A set of indeterminate operations placed: one word for up to 128 of
+/// them (the common case, and fast), a boxed bitset beyond.
+trait Placed: Clone + Eq + std::hash::Hash {
+    fn empty(n: usize) -> Self;
+    fn has(&self, j: usize) -> bool;
+    fn with(&self, j: usize) -> Self;
+}
+
+impl Placed for u128 {
+    fn empty(_: usize) -> Self {
+        0
+    }
+    fn has(&self, j: usize) -> bool {
+        self >> j & 1 == 1
+    }
+    fn with(&self, j: usize) -> Self {
+        self | 1 << j
+    }
+}
+
+impl Placed for Box<[u64]> {
+    fn empty(n: usize) -> Self {
+        vec![0; n.div_ceil(64)].into()
+    }
+    fn has(&self, j: usize) -> bool {
+        self[j / 64] >> (j % 64) & 1 == 1
+    }
+    fn with(&self, j: usize) -> Self {
+        let mut b = self.clone();
+        b[j / 64] |= 1 << (j % 64);
+        b
+    }
 }
 
 /// A configuration: every completed operation below `base` is placed,
 /// `mask` has the placed ones of the next 128, `open` the placed
-/// indeterminate ones (a bitset), and `v` is the register's value. The
-/// window must hold every completed operation that can be placed next; a
-/// history more concurrent than that is "too large".
-type Config = (usize, u128, Box<[u64]>, u32);
+/// indeterminate ones, and `v` is the register's value. The window must
+/// hold every completed operation that can be placed next; a history more
+/// concurrent than that is "too large".
+type Config<P> = (usize, u128, P, u32);
 
-struct Search<'a> {
+struct Search<'a, P> {
     done: &'a [(usize, usize, Step, Ret)],
     open: &'a [(usize, Step)],
     max_states: usize,
+    _placed: std::marker::PhantomData<P>,
 }
 
-impl Search<'_> {
+impl<'a, P: Placed> Search<'a, P> {
+    fn new(
+        done: &'a [(usize, usize, Step, Ret)],
+        open: &'a [(usize, Step)],
+        max_states: usize,
+    ) -> Self {
+        Search {
+            done,
+            open,
+            max_states,
+            _placed: std::marker::PhantomData,
+        }
+    }
+
     fn run(&self) -> (Outcome, usize) {
-        let start: Config = (0, 0, vec![0; self.open.len().div_ceil(64)].into(), 0);
-        let mut seen: HashSet<Config> = HashSet::new();
+        let start: Config<P> = (0, 0, P::empty(self.open.len()), 0);
+        let mut seen: HashSet<Config<P>> = HashSet::new();
         seen.insert(start.clone());
         let mut stack = vec![start];
         while let Some(c) = stack.pop() {
@@ -157,7 +204,7 @@ impl Search<'_> {
 
     /// The configurations one placement away; `None` if a candidate falls
     /// outside the window.
-    fn successors(&self, (base, mask, open, v): &Config) -> Option<Vec<Config>> {
+    fn successors(&self, (base, mask, open, v): &Config<P>) -> Option<Vec<Config<P>>> {
         let placed = |i: usize| i < *base || (i - base < 128 && mask >> (i - base) & 1 == 1);
         // The earliest return among completed operations not yet placed:
         // only operations invoked before it can go next (Lowe's
@@ -197,13 +244,11 @@ impl Search<'_> {
             if invoke > min_ret {
                 break;
             }
-            if open[j / 64] >> (j % 64) & 1 == 1 {
+            if open.has(j) {
                 continue;
             }
             let (v2, _) = apply(step, *v);
-            let mut o2 = open.clone();
-            o2[j / 64] |= 1 << (j % 64);
-            out.push((*base, *mask, o2, v2));
+            out.push((*base, *mask, open.with(j), v2));
         }
         Some(out)
     }
