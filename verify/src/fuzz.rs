@@ -200,6 +200,7 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
                 64
             },
             bugs: bugs.to_vec(),
+            ..RaftSpec::default()
         },
         liveness: Some(LivenessSpec {
             from_ms: fault_end,

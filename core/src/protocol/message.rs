@@ -18,7 +18,10 @@ pub struct RequestVote {
     pub last_log_term: Term,
 }
 
-/// The answer to a [`RequestVote`].
+/// The answer to a [`RequestVote`]. A vote is only granted in the
+/// request's own term (`term` is then the request's), so a candidate never
+/// counts an answer to an older request: unlike [`AppendEntriesReply`] it
+/// needs no request term.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct RequestVoteReply {
     pub term: Term,
@@ -40,7 +43,12 @@ pub struct AppendEntries {
 /// The answer to an [`AppendEntries`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct AppendEntriesReply {
+    /// The replier's currentTerm, for the leader to update itself (Fig. 2).
     pub term: Term,
+    /// The term of the request this answers. A follower of term 3 refusing
+    /// a delayed term-2 request replies in term 3; without this a leader of
+    /// term 3 would read the refusal as its own log mismatch.
+    pub request_term: Term,
     pub success: bool,
     /// Echo of the request's prevLogIndex, to spot stale replies.
     pub prev_log_index: LogIndex,
@@ -141,6 +149,7 @@ mod tests {
     fn json_is_the_tag_then_the_fields_in_order() {
         let m = Message::AppendEntriesReply(AppendEntriesReply {
             term: 3,
+            request_term: 3,
             success: false,
             prev_log_index: 7,
             match_index: 0,
@@ -149,7 +158,7 @@ mod tests {
         });
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
-            r#"{"type":"append_entries_reply","term":3,"success":false,"prev_log_index":7,"match_index":0,"conflict_term":2,"conflict_index":5}"#
+            r#"{"type":"append_entries_reply","term":3,"request_term":3,"success":false,"prev_log_index":7,"match_index":0,"conflict_term":2,"conflict_index":5}"#
         );
         let m = Message::RequestVote(RequestVote {
             term: 4,

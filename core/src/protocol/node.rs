@@ -180,7 +180,7 @@ impl RaftNode {
             Input::Timeout(Timer::Election) => self.start_election(out),
             Input::Timeout(Timer::Heartbeat) => {
                 if self.role == Role::Leader {
-                    self.broadcast_append(out);
+                    self.heartbeat(out);
                     out.push(Output::SetTimer(Timer::Heartbeat));
                 }
             }
@@ -205,8 +205,10 @@ impl RaftNode {
             {
                 self.on_vote_reply(from, m, out)
             }
+            // An AppendEntries answer counts only for a request of this
+            // leader's term: a refusal of an older request is not a mismatch.
             Message::AppendEntriesReply(m)
-                if self.role == Role::Leader && m.term == self.current_term =>
+                if self.role == Role::Leader && m.request_term == self.current_term =>
             {
                 self.on_append_reply(from, m, out)
             }
@@ -312,8 +314,8 @@ impl RaftNode {
         self.pending.insert(index, session);
         for i in 0..self.config.voters().len() {
             let peer = self.config.voters()[i];
-            if self.progress.get(&peer).is_some_and(|p| p.wants(index)) {
-                self.send_append(peer, out);
+            if peer != self.id {
+                self.send_entries(peer, out);
             }
         }
         self.maybe_commit(out);

@@ -410,6 +410,7 @@ mod tests {
     fn kinds_filter_lines() {
         let (k, t) = message_summary(&Message::AppendEntriesReply(AppendEntriesReply {
             term: 3,
+            request_term: 3,
             success: false,
             prev_log_index: 7,
             match_index: 0,

@@ -75,6 +75,7 @@ impl Protocol for RaftNode {
         let config = Configuration::of_size(s.nodes);
         let opts = RaftConfig {
             max_entries_per_append: s.max_entries_per_append,
+            max_inflight: s.max_inflight,
             bugs: s.bugs,
         };
         match s.initial.get(id as usize - 1).and_then(Option::as_ref) {

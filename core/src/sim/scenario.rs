@@ -6,7 +6,7 @@
 //! value; nothing here panics on input.
 
 use super::Micros;
-use crate::protocol::{Bugs, KvOp, NodeId, RaftLog, Term};
+use crate::protocol::{Bugs, KvOp, NodeId, RaftLog, Term, DEFAULT_MAX_INFLIGHT};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -31,6 +31,8 @@ pub const MAX_REQUEST_COUNT: u32 = 1000;
 pub const MAX_INITIAL_LOG: usize = 100_000;
 pub const MAX_TERM: Term = 1 << 48;
 pub const MAX_BATCH: u32 = 10_000;
+/// The largest in-flight window.
+pub const MAX_INFLIGHT: u32 = 1024;
 pub const MAX_CAPTIONS: usize = 200;
 pub const MAX_CAPTION_LEN: usize = 1000;
 pub const MAX_CHOICES: usize = 6;
@@ -165,6 +167,8 @@ fn default_client_timeout() -> f64 {
 #[serde(deny_unknown_fields, default)]
 pub struct RaftSpec {
     pub max_entries_per_append: u32,
+    /// The most AppendEntries with entries in flight to one follower.
+    pub max_inflight: u32,
     /// Planted bugs to switch on, by name (see `Bug::name`). Never set by
     /// default; the checkers must catch each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -175,6 +179,7 @@ impl Default for RaftSpec {
     fn default() -> Self {
         RaftSpec {
             max_entries_per_append: 64,
+            max_inflight: DEFAULT_MAX_INFLIGHT,
             bugs: Vec::new(),
         }
     }
@@ -366,6 +371,7 @@ pub struct Scenario {
     /// Index id-1; `None`: a fresh node.
     pub initial: Vec<Option<InitialState>>,
     pub max_entries_per_append: u32,
+    pub max_inflight: u32,
     pub bugs: Bugs,
 }
 

@@ -6,6 +6,7 @@ use crate::protocol::io::{Output, Role, Timer};
 use crate::protocol::kv::Command;
 use crate::protocol::log::{Conflict, Entry};
 use crate::protocol::message::{AppendEntries, AppendEntriesReply, Message};
+use crate::protocol::progress::{Again, Rejected};
 use crate::protocol::types::{LogIndex, NodeId};
 
 impl RaftNode {
@@ -19,30 +20,55 @@ impl RaftNode {
         index
     }
 
+    /// A heartbeat interval passed (§5.2): every follower hears from the
+    /// leader, with entries if its progress allows, else with none.
+    pub(super) fn heartbeat(&mut self, out: &mut Out) {
+        for p in self.progress.values_mut() {
+            p.on_heartbeat();
+        }
+        self.broadcast_append(out);
+    }
+
     pub(super) fn broadcast_append(&mut self, out: &mut Out) {
         for i in 0..self.config.voters().len() {
             let peer = self.config.voters()[i];
             if peer != self.id {
-                self.send_append(peer, out);
+                self.send_append(peer, true, out);
             }
         }
     }
 
+    /// Send `peer` what its progress allows, one AppendEntries at a time,
+    /// until the window is full or nothing is left.
+    pub(super) fn send_entries(&mut self, peer: NodeId, out: &mut Out) {
+        while self.send_append(peer, false, out) {}
+    }
+
     /// Send AppendEntries to `peer` with entries from its nextIndex (up to
-    /// the batch limit); with none, it is a heartbeat.
-    pub(super) fn send_append(&mut self, peer: NodeId, out: &mut Out) {
+    /// the batch limit, if its progress lets entries go out); without
+    /// entries it is a heartbeat, sent only if `heartbeat`. Returns whether
+    /// entries went out.
+    fn send_append(&mut self, peer: NodeId, heartbeat: bool, out: &mut Out) -> bool {
+        let max_inflight = self.opts.max_inflight as usize;
         let Some(p) = self.progress.get_mut(&peer) else {
-            return;
+            return false;
         };
         let prev_log_index = p.next_index - 1;
         let Some(prev_log_term) = self.log.term(prev_log_index) else {
             // Below the snapshot: InstallSnapshot (§7) would go here.
-            return;
+            return false;
         };
-        let entries = self
-            .log
-            .entries_from(p.next_index, self.opts.max_entries_per_append as usize);
-        p.sent_entries(entries.len());
+        let entries = if p.can_send_entries(max_inflight) {
+            self.log
+                .entries_from(p.next_index, self.opts.max_entries_per_append as usize)
+        } else {
+            Vec::new()
+        };
+        if entries.is_empty() && !heartbeat {
+            return false;
+        }
+        let sent = !entries.is_empty();
+        p.sent_entries(p.next_index, prev_log_index + entries.len() as LogIndex);
         out.push(Output::Send {
             to: peer,
             msg: Message::AppendEntries(AppendEntries {
@@ -54,6 +80,7 @@ impl RaftNode {
                 leader_commit: self.commit_index,
             }),
         });
+        sent
     }
 
     /// AppendEntries receiver (Fig. 2), steps 1 to 5.
@@ -64,7 +91,7 @@ impl RaftNode {
                 term: None,
                 index: 0,
             };
-            self.reject_append(from, m.prev_log_index, stale, out);
+            self.reject_append(from, &m, stale, out);
             return;
         }
         // A current leader exists: candidates step down (§5.2).
@@ -77,7 +104,7 @@ impl RaftNode {
         // 2. Reply false if the log has no entry at prevLogIndex whose term
         //    matches prevLogTerm (§5.3), with fast-backtracking hints.
         if let Err(conflict) = self.log.check_prev(m.prev_log_index, m.prev_log_term) {
-            self.reject_append(from, m.prev_log_index, conflict, out);
+            self.reject_append(from, &m, conflict, out);
             return;
         }
         let last_new = m.prev_log_index + m.entries.len() as LogIndex;
@@ -90,6 +117,7 @@ impl RaftNode {
             to: from,
             msg: Message::AppendEntriesReply(AppendEntriesReply {
                 term: self.current_term,
+                request_term: m.term,
                 success: true,
                 prev_log_index: m.prev_log_index,
                 match_index: last_new,
@@ -99,13 +127,14 @@ impl RaftNode {
         });
     }
 
-    fn reject_append(&self, to: NodeId, prev_log_index: LogIndex, c: Conflict, out: &mut Out) {
+    fn reject_append(&self, to: NodeId, m: &AppendEntries, c: Conflict, out: &mut Out) {
         out.push(Output::Send {
             to,
             msg: Message::AppendEntriesReply(AppendEntriesReply {
                 term: self.current_term,
+                request_term: m.term,
                 success: false,
-                prev_log_index,
+                prev_log_index: m.prev_log_index,
                 match_index: 0,
                 conflict_term: c.term,
                 conflict_index: c.index,
@@ -162,25 +191,52 @@ impl RaftNode {
         out.push(Output::Truncate { from });
     }
 
-    /// Leaders: a reply of the current term from `from`. On success,
-    /// advance its matchIndex and commit what a majority holds; on a
-    /// rejection, back nextIndex off (fast backtracking, §5.3) and retry.
+    /// Leaders: the answer to an AppendEntries of the current term from
+    /// `from`. On success, advance its matchIndex, commit what a majority
+    /// holds and send what is left; on a rejection, back nextIndex off
+    /// (fast backtracking, §5.3) and retry, unless the rejection is stale or
+    /// explained by reordering (see `Progress::on_reject`).
     pub(super) fn on_append_reply(&mut self, from: NodeId, m: AppendEntriesReply, out: &mut Out) {
-        let last = self.log.last_index();
         let hint = self.log.backtrack_hint(m.conflict_term, m.conflict_index);
         let Some(p) = self.progress.get_mut(&from) else {
             return;
         };
         if m.success {
-            p.maybe_update(m.match_index);
-            let more = p.next_index <= last;
+            let again = p.maybe_update(m.match_index);
             self.maybe_commit(out);
-            if more {
-                self.send_append(from, out);
+            if let Some(a) = again {
+                self.send_again(from, a, out);
             }
-        } else if p.maybe_decr_to(m.prev_log_index, hint) {
-            self.send_append(from, out);
+            self.send_entries(from, out);
+            return;
         }
+        let too_short = m.conflict_term.is_none();
+        match p.on_reject(m.prev_log_index, hint, too_short) {
+            Rejected::Ignore => {}
+            Rejected::Resend => self.send_entries(from, out),
+            Rejected::Again(a) => self.send_again(from, a, out),
+        }
+    }
+
+    /// Send `first..=last` to `peer` again, as the AppendEntries that
+    /// carried them before (its progress already counts them in flight).
+    fn send_again(&self, peer: NodeId, Again { first, last }: Again, out: &mut Out) {
+        let prev_log_index = first - 1;
+        let Some(prev_log_term) = self.log.term(prev_log_index) else {
+            return;
+        };
+        let n = (last + 1).saturating_sub(first) as usize;
+        out.push(Output::Send {
+            to: peer,
+            msg: Message::AppendEntries(AppendEntries {
+                term: self.current_term,
+                leader_id: self.id,
+                prev_log_index,
+                prev_log_term,
+                entries: self.log.entries_from(first, n),
+                leader_commit: self.commit_index,
+            }),
+        });
     }
 
     /// Leaders: commitIndex = N if a majority has matchIndex >= N and

@@ -234,6 +234,7 @@ fn leader_appends_noop_and_commits_only_current_term_entries() {
     let ok = |m| {
         Message::AppendEntriesReply(AppendEntriesReply {
             term: 2,
+            request_term: 2,
             success: true,
             prev_log_index: 0,
             match_index: m,
@@ -312,4 +313,69 @@ fn crash_keeps_only_persistent_state() {
         (n.commit_index(), n.last_applied(), n.leader_id()),
         (0, 0, None)
     );
+}
+
+/// S1 becomes leader of `term` (one above its log's) with a vote from S2.
+fn leader_of(term: Term, log_terms: &[Term]) -> RaftNode {
+    let mut n = node_with(1, 3, term - 1, log_terms);
+    let mut out = Vec::new();
+    n.step(Input::Timeout(Timer::Election), &mut out);
+    msg(
+        &mut n,
+        2,
+        Message::RequestVoteReply(RequestVoteReply {
+            term,
+            vote_granted: true,
+        }),
+    );
+    assert_eq!((n.role(), n.current_term()), (Role::Leader, term));
+    n
+}
+
+fn ae_reply(term: Term, request_term: Term, success: bool, prev: LogIndex) -> Message {
+    Message::AppendEntriesReply(AppendEntriesReply {
+        term,
+        request_term,
+        success,
+        prev_log_index: prev,
+        match_index: if success { prev } else { 0 },
+        conflict_term: None,
+        conflict_index: 0,
+    })
+}
+
+#[test]
+fn replies_say_which_terms_request_they_answer() {
+    // A follower of term 3 refuses a delayed term-2 request in term 3,
+    // and says it answers term 2.
+    let mut f = node_with(2, 3, 3, &[1, 2, 3]);
+    assert_eq!(
+        reply(&msg(&mut f, 1, ae(2, 3, 3, &[], 0))),
+        ae_reply(3, 2, false, 3)
+    );
+    assert_eq!(
+        reply(&msg(&mut f, 1, ae(3, 3, 3, &[], 0))),
+        ae_reply(3, 3, true, 3)
+    );
+}
+
+#[test]
+fn a_refusal_of_an_older_terms_request_is_not_a_log_mismatch() {
+    // Finding 2: S1, elected in term 3 with 22 entries from term 2, probes
+    // S2 at prevLogIndex 22. S2's refusal of a delayed term-2 AppendEntries
+    // at the same prevLogIndex (conflict index 0: "your term is stale")
+    // must not send S2's nextIndex back to 1 and the whole log again.
+    let log = [2; 22];
+    let mut n = leader_of(3, &log);
+    assert_eq!(
+        n.progress()[&2].next_index,
+        23,
+        "probing at prevLogIndex 22"
+    );
+    let out = msg(&mut n, 2, ae_reply(3, 2, false, 22));
+    assert!(sent(&out).is_empty(), "nothing re-sent: {out:?}");
+    assert_eq!(n.progress()[&2].next_index, 23);
+    // The answer to its own probe moves it on.
+    msg(&mut n, 2, ae_reply(3, 3, true, 23));
+    assert_eq!(n.progress()[&2].match_index, 23);
 }

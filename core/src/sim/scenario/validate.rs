@@ -163,7 +163,7 @@ impl Scenario {
             ms_to_us("liveness.from_ms", l.from_ms, MAX_DURATION_MS)?;
             ms_to_us("liveness.within_ms", l.within_ms, MAX_DURATION_MS)?;
         }
-        let (max_entries_per_append, bugs) = raft(&file.raft)?;
+        let (max_entries_per_append, max_inflight, bugs) = raft(&file.raft)?;
         lesson(&file)?;
         let actions = events(&file.events, n)?;
         let initial = initial(&file.initial, n)?;
@@ -180,6 +180,7 @@ impl Scenario {
             actions,
             initial,
             max_entries_per_append,
+            max_inflight,
             bugs,
             file,
         })
@@ -284,13 +285,21 @@ fn clients(
     })
 }
 
-/// The AppendEntries batch limit and the planted bugs, by name.
-fn raft(r: &RaftSpec) -> Result<(u32, Bugs), ScenarioError> {
+/// The AppendEntries batch limit, the in-flight window and the planted
+/// bugs, by name.
+fn raft(r: &RaftSpec) -> Result<(u32, u32, Bugs), ScenarioError> {
     let batch = r.max_entries_per_append;
     if batch == 0 || batch > MAX_BATCH {
         return err(
             "raft.max_entries_per_append",
             format!("{batch} is out of range 1..={MAX_BATCH}"),
+        );
+    }
+    let window = r.max_inflight;
+    if window == 0 || window > MAX_INFLIGHT {
+        return err(
+            "raft.max_inflight",
+            format!("{window} is out of range 1..={MAX_INFLIGHT}"),
         );
     }
     let mut bugs = Bugs::NONE;
@@ -307,7 +316,7 @@ fn raft(r: &RaftSpec) -> Result<(u32, Bugs), ScenarioError> {
         };
         bugs = bugs.with(b);
     }
-    Ok((batch, bugs))
+    Ok((batch, window, bugs))
 }
 
 /// Captions and questions: counts, lengths, times, and a right answer
