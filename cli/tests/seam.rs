@@ -223,9 +223,9 @@ impl<const S: bool> Node for Pb<S> {
                 out.push(Output::SetTimer(Timer::Heartbeat));
             }
             Input::Timeout(_) => {}
-            Input::Propose { client, op_id, op } => {
-                self.propose(Session { client, op_id }, op, out)
-            }
+            Input::Propose {
+                client, op_id, op, ..
+            } => self.propose(Session { client, op_id }, op, out),
         }
     }
 

@@ -200,6 +200,7 @@ impl Model for RaftModel {
                         client: 1,
                         op_id,
                         op,
+                        first_unacked: op_id,
                     },
                 );
             }

@@ -52,11 +52,15 @@ pub enum Input<M> {
     /// A timer the node asked for has expired. `Timeout(Election)` also
     /// serves as the "force an election timeout" action.
     Timeout(Timer),
-    /// A client asks this node to run an operation.
+    /// A client asks this node to run an operation. `first_unacked` is
+    /// the lowest op id the client has not yet had an answer to (or given
+    /// up on): the servers may forget the results of all before it
+    /// (thesis §6.3).
     Propose {
         client: ClientId,
         op_id: OpId,
         op: KvOp,
+        first_unacked: OpId,
     },
 }
 

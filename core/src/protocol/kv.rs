@@ -1,11 +1,21 @@
 //! The replicated state machine: a key-value store with `put`, `get` and
 //! `cas`, and client sessions that make retried commands apply once
 //! (thesis §6.3).
+//!
+//! A session keeps the result of each of its client's requests until the
+//! client acknowledges it: every command carries the lowest op id the
+//! client has no answer to yet (`first_unacked`), and results below it are
+//! forgotten. A duplicate of a request still held gets that request's own
+//! result; one below `first_unacked` is never run again. Sessions expire
+//! deterministically, as the thesis allows: at most `max_sessions` are kept
+//! and the least recently used goes first (by log order, the same on every
+//! server); a command from an expired session is refused with
+//! `session expired`, never run.
 
 use super::types::{ClientId, OpId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Keys and values are shared strings: copying an op, an entry or a
@@ -67,12 +77,22 @@ pub struct Session {
 pub struct KvCommand {
     pub op: KvOp,
     pub session: Option<Session>,
+    /// The lowest op id its client had no answer to when it sent this
+    /// (thesis §6.3); the session forgets results below it.
+    pub first_unacked: OpId,
 }
 
 impl Serialize for KvCommand {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // The op's own fields, then the session: {"type":"put",...,"client":1,"op_id":2}.
-        let extra = if self.session.is_some() { 2 } else { 0 };
+        // The op's own fields, then the session: {"type":"put",...,"client":1,"op_id":2},
+        // and `first_unacked` when it is not the op itself (a client with
+        // one request at a time never has another).
+        let acked = self.session.filter(|s| s.op_id != self.first_unacked);
+        let extra = match (self.session, acked) {
+            (None, _) => 0,
+            (Some(_), None) => 2,
+            (Some(_), Some(_)) => 3,
+        };
         let mut m = match &self.op {
             KvOp::Put { key, value } => {
                 let mut m = s.serialize_map(Some(3 + extra))?;
@@ -100,6 +120,9 @@ impl Serialize for KvCommand {
             m.serialize_entry("client", &sess.client)?;
             m.serialize_entry("op_id", &sess.op_id)?;
         }
+        if acked.is_some() {
+            m.serialize_entry("first_unacked", &self.first_unacked)?;
+        }
         m.end()
     }
 }
@@ -113,8 +136,14 @@ pub enum Command {
 }
 
 impl Command {
+    /// A command from a client with one request at a time (or none).
     pub fn kv(op: KvOp, session: Option<Session>) -> Command {
-        Command::Kv(Arc::new(KvCommand { op, session }))
+        let first_unacked = session.map_or(0, |s| s.op_id);
+        Command::Kv(Arc::new(KvCommand {
+            op,
+            session,
+            first_unacked,
+        }))
     }
 
     pub fn session(&self) -> Option<Session> {
@@ -138,17 +167,53 @@ impl Serialize for Command {
     }
 }
 
-/// The key-value state machine. Deterministic: ordered maps only.
+/// How many client sessions a store keeps by default.
+pub const MAX_SESSIONS: usize = 1024;
+
+/// One client's session (thesis §6.3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct ClientSession {
+    /// Requests below this were answered or given up on by the client:
+    /// their results are forgotten and they never run again.
+    first_unacked: OpId,
+    /// The result of each request run and not yet acknowledged.
+    results: BTreeMap<OpId, OpResult>,
+    /// When it was last used, counted in session commands applied.
+    used: u64,
+}
+
+/// The key-value state machine. Deterministic: ordered maps only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KvStore {
     data: BTreeMap<Text, Text>,
-    /// Last applied op per client with its result (thesis §6.3).
-    sessions: BTreeMap<ClientId, (OpId, OpResult)>,
+    sessions: BTreeMap<ClientId, ClientSession>,
+    /// Clients whose session expired: their commands are refused.
+    expired: BTreeSet<ClientId>,
+    max_sessions: usize,
+    /// Session commands applied: the clock of least-recent use.
+    used: u64,
+}
+
+impl Default for KvStore {
+    fn default() -> Self {
+        Self::with_max_sessions(MAX_SESSIONS)
+    }
 }
 
 impl KvStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A store that keeps at most `max` sessions (at least one).
+    pub fn with_max_sessions(max: usize) -> Self {
+        KvStore {
+            data: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            expired: BTreeSet::new(),
+            max_sessions: max.max(1),
+            used: 0,
+        }
     }
 
     pub fn data(&self) -> &BTreeMap<Text, Text> {
@@ -159,17 +224,64 @@ impl KvStore {
         self.data.get(key).map(|v| &**v)
     }
 
-    /// Applies a command. A command whose session op was already applied is
-    /// not run again; its first result is returned.
+    /// Results a client's session holds, by op id (for views and tests).
+    pub fn session_results(&self, client: ClientId) -> Vec<OpId> {
+        self.sessions
+            .get(&client)
+            .map(|s| s.results.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Applies a command. A session request already run is not run again:
+    /// it gets its own result while the session holds it, and an error
+    /// once the client has acknowledged it or the session expired.
     pub fn apply(&mut self, cmd: &KvCommand) -> OpResult {
-        if let Some(s) = cmd.session {
-            if let Some((last, result)) = self.sessions.get(&s.client) {
-                if s.op_id <= *last {
-                    return result.clone();
-                }
-            }
+        let Some(s) = cmd.session else {
+            return self.run(&cmd.op);
+        };
+        if self.expired.contains(&s.client) {
+            return refused("session expired");
         }
-        let result = match &cmd.op {
+        self.used += 1;
+        let used = self.used;
+        let sess = self.sessions.entry(s.client).or_default();
+        sess.used = used;
+        if cmd.first_unacked > sess.first_unacked {
+            sess.first_unacked = cmd.first_unacked;
+            sess.results = sess.results.split_off(&cmd.first_unacked);
+        }
+        if s.op_id < sess.first_unacked {
+            return refused("already acknowledged");
+        }
+        if let Some(r) = sess.results.get(&s.op_id) {
+            return r.clone();
+        }
+        let result = self.run(&cmd.op);
+        if let Some(sess) = self.sessions.get_mut(&s.client) {
+            sess.results.insert(s.op_id, result.clone());
+        }
+        self.expire();
+        result
+    }
+
+    /// Least recently used sessions go once there are too many.
+    fn expire(&mut self) {
+        while self.sessions.len() > self.max_sessions {
+            let Some(oldest) = self
+                .sessions
+                .iter()
+                .min_by_key(|(_, s)| s.used)
+                .map(|(c, _)| *c)
+            else {
+                return;
+            };
+            self.sessions.remove(&oldest);
+            self.expired.insert(oldest);
+        }
+    }
+
+    fn run(&mut self, op: &KvOp) -> OpResult {
+        match op {
             KvOp::Put { key, value } => {
                 self.data.insert(key.clone(), value.clone());
                 OpResult::Ok
@@ -188,11 +300,13 @@ impl KvStore {
                     }
                 }
             }
-        };
-        if let Some(s) = cmd.session {
-            self.sessions.insert(s.client, (s.op_id, result.clone()));
         }
-        result
+    }
+}
+
+fn refused(reason: &str) -> OpResult {
+    OpResult::Error {
+        reason: reason.to_string(),
     }
 }
 
@@ -210,7 +324,13 @@ mod tests {
     #[test]
     fn put_get_cas() {
         let mut kv = KvStore::new();
-        let run = |kv: &mut KvStore, op| kv.apply(&KvCommand { op, session: None });
+        let run = |kv: &mut KvStore, op| {
+            kv.apply(&KvCommand {
+                op,
+                session: None,
+                first_unacked: 0,
+            })
+        };
         assert_eq!(
             run(&mut kv, KvOp::Get { key: "x".into() }),
             OpResult::Value { value: None }
@@ -237,29 +357,86 @@ mod tests {
         assert_eq!(kv.get("x"), Some("2"));
     }
 
+    fn cmd(client: ClientId, op_id: OpId, first_unacked: OpId, op: KvOp) -> KvCommand {
+        KvCommand {
+            op,
+            session: Some(Session { client, op_id }),
+            first_unacked,
+        }
+    }
+
+    fn cas(expect: Option<&str>, v: &str) -> KvOp {
+        KvOp::Cas {
+            key: "x".into(),
+            expect: expect.map(Text::from),
+            value: v.into(),
+        }
+    }
+
     #[test]
     fn a_retried_session_op_applies_once() {
         let mut kv = KvStore::new();
-        let s = Some(Session {
-            client: 7,
-            op_id: 1,
-        });
-        let c = KvCommand {
-            op: KvOp::Cas {
-                key: "x".into(),
-                expect: None,
-                value: "a".into(),
-            },
-            session: s,
-        };
+        let c = cmd(7, 1, 1, cas(None, "a"));
         assert_eq!(kv.apply(&c), OpResult::Ok);
         // Applied again (a retry that was also committed): same answer, no effect.
         kv.apply(&KvCommand {
             op: put("x", "b"),
             session: None,
+            first_unacked: 0,
         });
         assert_eq!(kv.apply(&c), OpResult::Ok);
         assert_eq!(kv.get("x"), Some("b"));
+    }
+
+    #[test]
+    fn each_request_keeps_its_own_result_until_acknowledged() {
+        // Finding 4: a duplicate of a cas was answered with a later get's
+        // result. Client 7 sends cas (op 1), then get (op 2) before it has
+        // op 1's answer; a duplicate of op 1 then gets op 1's own result.
+        let mut kv = KvStore::new();
+        assert_eq!(kv.apply(&cmd(7, 1, 1, cas(None, "a"))), OpResult::Ok);
+        let read = KvOp::Get { key: "x".into() };
+        let value = OpResult::Value {
+            value: Some("a".into()),
+        };
+        assert_eq!(kv.apply(&cmd(7, 2, 1, read.clone())), value);
+        assert_eq!(kv.apply(&cmd(7, 1, 1, cas(None, "a"))), OpResult::Ok);
+        assert_eq!(kv.session_results(7), [1, 2]);
+        // Op 3 says the client has the answers to 1 and 2: they are
+        // forgotten, and a late duplicate of op 1 is refused, not run.
+        assert_eq!(kv.apply(&cmd(7, 3, 3, put("x", "c"))), OpResult::Ok);
+        assert_eq!(kv.session_results(7), [3]);
+        assert_eq!(
+            kv.apply(&cmd(7, 1, 1, cas(Some("c"), "d"))),
+            refused("already acknowledged")
+        );
+        assert_eq!(kv.get("x"), Some("c"), "the duplicate had no effect");
+    }
+
+    #[test]
+    fn the_least_recently_used_session_expires_and_is_refused() {
+        let mut kv = KvStore::with_max_sessions(2);
+        kv.apply(&cmd(1, 1, 1, put("x", "1")));
+        kv.apply(&cmd(2, 1, 1, put("x", "2")));
+        kv.apply(&cmd(1, 2, 2, put("x", "3")));
+        // A third client: client 2 is the least recently used.
+        kv.apply(&cmd(3, 1, 1, put("x", "4")));
+        assert_eq!(kv.session_results(2), Vec::<OpId>::new());
+        assert_eq!(
+            kv.apply(&cmd(2, 2, 2, put("x", "5"))),
+            refused("session expired")
+        );
+        assert_eq!(kv.get("x"), Some("4"));
+        assert_eq!(kv.apply(&cmd(1, 3, 3, put("x", "6"))), OpResult::Ok);
+    }
+
+    #[test]
+    fn first_unacked_is_written_only_when_it_says_something() {
+        let c = cmd(2, 5, 3, put("x", "1"));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"type":"put","key":"x","value":"1","client":2,"op_id":5,"first_unacked":3}"#
+        );
     }
 
     #[test]

@@ -16,12 +16,12 @@ mod tests;
 use super::bugs::Bug;
 use super::config::RaftConfig;
 use super::io::{ClientResponse, Input, Output, Role, Timer};
-use super::kv::{Command, KvOp, KvStore, Session};
+use super::kv::{Command, KvCommand, KvOp, KvStore, Session};
 use super::log::RaftLog;
 use super::message::Message;
 use super::progress::Progress;
 use super::quorum::Configuration;
-use super::types::{ClientId, LogIndex, NodeId, OpId, Term};
+use super::types::{LogIndex, NodeId, OpId, Term};
 use std::collections::{BTreeMap, BTreeSet};
 
 type Out = Vec<Output<Message>>;
@@ -184,7 +184,12 @@ impl RaftNode {
                     out.push(Output::SetTimer(Timer::Heartbeat));
                 }
             }
-            Input::Propose { client, op_id, op } => self.propose(client, op_id, op, out),
+            Input::Propose {
+                client,
+                op_id,
+                op,
+                first_unacked,
+            } => self.propose(Session { client, op_id }, op, first_unacked, out),
         }
     }
 
@@ -298,19 +303,23 @@ impl RaftNode {
 
     /// Only the leader accepts commands; it answers once the entry is
     /// applied (§8). Others point at the leader they know.
-    fn propose(&mut self, client: ClientId, op_id: OpId, op: KvOp, out: &mut Out) {
+    fn propose(&mut self, session: Session, op: KvOp, first_unacked: OpId, out: &mut Out) {
         if self.role != Role::Leader {
             out.push(Output::Reply {
-                client,
-                op_id,
+                client: session.client,
+                op_id: session.op_id,
                 response: ClientResponse::NotLeader {
                     hint: self.leader_id,
                 },
             });
             return;
         }
-        let session = Session { client, op_id };
-        let index = self.append_local(Command::kv(op, Some(session)), out);
+        let cmd = Command::Kv(std::sync::Arc::new(KvCommand {
+            op,
+            session: Some(session),
+            first_unacked,
+        }));
+        let index = self.append_local(cmd, out);
         self.pending.insert(index, session);
         for i in 0..self.config.voters().len() {
             let peer = self.config.voters()[i];

@@ -339,7 +339,14 @@ impl<N: Node> Simulator<N> {
             } => {
                 self.w.obs.event();
                 if self.nodes[node as usize - 1].up {
-                    let input = Input::Propose { client, op_id, op };
+                    // Simulated clients run one operation at a time: every
+                    // one before this was answered or given up on.
+                    let input = Input::Propose {
+                        client,
+                        op_id,
+                        op,
+                        first_unacked: op_id,
+                    };
                     self.with_node(node, |n, out| n.step(input, out));
                 }
             }

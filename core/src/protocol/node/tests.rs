@@ -266,6 +266,7 @@ fn followers_redirect_clients_and_leaders_answer_when_applied() {
             client: 9,
             op_id: 1,
             op: op.clone(),
+            first_unacked: 1,
         },
         &mut out,
     );
@@ -285,6 +286,7 @@ fn followers_redirect_clients_and_leaders_answer_when_applied() {
             client: 9,
             op_id: 1,
             op,
+            first_unacked: 1,
         },
         &mut out,
     );
