@@ -13,7 +13,7 @@
 use quorum_core::protocol::{ClientId, KvOp, OpId, OpResult, Text};
 use quorum_core::sim::HistoryEvent;
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester, SequentialSpec};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The tester searches interleavings without memoisation: bound the work.
 pub const MAX_OPS_PER_KEY: usize = 400;
@@ -157,9 +157,43 @@ fn per_key(history: &[HistoryEvent]) -> BTreeMap<String, Vec<crate::wgl::Op>> {
     }
     for v in keys.values_mut() {
         v.retain(|o| o.ret.is_some() || !matches!(o.op, KvOp::Get { .. }));
+        leave_out_unobserved_writes(v);
     }
     keys.retain(|_, v| !v.is_empty());
     keys
+}
+
+/// Leave out every indeterminate write (put or cas) whose value no
+/// operation on the key ever saw: no result shows it and no cas expects it.
+/// Sound and complete: in any linearization where such a write takes
+/// effect, nothing between it and the next write that takes effect can
+/// observe it (a read would return it, a cas would expect it or fail
+/// showing it), so that next write is a put and the other operations in
+/// between are indeterminate ones that may be left out too; dropping the
+/// write leaves a linearization. And an indeterminate write may always not
+/// have happened. This keeps runs with many timed-out writes decidable.
+fn leave_out_unobserved_writes(ops: &mut Vec<crate::wgl::Op>) {
+    let mut seen: BTreeSet<Text> = BTreeSet::new();
+    for o in ops.iter() {
+        match &o.ret {
+            Some((_, OpResult::Value { value: Some(v) }))
+            | Some((_, OpResult::Mismatch { actual: Some(v) })) => {
+                seen.insert(v.clone());
+            }
+            _ => {}
+        }
+        if let KvOp::Cas {
+            expect: Some(e), ..
+        } = &o.op
+        {
+            seen.insert(e.clone());
+        }
+    }
+    ops.retain(|o| match (&o.ret, &o.op) {
+        (Some(_), _) => true,
+        (None, KvOp::Put { value, .. } | KvOp::Cas { value, .. }) => seen.contains(value),
+        (None, KvOp::Get { .. }) => false,
+    });
 }
 
 /// The same check with stateright's tester (bounded by history length).
@@ -328,6 +362,13 @@ mod tests {
     fn get() -> KvOp {
         KvOp::Get { key: "x".into() }
     }
+    fn cas(expect: Option<&str>, v: &str) -> KvOp {
+        KvOp::Cas {
+            key: "x".into(),
+            expect: expect.map(Text::from),
+            value: v.into(),
+        }
+    }
     fn inv(t: u64, c: u64, o: u64, op: KvOp) -> HistoryEvent {
         HistoryEvent::Invoke {
             t,
@@ -454,6 +495,10 @@ mod tests {
                     reason: "timeout".into(),
                 },
             ),
+            // A cas that expects the lost value keeps it in the search
+            // (an unobserved one would be left out before the search).
+            inv(6, 8, 1, cas(Some("lost"), "z")),
+            ret(7, 8, 1, OpResult::Mismatch { actual: None }),
         ];
         let mut t = 10;
         for i in 0..70u64 {
@@ -475,16 +520,74 @@ mod tests {
     fn a_lost_write_does_not_pin_the_search() {
         assert_eq!(
             check(&after_a_lost_write(false)),
-            Verdict::Linearizable { keys: 1, ops: 141 }
+            Verdict::Linearizable { keys: 1, ops: 142 }
         );
         assert!(matches!(
             check(&after_a_lost_write(true)),
-            Verdict::Violation { ops: 141, .. }
+            Verdict::Violation { ops: 142, .. }
         ));
         // The reference checker agrees on both.
         assert!(matches!(
             check_stateright(&after_a_lost_write(true)),
             Verdict::Violation { .. }
+        ));
+    }
+
+    /// Issue 11's undecided fuzz runs: a key with 20 writes that timed out
+    /// while the cluster had no leader, around a few completed operations.
+    fn many_timeouts(stale_last_read: bool, seen_lost: bool) -> Vec<HistoryEvent> {
+        let timeout = || OpResult::Error {
+            reason: "timeout".into(),
+        };
+        let mut h = Vec::new();
+        // 20 clients each send a write that never returns in time; they
+        // overlap everything after them.
+        for c in 0..20u64 {
+            h.push(inv(c, 100 + c, 1, put(&format!("lost{c}"))));
+        }
+        h.push(inv(30, 1, 1, put("a")));
+        h.push(ret(31, 1, 1, OpResult::Ok));
+        let first = if seen_lost { "lost3" } else { "a" };
+        h.push(inv(32, 1, 2, get()));
+        h.push(ret(33, 1, 2, val(Some(first))));
+        h.push(inv(34, 1, 3, put("b")));
+        h.push(ret(35, 1, 3, OpResult::Ok));
+        h.push(inv(36, 1, 4, get()));
+        let last = if stale_last_read { first } else { "b" };
+        h.push(ret(37, 1, 4, val(Some(last))));
+        for c in 0..20u64 {
+            h.push(ret(40 + c, 100 + c, 1, timeout()));
+        }
+        h
+    }
+
+    #[test]
+    fn unobserved_timed_out_writes_do_not_make_a_run_undecidable() {
+        // A small bound, so that 20 indeterminate writes in the search
+        // would exhaust it.
+        let bound = 2_000;
+        assert_eq!(
+            check_with_bound(&many_timeouts(false, false), bound),
+            Verdict::Linearizable { keys: 1, ops: 4 }
+        );
+        assert!(matches!(
+            check_with_bound(&many_timeouts(true, false), bound),
+            Verdict::Violation { .. }
+        ));
+        // One of them was observed: it stays, and may have happened.
+        assert_eq!(
+            check_with_bound(&many_timeouts(false, true), bound),
+            Verdict::Linearizable { keys: 1, ops: 5 }
+        );
+        // ... but only once: read again after put b, it is stale.
+        assert!(matches!(
+            check_with_bound(&many_timeouts(true, true), bound),
+            Verdict::Violation { .. }
+        ));
+        // The reference checker agrees where it can go.
+        assert!(matches!(
+            check_stateright(&many_timeouts(true, false)),
+            Verdict::Violation { .. } | Verdict::TooLarge { .. }
         ));
     }
 }
