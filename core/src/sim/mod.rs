@@ -6,6 +6,7 @@
 //! faults, and the scenario and trace formats. Pure Rust: the same scenario
 //! gives the same trace bytes natively and in wasm32.
 
+pub mod behaviour;
 pub mod check;
 pub mod describe;
 pub mod lab;
@@ -20,6 +21,7 @@ mod status;
 pub mod timeline;
 pub mod trace;
 
+pub use behaviour::BEHAVIOUR;
 pub use check::{Checker, Property, Violation};
 pub use describe::Wire;
 pub use lab::{Lab, LabState};
