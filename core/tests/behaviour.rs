@@ -1,5 +1,5 @@
-//! The behaviour version (docs/share-links.md): exported scenarios
-//! carry it, shipped scenarios do not, and the changelog names the
+//! The behaviour version (docs/share-links.md): exported scenarios and
+//! traces carry it, shipped scenarios do not, and the changelog names the
 //! current one.
 
 mod common;
@@ -61,6 +61,19 @@ fn an_exported_scenario_carries_the_behaviour_and_an_older_one_says_so() {
     assert_eq!(run_to_jsonl(&again), run_to_jsonl(&plain));
     // Exported again, it is this build's run.
     assert_eq!(old.exported().behaviour, Some(BEHAVIOUR));
+}
+
+#[test]
+fn every_trace_starts_with_its_behaviour() {
+    let s = Scenario::parse(r#"{"version":1,"nodes":3,"duration_ms":500}"#).unwrap();
+    let trace = run_to_jsonl(&s);
+    let first = trace.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!(r#"{{"t":0,"ev":"header","behaviour":{BEHAVIOUR}}}"#)
+    );
+    // Only the first line is a header.
+    assert_eq!(trace.matches(r#""ev":"header""#).count(), 1);
 }
 
 #[test]
