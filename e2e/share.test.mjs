@@ -50,6 +50,7 @@ test('a link replays the run to the same moment, in a new page', async () => {
     assert.deepEqual(comparable(there), comparable(here));
     assert.deepEqual(await other.page.evaluate(() => window.quorum.scenario()),
       await page.evaluate(() => window.quorum.scenario()));
+    assert.equal(await other.page.$('#older-notice'), null, 'this build\'s link: no behaviour notice');
     assert.deepEqual(other.errors, []);
     await other.page.close();
   }
@@ -101,6 +102,33 @@ test('hostile links: a clear message and a working default cluster, never HTML',
   assert.equal(await page.$('#caption img, #caption b'), null);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.deepEqual(errors, []);
+});
+
+test('a link from an older simulator behaviour opens with a notice, in the page\'s language', async () => {
+  // As builds before behaviour 2 wrote links: no `b` in the payload.
+  const old = pack({ lib: 'paper-fig7', t: 500 });
+  const { page, errors } = await open(browser, server.url + old);
+  await page.waitForSelector('#older-notice');
+  assert.equal(await page.getAttribute('#older-notice', 'role'), 'status');
+  assert.match(await page.textContent('#older-notice'),
+    /This link was made with simulator behaviour 1; this page runs behaviour \d+\. The run may differ from the one that was shared\./);
+  assert.equal((await page.evaluate(() => window.quorum.state())).t_ms, 500, 'it opens, at its moment');
+  await page.click('#older-notice button');
+  await page.waitForSelector('#older-notice', { state: 'detached' });
+  assert.deepEqual(errors, []);
+  await page.close();
+  const zh = await open(browser, server.url + '?lang=zh' + old);
+  await zh.page.waitForSelector('#older-notice');
+  assert.equal(await zh.page.getAttribute('#older-notice', 'lang'), 'zh');
+  assert.match(await zh.page.textContent('#older-notice'), /此链接由模拟器行为版本 1 生成/);
+  assert.equal(await zh.page.getAttribute('#older-notice button', 'aria-label'), '关闭');
+  await zh.page.close();
+  // A newer behaviour: refused by name, the default cluster runs.
+  const future = await open(browser, server.url + pack({ b: 999, lib: 'paper-fig7', t: 500 }));
+  await future.page.waitForSelector('#notice');
+  assert.match(await future.page.textContent('#notice'), /made with simulator behaviour 999/);
+  assert.equal(await future.page.$('#older-notice'), null);
+  await future.page.close();
 });
 
 test('one link, one run: the browser and `quorum run --link` agree on the node states', async () => {

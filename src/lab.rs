@@ -19,6 +19,7 @@ pub const LIVE_DURATION_MS: f64 = 24.0 * 3600.0 * 1000.0;
 pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
     ScenarioFile {
         version: 1,
+        behaviour: None,
         name: "Live cluster".into(),
         description: "A Raft cluster in your browser. Crash nodes, cut links, send requests."
             .into(),

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod canvas;
 pub mod history;
+pub mod i18n;
 pub mod lab;
 pub mod lamport;
 pub mod logs;

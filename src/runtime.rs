@@ -51,9 +51,13 @@ impl Runtime {
     pub fn start(env: Env) -> Rc<Self> {
         let embed = crate::share::parse_query(&dom::location_search());
         let session = Session::start(&embed, env).expect_throw("default scenario");
+        let lang = embed
+            .lang
+            .unwrap_or_else(|| crate::i18n::Lang::from_tag(&dom::language()));
         let page = Page {
             embed,
             url: dom::page_url(),
+            lang,
         };
         Runtime::new(page, session)
     }

@@ -2,6 +2,7 @@
 //! exports (scenario, trace, ring as SVG). Pure: the browser side (the
 //! download itself, messages to an embedding page) is in `platform`.
 
+use crate::i18n::Lang;
 use crate::ring::{node_pos, node_radius};
 use quorum_core::protocol::Role;
 use quorum_core::sim::{run_to_jsonl, Lab, Scenario};
@@ -34,6 +35,8 @@ pub struct Embed {
     pub speed: Option<f64>,
     pub lesson: Option<String>,
     pub seed: Option<u64>,
+    /// `lang=zh`: the page's language, over the browser's.
+    pub lang: Option<Lang>,
 }
 
 impl Default for Embed {
@@ -46,6 +49,7 @@ impl Default for Embed {
             speed: None,
             lesson: None,
             seed: None,
+            lang: None,
         }
     }
 }
@@ -74,6 +78,7 @@ pub fn parse_query(search: &str) -> Embed {
             }
             "lesson" if v.len() <= 64 => e.lesson = Some(v),
             "seed" => e.seed = v.parse().ok(),
+            "lang" if !v.is_empty() && v.len() <= 35 => e.lang = Some(Lang::from_tag(&v)),
             "panels" => {
                 let mut p = 0;
                 for name in v.split(',') {
@@ -256,6 +261,9 @@ mod tests {
         assert_eq!(bad.seed, None);
         assert_eq!(parse_query("?speed=1e9").speed, Some(crate::lab::MAX_SPEED));
         assert_eq!(parse_query("").panels, P_ALL);
+        assert_eq!(parse_query("?lang=zh-CN").lang, Some(Lang::Zh));
+        assert_eq!(parse_query("?lang=en").lang, Some(Lang::En));
+        assert_eq!(parse_query("?lang=").lang, None);
         assert_eq!(js_decode("a%2"), "a%2");
         assert_eq!(js_decode("%zz%41"), "%zzA");
     }

@@ -89,6 +89,11 @@ fn drive<N: Protocol>(
 ) -> Result<(), String> {
     const SLICE: u64 = 100_000;
     let mut line = String::new();
+    if let Some(w) = sink.as_mut() {
+        trace::write_header(&mut line);
+        w.write_all(line.as_bytes())
+            .map_err(|e| format!("writing the trace: {e}"))?;
+    }
     let mut flush = |sim: &mut Simulator<N>| -> Result<(), String> {
         if let Some(w) = sink.as_mut() {
             for r in sim.take_trace() {

@@ -10,9 +10,20 @@ use quorum_core::sim::Scenario;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
+
+/// `quorum --version`: the release and the simulator behaviour it runs
+/// (see docs/share-links.md).
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (simulator behaviour {})",
+        env!("CARGO_PKG_VERSION"),
+        quorum_core::sim::BEHAVIOUR
+    )
+});
 
 #[derive(Parser)]
-#[command(name = "quorum", version, about = "A deterministic Raft laboratory")]
+#[command(name = "quorum", version = VERSION.as_str(), about = "A deterministic Raft laboratory")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -197,7 +208,8 @@ fn fuzz(args: &FuzzArgs) -> Result<bool, String> {
         let small = fuzz::shrink(&file, failure, 400);
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
         let path = out.join(format!("seed-{seed}.json"));
-        let json = serde_json::to_string_pretty(&small).map_err(|e| e.to_string())?;
+        // An export: it records the behaviour that found the failure.
+        let json = serde_json::to_string_pretty(&small.exported()).map_err(|e| e.to_string())?;
         std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
         say(&format!(
             "  shrunk to {} nodes and {} events: {}\n  reproduce: quorum run --check {}\n",
@@ -221,6 +233,9 @@ fn source(
         (Some(p), _) => load(p, until, seed),
         (None, Some(l)) => {
             let l = quorum_core::sim::link::decode(l).map_err(|e| format!("--link: {e}"))?;
+            if let Some(old) = l.older() {
+                eprintln!("notice: this link was {old}");
+            }
             let mut file = l.scenario;
             match until {
                 Some(ms) => file.duration_ms = ms,
@@ -265,6 +280,9 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
     let mut file = Scenario::parse(&text)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .file;
+    if let Some(old) = file.older_behaviour() {
+        eprintln!("notice: {} was {old}", path.display());
+    }
     if let Some(ms) = until {
         file.duration_ms = ms;
     }

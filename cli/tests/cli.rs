@@ -228,7 +228,122 @@ fn fuzz_runs_a_batch_and_refuses_bad_options() {
         "{so}"
     );
     let repro = dir.join("seed-0.json");
+    // A reproduction is an export: it records the behaviour that found it.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&repro).unwrap()).unwrap();
+    assert_eq!(written["behaviour"], quorum_core::sim::BEHAVIOUR);
     let again = quorum(&["run", "--check", repro.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));
+    assert!(!text(&again.stderr).contains("notice"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A link as builds before behaviour 2 wrote them (no `b` in the payload):
+/// the shipped Fig. 7 at 500 ms.
+const OLD_LINK: &str = "https://example.org/quorum/#q1.q1bKyUxSslIqSCxILdJNy0w3V9JRKlGyMjUw0DOoBQA";
+/// The same, claiming a behaviour no build has yet (999).
+const FUTURE_LINK: &str = "#q1.q1ZKUrKytLTUUcrJBLKUChILUot00zLTzZV0lEqUrEwNDPQMagE";
+
+#[test]
+fn version_names_the_simulator_behaviour() {
+    let out = quorum(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let want = format!("(simulator behaviour {})", quorum_core::sim::BEHAVIOUR);
+    assert!(text(&out.stdout).contains(&want), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_link_from_an_older_behaviour_runs_with_a_notice() {
+    let old = quorum(&["run", "--link", OLD_LINK, "--state"]);
+    assert_eq!(old.status.code(), Some(0), "{}", text(&old.stderr));
+    let err = text(&old.stderr);
+    assert!(
+        err.contains(&format!(
+            "notice: this link was made with simulator behaviour 1; this is behaviour {}, \
+             so the run may differ from the one that was shared",
+            quorum_core::sim::BEHAVIOUR
+        )),
+        "{err}"
+    );
+    // stdout is the run's, untouched by the notice.
+    let state: serde_json::Value = serde_json::from_slice(&old.stdout).expect("JSON state");
+    assert_eq!(state["t_ms"], 500.0);
+
+    // The same run shared again from this build: no notice.
+    let fresh = quorum(&["link", "scenarios/paper-fig7.json", "--at", "500"]);
+    let link = text(&fresh.stdout).trim().to_string();
+    let now = quorum(&["run", "--link", &link, "--state"]);
+    assert_eq!(now.status.code(), Some(0));
+    assert!(
+        !text(&now.stderr).contains("notice"),
+        "{}",
+        text(&now.stderr)
+    );
+    assert_eq!(now.stdout, old.stdout, "the same scenario, the same run");
+
+    // A newer behaviour: refused by name.
+    let future = quorum(&["run", "--link", FUTURE_LINK]);
+    assert_eq!(future.status.code(), Some(2));
+    assert!(
+        text(&future.stderr).contains("made with simulator behaviour 999"),
+        "{}",
+        text(&future.stderr)
+    );
+}
+
+#[test]
+fn an_exported_scenario_from_an_older_behaviour_runs_with_a_notice() {
+    let dir = std::env::temp_dir().join(format!("quorum-behaviour-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, behaviour: &str| {
+        let p = dir.join(name);
+        std::fs::write(
+            &p,
+            format!(r#"{{"version":1,{behaviour}"nodes":3,"seed":4,"duration_ms":2000}}"#),
+        )
+        .unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let old = write("old.json", r#""behaviour":1,"#);
+    let out = quorum(&["run", &old]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("old.json was made with simulator behaviour 1")
+            && err.contains("may differ from the one that was shared"),
+        "{err}"
+    );
+    // Hand-written (no behaviour) or this build's: no notice.
+    let current = format!(r#""behaviour":{},"#, quorum_core::sim::BEHAVIOUR);
+    for p in [write("plain.json", ""), write("now.json", &current)] {
+        let out = quorum(&["run", &p]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stderr).is_empty(), "{p}: {}", text(&out.stderr));
+    }
+    let newer = write("newer.json", r#""behaviour":999,"#);
+    let out = quorum(&["run", &newer]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("behaviour: made with simulator behaviour 999"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_trace_starts_with_the_behaviour_that_made_it() {
+    let out = quorum(&["run", "scenarios/paper-fig7.json", "--trace", "-"]);
+    let first = text(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        first,
+        format!(
+            r#"{{"t":0,"ev":"header","behaviour":{}}}"#,
+            quorum_core::sim::BEHAVIOUR
+        )
+    );
 }

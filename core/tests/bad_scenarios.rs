@@ -41,6 +41,24 @@ fn bad_scenarios_give_precise_errors() {
             "not supported",
         ),
         (
+            "a newer simulator behaviour",
+            r#"{"version":1,"behaviour":4294967295,"nodes":3}"#.into(),
+            "behaviour",
+            "newer than this build's",
+        ),
+        (
+            "behaviour 0",
+            r#"{"version":1,"behaviour":0,"nodes":3}"#.into(),
+            "behaviour",
+            "count from 1",
+        ),
+        (
+            "a behaviour that is not a number",
+            r#"{"version":1,"behaviour":"2","nodes":3}"#.into(),
+            "behaviour",
+            "invalid type",
+        ),
+        (
             "no nodes",
             r#"{"version":1}"#.into(),
             "",

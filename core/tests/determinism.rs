@@ -79,6 +79,7 @@ fn stepping_and_running_give_the_same_trace() {
     sim.run_to_end(); // moves the clock to the end; no event is left
     assert_eq!(sim.stats().events, before);
     let mut out = String::new();
+    trace::write_header(&mut out);
     for r in sim.take_trace() {
         trace::write_line(&mut out, &r);
     }

@@ -9,8 +9,10 @@ fn base() -> &'static str {
     r#"{"version":1,"seed":77,"nodes":5,"clients":{"count":2},"duration_ms":6000}"#
 }
 
+/// The live run as a trace file (header first), as `run_to_jsonl` writes.
 fn jsonl(lab: &mut Lab) -> String {
     let mut s = String::new();
+    trace::write_header(&mut s);
     for r in lab.sim_mut().take_trace() {
         trace::write_line(&mut s, &r);
     }

@@ -6,7 +6,7 @@ mod common;
 use common::scenarios_dir;
 use quorum_core::sim::link::{decode, encode, LinkError, ViewOptions, MAX_LINK_CHARS};
 use quorum_core::sim::scenario::EventSpec;
-use quorum_core::sim::{library, Lab, Scenario};
+use quorum_core::sim::{library, Lab, Scenario, BEHAVIOUR};
 
 fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
@@ -41,7 +41,11 @@ fn every_scenario_file_round_trips() {
                 .file;
             let link = encode(&file, 123.456, &view);
             let back = decode(&format!("https://example.org/quorum/?embed=1{link}")).unwrap();
-            assert_eq!(back.scenario, file, "{}", p.display());
+            // A link is an export: it comes back stamped with this build's
+            // behaviour.
+            assert_eq!(back.scenario, file.exported(), "{}", p.display());
+            assert_eq!(back.behaviour, BEHAVIOUR);
+            assert_eq!(back.older(), None);
             assert_eq!((back.t_ms, &back.view), (123.456, &view));
             n += 1;
         }
@@ -55,7 +59,7 @@ fn library_links_are_short_and_carry_the_actions_taken() {
         let file = library::get(e.id).unwrap();
         let link = encode(&file, 0.0, &ViewOptions::default());
         assert!(link.len() < 100, "{}: {} chars", e.id, link.len());
-        assert_eq!(decode(&link).unwrap().scenario, file);
+        assert_eq!(decode(&link).unwrap().scenario, file.exported());
     }
     // A live run from a library scenario, with actions recorded.
     let mut lab = Lab::new(library::get("lab-churn").unwrap(), false).unwrap();
@@ -70,7 +74,7 @@ fn library_links_are_short_and_carry_the_actions_taken() {
     let link = encode(lab.scenario(), 2000.0, &ViewOptions::default());
     assert!(link.len() < 200, "{}", link.len());
     let back = decode(&link).unwrap();
-    assert_eq!(&back.scenario, lab.scenario());
+    assert_eq!(back.scenario, lab.scenario().exported());
     assert_eq!(back.t_ms, 2000.0);
 }
 
@@ -84,7 +88,7 @@ fn a_custom_scenario_keeps_every_field_but_travels_without_defaults() {
     let file = Scenario::parse(text).unwrap().file;
     let link = encode(&file, 4999.0, &ViewOptions::default());
     assert!(link.len() < 400, "{}: {link}", link.len());
-    assert_eq!(decode(&link).unwrap().scenario, file);
+    assert_eq!(decode(&link).unwrap().scenario, file.exported());
 }
 
 fn err(link: &str) -> LinkError {
@@ -149,6 +153,29 @@ fn hostile_links_get_clear_errors() {
         ),
         (
             packed(r#"{"s":{"version":1,"nodes":3},"t":0,"x":1}"#),
+            "damaged",
+        ),
+        // A newer simulator behaviour: refused by name, never misread.
+        (
+            packed(&format!(
+                r#"{{"b":{},"s":{{"version":1,"nodes":3}},"t":0}}"#,
+                BEHAVIOUR + 1
+            )),
+            "made with simulator behaviour",
+        ),
+        (
+            packed(r#"{"b":4294967295,"lib":"paper-fig7","t":0}"#),
+            "newer than this Quorum's",
+        ),
+        (
+            packed(r#"{"b":0,"lib":"paper-fig7","t":0}"#),
+            "behaviour 0 does not exist",
+        ),
+        (packed(r#"{"b":-1,"lib":"paper-fig7","t":0}"#), "damaged"),
+        (packed(r#"{"b":"2","lib":"paper-fig7","t":0}"#), "damaged"),
+        // The behaviour travels once, outside the scenario.
+        (
+            packed(r#"{"b":1,"s":{"version":1,"nodes":3,"behaviour":1},"t":0}"#),
             "damaged",
         ),
         (
@@ -230,4 +257,43 @@ fn the_compiled_in_library_is_the_files_in_scenarios() {
         let b = Scenario::parse(&text).unwrap().file;
         assert_eq!(a, b, "{}", e.id);
     }
+}
+
+#[test]
+fn a_link_says_which_behaviour_made_it() {
+    // Links made before behaviours were recorded carry none: behaviour 1.
+    // They open, and the caller learns they are older.
+    for old in [
+        packed(r#"{"lib":"paper-fig7","t":100}"#),
+        packed(r#"{"b":1,"lib":"paper-fig7","t":100}"#),
+        packed(r#"{"s":{"version":1,"nodes":3,"seed":4},"t":100}"#),
+    ] {
+        let l = decode(&old).unwrap();
+        assert_eq!(l.behaviour, 1);
+        assert_eq!(l.scenario.behaviour, Some(1));
+        let notice = l.older().expect("older than this build").to_string();
+        assert!(
+            notice.contains("behaviour 1") && notice.contains("may differ"),
+            "{notice}"
+        );
+    }
+    // Re-shared from this build, the same run carries this build's
+    // behaviour and still travels as a library id.
+    let opened = decode(&packed(r#"{"lib":"paper-fig7","t":100}"#)).unwrap();
+    let again = encode(&opened.scenario, 100.0, &ViewOptions::default());
+    assert!(again.len() < 100, "{again}");
+    let l = decode(&again).unwrap();
+    assert_eq!((l.behaviour, l.older()), (BEHAVIOUR, None));
+    assert_eq!(l.scenario, library::get("paper-fig7").unwrap().exported());
+    // This build's links say so in their payload (`b`).
+    let json = miniz_oxide::inflate::decompress_to_vec(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            again.trim_start_matches("#q1."),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["b"], BEHAVIOUR);
 }

@@ -238,7 +238,10 @@ pub fn install(store: StoreRef) {
     reader(&api, &store, "state", state_of);
     reader(&api, &store, "link", link_of);
     reader(&api, &store, "stats", stats_of);
-    reader(&api, &store, "scenario", |s| to_js(s.lab.scenario()));
+    // The document "Export scenario" downloads, behaviour included.
+    reader(&api, &store, "scenario", |s| {
+        to_js(&s.lab.scenario().exported())
+    });
     command(&api, &store, "play", || Msg::Play);
     command(&api, &store, "pause", || Msg::Pause);
     command(&api, &store, "step", || Msg::Step);

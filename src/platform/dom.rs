@@ -24,6 +24,13 @@ pub fn location_search() -> String {
         .unwrap_or_default()
 }
 
+/// The browser's preferred language tag (`navigator.language`), or "".
+pub fn language() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default()
+}
+
 /// Inside an iframe?
 pub fn in_frame() -> bool {
     web_sys::window()

@@ -16,6 +16,7 @@ pub use session::{Env, Session};
 pub use update::{arrivals, update};
 
 use crate::history::{Charts, Filter, Lanes};
+use crate::i18n::{Lang, Source, Text};
 use crate::lab::question_at;
 use crate::logs::LogModel;
 use crate::share::Embed;
@@ -53,6 +54,36 @@ pub struct Model {
     pub lesson: Lesson,
     /// The planted-bug scenario loaded by "break it", if any.
     pub bug: Option<PlantedBug>,
+    /// The run on screen came from a link or a scenario made with an older
+    /// simulator behaviour: the notice that it may differ from the one
+    /// shared, until dismissed or another run is loaded.
+    pub older: Option<OlderRun>,
+}
+
+/// A run made with an older simulator behaviour than this build's (see
+/// `quorum_core::sim::behaviour`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OlderRun {
+    pub source: Source,
+    pub made_with: u32,
+}
+
+impl OlderRun {
+    /// `Some` when `file` says it was made with an older behaviour.
+    pub fn of(file: &ScenarioFile, source: Source) -> Option<OlderRun> {
+        file.older_behaviour().map(|o| OlderRun {
+            source,
+            made_with: o.made_with,
+        })
+    }
+
+    /// The notice, in words.
+    pub fn text(self) -> Text {
+        Text::OlderBehaviour {
+            source: self.source,
+            made_with: self.made_with,
+        }
+    }
 }
 
 /// How the page was opened.
@@ -61,6 +92,8 @@ pub struct Page {
     pub embed: Embed,
     /// The page's address without its fragment, for share links.
     pub url: String,
+    /// The page's language (`?lang=`, else the browser's).
+    pub lang: Lang,
 }
 
 /// What is picked or pointed at.
@@ -197,6 +230,7 @@ impl Model {
             checks: Checks::default(),
             lesson: Lesson::default(),
             bug: None,
+            older: None,
         }
     }
 

@@ -64,6 +64,8 @@ pub enum Msg {
     StepEvents(i64),
     ShowScenario(bool),
     DismissNotice,
+    /// Close the notice that the run was made with an older behaviour.
+    DismissOlder,
     /// Something the page could not do, in words (e.g. a refused download).
     Notice(String),
     /// Space-time diagram: window length (µs), pointer moves and clicks in
@@ -142,6 +144,8 @@ pub struct Opened {
     /// The library entry it is, if any.
     pub lib: Option<String>,
     pub play: bool,
+    /// A link or a file, for the words of the older-behaviour notice.
+    pub source: crate::i18n::Source,
 }
 
 /// The keyboard shortcuts (see the help overlay). `key` is the DOM key

@@ -2,6 +2,7 @@
 //! model, the lab and the effects.
 
 use super::*;
+use crate::i18n::{Lang, Source};
 use crate::lab::lesson_stops;
 use quorum_core::protocol::Bug;
 use quorum_core::sim::scenario::EventSpec;
@@ -17,6 +18,7 @@ fn page() -> (Model, Session) {
     let page = Page {
         embed: Embed::default(),
         url: URL.into(),
+        lang: Lang::En,
     };
     (Model::new(page, &session), session)
 }
@@ -307,4 +309,121 @@ fn a_bad_link_keeps_the_live_cluster_and_says_why() {
     assert!(s.notice.is_some());
     assert_eq!(s.lab.scenario().seed, 7);
     assert!(update(&mut m, &mut s, Msg::HashChanged(None)).is_empty());
+}
+
+/// A link as builds before behaviour 2 wrote them (no behaviour in it):
+/// the shipped Fig. 7 at 500 ms.
+const OLD_LINK: &str = "#q1.q1bKyUxSslIqSCxILdJNy0w3V9JRKlGyMjUw0DOoBQA";
+
+#[test]
+fn a_link_from_an_older_behaviour_opens_with_a_notice_and_a_current_one_without() {
+    let (mut m, mut s) = page();
+    assert_eq!(m.older, None);
+    update(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
+    assert_eq!(
+        s.lab.scenario().name,
+        "Paper Fig. 7: a new leader repairs every follower"
+    );
+    assert_eq!(s.lab.now(), 500_000, "it opens, at its moment");
+    assert_eq!(s.notice, None, "not an error");
+    let older = m.older.expect("the notice");
+    assert_eq!(
+        older,
+        OlderRun {
+            source: Source::Link,
+            made_with: 1
+        }
+    );
+    let en = older.text().get(Lang::En);
+    assert!(
+        en.starts_with("This link was made with simulator behaviour 1;")
+            && en.contains("may differ"),
+        "{en}"
+    );
+    // Dismissed, it stays closed while this run is on screen.
+    update(&mut m, &mut s, Msg::DismissOlder);
+    assert_eq!(m.older, None);
+    update(&mut m, &mut s, Msg::Step);
+    assert_eq!(m.older, None);
+
+    // The same run shared again from this page: this build's behaviour, no
+    // notice.
+    update(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
+    assert!(m.older.is_some());
+    update(&mut m, &mut s, Msg::CopyLink);
+    let url = m.tools.share_url.clone().expect("a link");
+    let frag = &url[url.find('#').expect("a fragment")..];
+    update(&mut m, &mut s, Msg::HashChanged(Some(frag.into())));
+    assert_eq!(s.lab.now(), 500_000);
+    assert_eq!(m.older, None, "a current link raises no notice");
+
+    // Another run on screen forgets it.
+    update(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
+    update(&mut m, &mut s, Msg::Reset);
+    assert_eq!(m.older, None);
+}
+
+#[test]
+fn a_link_from_a_newer_behaviour_is_refused_by_name() {
+    let (mut m, mut s) = page();
+    // Fig. 7 at 500 ms, made with behaviour 999.
+    let future = "#q1.q1ZKUrKytLTUUcrJBLKUChILUot00zLTzZV0lEqUrEwNDPQMagE";
+    update(&mut m, &mut s, Msg::HashChanged(Some(future.into())));
+    let why = s.notice.clone().expect("refused");
+    assert!(why.contains("simulator behaviour 999"), "{why}");
+    assert_eq!(m.older, None);
+    assert_eq!(s.lab.scenario().name, "Live cluster");
+}
+
+#[test]
+fn an_imported_scenario_from_an_older_behaviour_says_so_and_exports_stamp_ours() {
+    let (mut m, mut s) = page();
+    let doc = |b: &str| {
+        Ok(format!(
+            r#"{{"version":1,{b}"nodes":3,"seed":3,"name":"x"}}"#
+        ))
+    };
+    update(
+        &mut m,
+        &mut s,
+        Msg::Import("old.json".into(), doc(r#""behaviour":1,"#)),
+    );
+    assert_eq!(
+        m.older,
+        Some(OlderRun {
+            source: Source::File,
+            made_with: 1
+        })
+    );
+    assert!(older_text(&m).starts_with("This scenario was made with simulator behaviour 1;"));
+    // Exported again, it is this build's run.
+    let fx = update(&mut m, &mut s, Msg::Export(Export::Scenario));
+    let Some(Effect::Download { text, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["behaviour"], quorum_core::sim::BEHAVIOUR);
+    // Hand-written, or this build's: no notice.
+    let current = format!(r#""behaviour":{},"#, quorum_core::sim::BEHAVIOUR);
+    for b in ["", current.as_str()] {
+        update(&mut m, &mut s, Msg::Import("x.json".into(), doc(b)));
+        assert_eq!(s.notice, None);
+        assert_eq!(m.older, None, "{b}");
+    }
+    // A newer one is refused, and the run on screen stays.
+    update(
+        &mut m,
+        &mut s,
+        Msg::Import("new.json".into(), doc(r#""behaviour":999,"#)),
+    );
+    assert!(s
+        .notice
+        .as_ref()
+        .unwrap()
+        .contains("behaviour: made with simulator behaviour 999"));
+    assert_eq!(s.lab.scenario().seed, 3);
+}
+
+fn older_text(m: &Model) -> String {
+    m.older.expect("the notice").text().get(Lang::En)
 }

@@ -3,7 +3,8 @@
 //! touches the DOM (pointer positions arrive in ring or canvas units, the
 //! address bar's fragment and the tab's visibility arrive in the message).
 
-use super::{Effect, Export, Model, Msg, Opened, PlantedBug, Session, Verdict};
+use super::{Effect, Export, Model, Msg, OlderRun, Opened, PlantedBug, Session, Verdict};
+use crate::i18n::Source;
 use crate::lab::{groups_from_choice, ms_to_us, new_lab, slider_to_speed, MAX_NODES_UI};
 use crate::logs::{LogModel, LOG_WINDOW};
 use quorum_core::protocol::NodeId;
@@ -85,6 +86,7 @@ impl Update<'_> {
             Msg::StepEvents(k) => self.step_events(k),
             Msg::ShowScenario(on) => self.set(|m| m.tools.show_scenario = on),
             Msg::DismissNotice => self.session(|s| s.notice = None),
+            Msg::DismissOlder => self.set(|m| m.older = None),
             Msg::Notice(text) => self.notice(text),
             Msg::LamportSpan(us) => self.lamport_span(us),
             Msg::LamportHover(p) => self.hover(p.and_then(|(x, y)| self.lamport_hit(x, y))),
@@ -471,11 +473,14 @@ impl Update<'_> {
     // ---- Loading runs ---------------------------------------------------
 
     /// Put a new lab in place (or show why not) and forget the view state
-    /// that belonged to the old one. Whether it was installed.
-    fn install(&mut self, lab: Result<Lab, ScenarioError>, play: bool) -> bool {
+    /// that belonged to the old one. Whether it was installed. A run made
+    /// with an older simulator behaviour (a link or an exported file from
+    /// `source`) raises the notice that it may differ.
+    fn install(&mut self, lab: Result<Lab, ScenarioError>, play: bool, source: Source) -> bool {
         let ok = lab.is_ok();
         match lab {
             Ok(lab) => {
+                self.m.older = OlderRun::of(lab.scenario(), source);
                 self.s.lab = lab;
                 self.s.notice = None;
                 self.s.running |= play;
@@ -500,6 +505,7 @@ impl Update<'_> {
 
     /// The JS API or the embedding page loaded a scenario: playback stays.
     fn loaded(&mut self, lab: Lab) -> bool {
+        self.m.older = OlderRun::of(lab.scenario(), Source::File);
         self.s.lab = lab;
         self.s.notice = None;
         self.m.bug = None;
@@ -509,7 +515,11 @@ impl Update<'_> {
 
     fn restart_with(&mut self, seed: u64, n: u32) -> bool {
         self.m.bug = None;
-        self.install(new_lab(crate::lab::default_scenario(seed, n)), false);
+        self.install(
+            new_lab(crate::lab::default_scenario(seed, n)),
+            false,
+            Source::File,
+        );
         true
     }
 
@@ -525,7 +535,7 @@ impl Update<'_> {
                 on: !on,
             });
             // Replace the run with this scenario (checks on) and play it.
-            self.install(new_lab(f), true);
+            self.install(new_lab(f), true, Source::File);
         }
         true
     }
@@ -550,6 +560,7 @@ impl Update<'_> {
             view: ViewOptions::default(),
             lib: Some(id),
             play,
+            source: Source::File,
         });
         self.m.bug = bug;
         true
@@ -559,7 +570,7 @@ impl Update<'_> {
         let parsed =
             text.and_then(|t| quorum_core::sim::Scenario::parse(&t).map_err(|e| e.to_string()));
         match parsed {
-            Ok(sc) => self.open_file(sc.file, 0.0, ViewOptions::default(), None),
+            Ok(sc) => self.open_file(sc.file, 0.0, ViewOptions::default(), None, Source::File),
             Err(e) => self.notice(format!("could not import {name}: {e}")),
         }
     }
@@ -570,7 +581,7 @@ impl Update<'_> {
         match quorum_core::sim::link::decode(fragment) {
             Ok(l) => {
                 let lib = quorum_core::sim::library::base_of(&l.scenario).map(|b| b.0.to_string());
-                self.open_file(l.scenario, l.t_ms, l.view, lib)
+                self.open_file(l.scenario, l.t_ms, l.view, lib, Source::Link)
             }
             Err(e) => {
                 self.restart_with(self.s.lab.scenario().seed, 5);
@@ -586,6 +597,7 @@ impl Update<'_> {
         t_ms: f64,
         view: ViewOptions,
         lib: Option<String>,
+        source: Source,
     ) -> bool {
         self.m.bug = None;
         self.open(Opened {
@@ -594,6 +606,7 @@ impl Update<'_> {
             view,
             lib,
             play: false,
+            source,
         });
         true
     }
@@ -601,7 +614,7 @@ impl Update<'_> {
     /// Open a run: a new lab at the given moment and view.
     fn open(&mut self, o: Opened) {
         let t_us = ms_to_us(o.t_ms);
-        if !self.install(new_lab(o.file), o.play) {
+        if !self.install(new_lab(o.file), o.play, o.source) {
             return;
         }
         self.s.running = o.play;
@@ -694,10 +707,11 @@ impl Update<'_> {
         let f = lab.scenario();
         let stem = crate::share::file_stem(&f.name, f.seed);
         let (name, mime, text) = match what {
+            // Stamped with this build's behaviour: the run it describes.
             Export::Scenario => (
                 stem + ".json",
                 "application/json",
-                serde_json::to_string_pretty(f).unwrap_or_default() + "\n",
+                serde_json::to_string_pretty(&f.exported()).unwrap_or_default() + "\n",
             ),
             Export::Trace => (
                 stem + ".jsonl",

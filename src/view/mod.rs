@@ -13,6 +13,7 @@ mod side;
 pub use linked::{SPANS, VIEW};
 pub use logtable::{LogTable, LogTableProps};
 
+use crate::i18n::Text;
 use crate::share::{P_CHARTS, P_EVENTS, P_LAMPORT, P_LOG, P_RING, P_SAFETY};
 use crate::state::{Model, Msg, Session};
 use web_sys::HtmlInputElement;
@@ -73,6 +74,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             if embed { { controls::embed_bar(surfaces, send, s.running) } } else { { controls::controls(m, surfaces, send, lab, s.running, s.speed) } }
             { controls::scrubber(surfaces, send, lab) }
             { controls::lesson_bar(send, lab) }
+            { older_notice(m, send) }
             <main class={classes!("stage", (!side).then_some("solo"))}>
                 if m.shows(P_RING) {
                     <section class="ring-wrap" aria-label="Cluster">
@@ -103,6 +105,22 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             { overlays::question(m, send, lab) }
             if m.tools.help { { overlays::help(&on(send, || Msg::Help(false))) } }
             if m.tools.show_scenario { { overlays::scenario_view(send, lab) } }
+        </div>
+    }
+}
+
+/// The run on screen came from a link or scenario made with an older
+/// simulator behaviour: it may differ from the one that was shared. In the
+/// page's language, above the cluster, until dismissed.
+fn older_notice(m: &Model, send: &Callback<Msg>) -> Html {
+    let Some(older) = m.older else {
+        return html! {};
+    };
+    let lang = m.page.lang;
+    html! {
+        <div class="banner" role="status" id="older-notice" lang={lang.tag()}>
+            <span>{ older.text().get(lang) }</span>
+            <button aria-label={Text::Dismiss.get(lang)} onclick={on(send, || Msg::DismissOlder)}>{"×"}</button>
         </div>
     }
 }

@@ -13,8 +13,17 @@
 //! A change that alters runs on purpose rewrites them with `QUORUM_BLESS=1`
 //! and says so in its commit. On a mismatch the new trace is written to
 //! `target/golden-actual/` to diff against the old build's.
+//!
+//! The files' first line records the simulator behaviour they were blessed
+//! under (`#behaviour`, a tab, the number; docs/share-links.md). A change
+//! that alters runs must bump `sim::BEHAVIOUR`, so share links made before
+//! it say their run may differ: the test fails when the recorded number is
+//! not `BEHAVIOUR`, and blessing refuses to write changed digests under the
+//! number they were blessed with. Only a change to the trace's bytes that
+//! alters no run (a new trace field) blesses with
+//! `QUORUM_BLESS_SAME_BEHAVIOUR=1` as well.
 
-use quorum_core::sim::{run_to_jsonl, Scenario};
+use quorum_core::sim::{run_to_jsonl, Scenario, BEHAVIOUR};
 use quorum_verify::fuzz;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -57,24 +66,68 @@ fn scenario_files() -> Vec<(String, PathBuf)> {
     v
 }
 
+const BEHAVIOUR_TAG: &str = "#behaviour\t";
+
+/// A golden table's first line: the behaviour it is blessed under.
+fn table_header() -> String {
+    format!("{BEHAVIOUR_TAG}{BEHAVIOUR}\n")
+}
+
+/// The behaviour a golden file was blessed under (files from before it was
+/// recorded: behaviour 1).
+fn blessed_under(text: &str) -> Option<u32> {
+    match text.lines().next() {
+        Some(l) if l.starts_with(BEHAVIOUR_TAG) => l[BEHAVIOUR_TAG.len()..].trim().parse().ok(),
+        _ => Some(1),
+    }
+}
+
+/// The rows of a golden file, without its header.
+fn rows(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.starts_with('#')).collect()
+}
+
 /// Compare `actual` with the committed file, or rewrite it when blessing.
 fn compare(file: &str, actual: &str, dumps: &[(String, String)]) {
     let path = golden(file);
+    let committed = std::fs::read_to_string(&path);
     if std::env::var_os("QUORUM_BLESS").is_some() {
+        if let Ok(old) = &committed {
+            let same_number = blessed_under(old) == Some(BEHAVIOUR);
+            if same_number
+                && rows(old) != rows(actual)
+                && std::env::var_os("QUORUM_BLESS_SAME_BEHAVIOUR").is_none()
+            {
+                panic!(
+                    "{file}: runs changed, but sim::BEHAVIOUR is still {BEHAVIOUR}, the behaviour \
+                     these digests were blessed under. A change that alters runs must bump it \
+                     (core/src/sim/behaviour.rs, and the changelog in docs/share-links.md), so \
+                     that links made before it say their run may differ. If only the trace's \
+                     bytes changed and no run did, bless with QUORUM_BLESS_SAME_BEHAVIOUR=1 too."
+                );
+            }
+        }
         std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir golden");
         std::fs::write(&path, actual).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (QUORUM_BLESS=1 writes it)", path.display()));
+    let expected =
+        committed.unwrap_or_else(|e| panic!("{}: {e} (QUORUM_BLESS=1 writes it)", path.display()));
+    let was = blessed_under(&expected);
+    assert_eq!(
+        was,
+        Some(BEHAVIOUR),
+        "{file} was blessed under simulator behaviour {was:?}, but this build runs behaviour \
+         {BEHAVIOUR}: bless it again (QUORUM_BLESS=1)"
+    );
     if expected == actual {
         return;
     }
     let out = root().join("target/golden-actual");
     let _ = std::fs::create_dir_all(&out);
     let mut changed = Vec::new();
-    let old: Vec<&str> = expected.lines().collect();
-    for line in actual.lines() {
+    let old = rows(&expected);
+    for line in rows(actual) {
         if !old.contains(&line) {
             let key = line.split('\t').next().unwrap_or_default().to_string();
             if let Some((_, text)) = dumps.iter().find(|(k, _)| *k == key) {
@@ -85,7 +138,10 @@ fn compare(file: &str, actual: &str, dumps: &[(String, String)]) {
     }
     for line in &old {
         let key = line.split('\t').next().unwrap_or_default();
-        if !actual.lines().any(|l| l.split('\t').next() == Some(key)) {
+        if !rows(actual)
+            .iter()
+            .any(|l| l.split('\t').next() == Some(key))
+        {
             changed.push(format!("{key} (gone)"));
         }
     }
@@ -110,7 +166,7 @@ fn line_for(name: &str, trace: &str) -> String {
 fn every_shipped_scenario_keeps_its_trace() {
     let files = scenario_files();
     assert!(files.len() >= 30, "{} scenarios found", files.len());
-    let mut table = String::new();
+    let mut table = table_header();
     let mut dumps = Vec::new();
     for (name, path) in files {
         let text = std::fs::read_to_string(&path).expect("read scenario");
@@ -125,7 +181,7 @@ fn every_shipped_scenario_keeps_its_trace() {
 
 #[test]
 fn a_fixed_fuzz_batch_keeps_its_fingerprint() {
-    let mut table = String::new();
+    let mut table = table_header();
     let mut dumps = Vec::new();
     let mut failures = 0;
     for seed in 0..FUZZ_SEEDS {
@@ -163,6 +219,22 @@ fn the_golden_files_cover_every_scenario() {
         assert!(
             listed.contains(&name.as_str()) || std::env::var_os("QUORUM_BLESS").is_some(),
             "{name} has no golden trace: QUORUM_BLESS=1 cargo test --release -p quorum-verify --test golden"
+        );
+    }
+}
+
+#[test]
+fn the_golden_files_record_the_behaviour() {
+    assert_eq!(blessed_under("#behaviour\t7\nx\t1\n"), Some(7));
+    assert_eq!(blessed_under("x\t1\n"), Some(1), "before it was recorded");
+    assert_eq!(blessed_under("#behaviour\tx\n"), None);
+    assert_eq!(rows("#behaviour\t7\na\nb\n"), vec!["a", "b"]);
+    for file in ["traces.tsv", "fuzz.tsv"] {
+        let text = std::fs::read_to_string(golden(file)).unwrap_or_default();
+        assert!(
+            text.starts_with(&table_header()) || std::env::var_os("QUORUM_BLESS").is_some(),
+            "{file} does not start with {:?}",
+            table_header()
         );
     }
 }

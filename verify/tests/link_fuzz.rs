@@ -95,7 +95,7 @@ fn a_million_hostile_links_never_panic() {
             encode(&f, 50.0, &ViewOptions::default())
         }))
         .collect();
-    let payload = br#"{"s":{"version":1,"nodes":3,"seed":7,"events":[{"at_ms":10,"do":"crash","node":1}],"captions":[{"at_ms":1,"text":"hi"}]},"t":5,"o":{"speed":0.5}}"#;
+    let payload = br#"{"b":1,"s":{"version":1,"nodes":3,"seed":7,"events":[{"at_ms":10,"do":"crash","node":1}],"captions":[{"at_ms":1,"text":"hi"}]},"t":5,"o":{"speed":0.5}}"#;
     let t0 = Instant::now();
     let (mut ok, mut total) = (0usize, 0usize);
     let mut try_one = |s: &str| {
@@ -104,6 +104,9 @@ fn a_million_hostile_links_never_panic() {
             // Whatever decodes is a valid scenario and moment.
             assert!(Scenario::from_file(l.scenario.clone()).is_ok());
             assert!(l.t_ms >= 0.0 && l.t_ms <= l.scenario.duration_ms);
+            // ...made with a behaviour this build knows, said once.
+            assert!((1..=quorum_core::sim::BEHAVIOUR).contains(&l.behaviour));
+            assert_eq!(l.scenario.behaviour, Some(l.behaviour));
             ok += 1;
         }
     };

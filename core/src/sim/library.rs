@@ -119,6 +119,8 @@ pub fn base_of(file: &ScenarioFile) -> Option<(&'static str, usize)> {
             && file.events[..n] == base.events[..]
             && ScenarioFile {
                 events: base.events.clone(),
+                // What it was made with is not what it is.
+                behaviour: base.behaviour,
                 ..file.clone()
             } == *base;
         same.then_some((e.id, n))

@@ -6,7 +6,13 @@
 //! the shipped library travels as its id plus the actions taken since.
 //! Decoding is bounded at every step (length, unpacked size, every limit
 //! of the scenario format) and never panics.
+//!
+//! The payload carries the simulator behaviour the link was made with
+//! (`b`; see [`super::behaviour`]; absent in links made before it was
+//! recorded: behaviour 1). An older one opens, and the caller learns it so
+//! it can say the run may differ; a newer one is refused by name.
 
+use super::behaviour::{self, Older, BEHAVIOUR, UNVERSIONED_LINK};
 use super::library;
 use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_NODES};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -53,7 +59,11 @@ pub struct ViewOptions {
 /// What a link holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
+    /// The run's scenario; its `behaviour` is the link's.
     pub scenario: ScenarioFile,
+    /// The simulator behaviour the link was made with (this build's or
+    /// older).
+    pub behaviour: u32,
     /// The moment to show, virtual ms.
     pub t_ms: f64,
     pub view: ViewOptions,
@@ -62,6 +72,9 @@ pub struct Link {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Payload {
+    /// The simulator behaviour it was made with (absent: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    b: Option<u32>,
     /// A library scenario's id...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lib: Option<String>,
@@ -86,6 +99,8 @@ pub enum LinkError {
     Damaged(String),
     /// Written by a newer Quorum.
     Newer(u32),
+    /// Made with a newer simulator behaviour: this build cannot replay it.
+    NewerBehaviour(u32),
     /// Longer than any real link, or unpacks too large.
     TooLarge(String),
     /// The scenario inside breaks a rule of the format.
@@ -101,6 +116,10 @@ impl fmt::Display for LinkError {
             LinkError::Newer(v) => write!(
                 f,
                 "this link is from a newer version of Quorum (link format {v}; this page reads format {LINK_VERSION})"
+            ),
+            LinkError::NewerBehaviour(b) => write!(
+                f,
+                "this link was made with simulator behaviour {b}, newer than this Quorum's ({BEHAVIOUR}): open it with an up-to-date Quorum to see the run that was shared"
             ),
             LinkError::TooLarge(why) => write!(f, "this link is too large ({why})"),
             LinkError::Scenario(e) => write!(f, "this link's scenario is not valid: {e}"),
@@ -120,7 +139,11 @@ fn compact(file: &ScenarioFile) -> Option<Box<serde_json::value::RawValue>> {
             .ok()
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
     };
-    let mut v = value(file)?;
+    // The behaviour travels once, outside the scenario.
+    let mut v = value(&ScenarioFile {
+        behaviour: None,
+        ..file.clone()
+    })?;
     let base = serde_json::from_str::<ScenarioFile>(r#"{"version":1,"nodes":1}"#)
         .ok()
         .and_then(|b| value(&b));
@@ -135,6 +158,7 @@ pub fn encode(file: &ScenarioFile, t_ms: f64, view: &ViewOptions) -> String {
     let t = if t_ms.is_finite() { t_ms.max(0.0) } else { 0.0 };
     let payload = match library::base_of(file) {
         Some((id, n)) => Payload {
+            b: Some(BEHAVIOUR),
             lib: Some(id.to_string()),
             e: file.events[n..].to_vec(),
             s: None,
@@ -142,6 +166,7 @@ pub fn encode(file: &ScenarioFile, t_ms: f64, view: &ViewOptions) -> String {
             o: view.clone(),
         },
         None => Payload {
+            b: Some(BEHAVIOUR),
             lib: None,
             e: Vec::new(),
             s: compact(file),
@@ -202,10 +227,20 @@ pub fn decode(link: &str) -> Result<Link, LinkError> {
         std::str::from_utf8(&json).map_err(|_| LinkError::Damaged("not text inside".into()))?;
     let p: Payload = serde_json::from_str(text)
         .map_err(|e| LinkError::Damaged(format!("unexpected contents: {e}")))?;
+    let made_with = match p.b {
+        None => UNVERSIONED_LINK,
+        Some(b) if b > BEHAVIOUR => return Err(LinkError::NewerBehaviour(b)),
+        Some(b) => behaviour::check(b).map_err(LinkError::Damaged)?,
+    };
     let mut file = match (p.lib, p.s) {
         (Some(id), None) => library::get(&id)
             .ok_or_else(|| LinkError::Damaged(format!("no shipped scenario is called {id:?}")))?,
         (None, Some(raw)) => match Scenario::parse(raw.get()) {
+            Ok(s) if s.file.behaviour.is_some() => {
+                return Err(LinkError::Damaged(
+                    "its scenario names a behaviour (a link carries it once, outside)".into(),
+                ))
+            }
             Ok(s) => s.file,
             Err(e) if e.path == "nodes" => {
                 // Say plainly when a link asks for too big a cluster.
@@ -227,6 +262,7 @@ pub fn decode(link: &str) -> Result<Link, LinkError> {
         _ => return Err(LinkError::Damaged("it holds no scenario".into())),
     };
     file.events.extend(p.e);
+    file.behaviour = Some(made_with);
     let s = Scenario::from_file(file).map_err(LinkError::Scenario)?;
     let end = s.file.duration_ms;
     if !p.t.is_finite() || p.t < 0.0 || p.t > end {
@@ -242,7 +278,16 @@ pub fn decode(link: &str) -> Result<Link, LinkError> {
     }
     Ok(Link {
         scenario: s.file,
+        behaviour: made_with,
         t_ms: p.t,
         view: p.o,
     })
+}
+
+impl Link {
+    /// Made with an older behaviour than this build's: the run may differ
+    /// from the one that was shared.
+    pub fn older(&self) -> Option<Older> {
+        Older::of(self.behaviour)
+    }
 }

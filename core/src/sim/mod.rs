@@ -6,6 +6,7 @@
 //! faults, and the scenario and trace formats. Pure Rust: the same scenario
 //! gives the same trace bytes natively and in wasm32.
 
+pub mod behaviour;
 pub mod check;
 pub mod describe;
 pub mod lab;
@@ -20,6 +21,7 @@ mod status;
 pub mod timeline;
 pub mod trace;
 
+pub use behaviour::BEHAVIOUR;
 pub use check::{Checker, Property, Violation};
 pub use describe::Wire;
 pub use lab::{Lab, LabState};
@@ -34,12 +36,14 @@ pub use trace::{DropReason, TraceEvent, TraceRecord};
 /// Virtual time in microseconds.
 pub type Micros = u64;
 
-/// Runs a scenario to its end and returns the trace as JSON Lines.
+/// Runs a scenario to its end and returns the trace as JSON Lines, header
+/// first.
 pub fn run_to_jsonl(scenario: &Scenario) -> String {
     let mut sim = Simulator::from_scenario(scenario);
     sim.set_recording(true);
     sim.run_to_end();
     let mut s = String::new();
+    trace::write_header(&mut s);
     for r in sim.take_trace() {
         trace::write_line(&mut s, &r);
     }

@@ -42,6 +42,12 @@ pub const MAX_CHOICES: usize = 6;
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub version: u32,
+    /// The simulator behaviour this document was exported under (see
+    /// [`super::behaviour`]): the page, `window.quorum.scenario()` and
+    /// `quorum fuzz` always write it. Absent: written by hand or shipped
+    /// with the code, run as this build's behaviour with no notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<u32>,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -102,6 +108,23 @@ pub struct Question {
 pub struct LivenessSpec {
     pub from_ms: f64,
     pub within_ms: f64,
+}
+
+impl ScenarioFile {
+    /// The document as exported: stamped with this build's behaviour,
+    /// since the run it describes is this build's.
+    pub fn exported(&self) -> ScenarioFile {
+        ScenarioFile {
+            behaviour: Some(super::BEHAVIOUR),
+            ..self.clone()
+        }
+    }
+
+    /// Whether it was exported under an older behaviour than this build's
+    /// (its run may differ from the one that was shared).
+    pub fn older_behaviour(&self) -> Option<super::behaviour::Older> {
+        self.behaviour.and_then(super::behaviour::Older::of)
+    }
 }
 
 fn default_duration() -> f64 {

@@ -1,6 +1,8 @@
 //! The trace format: JSON Lines, one event per line in causal order. See
 //! `docs/trace-format.md`. Every record has `t` (virtual microseconds) and
 //! `ev`; field order is fixed by these types, so bytes are reproducible.
+//! A trace file starts with a header line ([`write_header`]) naming the
+//! simulator behaviour that produced it.
 
 use super::network::Blocked;
 use super::status::NodeStatus;
@@ -165,6 +167,28 @@ impl From<Blocked> for DropReason {
             Blocked::Cut => DropReason::Cut,
         }
     }
+}
+
+/// The header line every trace file starts with:
+/// `{"t":0,"ev":"header","behaviour":2}`. Not a simulator event (the
+/// simulator's records never include it): whoever writes a trace file
+/// writes it first.
+pub fn write_header(buf: &mut String) {
+    #[derive(Serialize)]
+    struct Header {
+        t: Micros,
+        ev: &'static str,
+        behaviour: u32,
+    }
+    let h = Header {
+        t: 0,
+        ev: "header",
+        behaviour: super::BEHAVIOUR,
+    };
+    if let Ok(s) = serde_json::to_string(&h) {
+        buf.push_str(&s);
+    }
+    buf.push('\n');
 }
 
 /// Appends one record and a newline.

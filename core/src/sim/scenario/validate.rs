@@ -209,7 +209,7 @@ fn deserialize_error(e: serde_path_to_error::Error<serde_json::Error>) -> Scenar
     }
 }
 
-/// Version, name, description and cluster size (returned).
+/// Version, behaviour, name, description and cluster size (returned).
 fn header(file: &ScenarioFile) -> Result<u32, ScenarioError> {
     if file.version != FORMAT_VERSION {
         return err(
@@ -219,6 +219,12 @@ fn header(file: &ScenarioFile) -> Result<u32, ScenarioError> {
                 file.version
             ),
         );
+    }
+    if let Some(b) = file.behaviour {
+        crate::sim::behaviour::check(b).map_err(|message| ScenarioError {
+            path: "behaviour".into(),
+            message,
+        })?;
     }
     text_within("name", &file.name, MAX_NAME_LEN)?;
     text_within("description", &file.description, MAX_DESCRIPTION_LEN)?;
