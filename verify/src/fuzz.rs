@@ -4,7 +4,7 @@
 //! scenario that `quorum run --check` reproduces.
 
 use crate::linearizability::{self, Verdict};
-use crate::liveness;
+use crate::liveness::{self, Liveness};
 use quorum_core::protocol::KvOp;
 use quorum_core::sim::scenario::{
     ClientsSpec, EventSpec, LivenessSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec,
@@ -81,6 +81,9 @@ pub struct Outcome {
     /// Why the linearizability check could not decide, if it could not
     /// (its search bound): counted apart, never as a pass.
     pub undecided: Option<String>,
+    /// Why the liveness expectation did not apply, if it did not (no
+    /// majority up at the end): counted apart, never as a pass.
+    pub liveness_not_applicable: Option<String>,
 }
 
 /// Run a scenario with every check: safety after each step (stopping at
@@ -102,6 +105,7 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                 }),
                 events: sim.stats().events,
                 undecided: None,
+                liveness_not_applicable: None,
             };
         }
     }
@@ -116,6 +120,7 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                 }),
                 events,
                 undecided,
+                liveness_not_applicable: None,
             }
         }
         Verdict::TooLarge {
@@ -128,21 +133,28 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
             ));
         }
     }
+    let mut liveness_not_applicable = None;
     if s.file.liveness.is_some() {
-        if let Err(m) = liveness::converged(&sim) {
-            return Outcome {
-                failure: Some(Failure {
-                    kind: FailureKind::Liveness(m),
-                }),
-                events,
-                undecided,
-            };
+        match liveness::converged(&sim) {
+            Liveness::Converged => {}
+            Liveness::NotApplicable(why) => liveness_not_applicable = Some(why),
+            Liveness::Stuck(m) => {
+                return Outcome {
+                    failure: Some(Failure {
+                        kind: FailureKind::Liveness(m),
+                    }),
+                    events,
+                    undecided,
+                    liveness_not_applicable,
+                };
+            }
         }
     }
     Outcome {
         failure: None,
         events,
         undecided,
+        liveness_not_applicable,
     }
 }
 
@@ -441,6 +453,8 @@ pub struct Batch {
     pub events: u64,
     /// Runs whose linearizability check could not decide.
     pub undecided: u64,
+    /// Runs whose liveness expectation did not apply (never a pass).
+    pub liveness_not_applicable: u64,
     /// (seed, failure) for each failing seed, by seed.
     pub failures: Vec<(u64, Failure)>,
 }
@@ -478,6 +492,7 @@ pub fn run_batch(
                     local.runs += 1;
                     local.events += o.events;
                     local.undecided += u64::from(o.undecided.is_some());
+                    local.liveness_not_applicable += u64::from(o.liveness_not_applicable.is_some());
                     if let Some(fail) = o.failure {
                         local.failures.push((seed, fail));
                         if stop_at_first {
@@ -489,6 +504,7 @@ pub fn run_batch(
                 g.runs += local.runs;
                 g.events += local.events;
                 g.undecided += local.undecided;
+                g.liveness_not_applicable += local.liveness_not_applicable;
                 g.failures.extend(local.failures);
             });
         }
