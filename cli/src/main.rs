@@ -187,6 +187,10 @@ fn fuzz(args: &FuzzArgs) -> Result<bool, String> {
         batch.liveness_not_applicable
     ));
     say(&format!(
+        "faults (runs with each kind): {}\n",
+        batch.coverage.summary()
+    ));
+    say(&format!(
         "speed: {:.0} seeds/s, {:.2} million events/s on {threads} threads ({:.1} s)\n",
         batch.runs as f64 / secs,
         batch.events as f64 / secs / 1e6,

@@ -240,7 +240,23 @@ fn liveness_without_a_majority_up_is_not_applicable_not_a_pass() {
 fn fuzz_runs_a_batch_and_refuses_bad_options() {
     let out = quorum(&["fuzz", "--seeds", "50", "--start", "1000"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("fuzz: 50 runs (seeds 1000..1050), 0 failures"));
+    let so = text(&out.stdout);
+    assert!(
+        so.contains("fuzz: 50 runs (seeds 1000..1050), 0 failures"),
+        "{so}"
+    );
+    assert!(so.contains(", 0 liveness not applicable"), "{so}");
+    // Per-fault coverage: a count for each kind the generator makes, and
+    // no count at all for one it cannot make yet.
+    let faults = so
+        .lines()
+        .find(|l| l.starts_with("faults (runs with each kind): crash "))
+        .unwrap_or_else(|| panic!("no coverage line in {so}"));
+    assert!(faults.contains(", long delay "), "{faults}");
+    assert!(
+        faults.ends_with("; client partition: not generated yet"),
+        "{faults}"
+    );
     let bad = quorum(&["fuzz", "--seeds", "5", "--bug", "no_such_bug"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown"));
