@@ -4,7 +4,7 @@
 //! protocol through exactly the same path.
 
 use quorum_core::sim::{trace, Protocol, Scenario, Simulator};
-use quorum_verify::liveness::Converges;
+use quorum_verify::liveness::{Converges, Liveness};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
@@ -30,6 +30,9 @@ pub struct RunReport {
     /// A check could not decide, and why: never a pass (`quorum run`
     /// exits 3).
     pub undecided: Option<String>,
+    /// The scenario's liveness expectation did not apply, and why (e.g. no
+    /// majority up at the end): never a pass either (exit 3).
+    pub not_applicable: Option<String>,
     /// The summary (or, with `state`, the end state as JSON).
     pub text: String,
 }
@@ -50,9 +53,17 @@ pub fn run<N: Protocol + Converges>(
     drive(&mut sim, &mut sink)?;
     let mut text = summary(scenario, &sim);
     let mut undecided = None;
+    let mut not_applicable = None;
     let clean = if opts.check {
         let bound = opts.lin_states.unwrap_or(quorum_verify::wgl::MAX_STATES);
-        check_report(scenario, &sim, bound, &mut text, &mut undecided)
+        check_report(
+            scenario,
+            &sim,
+            bound,
+            &mut text,
+            &mut undecided,
+            &mut not_applicable,
+        )
     } else {
         sim.violations().is_empty()
     };
@@ -66,6 +77,7 @@ pub fn run<N: Protocol + Converges>(
     Ok(RunReport {
         clean,
         undecided,
+        not_applicable,
         text,
     })
 }
@@ -123,13 +135,15 @@ fn drive<N: Protocol>(
 
 /// `--check`: the safety verdict, then linearizability and (if the scenario
 /// states it) liveness. Appends to `summary`; false if anything failed;
-/// sets `undecided` when a check could not decide.
+/// sets `undecided` when a check could not decide and `not_applicable` when
+/// the liveness expectation did not apply.
 fn check_report<N: Protocol + Converges>(
     scenario: &Scenario,
     sim: &Simulator<N>,
     bound: usize,
     summary: &mut String,
     undecided: &mut Option<String>,
+    not_applicable: &mut Option<String>,
 ) -> bool {
     let violations = sim.violations();
     if !violations.is_empty() {
@@ -162,8 +176,12 @@ fn check_report<N: Protocol + Converges>(
     }
     if scenario.file.liveness.is_some() {
         match N::converged(sim) {
-            Ok(()) => *summary += "liveness: converged\n",
-            Err(m) => {
+            Liveness::Converged => *summary += "liveness: converged\n",
+            Liveness::NotApplicable(why) => {
+                *summary += &format!("NOT APPLICABLE: Liveness: {why}\n");
+                *not_applicable = Some(why);
+            }
+            Liveness::Stuck(m) => {
                 clean = false;
                 *summary += &format!("VIOLATION: Liveness: {m}\n");
             }

@@ -1,8 +1,8 @@
 //! `quorum`: run Quorum scenarios natively.
 //!
 //! Exit codes: 0 success, 1 a violation (`run --check`, `fuzz`), 2 bad
-//! input (message on stderr), 3 a check that could not decide (`run
-//! --check`): an undecided check is never a pass.
+//! input (message on stderr), 3 a check that could not decide or did not
+//! apply (`run --check`): an undecided check is never a pass.
 
 use clap::{Args, Parser, Subcommand};
 use quorum_core::protocol::RaftNode;
@@ -190,11 +190,16 @@ fn fuzz(args: &FuzzArgs) -> Result<bool, String> {
     let batch = fuzz::run_batch(start, seeds, steps, bugs, threads, !keep_going);
     let secs = t0.elapsed().as_secs_f64().max(1e-9);
     say(&format!(
-        "fuzz: {} runs (seeds {start}..{}), {} failures, {} undecided (the linearizability search reached its bound)\n",
+        "fuzz: {} runs (seeds {start}..{}), {} failures, {} undecided (the linearizability search reached its bound), {} liveness not applicable (no majority up at the end)\n",
         batch.runs,
         start + seeds,
         batch.failures.len(),
-        batch.undecided
+        batch.undecided,
+        batch.liveness_not_applicable
+    ));
+    say(&format!(
+        "faults (runs with each kind): {}\n",
+        batch.coverage.summary()
     ));
     say(&format!(
         "speed: {:.0} seeds/s, {:.2} million events/s on {threads} threads ({:.1} s)\n",
@@ -310,7 +315,7 @@ fn run(scenario: Scenario, opts: &quorum_cli::RunOptions) -> Result<Outcome, Str
     }
     Ok(if !report.clean {
         Outcome::Violation
-    } else if report.undecided.is_some() {
+    } else if report.undecided.is_some() || report.not_applicable.is_some() {
         Outcome::Undecided
     } else {
         Outcome::Clean
@@ -323,6 +328,7 @@ enum Outcome {
     Clean,
     /// 1: a check found a violation.
     Violation,
-    /// 3: a check could not decide; never a pass.
+    /// 3: a check could not decide, or the liveness expectation did not
+    /// apply; never a pass.
     Undecided,
 }

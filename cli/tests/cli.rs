@@ -204,10 +204,59 @@ fn an_undecided_check_is_never_a_pass() {
 }
 
 #[test]
+fn liveness_without_a_majority_up_is_not_applicable_not_a_pass() {
+    // Two of three servers are down when the liveness window closes: no
+    // leader can be expected, so the check cannot say the cluster is live
+    // (it used to print "liveness: converged" and exit 0).
+    let dir = std::env::temp_dir().join(format!("quorum-liveness-na-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("minority.json");
+    std::fs::write(
+        &file,
+        r#"{
+  "version": 1, "name": "a minority up", "seed": 1, "nodes": 3,
+  "duration_ms": 3000,
+  "events": [
+    { "at_ms": 1000, "do": "crash", "node": 2 },
+    { "at_ms": 1000, "do": "crash", "node": 3 }
+  ],
+  "liveness": { "from_ms": 1000, "within_ms": 2000 }
+}"#,
+    )
+    .unwrap();
+    let out = quorum(&["run", "--check", file.to_str().unwrap()]);
+    let so = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{so}");
+    assert!(so.contains("safety: all properties held"), "{so}");
+    assert!(
+        so.contains("NOT APPLICABLE: Liveness: only 1 of 3 servers are up"),
+        "{so}"
+    );
+    assert!(!so.contains("liveness: converged"), "{so}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn fuzz_runs_a_batch_and_refuses_bad_options() {
     let out = quorum(&["fuzz", "--seeds", "50", "--start", "1000"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("fuzz: 50 runs (seeds 1000..1050), 0 failures"));
+    let so = text(&out.stdout);
+    assert!(
+        so.contains("fuzz: 50 runs (seeds 1000..1050), 0 failures"),
+        "{so}"
+    );
+    assert!(so.contains(", 0 liveness not applicable"), "{so}");
+    // Per-fault coverage: a count for each kind the generator makes, and
+    // no count at all for one it cannot make yet.
+    let faults = so
+        .lines()
+        .find(|l| l.starts_with("faults (runs with each kind): crash "))
+        .unwrap_or_else(|| panic!("no coverage line in {so}"));
+    assert!(faults.contains(", long delay "), "{faults}");
+    assert!(
+        faults.ends_with("; client partition: not generated yet"),
+        "{faults}"
+    );
     let bad = quorum(&["fuzz", "--seeds", "5", "--bug", "no_such_bug"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown"));

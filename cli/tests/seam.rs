@@ -27,7 +27,7 @@ use quorum_core::protocol::{
 use quorum_core::sim::describe::{EventLog, Kind};
 use quorum_core::sim::{trace, Node, NodeStatus, Protocol, Scenario, Simulator, Wire};
 use quorum_verify::linearizability::{check, Verdict};
-use quorum_verify::liveness::Converges;
+use quorum_verify::liveness::{Converges, Liveness};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -285,13 +285,12 @@ impl<const S: bool> Protocol for Pb<S> {
 impl<const S: bool> Converges for Pb<S> {
     /// The primary is up and has committed its whole log, and every up
     /// backup holds that log.
-    fn converged(sim: &Simulator<Self>) -> Result<(), String> {
-        let p = sim
-            .node(PRIMARY)
-            .filter(|_| sim.is_up(PRIMARY))
-            .ok_or("the primary is down")?;
+    fn converged(sim: &Simulator<Self>) -> Liveness {
+        let Some(p) = sim.node(PRIMARY).filter(|_| sim.is_up(PRIMARY)) else {
+            return Liveness::Stuck("the primary is down".into());
+        };
         if p.commit != p.last() {
-            return Err(format!(
+            return Liveness::Stuck(format!(
                 "the primary committed {} of {}",
                 p.commit,
                 p.last()
@@ -300,10 +299,10 @@ impl<const S: bool> Converges for Pb<S> {
         for i in (2..=sim.node_count()).filter(|&i| sim.is_up(i)) {
             match sim.node(i) {
                 Some(b) if b.log == p.log => {}
-                _ => return Err(format!("S{i}'s log differs from the primary's")),
+                _ => return Liveness::Stuck(format!("S{i}'s log differs from the primary's")),
             }
         }
-        Ok(())
+        Liveness::Converged
     }
 }
 

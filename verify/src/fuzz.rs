@@ -4,7 +4,7 @@
 //! scenario that `quorum run --check` reproduces.
 
 use crate::linearizability::{self, Verdict};
-use crate::liveness;
+use crate::liveness::{self, Liveness};
 use quorum_core::protocol::KvOp;
 use quorum_core::sim::scenario::{
     ClientsSpec, EventSpec, LivenessSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec,
@@ -81,6 +81,9 @@ pub struct Outcome {
     /// Why the linearizability check could not decide, if it could not
     /// (its search bound): counted apart, never as a pass.
     pub undecided: Option<String>,
+    /// Why the liveness expectation did not apply, if it did not (no
+    /// majority up at the end): counted apart, never as a pass.
+    pub liveness_not_applicable: Option<String>,
 }
 
 /// Run a scenario with every check: safety after each step (stopping at
@@ -102,6 +105,7 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                 }),
                 events: sim.stats().events,
                 undecided: None,
+                liveness_not_applicable: None,
             };
         }
     }
@@ -116,6 +120,7 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
                 }),
                 events,
                 undecided,
+                liveness_not_applicable: None,
             }
         }
         Verdict::TooLarge {
@@ -128,21 +133,28 @@ pub fn check_scenario(s: &Scenario) -> Outcome {
             ));
         }
     }
+    let mut liveness_not_applicable = None;
     if s.file.liveness.is_some() {
-        if let Err(m) = liveness::converged(&sim) {
-            return Outcome {
-                failure: Some(Failure {
-                    kind: FailureKind::Liveness(m),
-                }),
-                events,
-                undecided,
-            };
+        match liveness::converged(&sim) {
+            Liveness::Converged => {}
+            Liveness::NotApplicable(why) => liveness_not_applicable = Some(why),
+            Liveness::Stuck(m) => {
+                return Outcome {
+                    failure: Some(Failure {
+                        kind: FailureKind::Liveness(m),
+                    }),
+                    events,
+                    undecided,
+                    liveness_not_applicable,
+                };
+            }
         }
     }
     Outcome {
         failure: None,
         events,
         undecided,
+        liveness_not_applicable,
     }
 }
 
@@ -156,7 +168,9 @@ fn ms(rng: &mut ChaCha8Rng, lo: u32, hi: u32) -> f64 {
 ///
 /// The draws happen in a fixed order (cluster, timing, network, clients'
 /// count and timeout, faults, clients' pacing, batching): a seed names the
-/// same scenario forever, so do not reorder them.
+/// same scenario forever, so do not reorder them. Long delays (one run in
+/// five) come from a second stream of the same seed, so adding them left
+/// every other run as it was.
 pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     let mut r = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0001);
     let n: u32 = r.random_range(1..=9);
@@ -171,9 +185,31 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     let mut events: Vec<EventSpec> = (0..steps)
         .map(|_| random_fault(&mut r, seed, n, fault_end))
         .collect();
+    // Long delays draw from a stream of their own: the draws above and
+    // below, and so every run without long delays, stay what they were.
+    let mut d = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0002);
+    let long = if steps > 0 {
+        long_delays(&mut d, &timing, fault_end)
+    } else {
+        Vec::new()
+    };
+    let longest = long
+        .iter()
+        .filter_map(|e| match e {
+            EventSpec::Network {
+                latency_ms: Some([_, hi]),
+                ..
+            } => Some(*hi),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    let restore = (!long.is_empty()).then_some(timing.latency_ms);
+    events.extend(long);
     events.sort_by(|a, b| a.at_ms().total_cmp(&b.at_ms()));
-    events.extend(heal_everything(n, fault_end));
-    let within = liveness_window_ms(timing.election_timeout_ms[1], timeout_ms);
+    events.extend(heal_everything(n, fault_end, restore));
+    // A message sent just before the healing with a long delay arrives up
+    // to `longest` later: the cluster's time to converge starts then.
+    let within = liveness_window_ms(timing.election_timeout_ms[1], timeout_ms) + longest;
     ScenarioFile {
         version: 1,
         behaviour: None,
@@ -233,6 +269,44 @@ fn random_timing(r: &mut ChaCha8Rng) -> TimingSpec {
         heartbeat_ms: heartbeat,
         latency_ms: [lat_min, lat_max],
     }
+}
+
+/// Long delays, in one run in five: Raft's timing requirement (§5.6)
+/// broken on purpose for a while. One or two windows in which latency runs
+/// from the usual minimum up to 1.2-3 upper election timeouts, so many
+/// messages arrive after their receiver's election timer ran out: votes for
+/// a candidate that has moved on, AppendEntries from a deposed leader,
+/// replies to a leader of an older term. Half of the windows end with the
+/// usual latency before the faults end; the others last until the healing,
+/// which restores it.
+fn long_delays(d: &mut ChaCha8Rng, t: &TimingSpec, fault_end: f64) -> Vec<EventSpec> {
+    if !d.random_bool(0.2) {
+        return Vec::new();
+    }
+    let e_max = t.election_timeout_ms[1];
+    let mut v = Vec::new();
+    for _ in 0..d.random_range(1..=2u32) {
+        let at_ms = f64::from(d.random_range(0..(fault_end as u32 * 10))) / 10.0;
+        let hi = ms(d, (e_max * 1.2) as u32, (e_max * 3.0) as u32);
+        v.push(EventSpec::Network {
+            at_ms,
+            drop: None,
+            duplicate: None,
+            latency_ms: Some([t.latency_ms[0], hi]),
+        });
+        if d.random_bool(0.5) {
+            let end = at_ms + ms(d, e_max as u32, (5.0 * e_max) as u32);
+            if end < fault_end {
+                v.push(EventSpec::Network {
+                    at_ms: end,
+                    drop: None,
+                    duplicate: None,
+                    latency_ms: Some(t.latency_ms),
+                });
+            }
+        }
+    }
+    v
 }
 
 /// With probability `p`, a share from 0 to `max_percent` %; else 0.
@@ -298,19 +372,209 @@ fn random_fault(r: &mut ChaCha8Rng, seed: u64, n: u32, fault_end: f64) -> EventS
 }
 
 /// The end of the faults: everything heals, every node restarts, the
-/// network becomes reliable.
-fn heal_everything(n: u32, at_ms: f64) -> Vec<EventSpec> {
+/// network becomes reliable (and, after long delays, as fast as it was).
+fn heal_everything(n: u32, at_ms: f64, latency_ms: Option<[f64; 2]>) -> Vec<EventSpec> {
     let mut v = vec![
         EventSpec::Heal { at_ms },
         EventSpec::Network {
             at_ms,
             drop: Some(0.0),
             duplicate: Some(0.0),
-            latency_ms: None,
+            latency_ms,
         },
     ];
     v.extend((1..=n).map(|node| EventSpec::Restart { at_ms, node }));
     v
+}
+
+/// The kinds of fault a fuzz run can hold, for the per-fault coverage of a
+/// batch (`quorum fuzz` prints how many runs had each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FaultKind {
+    Crash,
+    Restart,
+    Partition,
+    Cut,
+    Loss,
+    Duplication,
+    /// Message latency whose upper end exceeds the upper election timeout:
+    /// a message can arrive after the receiver's timer ran out.
+    LongDelay,
+    /// A client cut off from the servers. Reserved for when clients become
+    /// network endpoints: [`generate`] cannot make one yet, so it is
+    /// reported as "not generated yet", never as a count of 0 runs.
+    ClientPartition,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 8] = [
+        FaultKind::Crash,
+        FaultKind::Restart,
+        FaultKind::Partition,
+        FaultKind::Cut,
+        FaultKind::Loss,
+        FaultKind::Duplication,
+        FaultKind::LongDelay,
+        FaultKind::ClientPartition,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Restart => "restart",
+            FaultKind::Partition => "partition",
+            FaultKind::Cut => "cut",
+            FaultKind::Loss => "loss",
+            FaultKind::Duplication => "duplication",
+            FaultKind::LongDelay => "long delay",
+            FaultKind::ClientPartition => "client partition",
+        }
+    }
+
+    /// Can [`generate`] produce this kind? The coverage of a kind it
+    /// cannot produce is not reported as a number.
+    pub fn generated(self) -> bool {
+        match self {
+            FaultKind::ClientPartition => false,
+            FaultKind::Crash
+            | FaultKind::Restart
+            | FaultKind::Partition
+            | FaultKind::Cut
+            | FaultKind::Loss
+            | FaultKind::Duplication
+            | FaultKind::LongDelay => true,
+        }
+    }
+}
+
+/// How many runs held each kind of fault: a fixed array in
+/// [`FaultKind::ALL`] order, so the report is the same on every machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    runs: [u64; FaultKind::ALL.len()],
+}
+
+impl Coverage {
+    /// Runs that held a fault of kind `k`.
+    pub fn runs_with(&self, k: FaultKind) -> u64 {
+        self.runs[k as usize]
+    }
+
+    /// Count one run holding `kinds`.
+    pub fn add_run(&mut self, kinds: &[FaultKind]) {
+        for &k in kinds {
+            self.runs[k as usize] += 1;
+        }
+    }
+
+    pub fn merge(&mut self, o: &Coverage) {
+        for (a, b) in self.runs.iter_mut().zip(o.runs) {
+            *a += b;
+        }
+    }
+
+    /// Kinds the generator can produce that no run held.
+    pub fn missing(&self) -> Vec<FaultKind> {
+        FaultKind::ALL
+            .into_iter()
+            .filter(|&k| k.generated() && self.runs_with(k) == 0)
+            .collect()
+    }
+
+    /// One line: "crash 123, restart 98, ...; client partition: not
+    /// generated yet".
+    pub fn summary(&self) -> String {
+        let counted: Vec<String> = FaultKind::ALL
+            .into_iter()
+            .filter(|k| k.generated())
+            .map(|k| format!("{} {}", k.name(), self.runs_with(k)))
+            .collect();
+        let not_yet: Vec<String> = FaultKind::ALL
+            .into_iter()
+            .filter(|k| !k.generated())
+            .map(|k| format!("{}: not generated yet", k.name()))
+            .collect();
+        let mut line = counted.join(", ");
+        if !not_yet.is_empty() {
+            line += "; ";
+            line += &not_yet.join("; ");
+        }
+        line
+    }
+}
+
+/// The kinds of fault in a scenario before its final healing (the start of
+/// its liveness window): what actually happens, so a crash of a node
+/// already down, a restart of a node already up or a "partition" with
+/// everyone in one group does not count.
+pub fn faults_in(f: &ScenarioFile) -> Vec<FaultKind> {
+    let healed_at = f.liveness.as_ref().map_or(f64::INFINITY, |l| l.from_ms);
+    let long = |lat: [f64; 2]| lat[1] > f.timing.election_timeout_ms[1];
+    let mut has = [false; FaultKind::ALL.len()];
+    let mut mark = |k: FaultKind| has[k as usize] = true;
+    if f.network.drop > 0.0 {
+        mark(FaultKind::Loss);
+    }
+    if f.network.duplicate > 0.0 {
+        mark(FaultKind::Duplication);
+    }
+    if long(f.timing.latency_ms) {
+        mark(FaultKind::LongDelay);
+    }
+    let n = f.nodes as usize;
+    let mut up = vec![true; n];
+    for e in f.events.iter().take_while(|e| e.at_ms() < healed_at) {
+        match e {
+            EventSpec::Crash { node, .. } => {
+                if let Some(u) = (*node as usize).checked_sub(1).and_then(|i| up.get_mut(i)) {
+                    if *u {
+                        mark(FaultKind::Crash);
+                    }
+                    *u = false;
+                }
+            }
+            EventSpec::Restart { node, .. } => {
+                if let Some(u) = (*node as usize).checked_sub(1).and_then(|i| up.get_mut(i)) {
+                    if !*u {
+                        mark(FaultKind::Restart);
+                    }
+                    *u = true;
+                }
+            }
+            EventSpec::Partition { groups, .. } => {
+                let listed: usize = groups.iter().map(Vec::len).sum();
+                let parts =
+                    groups.iter().filter(|g| !g.is_empty()).count() + usize::from(listed < n);
+                if parts >= 2 {
+                    mark(FaultKind::Partition);
+                }
+            }
+            EventSpec::Cut { .. } => mark(FaultKind::Cut),
+            EventSpec::Network {
+                drop,
+                duplicate,
+                latency_ms,
+                ..
+            } => {
+                if drop.is_some_and(|d| d > 0.0) {
+                    mark(FaultKind::Loss);
+                }
+                if duplicate.is_some_and(|d| d > 0.0) {
+                    mark(FaultKind::Duplication);
+                }
+                if latency_ms.is_some_and(long) {
+                    mark(FaultKind::LongDelay);
+                }
+            }
+            // Client partitions go here when clients become network
+            // endpoints (FaultKind::ClientPartition).
+            _ => {}
+        }
+    }
+    FaultKind::ALL
+        .into_iter()
+        .filter(|&k| has[k as usize])
+        .collect()
 }
 
 /// Check a scenario document; `None` if it does not validate.
@@ -443,8 +707,12 @@ pub struct Batch {
     pub events: u64,
     /// Runs whose linearizability check could not decide.
     pub undecided: u64,
+    /// Runs whose liveness expectation did not apply (never a pass).
+    pub liveness_not_applicable: u64,
     /// (seed, failure) for each failing seed, by seed.
     pub failures: Vec<(u64, Failure)>,
+    /// How many runs held each kind of fault.
+    pub coverage: Coverage,
 }
 
 /// Run seeds `start..start+count` on `threads` threads (each seed's run is
@@ -478,8 +746,10 @@ pub fn run_batch(
                     let f = generate(seed, steps, bugs);
                     let Some(o) = check_file(&f) else { continue };
                     local.runs += 1;
+                    local.coverage.add_run(&faults_in(&f));
                     local.events += o.events;
                     local.undecided += u64::from(o.undecided.is_some());
+                    local.liveness_not_applicable += u64::from(o.liveness_not_applicable.is_some());
                     if let Some(fail) = o.failure {
                         local.failures.push((seed, fail));
                         if stop_at_first {
@@ -491,11 +761,113 @@ pub fn run_batch(
                 g.runs += local.runs;
                 g.events += local.events;
                 g.undecided += local.undecided;
+                g.liveness_not_applicable += local.liveness_not_applicable;
                 g.failures.extend(local.failures);
+                g.coverage.merge(&local.coverage);
             });
         }
     });
     let mut b = out.into_inner().unwrap_or_else(|p| p.into_inner());
     b.failures.sort_by_key(|(s, _)| *s);
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_fault_the_generator_knows_is_generated() {
+        let mut c = Coverage::default();
+        for seed in 0..200 {
+            c.add_run(&faults_in(&generate(seed, 12, &[])));
+        }
+        assert!(c.missing().is_empty(), "never generated: {:?}", c.missing());
+        assert!(!FaultKind::ClientPartition.generated());
+        assert_eq!(c.runs_with(FaultKind::ClientPartition), 0);
+        assert!(
+            c.summary().ends_with("client partition: not generated yet"),
+            "{}",
+            c.summary()
+        );
+    }
+
+    #[test]
+    fn one_run_in_five_has_long_delays_then_heals_them() {
+        let mut long = 0;
+        for seed in 0..200 {
+            let f = generate(seed, 12, &[]);
+            let e_max = f.timing.election_timeout_ms[1];
+            let healed = f.liveness.as_ref().map_or(0.0, |l| l.from_ms);
+            let heal_latency = f.events.iter().find_map(|e| match e {
+                EventSpec::Network {
+                    at_ms, latency_ms, ..
+                } if *at_ms == healed => Some(*latency_ms),
+                _ => None,
+            });
+            if !faults_in(&f).contains(&FaultKind::LongDelay) {
+                assert_eq!(heal_latency, Some(None), "seed {seed}");
+                continue;
+            }
+            long += 1;
+            assert_eq!(heal_latency, Some(Some(f.timing.latency_ms)), "seed {seed}");
+            let longest = f
+                .events
+                .iter()
+                .filter_map(|e| match e {
+                    EventSpec::Network {
+                        latency_ms: Some([_, hi]),
+                        ..
+                    } => Some(*hi),
+                    _ => None,
+                })
+                .fold(0.0, f64::max);
+            assert!(longest > e_max, "seed {seed}");
+            let within = f.liveness.as_ref().map_or(0.0, |l| l.within_ms);
+            let timeout = f.clients.as_ref().map_or(0.0, |c| c.timeout_ms);
+            assert!(within >= liveness_window_ms(e_max, timeout) + longest);
+            assert!(Scenario::from_file(f).is_ok(), "seed {seed} validates");
+        }
+        assert!((20..=60).contains(&long), "{long} of 200 runs");
+    }
+
+    #[test]
+    fn only_faults_that_happen_count() {
+        let f: ScenarioFile = serde_json::from_str(
+            r#"{ "version": 1, "nodes": 3, "duration_ms": 5000,
+                 "timing": { "election_timeout_ms": [150, 300], "latency_ms": [1, 5] },
+                 "events": [
+                   { "at_ms": 10, "do": "restart", "node": 1 },
+                   { "at_ms": 20, "do": "partition", "groups": [[1, 2, 3]] },
+                   { "at_ms": 30, "do": "network", "latency_ms": [1, 300] },
+                   { "at_ms": 40, "do": "crash", "node": 2 },
+                   { "at_ms": 2000, "do": "cut", "from": 1, "to": 2 }
+                 ],
+                 "liveness": { "from_ms": 2000, "within_ms": 3000 } }"#,
+        )
+        .expect("parses");
+        // A restart of an up node, a partition with everyone together, a
+        // latency not beyond the election timeout, and anything from the
+        // healing on, are no faults.
+        assert_eq!(faults_in(&f), [FaultKind::Crash]);
+        let mut g = f.clone();
+        g.events.insert(
+            4,
+            EventSpec::Partition {
+                at_ms: 50.0,
+                groups: vec![vec![1]],
+            },
+        );
+        g.network.drop = 0.1;
+        g.timing.latency_ms = [1.0, 301.0];
+        assert_eq!(
+            faults_in(&g),
+            [
+                FaultKind::Crash,
+                FaultKind::Partition,
+                FaultKind::Loss,
+                FaultKind::LongDelay
+            ]
+        );
+    }
 }
