@@ -197,6 +197,10 @@ fn fuzz(args: &FuzzArgs) -> Result<bool, String> {
         batch.undecided,
         batch.liveness_not_applicable
     ));
+    if !batch.undecided_seeds.is_empty() {
+        let seeds: Vec<String> = batch.undecided_seeds.iter().map(u64::to_string).collect();
+        say(&format!("undecided seeds: {}\n", seeds.join(", ")));
+    }
     say(&format!(
         "faults (runs with each kind): {}\n",
         batch.coverage.summary()

@@ -707,6 +707,8 @@ pub struct Batch {
     pub events: u64,
     /// Runs whose linearizability check could not decide.
     pub undecided: u64,
+    /// Their seeds, in order (to re-run one: `quorum fuzz --start S --seeds 1`).
+    pub undecided_seeds: Vec<u64>,
     /// Runs whose liveness expectation did not apply (never a pass).
     pub liveness_not_applicable: u64,
     /// (seed, failure) for each failing seed, by seed.
@@ -748,7 +750,10 @@ pub fn run_batch(
                     local.runs += 1;
                     local.coverage.add_run(&faults_in(&f));
                     local.events += o.events;
-                    local.undecided += u64::from(o.undecided.is_some());
+                    if o.undecided.is_some() {
+                        local.undecided += 1;
+                        local.undecided_seeds.push(seed);
+                    }
                     local.liveness_not_applicable += u64::from(o.liveness_not_applicable.is_some());
                     if let Some(fail) = o.failure {
                         local.failures.push((seed, fail));
@@ -761,6 +766,7 @@ pub fn run_batch(
                 g.runs += local.runs;
                 g.events += local.events;
                 g.undecided += local.undecided;
+                g.undecided_seeds.extend(local.undecided_seeds);
                 g.liveness_not_applicable += local.liveness_not_applicable;
                 g.failures.extend(local.failures);
                 g.coverage.merge(&local.coverage);
@@ -769,6 +775,7 @@ pub fn run_batch(
     });
     let mut b = out.into_inner().unwrap_or_else(|p| p.into_inner());
     b.failures.sort_by_key(|(s, _)| *s);
+    b.undecided_seeds.sort_unstable();
     b
 }
 
