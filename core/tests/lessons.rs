@@ -7,8 +7,8 @@
 mod common;
 use common::*;
 use quorum_core::protocol::{
-    AppendEntries, AppendEntriesReply, Command, LogIndex, Message, NodeId, OpResult,
-    RequestVoteReply, Role, Term,
+    AppendEntries, AppendEntriesReply, ClientResponse, Command, LogIndex, Message, NodeId,
+    OpResult, RequestVoteReply, Role, Term,
 };
 use quorum_core::sim::{Scenario, Simulator, TraceEvent};
 use std::collections::BTreeMap;
@@ -188,6 +188,39 @@ fn every_lesson_parses_with_captions_and_questions_in_order() {
                 q.at_ms
             );
             last = q.at_ms;
+        }
+        // A lesson written in Chinese too has all of it in Chinese: the
+        // name, every caption and every question with as many choices.
+        if let Some(zh) = &f.zh {
+            assert!(
+                !zh.name.is_empty() && zh.description.len() > 100,
+                "{name}: zh"
+            );
+            assert!(
+                f.captions
+                    .iter()
+                    .all(|c| c.zh.as_ref().is_some_and(|t| !t.trim().is_empty())),
+                "{name}: a caption without Chinese"
+            );
+            for q in &f.questions {
+                let z = q
+                    .zh
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{name}: question at {} without Chinese", q.at_ms));
+                assert!(
+                    !z.question.is_empty()
+                        && !z.explain.is_empty()
+                        && z.choices.len() == q.choices.len(),
+                    "{name}: question at {}",
+                    q.at_ms
+                );
+            }
+        } else {
+            assert!(
+                f.captions.iter().all(|c| c.zh.is_none())
+                    && f.questions.iter().all(|q| q.zh.is_none()),
+                "{name}: Chinese captions but no Chinese name"
+            );
         }
         // The lesson files are the caption-carrying ones; the others carry none.
     }
@@ -655,104 +688,103 @@ fn lesson_lossy_network() {
     near(c[1].0, 176.0, "S4 stands");
     assert_eq!(voters(&tr.votes_for(1, 1)), [2, 3, 5]);
     near(tr.leader_of(1).unwrap().0, 195.0, "S1 leads");
-    // The duplicated AppendEntries with index 6 to S2.
-    let dup_ids: Vec<u64> = tr
-        .iter()
-        .filter_map(|r| match r.ev {
-            TraceEvent::Duplicate { id } => Some(id),
-            _ => None,
-        })
-        .collect();
-    let m = tr.sends(|from, to, m| {
-        from == 1
-            && to == 2
-            && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 5, entries, .. }) if entries.len() == 1)
-    });
-    assert_eq!(m.len(), 1);
-    near(m[0].0, 895.0, "index 6 sent to S2");
-    assert!(dup_ids.contains(&m[0].1));
-    let d = tr.delivered(m[0].1);
-    assert_eq!(d.len(), 2, "delivered twice");
-    near(d[0], 911.0, "first copy");
-    near(d[1], 913.0, "second copy");
-    assert_eq!(tr.appends(2, 6).len(), 1, "S2 appends index 6 once");
-    near(tr.appended(2, 6), 911.0, "S2 appends index 6");
-    // put z=6: index 7, three of four copies lost.
-    let a = tr.appends(1, 7);
-    near(a[0].0, 1015.0, "S1 appends put z=6");
-    assert!(
-        a[0].2
-            .contains(r#""key":"z","value":"6","client":6,"op_id":1"#),
-        "{}",
-        a[0].2
+    says(&s, 200.0, "leads from 195 ms");
+    // Client 1's put x=1: its OK is lost, its retry duplicated.
+    let session = |client: u64| format!(r#""client":{client},"op_id":1"#);
+    let i2 = tr.appends(1, 2);
+    near(i2[0].0, 415.0, "put x=1 at index 2");
+    assert!(i2[0].2.contains(r#""key":"x","value":"1""#) && i2[0].2.contains(&session(1)));
+    let r1 = tr.replies_to(1);
+    near(r1[0].0, 443.0, "S1 answers client 1");
+    assert_eq!(tr.dropped_why(r1[0].1), Some("loss"), "the answer is lost");
+    says(&s, 445.0, "index 2 (415 ms)");
+    says(
+        &s,
+        445.0,
+        "answers OK (443 ms), but the network loses the answer",
     );
-    let copies = tr.sends(|from, _, m| {
-        from == 1
-            && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 6, entries, .. }) if !entries.is_empty())
-    });
-    let first: Vec<_> = copies.iter().filter(|x| x.0 == a[0].0).collect();
-    assert_eq!(first.len(), 4);
-    let lost: Vec<NodeId> = first
-        .iter()
-        .filter(|x| tr.dropped_why(x.1) == Some("loss"))
-        .map(|x| x.3)
-        .collect();
-    assert_eq!(lost, [2, 4, 5]);
-    near(tr.appended(3, 7), 1025.0, "S3 gets index 7");
-    // S2 says it lacks index 7; S1 sends it again.
-    let rej = tr.sends(|from, to, m| {
-        from == 2
-            && to == 1
-            && matches!(
-                m,
-                Message::AppendEntriesReply(AppendEntriesReply {
-                    success: false,
-                    conflict_index: 7,
-                    ..
-                })
-            )
-    });
-    near(rej[0].0, 1065.0, "S2 says no");
-    let again = copies.iter().find(|x| x.3 == 2 && x.0 > rej[0].0).unwrap();
-    near(again.0, 1075.0, "S1 resends index 7");
-    near(tr.committed(1, 7).unwrap(), 1127.0, "index 7 commits");
-    // The retry, and client 7's write in between.
-    let b = tr.appends(1, 8);
-    near(b[0].0, 1136.0, "put z=7 at index 8");
-    assert!(b[0].2.contains(r#""key":"z","value":"7","client":7"#));
-    let (t, r) = tr.returned(6);
-    near(t, 1144.0, "client 6 gets OK");
+    let q1 = tr.requests(|c, _, _| c == 1);
+    assert_eq!(q1.iter().map(|x| x.3).collect::<Vec<_>>(), [1, 2, 1]);
+    near(q1[1].0, 500.0, "client 1 tries S2");
+    assert!(matches!(
+        r1[1].3,
+        ClientResponse::NotLeader { hint: Some(1) }
+    ));
+    let dup = q1[2].1;
+    assert_eq!(tr.delivered(dup).len(), 2, "the retry is duplicated");
+    for (i, t) in [(4, 547.0), (5, 549.0)] {
+        let a = tr.appends(1, i);
+        near(a[0].0, t, "put x=1 again");
+        assert_eq!(a[0].2, i2[0].2, "index {i} repeats index 2");
+    }
+    says(&s, 552.0, "as indexes 4 and 5 (547 and 549 ms)");
+    let (t, r) = tr.returned(1);
+    near(t, 595.0, "client 1's OK");
     assert_eq!(r, OpResult::Ok);
-    let c9 = tr.appends(1, 9);
-    near(c9[0].0, 1144.0, "the retry at index 9");
-    assert_eq!(c9[0].2, a[0].2, "index 9 repeats index 7");
+    let oks: Vec<u64> = r1
+        .iter()
+        .filter(|x| matches!(x.3, ClientResponse::Done { .. }))
+        .flat_map(|x| tr.delivered(x.1))
+        .collect();
+    assert_eq!(oks.len(), 2, "two OKs arrive");
+    near(oks[1], 642.0, "the second OK");
+    says(&s, 600.0, "595 ms (and a second OK at 642 ms");
+    // Client 26's put y=26 lands twice around client 28's put y=28.
+    let i34 = tr.appends(1, 34);
+    near(i34[0].0, 3416.0, "put y=26 at index 34");
+    assert!(i34[0].2.contains(r#""key":"y","value":"26""#) && i34[0].2.contains(&session(26)));
+    let r26 = tr.replies_to(26);
+    near(r26[0].0, 3452.0, "S1 answers client 26");
+    assert_eq!(tr.dropped_why(r26[0].1), Some("loss"));
+    says(
+        &s,
+        3455.0,
+        "index 34 (3416 ms). Again S1's OK is lost (3452 ms)",
+    );
+    let q26 = tr.requests(|c, _, _| c == 26);
+    assert_eq!(q26.iter().map(|x| x.3).collect::<Vec<_>>(), [1, 2, 3, 4, 1]);
+    assert_eq!(tr.dropped_why(q26[1].1), Some("loss"), "to S2");
+    assert_eq!(tr.dropped_why(q26[2].1), Some("loss"), "to S3");
+    near(tr.delivered(q26[3].1)[0], 3720.0, "S4 hears client 26");
+    assert!(matches!(
+        r26[1].3,
+        ClientResponse::NotLeader { hint: Some(1) }
+    ));
+    let i37 = tr.appends(1, 37);
+    near(i37[0].0, 3660.0, "put y=28 at index 37");
+    assert!(i37[0].2.contains(r#""key":"y","value":"28""#) && i37[0].2.contains(&session(28)));
+    let i38 = tr.appends(1, 38);
+    near(i38[0].0, 3749.0, "put y=26 again");
+    assert_eq!(i38[0].2, i34[0].2, "index 38 repeats index 34");
+    says(&s, 3725.0, "points it to S1 (3720 ms)");
+    says(&s, 3725.0, "index 37 (3660 ms)");
+    says(&s, 3752.0, "as index 38 (3749 ms)");
     let twice: Vec<LogIndex> = node(&sim, 1)
         .log()
         .iter()
         .zip(1..)
-        .filter(|(e, _)| e.cmd.session().is_some_and(|x| x.client == 6))
+        .filter(|(e, _)| e.cmd.session().is_some_and(|x| x.client == 26))
         .map(|(_, i)| i)
         .collect();
-    assert_eq!(twice, [7, 9]);
-    let applied = |i: LogIndex| {
-        tr.iter()
-            .find_map(|r| match r.ev {
-                TraceEvent::Apply { node: 1, index, .. } if index == i => Some(r.t),
-                _ => None,
-            })
-            .unwrap()
-    };
-    near(applied(8), 1169.0, "index 8 applied");
-    near(applied(9), 1171.0, "index 9 applied");
+    assert_eq!(twice, [34, 38]);
+    let t38 = tr.applied(1, 38).unwrap();
+    near(t38, 3778.0, "index 38 applied");
+    says(&s, 3800.0, "applied at 3778 ms");
+    let after = at(&s, t38 as f64 / 1000.0 + 0.001);
+    assert_eq!(node(&after, 1).last_applied(), 38);
     assert_eq!(
-        node(&at(&s, 1172.0), 1).kv().get("z"),
-        Some("7"),
+        node(&after, 1).kv().get("y"),
+        Some("28"),
         "the repeat was skipped"
     );
-    assert_eq!(answer(&s, 0), "7");
+    assert_eq!(answer(&s, 0), "28");
+    let (t, r) = tr.returned(26);
+    near(t, 3794.0, "client 26's OK");
+    assert_eq!(r, OpResult::Ok);
     // The read at the end, and the totals.
     let (t, r) = tr.returned(31);
-    near(t, 4358.0, "the read");
+    near(t, 4366.0, "the read");
+    says(&s, 4370.0, "returns 7 (4366 ms)");
     assert_eq!(
         r,
         OpResult::Value {
@@ -760,14 +792,29 @@ fn lesson_lossy_network() {
         }
     );
     let st = sim.stats();
-    assert_eq!((st.dropped_loss, st.duplicated), (102, 79));
-    says(&s, 4950.0, "102 messages lost and 79 duplicated");
+    assert_eq!((st.dropped_loss, st.duplicated), (123, 93));
+    assert_eq!(
+        (st.client_dropped, st.client_sent, st.client_duplicated),
+        (12, 104, 4)
+    );
+    says(
+        &s,
+        4950.0,
+        "123 of the servers' messages were lost and 93 duplicated",
+    );
+    says(
+        &s,
+        4950.0,
+        "12 of the 104 client requests and answers were lost and 4 duplicated",
+    );
     let rs = tr.returns();
     assert_eq!(rs.len(), 31);
     assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
-    assert_eq!(assert_converged(&sim).len(), 33);
+    assert_eq!(assert_converged(&sim).len(), 42);
+    says(&s, 4950.0, "the same 42 entries");
     for i in 1..=5 {
         assert_eq!(node(&sim, i).kv().get("z"), Some("7"));
+        assert_eq!(node(&sim, i).kv().get("y"), Some("30"));
     }
 }
 
@@ -1048,7 +1095,8 @@ fn lab_churn_captions() {
     let (s, sim, tr) = run("lab-churn");
     let lead = |term: Term| tr.leader_of(term).unwrap();
     assert_eq!(lead(1).1, 1);
-    near(lead(1).0, 176.4, "S1 leads term 1");
+    near(lead(1).0, 180.5, "S1 leads term 1");
+    says(&s, 185.0, "S1 wins term 1 at 181 ms");
     // The question: S1 cut off stays leader and commits nothing.
     let mut cut = Simulator::from_scenario(&s);
     for step in 0..17 {
@@ -1056,74 +1104,126 @@ fn lab_churn_captions() {
         let s1 = node(&cut, 1);
         assert_eq!(
             (s1.role(), s1.current_term(), s1.commit_index()),
-            (Role::Leader, 1, 36)
+            (Role::Leader, 1, 24)
         );
     }
     assert!(answer(&s, 0).starts_with("It stays leader"));
-    assert!(s.file.questions[0].explain.contains("stays at 36"));
-    assert_eq!(lead(2).1, 5);
-    near(lead(2).0, 1173.7, "S5 leads term 2");
+    assert!(s.file.questions[0].explain.contains("stays at 24"));
+    assert_eq!(lead(2).1, 3);
+    near(lead(2).0, 1182.2, "S3 leads term 2");
+    says(&s, 1185.0, "elect S3 in term 2 (1.18 s)");
     let back = tr
         .roles(Role::Follower)
         .into_iter()
         .find(|r| r.1 == 1 && r.2 == 2)
         .unwrap();
-    near(back.0, 1840.7, "S1 steps down");
-    assert_eq!(tr.committed(1, 37).unwrap(), back.0);
-    assert_eq!((tr.leader_of(3), tr.leader_of(4)), (None, None));
-    assert_eq!(lead(5).1, 1);
-    near(lead(5).0, 2371.5, "S1 leads term 5");
-    assert_eq!(
-        (tr.max_commit_by(ms(2668)), tr.max_commit_by(ms(3943))),
-        (78, 129)
-    );
-    assert_eq!((lead(9).1, lead(17).1), (1, 2));
-    near(lead(9).0, 7549.5, "S1 leads term 9");
-    near(lead(17).0, 8967.4, "S2 leads term 17");
-    for t in (6..9).chain(10..17) {
+    near(back.0, 1850.0, "S1 steps down");
+    says(&s, 1855.0, "steps down (1.85 s)");
+    assert_eq!(tr.committed(1, 25).unwrap(), back.0);
+    for t in 3..=5 {
         assert_eq!(tr.leader_of(t), None, "term {t}");
     }
-    // S3 and S1 down: S2 leads the other two and keeps committing.
+    assert_eq!(lead(6).1, 1);
+    near(lead(6).0, 2380.5, "S1 leads term 6");
+    says(&s, 2385.0, "in term 6 (2.38 s). Terms 3 to 5 had no leader");
+    assert_eq!(
+        (tr.max_commit_by(ms(2668)), tr.max_commit_by(ms(3943))),
+        (65, 97)
+    );
+    says(&s, 2675.0, "from 65 to 97");
+    assert_eq!((lead(11).1, lead(13).1), (5, 1));
+    near(lead(11).0, 7529.2, "S5 leads term 11");
+    near(lead(13).0, 7811.2, "S1 leads term 13");
+    for t in (7..11).chain([12]) {
+        assert_eq!(tr.leader_of(t), None, "term {t}");
+    }
+    says(&s, 7815.0, "S5 leads term 11 (7.53 s), S1 term 13 (7.81 s)");
+    // S3 and S1 (the leader) down: S5 leads the other two and keeps
+    // committing.
+    let before = at(&s, 11526.0);
+    assert_eq!(before.node(1).map(|n| n.role()), Some(Role::Leader));
     let three = at(&s, 11527.0);
     assert_eq!(
         (1..=5).filter(|&i| three.is_up(i)).collect::<Vec<_>>(),
         [2, 4, 5]
     );
+    assert_eq!(lead(14).1, 5);
+    near(lead(14).0, 11778.0, "S5 leads term 14");
     assert_eq!(
         (tr.max_commit_by(ms(11527)), tr.max_commit_by(ms(11927))),
-        (417, 433)
+        (292, 296)
     );
-    // S2 leads term 17 until the heal, and from the partition at 14.13 s
+    says(
+        &s,
+        11780.0,
+        "term 14 (11.78 s), and the highest commitIndex goes from 292 to 296",
+    );
+    // S5 leads term 14 until the heal, and from the partition at 14.13 s
     // commits nothing.
-    assert!(!tr.iter().any(|r| r.t > lead(17).0
+    assert!(!tr.iter().any(|r| r.t > lead(14).0
         && r.t <= ms(15177)
-        && matches!(r.ev, TraceEvent::Role { node: 2, .. })));
+        && matches!(r.ev, TraceEvent::Role { node: 5, .. })));
     let mut cut = Simulator::from_scenario(&s);
     for step in 0..21 {
         cut.run_until(ms(14130) + step * ms(50));
-        let s2 = node(&cut, 2);
+        let s5 = node(&cut, 5);
         assert_eq!(
-            (s2.role(), s2.current_term(), s2.commit_index()),
-            (Role::Leader, 17, 523)
+            (s5.role(), s5.current_term(), s5.commit_index()),
+            (Role::Leader, 14, 358)
         );
     }
-    assert!(tr.committed(2, 524).unwrap() > ms(15177));
-    assert_eq!((lead(20).1, lead(24).1), (3, 3));
-    near(lead(20).0, 14742.3, "S3 leads term 20");
-    near(lead(24).0, 16764.0, "S3 leads term 24");
-    let three = at(&s, 14742.0);
+    assert!(tr.committed(5, 359).unwrap() > ms(15177));
+    assert_eq!((lead(17).1, lead(20).1), (4, 4));
+    near(lead(17).0, 14729.3, "S4 leads term 17");
+    near(lead(20).0, 16761.2, "S4 leads term 20");
+    says(&s, 14735.0, "elect S4 in term 17 (14.73 s)");
+    says(&s, 16765.0, "S4 leads again, in term 20 (16.76 s)");
+    let three = at(&s, 14729.0);
     assert!([1, 3, 4].iter().all(|&i| three.is_up(i)));
-    assert_eq!(lead(31).1, 5);
-    near(lead(31).0, 19471.5, "S5 leads term 31");
-    assert_eq!(*tr.leaders().keys().last().unwrap(), 31);
+    // Client 4's read waits at the stranded leader S5 and times out.
+    let read = tr.requests(|c, to, op| c == 4 && to == 5 && op == 79);
+    near(read[0].0, 14172.0, "client 4 reads at S5");
+    near(tr.delivered(read[0].1)[0], 14190.0, "S5 has the read");
+    let r79 = tr
+        .iter()
+        .find_map(|r| match &r.ev {
+            TraceEvent::Return {
+                client: 4,
+                op_id: 79,
+                result,
+                ..
+            } => Some((r.t, result.clone())),
+            _ => None,
+        })
+        .unwrap();
+    near(r79.0, 15672.0, "client 4's read times out");
+    assert_eq!(r79.1, timeout());
+    says(&s, 15675.0, "times out at 15.67 s");
+    // The last leader.
+    assert_eq!(lead(23).1, 3);
+    near(lead(23).0, 18944.0, "S3 leads term 23");
+    assert_eq!(*tr.leaders().keys().last().unwrap(), 23);
+    let s4 = at(&s, 18857.0);
+    assert_eq!(s4.node(4).map(|n| n.role()), Some(Role::Leader));
+    says(&s, 18950.0, "leader of term 23 at 18.94 s");
     let calm = at(&s, 21866.0);
     assert!((1..=5).all(|i| calm.is_up(i)));
     let rs = tr.returns();
-    assert_eq!(rs.len(), 961);
-    assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
+    assert_eq!(rs.len(), 689);
+    let timed_out = rs.iter().filter(|r| r.2 == timeout()).count();
+    assert_eq!(timed_out, 3);
+    assert!(rs
+        .iter()
+        .all(|r| r.2 == timeout() || !matches!(r.2, OpResult::Error { .. })));
+    says(
+        &s,
+        29300.0,
+        "686 of the 689 client operations were answered; 3 timed out",
+    );
     assert!(!tr
         .iter()
         .any(|r| r.t > ms(26365) && matches!(r.ev, TraceEvent::Invoke { .. })));
-    assert_eq!(assert_converged(&sim).len(), 975);
+    assert_eq!(assert_converged(&sim).len(), 737);
+    says(&s, 29300.0, "the same 737 entries");
     assert!(tr.leaders().values().all(|l| l.len() == 1));
 }

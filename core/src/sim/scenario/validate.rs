@@ -165,7 +165,7 @@ impl Scenario {
         }
         let (max_entries_per_append, bugs) = raft(&file.raft)?;
         lesson(&file)?;
-        let actions = events(&file.events, n)?;
+        let actions = events(&file.events, n, file.client_total())?;
         let initial = initial(&file.initial, n)?;
         Ok(Scenario {
             seed: file.seed,
@@ -221,6 +221,10 @@ fn header(file: &ScenarioFile) -> Result<u32, ScenarioError> {
     }
     text_within("name", &file.name, MAX_NAME_LEN)?;
     text_within("description", &file.description, MAX_DESCRIPTION_LEN)?;
+    if let Some(zh) = &file.zh {
+        text_within("zh.name", &zh.name, MAX_NAME_LEN)?;
+        text_within("zh.description", &zh.description, MAX_DESCRIPTION_LEN)?;
+    }
     let n = file.nodes;
     if n == 0 || n > MAX_NODES {
         return err(
@@ -318,6 +322,9 @@ fn lesson(file: &ScenarioFile) -> Result<(), ScenarioError> {
     for (i, c) in file.captions.iter().enumerate() {
         ms_to_us(&format!("captions[{i}].at_ms"), c.at_ms, MAX_DURATION_MS)?;
         text_within(format!("captions[{i}].text"), &c.text, MAX_CAPTION_LEN)?;
+        if let Some(zh) = &c.zh {
+            text_within(format!("captions[{i}].zh"), zh, MAX_CAPTION_LEN)?;
+        }
     }
     for (i, q) in file.questions.iter().enumerate() {
         question(&format!("questions[{i}]"), q)?;
@@ -341,6 +348,23 @@ fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
     for (k, c) in q.choices.iter().enumerate() {
         text_within(format!("{p}.choices[{k}]"), c, MAX_CAPTION_LEN)?;
     }
+    if let Some(zh) = &q.zh {
+        text_within(format!("{p}.zh.question"), &zh.question, MAX_CAPTION_LEN)?;
+        text_within(format!("{p}.zh.explain"), &zh.explain, MAX_CAPTION_LEN)?;
+        if zh.choices.len() != q.choices.len() {
+            return err(
+                format!("{p}.zh.choices"),
+                format!(
+                    "{} choices; the English has {} (the same choices, in the same order)",
+                    zh.choices.len(),
+                    q.choices.len()
+                ),
+            );
+        }
+        for (k, c) in zh.choices.iter().enumerate() {
+            text_within(format!("{p}.zh.choices[{k}]"), c, MAX_CAPTION_LEN)?;
+        }
+    }
     if q.answer >= q.choices.len() {
         return err(
             format!("{p}.answer"),
@@ -355,11 +379,11 @@ fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
 }
 
 /// Every event, sorted by time (stable: equal times keep the file's order).
-fn events(events: &[EventSpec], n: u32) -> Result<Vec<Action>, ScenarioError> {
+fn events(events: &[EventSpec], n: u32, clients: u64) -> Result<Vec<Action>, ScenarioError> {
     count_within("events", "events", events.len(), MAX_EVENTS)?;
     let mut actions = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
-        actions.push(e.validate(&format!("events[{i}]"), n)?);
+        actions.push(e.validate(&format!("events[{i}]"), n, clients)?);
     }
     actions.sort_by_key(|a| a.at);
     Ok(actions)
