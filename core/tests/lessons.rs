@@ -10,11 +10,11 @@ use quorum_core::protocol::{
     AppendEntries, AppendEntriesReply, ClientResponse, Command, LogIndex, Message, NodeId,
     OpResult, RequestVoteReply, Role, Term,
 };
-use quorum_core::sim::{Scenario, Simulator, TraceEvent};
+use quorum_core::sim::{Endpoint, Scenario, Simulator, TraceEvent};
 use std::collections::BTreeMap;
 
 /// The files that carry a caption track.
-const LESSONS: [&str; 12] = [
+const LESSONS: [&str; 13] = [
     "lesson-basic-election",
     "lesson-leader-crash",
     "lesson-split-vote",
@@ -22,6 +22,7 @@ const LESSONS: [&str; 12] = [
     "lesson-partition-cap",
     "lesson-old-leader-rejoins",
     "lesson-lossy-network",
+    "lesson-client-stranded",
     "paper-fig7",
     "paper-fig8-d",
     "paper-fig8-e",
@@ -61,6 +62,32 @@ fn says(s: &Scenario, at_ms: f64, needle: &str) {
         "caption at {at_ms} ms does not say {needle:?}: {}",
         c.text
     );
+}
+
+/// The Chinese caption shown from `at_ms` must contain `needle`.
+#[track_caller]
+fn says_zh(s: &Scenario, at_ms: f64, needle: &str) {
+    let c = s
+        .file
+        .captions
+        .iter()
+        .find(|c| c.at_ms == at_ms)
+        .unwrap_or_else(|| panic!("{}: no caption at {at_ms} ms", s.file.name));
+    let zh =
+        c.zh.as_deref()
+            .unwrap_or_else(|| panic!("caption at {at_ms} ms has no Chinese"));
+    assert!(
+        zh.contains(needle),
+        "Chinese caption at {at_ms} ms does not say {needle:?}: {zh}"
+    );
+}
+
+/// A fact in both languages: the English caption says `en`, the Chinese
+/// one `zh`.
+#[track_caller]
+fn says_both(s: &Scenario, at_ms: f64, en: &str, zh: &str) {
+    says(s, at_ms, en);
+    says_zh(s, at_ms, zh);
 }
 
 /// The text of question `i`'s right answer.
@@ -815,6 +842,242 @@ fn lesson_lossy_network() {
     for i in 1..=5 {
         assert_eq!(node(&sim, i).kv().get("z"), Some("7"));
         assert_eq!(node(&sim, i).kv().get("y"), Some("30"));
+    }
+}
+
+/// Lesson 8, in English and Chinese: every fact below is checked against
+/// both captions. That the history is linearizable is checked by
+/// `verify/tests/client_network.rs` (the linearizability checker lives in
+/// quorum-verify).
+#[test]
+fn lesson_client_stranded() {
+    let (s, sim, tr) = run("lesson-client-stranded");
+    let zh = |t: f64| format!("{t} 毫秒");
+    let timed_out = |c: u64, op: u64| {
+        tr.iter().find_map(|r| match &r.ev {
+            TraceEvent::Return {
+                client,
+                op_id,
+                result,
+                ..
+            } if *client == c && *op_id == op => Some((r.t, result.clone())),
+            _ => None,
+        })
+    };
+    // S1 leads term 1 from 29 ms, forced.
+    assert_eq!(tr.leader_of(1).map(|l| l.1), Some(1));
+    near(tr.leader_of(1).unwrap().0, 29.0, "S1 leads");
+    says_both(&s, 0.0, "from 29 ms", &zh(29.0));
+    says_both(&s, 0.0, "C1 and C2", "C1 和 C2");
+    // C2's first request: S2 hints, C2 sends it on to S1.
+    let c2 = tr.requests(|c, _, _| c == 2);
+    assert_eq!((c2[0].3, c2[1].3), (2, 1));
+    near(c2[0].0, 219.0, "C2's first request");
+    let r2 = tr.replies_to(2);
+    assert_eq!(r2[0].2, 2);
+    assert!(matches!(
+        r2[0].3,
+        ClientResponse::NotLeader { hint: Some(1) }
+    ));
+    near(r2[0].0, 232.0, "S2's hint");
+    near(c2[1].0, 244.0, "on to S1");
+    says_both(&s, 250.0, "(232 ms)", &zh(232.0));
+    says_both(&s, 250.0, "(244 ms)", &zh(244.0));
+    // Before the partition: k1 = 1.3, index 7 committed.
+    let before = at(&s, 999.0);
+    assert_eq!(node(&before, 1).commit_index(), 7);
+    assert_eq!(node(&before, 1).kv().get("k1"), Some("1.3"));
+    says_both(&s, 990.0, "k1 = 1.3", "k1 = 1.3");
+    says_both(&s, 990.0, "index 7", "索引 7");
+    // The partition names the clients.
+    let groups = tr
+        .iter()
+        .find_map(|r| match &r.ev {
+            TraceEvent::Partition { groups } if r.t == ms(1000) => Some(groups.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let c = Endpoint::Client;
+    assert_eq!(
+        groups,
+        [
+            vec![1.into(), c(1)],
+            vec![2.into(), 3.into(), 4.into(), 5.into(), c(2)]
+        ]
+    );
+    says_both(&s, 1005.0, "S1 and C1 on one side", "S1 和 C1 在一侧");
+    // C1's put k1=1.4 reaches S1, is appended at index 8, never commits.
+    let put = tr.requests(|c, _, op| c == 1 && op == 4);
+    near(put[0].0, 1139.0, "C1 sends put k1=1.4");
+    assert_eq!(put[0].3, 1);
+    let i8 = tr.appends(1, 8);
+    near(i8[0].0, 1150.0, "S1 appends index 8");
+    assert!(
+        i8[0].2.contains(r#""value":"1.4","client":1,"op_id":4"#),
+        "{}",
+        i8[0].2
+    );
+    let out = tr.sends(|from, _, m| from == 1 && entries_of(m) > 0);
+    let lost: Vec<_> = out
+        .iter()
+        .filter(|x| x.0 >= ms(1000) && x.0 < ms(3500))
+        .collect();
+    assert!(
+        !lost.is_empty()
+            && lost
+                .iter()
+                .all(|x| tr.dropped_why(x.1) == Some("partition"))
+    );
+    assert!(
+        tr.committed(1, 8).unwrap() > ms(3500),
+        "S1 commits nothing while cut off"
+    );
+    says_both(&s, 1155.0, "(1139 ms)", &zh(1139.0));
+    says_both(&s, 1155.0, "index 8 (1150 ms)", "索引 8（1150 毫秒）");
+    // The majority elects S3 in term 2.
+    let cand: Vec<_> = tr.candidacies().into_iter().filter(|c| c.2 == 2).collect();
+    assert_eq!(cand.iter().map(|c| c.1).collect::<Vec<_>>(), [3]);
+    near(cand[0].0, 1180.0, "S3 stands");
+    assert_eq!(voters(&tr.votes_for(2, 3)), [2, 4, 5]);
+    assert_eq!(tr.leader_of(2).map(|l| l.1), Some(3));
+    near(tr.leader_of(2).unwrap().0, 1210.0, "S3 leads");
+    says_both(&s, 1215.0, "1180 ms", &zh(1180.0));
+    says_both(&s, 1215.0, "S2, S4 and S5", "S2、S4 和 S5");
+    says_both(&s, 1215.0, "from 1210 ms", &zh(1210.0));
+    // C2's cas: lost on the way to S1, then S2 points it to S3, which
+    // answers.
+    let cas = tr.requests(|c, _, op| c == 2 && op == 4);
+    assert_eq!(cas.iter().map(|x| x.3).collect::<Vec<_>>(), [1, 2, 3]);
+    near(cas[0].0, 1176.0, "C2's cas to S1");
+    assert_eq!(tr.dropped_why(cas[0].1), Some("partition"));
+    let (t, r) = timed_out(2, 4).unwrap();
+    near(t, 1574.0, "C2's OK");
+    assert_eq!(r, OpResult::Ok);
+    says_both(&s, 1580.0, "(1176 ms)", &zh(1176.0));
+    says_both(&s, 1580.0, "1574 ms", &zh(1574.0));
+    says_both(&s, 1580.0, "points it to S3", "指向 S3");
+    // C1 tries S2, S3, S4; all lost; the put times out.
+    let tries: Vec<_> = put.iter().skip(1).map(|x| (x.3, x.0)).collect();
+    assert_eq!(tries.iter().map(|x| x.0).collect::<Vec<_>>(), [2, 3, 4]);
+    for (t, want) in tries.iter().zip([1439.0, 1739.0, 2039.0]) {
+        near(t.1, want, "C1 tries another server");
+    }
+    assert!(put
+        .iter()
+        .skip(1)
+        .all(|x| tr.dropped_why(x.1) == Some("partition")));
+    let (t, r) = timed_out(1, 4).unwrap();
+    near(t, 2139.0, "C1's put times out");
+    assert_eq!(r, timeout());
+    says_both(
+        &s,
+        2145.0,
+        "S2 (1439 ms), S3 (1739 ms) and S4 (2039 ms)",
+        "S2（1439 毫秒）、S3（1739 毫秒）和 S4（2039 毫秒）",
+    );
+    says_both(&s, 2145.0, "At 2139 ms", &zh(2139.0));
+    // S3 keeps serving C2.
+    let c2_results = tr.client_results();
+    let put_ok = |value: &str| {
+        c2_results.iter().find_map(|((c, op), (o, r))| {
+            (*c == 2 && kv_op_value(o) == Some(value) && *r == OpResult::Ok).then_some(*op)
+        })
+    };
+    for (value, t) in [("2.6", 2236.0), ("2.7", 2453.0)] {
+        let op = put_ok(value).unwrap_or_else(|| panic!("put k1={value}"));
+        near(timed_out(2, op).unwrap().0, t, "C2's put");
+        says_both(
+            &s,
+            2460.0,
+            &format!("put k1={value} ({t} ms)"),
+            &format!("put k1={value}（{t} 毫秒）"),
+        );
+    }
+    // C1's read reaches S1, which holds a stale k1 = 1.3 while the
+    // majority has committed 2.7.
+    let get = tr.requests(|c, _, op| c == 1 && op == 5);
+    assert_eq!(get.iter().map(|x| x.3).collect::<Vec<_>>(), [4, 5, 1, 2]);
+    assert!([0, 1, 3]
+        .iter()
+        .all(|&i| tr.dropped_why(get[i].1) == Some("partition")));
+    let arrives = tr.delivered(get[2].1);
+    near(arrives[0], 2992.0, "the read reaches S1");
+    let i9 = tr.appends(1, 9);
+    near(i9[0].0, 2992.0, "S1 appends the read");
+    assert!(i9[0]
+        .2
+        .contains(r#""type":"get","key":"k1","client":1,"op_id":5"#));
+    let then = at(&s, 2993.0);
+    assert_eq!(node(&then, 1).role(), Role::Leader);
+    assert_eq!(node(&then, 1).kv().get("k1"), Some("1.3"));
+    assert_eq!(node(&then, 3).kv().get("k1"), Some("2.7"));
+    says_both(&s, 2995.0, "(2992 ms)", &zh(2992.0));
+    says_both(&s, 2995.0, "k1 = 1.3", "k1 = 1.3");
+    says_both(&s, 2995.0, "committed 2.7", "提交了 2.7");
+    says_both(&s, 3000.0, "index 9", "索引 9");
+    // The question, in both languages.
+    let q = &s.file.questions[0];
+    let qz = q.zh.as_ref().unwrap();
+    assert!(answer(&s, 0).starts_with("No"));
+    assert!(qz.choices[q.answer].starts_with("不应该"));
+    assert!(q.explain.contains("S3 leads term 2, and k1 is 2.7"));
+    assert!(qz.explain.contains("S3 是任期 2 的领导者，而 k1 已是 2.7"));
+    // The read times out: S1 never answers C1 while cut off.
+    let (t, r) = timed_out(1, 5).unwrap();
+    near(t, 3374.0, "C1's read times out");
+    assert_eq!(r, timeout());
+    assert!(tr
+        .replies_to(1)
+        .iter()
+        .all(|x| x.0 < ms(1000) || x.0 > ms(3500)));
+    says_both(&s, 3380.0, "(3374 ms)", &zh(3374.0));
+    // The heal: S1 steps down and deletes C1's put and read.
+    let down = tr
+        .roles(Role::Follower)
+        .into_iter()
+        .find(|r| r.1 == 1 && r.2 == 2)
+        .unwrap();
+    near(down.0, 3523.0, "S1 steps down");
+    assert!(tr.truncates().contains(&(down.0, 1, 8)));
+    says_both(&s, 3530.0, "(3523 ms)", &zh(3523.0));
+    says_both(&s, 3530.0, "indexes 8 and 9", "索引 8 和 9");
+    for i in 1..=5 {
+        assert!(node(&sim, i).log().iter().all(|e| e
+            .cmd
+            .session()
+            .is_none_or(|x| (x.client, x.op_id) != (1, 4) && (x.client, x.op_id) != (1, 5))));
+    }
+    // C1 is served by S3 with the current value.
+    let (t, r) = timed_out(1, 6).unwrap();
+    near(t, 3699.0, "C1's next read");
+    assert_eq!(
+        r,
+        OpResult::Value {
+            value: Some("2.10".into())
+        }
+    );
+    says_both(&s, 3705.0, "with 2.10", "2.10");
+    says_both(&s, 3705.0, "(3699 ms)", &zh(3699.0));
+    // C2 was served all along; C1 got nothing while stranded.
+    let rs = tr.returns();
+    assert!(rs
+        .iter()
+        .filter(|r| r.1 == 2)
+        .all(|r| !matches!(r.2, OpResult::Error { .. })));
+    let stranded: Vec<_> = rs
+        .iter()
+        .filter(|r| r.1 == 1 && r.0 > ms(1000) && r.0 < ms(3500))
+        .collect();
+    assert!(stranded.len() == 2 && stranded.iter().all(|r| r.2 == timeout()));
+    assert_converged(&sim);
+}
+
+/// The value a put or cas writes.
+fn kv_op_value(op: &quorum_core::protocol::KvOp) -> Option<&str> {
+    use quorum_core::protocol::KvOp;
+    match op {
+        KvOp::Put { value, .. } | KvOp::Cas { value, .. } => Some(value),
+        KvOp::Get { .. } => None,
     }
 }
 
