@@ -34,7 +34,6 @@ pub fn default_scenario(seed: u64, nodes: u32) -> ScenarioFile {
         liveness: None,
         captions: Vec::new(),
         questions: Vec::new(),
-        zh: None,
     }
 }
 

@@ -275,14 +275,6 @@ fn bad_scenarios_give_precise_errors() {
             "there is no client c2: this scenario has one client, c1",
         ),
         (
-            "Chinese choices that do not match",
-            with(
-                r#""questions":[{"at_ms":1,"question":"?","choices":["a","b"],"answer":0,"zh":{"question":"？","choices":["甲"]}}]"#,
-            ),
-            "questions[0].zh.choices",
-            "1 choices; the English has 2",
-        ),
-        (
             "bad op type",
             with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"delete","key":"x"}}]"#),
             "events[0]",

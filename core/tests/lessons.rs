@@ -64,30 +64,76 @@ fn says(s: &Scenario, at_ms: f64, needle: &str) {
     );
 }
 
+/// A lesson's Chinese, from the catalogue `scenarios/zh/<lesson>.json`:
+/// its name and description, and its captions and questions by time.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Zh {
+    lesson: String,
+    name: String,
+    description: String,
+    captions: Vec<ZhCaption>,
+    questions: Vec<ZhQuestion>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZhCaption {
+    at_ms: f64,
+    text: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZhQuestion {
+    at_ms: f64,
+    question: String,
+    choices: Vec<String>,
+    explain: String,
+}
+
+/// The lesson's Chinese, if the catalogue has it.
+fn zh(lesson: &str) -> Option<Zh> {
+    let path = scenarios_dir().join("zh").join(format!("{lesson}.json"));
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
 /// The Chinese caption shown from `at_ms` must contain `needle`.
 #[track_caller]
-fn says_zh(s: &Scenario, at_ms: f64, needle: &str) {
-    let c = s
-        .file
+fn says_zh(z: &Zh, at_ms: f64, needle: &str) {
+    let c = z
         .captions
         .iter()
         .find(|c| c.at_ms == at_ms)
-        .unwrap_or_else(|| panic!("{}: no caption at {at_ms} ms", s.file.name));
-    let zh =
-        c.zh.as_deref()
-            .unwrap_or_else(|| panic!("caption at {at_ms} ms has no Chinese"));
+        .unwrap_or_else(|| panic!("{}: no Chinese caption at {at_ms} ms", z.lesson));
     assert!(
-        zh.contains(needle),
-        "Chinese caption at {at_ms} ms does not say {needle:?}: {zh}"
+        c.text.contains(needle),
+        "Chinese caption at {at_ms} ms does not say {needle:?}: {}",
+        c.text
     );
 }
 
 /// A fact in both languages: the English caption says `en`, the Chinese
-/// one `zh`.
+/// one `cn`.
 #[track_caller]
-fn says_both(s: &Scenario, at_ms: f64, en: &str, zh: &str) {
+fn says_both(s: &Scenario, z: &Zh, at_ms: f64, en: &str, cn: &str) {
     says(s, at_ms, en);
-    says_zh(s, at_ms, zh);
+    says_zh(z, at_ms, cn);
+}
+
+#[test]
+fn the_chinese_catalogue_holds_only_lessons() {
+    for e in std::fs::read_dir(scenarios_dir().join("zh")).unwrap() {
+        let p = e.unwrap().path();
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(
+            LESSONS.contains(&stem.as_str()),
+            "{}: not a lesson",
+            p.display()
+        );
+        assert!(zh(&stem).is_some());
+    }
 }
 
 /// The text of question `i`'s right answer.
@@ -216,38 +262,35 @@ fn every_lesson_parses_with_captions_and_questions_in_order() {
             );
             last = q.at_ms;
         }
-        // A lesson written in Chinese too has all of it in Chinese: the
-        // name, every caption and every question with as many choices.
-        if let Some(zh) = &f.zh {
+        // A lesson in the Chinese catalogue has all of it there: the
+        // name, every caption and every question, at the same times, with
+        // as many choices.
+        if let Some(z) = zh(name) {
+            assert_eq!(z.lesson, name);
             assert!(
-                !zh.name.is_empty() && zh.description.len() > 100,
+                !z.name.is_empty() && z.description.len() > 100,
                 "{name}: zh"
             );
-            assert!(
-                f.captions
-                    .iter()
-                    .all(|c| c.zh.as_ref().is_some_and(|t| !t.trim().is_empty())),
-                "{name}: a caption without Chinese"
-            );
-            for q in &f.questions {
-                let z = q
-                    .zh
-                    .as_ref()
-                    .unwrap_or_else(|| panic!("{name}: question at {} without Chinese", q.at_ms));
+            let en: Vec<f64> = f.captions.iter().map(|c| c.at_ms).collect();
+            let cn: Vec<f64> = z.captions.iter().map(|c| c.at_ms).collect();
+            assert_eq!(cn, en, "{name}: Chinese captions at other times");
+            for c in &z.captions {
                 assert!(
-                    !z.question.is_empty()
-                        && !z.explain.is_empty()
-                        && z.choices.len() == q.choices.len(),
-                    "{name}: question at {}",
+                    !c.text.trim().is_empty() && c.text.len() <= 1000,
+                    "{name}: {}",
+                    c.at_ms
+                );
+            }
+            assert_eq!(z.questions.len(), f.questions.len(), "{name}: questions");
+            for (q, e) in z.questions.iter().zip(&f.questions) {
+                assert_eq!(q.at_ms, e.at_ms, "{name}: question times");
+                assert_eq!(q.choices.len(), e.choices.len(), "{name}: choices");
+                assert!(
+                    !q.question.is_empty() && !q.explain.is_empty(),
+                    "{name}: {}",
                     q.at_ms
                 );
             }
-        } else {
-            assert!(
-                f.captions.iter().all(|c| c.zh.is_none())
-                    && f.questions.iter().all(|q| q.zh.is_none()),
-                "{name}: Chinese captions but no Chinese name"
-            );
         }
         // The lesson files are the caption-carrying ones; the others carry none.
     }
@@ -852,7 +895,8 @@ fn lesson_lossy_network() {
 #[test]
 fn lesson_client_stranded() {
     let (s, sim, tr) = run("lesson-client-stranded");
-    let zh = |t: f64| format!("{t} 毫秒");
+    let z = zh("lesson-client-stranded").expect("the lesson in Chinese");
+    let ms_zh = |t: f64| format!("{t} 毫秒");
     let timed_out = |c: u64, op: u64| {
         tr.iter().find_map(|r| match &r.ev {
             TraceEvent::Return {
@@ -867,8 +911,8 @@ fn lesson_client_stranded() {
     // S1 leads term 1 from 29 ms, forced.
     assert_eq!(tr.leader_of(1).map(|l| l.1), Some(1));
     near(tr.leader_of(1).unwrap().0, 29.0, "S1 leads");
-    says_both(&s, 0.0, "from 29 ms", &zh(29.0));
-    says_both(&s, 0.0, "C1 and C2", "C1 和 C2");
+    says_both(&s, &z, 0.0, "from 29 ms", &ms_zh(29.0));
+    says_both(&s, &z, 0.0, "C1 and C2", "C1 和 C2");
     // C2's first request: S2 hints, C2 sends it on to S1.
     let c2 = tr.requests(|c, _, _| c == 2);
     assert_eq!((c2[0].3, c2[1].3), (2, 1));
@@ -881,14 +925,14 @@ fn lesson_client_stranded() {
     ));
     near(r2[0].0, 232.0, "S2's hint");
     near(c2[1].0, 244.0, "on to S1");
-    says_both(&s, 250.0, "(232 ms)", &zh(232.0));
-    says_both(&s, 250.0, "(244 ms)", &zh(244.0));
+    says_both(&s, &z, 250.0, "(232 ms)", &ms_zh(232.0));
+    says_both(&s, &z, 250.0, "(244 ms)", &ms_zh(244.0));
     // Before the partition: k1 = 1.3, index 7 committed.
     let before = at(&s, 999.0);
     assert_eq!(node(&before, 1).commit_index(), 7);
     assert_eq!(node(&before, 1).kv().get("k1"), Some("1.3"));
-    says_both(&s, 990.0, "k1 = 1.3", "k1 = 1.3");
-    says_both(&s, 990.0, "index 7", "索引 7");
+    says_both(&s, &z, 990.0, "k1 = 1.3", "k1 = 1.3");
+    says_both(&s, &z, 990.0, "index 7", "索引 7");
     // The partition names the clients.
     let groups = tr
         .iter()
@@ -905,7 +949,7 @@ fn lesson_client_stranded() {
             vec![2.into(), 3.into(), 4.into(), 5.into(), c(2)]
         ]
     );
-    says_both(&s, 1005.0, "S1 and C1 on one side", "S1 和 C1 在一侧");
+    says_both(&s, &z, 1005.0, "S1 and C1 on one side", "S1 和 C1 在一侧");
     // C1's put k1=1.4 reaches S1, is appended at index 8, never commits.
     let put = tr.requests(|c, _, op| c == 1 && op == 4);
     near(put[0].0, 1139.0, "C1 sends put k1=1.4");
@@ -932,8 +976,8 @@ fn lesson_client_stranded() {
         tr.committed(1, 8).unwrap() > ms(3500),
         "S1 commits nothing while cut off"
     );
-    says_both(&s, 1155.0, "(1139 ms)", &zh(1139.0));
-    says_both(&s, 1155.0, "index 8 (1150 ms)", "索引 8（1150 毫秒）");
+    says_both(&s, &z, 1155.0, "(1139 ms)", &ms_zh(1139.0));
+    says_both(&s, &z, 1155.0, "index 8 (1150 ms)", "索引 8（1150 毫秒）");
     // The majority elects S3 in term 2.
     let cand: Vec<_> = tr.candidacies().into_iter().filter(|c| c.2 == 2).collect();
     assert_eq!(cand.iter().map(|c| c.1).collect::<Vec<_>>(), [3]);
@@ -941,9 +985,9 @@ fn lesson_client_stranded() {
     assert_eq!(voters(&tr.votes_for(2, 3)), [2, 4, 5]);
     assert_eq!(tr.leader_of(2).map(|l| l.1), Some(3));
     near(tr.leader_of(2).unwrap().0, 1210.0, "S3 leads");
-    says_both(&s, 1215.0, "1180 ms", &zh(1180.0));
-    says_both(&s, 1215.0, "S2, S4 and S5", "S2、S4 和 S5");
-    says_both(&s, 1215.0, "from 1210 ms", &zh(1210.0));
+    says_both(&s, &z, 1215.0, "1180 ms", &ms_zh(1180.0));
+    says_both(&s, &z, 1215.0, "S2, S4 and S5", "S2、S4 和 S5");
+    says_both(&s, &z, 1215.0, "from 1210 ms", &ms_zh(1210.0));
     // C2's cas: lost on the way to S1, then S2 points it to S3, which
     // answers.
     let cas = tr.requests(|c, _, op| c == 2 && op == 4);
@@ -953,9 +997,9 @@ fn lesson_client_stranded() {
     let (t, r) = timed_out(2, 4).unwrap();
     near(t, 1574.0, "C2's OK");
     assert_eq!(r, OpResult::Ok);
-    says_both(&s, 1580.0, "(1176 ms)", &zh(1176.0));
-    says_both(&s, 1580.0, "1574 ms", &zh(1574.0));
-    says_both(&s, 1580.0, "points it to S3", "指向 S3");
+    says_both(&s, &z, 1580.0, "(1176 ms)", &ms_zh(1176.0));
+    says_both(&s, &z, 1580.0, "1574 ms", &ms_zh(1574.0));
+    says_both(&s, &z, 1580.0, "points it to S3", "指向 S3");
     // C1 tries S2, S3, S4; all lost; the put times out.
     let tries: Vec<_> = put.iter().skip(1).map(|x| (x.3, x.0)).collect();
     assert_eq!(tries.iter().map(|x| x.0).collect::<Vec<_>>(), [2, 3, 4]);
@@ -971,11 +1015,12 @@ fn lesson_client_stranded() {
     assert_eq!(r, timeout());
     says_both(
         &s,
+        &z,
         2145.0,
         "S2 (1439 ms), S3 (1739 ms) and S4 (2039 ms)",
         "S2（1439 毫秒）、S3（1739 毫秒）和 S4（2039 毫秒）",
     );
-    says_both(&s, 2145.0, "At 2139 ms", &zh(2139.0));
+    says_both(&s, &z, 2145.0, "At 2139 ms", &ms_zh(2139.0));
     // S3 keeps serving C2.
     let c2_results = tr.client_results();
     let put_ok = |value: &str| {
@@ -988,6 +1033,7 @@ fn lesson_client_stranded() {
         near(timed_out(2, op).unwrap().0, t, "C2's put");
         says_both(
             &s,
+            &z,
             2460.0,
             &format!("put k1={value} ({t} ms)"),
             &format!("put k1={value}（{t} 毫秒）"),
@@ -1011,13 +1057,13 @@ fn lesson_client_stranded() {
     assert_eq!(node(&then, 1).role(), Role::Leader);
     assert_eq!(node(&then, 1).kv().get("k1"), Some("1.3"));
     assert_eq!(node(&then, 3).kv().get("k1"), Some("2.7"));
-    says_both(&s, 2995.0, "(2992 ms)", &zh(2992.0));
-    says_both(&s, 2995.0, "k1 = 1.3", "k1 = 1.3");
-    says_both(&s, 2995.0, "committed 2.7", "提交了 2.7");
-    says_both(&s, 3000.0, "index 9", "索引 9");
+    says_both(&s, &z, 2995.0, "(2992 ms)", &ms_zh(2992.0));
+    says_both(&s, &z, 2995.0, "k1 = 1.3", "k1 = 1.3");
+    says_both(&s, &z, 2995.0, "committed 2.7", "提交了 2.7");
+    says_both(&s, &z, 3000.0, "index 9", "索引 9");
     // The question, in both languages.
     let q = &s.file.questions[0];
-    let qz = q.zh.as_ref().unwrap();
+    let qz = &z.questions[0];
     assert!(answer(&s, 0).starts_with("No"));
     assert!(qz.choices[q.answer].starts_with("不应该"));
     assert!(q.explain.contains("S3 leads term 2, and k1 is 2.7"));
@@ -1030,7 +1076,7 @@ fn lesson_client_stranded() {
         .replies_to(1)
         .iter()
         .all(|x| x.0 < ms(1000) || x.0 > ms(3500)));
-    says_both(&s, 3380.0, "(3374 ms)", &zh(3374.0));
+    says_both(&s, &z, 3380.0, "(3374 ms)", &ms_zh(3374.0));
     // The heal: S1 steps down and deletes C1's put and read.
     let down = tr
         .roles(Role::Follower)
@@ -1039,8 +1085,8 @@ fn lesson_client_stranded() {
         .unwrap();
     near(down.0, 3523.0, "S1 steps down");
     assert!(tr.truncates().contains(&(down.0, 1, 8)));
-    says_both(&s, 3530.0, "(3523 ms)", &zh(3523.0));
-    says_both(&s, 3530.0, "indexes 8 and 9", "索引 8 和 9");
+    says_both(&s, &z, 3530.0, "(3523 ms)", &ms_zh(3523.0));
+    says_both(&s, &z, 3530.0, "indexes 8 and 9", "索引 8 和 9");
     for i in 1..=5 {
         assert!(node(&sim, i).log().iter().all(|e| e
             .cmd
@@ -1056,8 +1102,8 @@ fn lesson_client_stranded() {
             value: Some("2.10".into())
         }
     );
-    says_both(&s, 3705.0, "with 2.10", "2.10");
-    says_both(&s, 3705.0, "(3699 ms)", &zh(3699.0));
+    says_both(&s, &z, 3705.0, "with 2.10", "2.10");
+    says_both(&s, &z, 3705.0, "(3699 ms)", &ms_zh(3699.0));
     // C2 was served all along; C1 got nothing while stranded.
     let rs = tr.returns();
     assert!(rs

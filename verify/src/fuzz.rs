@@ -207,7 +207,6 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
         }),
         captions: Vec::new(),
         questions: Vec::new(),
-        zh: None,
     }
 }
 

@@ -74,19 +74,6 @@ pub struct ScenarioFile {
     /// A lesson's checkpoint questions: the run stops there and asks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<Question>,
-    /// The name and description in Chinese (captions and questions carry
-    /// theirs): a lesson is written in English and Chinese.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zh: Option<TitleZh>,
-}
-
-/// A lesson's name and description in Chinese.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TitleZh {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,9 +81,6 @@ pub struct TitleZh {
 pub struct Caption {
     pub at_ms: f64,
     pub text: String,
-    /// The same caption in Chinese.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zh: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,19 +92,6 @@ pub struct Question {
     /// Index into `choices` of the right answer.
     pub answer: usize,
     /// Shown after answering.
-    #[serde(default)]
-    pub explain: String,
-    /// The same question in Chinese (its choices in the same order).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zh: Option<QuestionZh>,
-}
-
-/// A question's text in Chinese.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuestionZh {
-    pub question: String,
-    pub choices: Vec<String>,
     #[serde(default)]
     pub explain: String,
 }

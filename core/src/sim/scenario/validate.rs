@@ -221,10 +221,6 @@ fn header(file: &ScenarioFile) -> Result<u32, ScenarioError> {
     }
     text_within("name", &file.name, MAX_NAME_LEN)?;
     text_within("description", &file.description, MAX_DESCRIPTION_LEN)?;
-    if let Some(zh) = &file.zh {
-        text_within("zh.name", &zh.name, MAX_NAME_LEN)?;
-        text_within("zh.description", &zh.description, MAX_DESCRIPTION_LEN)?;
-    }
     let n = file.nodes;
     if n == 0 || n > MAX_NODES {
         return err(
@@ -322,9 +318,6 @@ fn lesson(file: &ScenarioFile) -> Result<(), ScenarioError> {
     for (i, c) in file.captions.iter().enumerate() {
         ms_to_us(&format!("captions[{i}].at_ms"), c.at_ms, MAX_DURATION_MS)?;
         text_within(format!("captions[{i}].text"), &c.text, MAX_CAPTION_LEN)?;
-        if let Some(zh) = &c.zh {
-            text_within(format!("captions[{i}].zh"), zh, MAX_CAPTION_LEN)?;
-        }
     }
     for (i, q) in file.questions.iter().enumerate() {
         question(&format!("questions[{i}]"), q)?;
@@ -347,23 +340,6 @@ fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
     }
     for (k, c) in q.choices.iter().enumerate() {
         text_within(format!("{p}.choices[{k}]"), c, MAX_CAPTION_LEN)?;
-    }
-    if let Some(zh) = &q.zh {
-        text_within(format!("{p}.zh.question"), &zh.question, MAX_CAPTION_LEN)?;
-        text_within(format!("{p}.zh.explain"), &zh.explain, MAX_CAPTION_LEN)?;
-        if zh.choices.len() != q.choices.len() {
-            return err(
-                format!("{p}.zh.choices"),
-                format!(
-                    "{} choices; the English has {} (the same choices, in the same order)",
-                    zh.choices.len(),
-                    q.choices.len()
-                ),
-            );
-        }
-        for (k, c) in zh.choices.iter().enumerate() {
-            text_within(format!("{p}.zh.choices[{k}]"), c, MAX_CAPTION_LEN)?;
-        }
     }
     if q.answer >= q.choices.len() {
         return err(
