@@ -3,7 +3,7 @@
 
 use quorum_core::protocol::{Command, KvOp, NodeId, Role, Term};
 use quorum_core::sim::scenario::{ClientsSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec};
-use quorum_core::sim::{Lab, Micros};
+use quorum_core::sim::{Endpoint, Lab, Micros};
 
 /// Slowest and fastest playback, as a fraction of real time.
 pub const MIN_SPEED: f64 = 0.001;
@@ -106,14 +106,14 @@ pub fn command_label(c: &Command) -> String {
 }
 
 /// Partition groups from a per-node group choice (0 = the rest).
-pub fn groups_from_choice(choice: &[u8]) -> Vec<Vec<NodeId>> {
-    let mut groups: Vec<Vec<NodeId>> = Vec::new();
+pub fn groups_from_choice(choice: &[u8]) -> Vec<Vec<Endpoint>> {
+    let mut groups: Vec<Vec<Endpoint>> = Vec::new();
     for g in 1..=3u8 {
-        let members: Vec<NodeId> = choice
+        let members: Vec<Endpoint> = choice
             .iter()
             .enumerate()
             .filter(|(_, &c)| c == g)
-            .map(|(i, _)| i as NodeId + 1)
+            .map(|(i, _)| Endpoint::Node(i as NodeId + 1))
             .collect();
         if !members.is_empty() {
             groups.push(members);
@@ -140,7 +140,7 @@ mod tests {
     fn groups_skip_empty_choices() {
         assert_eq!(
             groups_from_choice(&[1, 0, 1, 3, 0]),
-            vec![vec![1, 3], vec![4]]
+            vec![vec![1.into(), 3.into()], vec![4.into()]]
         );
         assert!(groups_from_choice(&[0, 0]).is_empty());
     }

@@ -236,6 +236,10 @@ pub fn summary<N: Protocol>(s: &Scenario, sim: &Simulator<N>) -> String {
         st.dropped_crashed,
         st.duplicated
     );
+    out += &format!(
+        "client messages: {} sent (requests and replies), {} delivered, {} dropped, {} duplicated\n",
+        st.client_sent, st.client_delivered, st.client_dropped, st.client_duplicated
+    );
     let pending = st.invoked - st.ok - st.failed - st.timed_out;
     out += &format!(
         "client ops: {} invoked, {} ok, {} failed, {} indeterminate ({} timed out, {} pending at the end)\n",

@@ -241,6 +241,58 @@ fn bad_scenarios_give_precise_errors() {
             "two different nodes",
         ),
         (
+            "unknown client in a group",
+            with(
+                r#""clients":{"count":2},"events":[{"at_ms":1,"do":"partition","groups":[[1,"c3"]]}]"#,
+            ),
+            "events[0].groups[0][1]",
+            "there is no client c3: this scenario's clients are c1..=c2",
+        ),
+        (
+            "a client when there are none",
+            with(r#""events":[{"at_ms":1,"do":"partition","groups":[["c1"]]}]"#),
+            "events[0].groups[0][0]",
+            "this scenario has no clients",
+        ),
+        (
+            "client in two groups",
+            with(
+                r#""clients":{"count":1},"events":[{"at_ms":1,"do":"partition","groups":[[1,"c1"],[2,"c1"]]}]"#,
+            ),
+            "events[0].groups[1][1]",
+            "client c1 is in more than one group",
+        ),
+        (
+            "a client named like a server",
+            with(
+                r#""clients":{"count":1},"events":[{"at_ms":1,"do":"partition","groups":[[1,"C1"]]}]"#,
+            ),
+            "events[0]",
+            "\"C1\" is not a client name",
+        ),
+        (
+            "client zero",
+            with(r#""clients":{"count":1},"events":[{"at_ms":1,"do":"cut","from":"c0","to":1}]"#),
+            "events[0]",
+            "\"c0\" is not a client name",
+        ),
+        (
+            "a cut between two clients",
+            with(
+                r#""clients":{"count":2},"events":[{"at_ms":1,"do":"cut","from":"c1","to":"c2"}]"#,
+            ),
+            "events[0].to",
+            "clients talk only to servers",
+        ),
+        (
+            "a cut from an unknown client",
+            with(
+                r#""events":[{"at_ms":1,"do":"request","op":{"type":"get","key":"x"}},{"at_ms":1,"do":"uncut","from":"c2","to":3}]"#,
+            ),
+            "events[1].from",
+            "there is no client c2: this scenario has one client, c1",
+        ),
+        (
             "bad op type",
             with(r#""events":[{"at_ms":1,"do":"request","op":{"type":"delete","key":"x"}}]"#),
             "events[0]",

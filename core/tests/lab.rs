@@ -395,7 +395,8 @@ fn figure8_unreliable() {
                     sent.insert(*id, (*from, *to));
                 }
                 TraceEvent::Deliver { id } => {
-                    let link = sent[id];
+                    // Client requests and replies are not server links.
+                    let Some(&link) = sent.get(id) else { continue };
                     if let Some(prev) = last_sent.insert(link, *id) {
                         found |= prev > *id;
                     }

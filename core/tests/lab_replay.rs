@@ -46,7 +46,7 @@ fn recorded_actions_replay_byte_for_byte() {
     lab.advance(400_000);
     lab.act(EventSpec::Partition {
         at_ms: 0.0,
-        groups: vec![vec![1, 2]],
+        groups: vec![vec![1.into(), 2.into()]],
     })
     .unwrap();
     lab.advance(123_457);

@@ -2,7 +2,7 @@
 
 use quorum_core::protocol::Role;
 use quorum_core::sim::scenario::{Action, ActionKind};
-use quorum_core::sim::{DropReason, Scenario, Simulator, TraceEvent};
+use quorum_core::sim::{DropReason, Endpoint, Scenario, Simulator, TraceEvent};
 
 fn sim(json: &str) -> Simulator {
     let mut s = Simulator::from_scenario(&Scenario::parse(json).unwrap());
@@ -26,15 +26,42 @@ fn scheduled_actions_run_at_their_time_and_bad_ids_are_refused() {
     assert!(s
         .schedule(Action {
             at: 0,
-            what: ActionKind::Cut(1, 1)
+            what: ActionKind::Cut(1.into(), 1.into())
         })
         .is_err());
     assert!(s
         .schedule(Action {
             at: 0,
-            what: ActionKind::Partition(vec![vec![0]])
+            what: ActionKind::Partition(vec![vec![0.into()]])
         })
         .is_err());
+    for bad in [
+        ActionKind::Partition(vec![vec![Endpoint::Client(1)]]),
+        ActionKind::Cut(Endpoint::Client(1), 2.into()),
+    ] {
+        let what = bad.clone();
+        let e = s.schedule(Action { at: 0, what }).unwrap_err();
+        assert!(e.contains("client outside"), "{bad:?}: {e}");
+    }
+    // A request's client may be named in the same breath.
+    let op = quorum_core::protocol::KvOp::Get { key: "x".into() };
+    let what = ActionKind::Request {
+        op,
+        node: None,
+        count: 2,
+    };
+    s.schedule(Action { at: 0, what }).unwrap();
+    for ok in [
+        ActionKind::Cut(Endpoint::Client(2), 1.into()),
+        ActionKind::Uncut(Endpoint::Client(2), 1.into()),
+    ] {
+        s.schedule(Action { at: 0, what: ok }).unwrap();
+    }
+    let what = ActionKind::Cut(Endpoint::Client(1), Endpoint::Client(2));
+    assert!(
+        s.schedule(Action { at: 0, what }).is_err(),
+        "client to client"
+    );
     // "Now" for an action in the past.
     s.schedule(Action {
         at: 5,

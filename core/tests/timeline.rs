@@ -171,15 +171,27 @@ fn arrows_pair_sends_with_deliveries_drops_and_copies() {
     sim.run_until(2_000_000);
     let trace = sim.take_trace();
     let a = arrows(trace.iter(), 0, 2_000_000);
-    let sends = trace
+    use quorum_core::sim::TraceEvent;
+    // The diagram's lanes are the servers: client requests and replies
+    // (messages too, with ids of their own) draw no arrow.
+    let server: std::collections::BTreeSet<u64> = trace
         .iter()
-        .filter(|r| matches!(r.ev, quorum_core::sim::TraceEvent::Send { .. }))
-        .count();
+        .filter_map(|r| match r.ev {
+            TraceEvent::Send { id, .. } => Some(id),
+            _ => None,
+        })
+        .collect();
     let dups = trace
         .iter()
-        .filter(|r| matches!(r.ev, quorum_core::sim::TraceEvent::Duplicate { .. }))
+        .filter(|r| matches!(r.ev, TraceEvent::Duplicate { id } if server.contains(&id)))
         .count();
-    assert_eq!(a.len(), sends + dups);
+    assert_eq!(a.len(), server.len() + dups);
+    assert!(a.iter().all(|x| server.contains(&x.id)));
+    let client_dups = trace
+        .iter()
+        .filter(|r| matches!(r.ev, TraceEvent::Duplicate { id } if !server.contains(&id)))
+        .count();
+    assert!(client_dups > 0, "client traffic is duplicated too");
     assert!(a.iter().any(|x| x.dropped) && a.iter().any(|x| !x.dropped));
     for x in &a {
         if let Some(e) = x.end {

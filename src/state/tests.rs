@@ -94,7 +94,9 @@ fn a_partition_is_picked_then_applied_as_a_scenario_event() {
     update(&mut m, &mut s, Msg::PartitionApply);
     assert_eq!(m.tools.partition, None);
     match s.lab.scenario().events.last() {
-        Some(EventSpec::Partition { groups, .. }) => assert_eq!(groups, &vec![vec![2], vec![4]]),
+        Some(EventSpec::Partition { groups, .. }) => {
+            assert_eq!(groups, &vec![vec![2.into()], vec![4.into()]])
+        }
         other => panic!("expected a partition, got {other:?}"),
     }
     assert!(s.lab.sim().network().is_partitioned());

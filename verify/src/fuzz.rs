@@ -332,7 +332,7 @@ fn random_fault(r: &mut ChaCha8Rng, seed: u64, n: u32, fault_end: f64) -> EventS
             }
             EventSpec::Partition {
                 at_ms,
-                groups: vec![group],
+                groups: vec![group.into_iter().map(Into::into).collect()],
             }
         }
         5 => EventSpec::Heal { at_ms },
@@ -341,14 +341,14 @@ fn random_fault(r: &mut ChaCha8Rng, seed: u64, n: u32, fault_end: f64) -> EventS
             if r.random_bool(0.7) {
                 EventSpec::Cut {
                     at_ms,
-                    from: node,
-                    to,
+                    from: node.into(),
+                    to: to.into(),
                 }
             } else {
                 EventSpec::Uncut {
                     at_ms,
-                    from: node,
-                    to,
+                    from: node.into(),
+                    to: to.into(),
                 }
             }
         }
@@ -611,15 +611,18 @@ fn without_last_node(f: &ScenarioFile) -> Option<ScenarioFile> {
                 None
             }
             EventSpec::Cut { from, to, .. } | EventSpec::Uncut { from, to, .. }
-                if *from > n || *to > n =>
+                if [from, to].iter().any(|e| e.node().is_some_and(|x| x > n)) =>
             {
                 None
             }
             EventSpec::Request { node: Some(x), .. } if *x > n => None,
             EventSpec::Partition { at_ms, groups } => {
-                let groups: Vec<Vec<u32>> = groups
+                let groups: Vec<Vec<_>> = groups
                     .iter()
-                    .map(|g| g.iter().copied().filter(|&x| x <= n).collect::<Vec<_>>())
+                    .map(|g| {
+                        let kept = g.iter().filter(|e| e.node().is_none_or(|x| x <= n));
+                        kept.copied().collect::<Vec<_>>()
+                    })
                     .filter(|g| !g.is_empty())
                     .collect();
                 (!groups.is_empty()).then_some(EventSpec::Partition {

@@ -17,7 +17,7 @@ fn budget(b: Bug) -> u64 {
         Bug::NoUpToDateCheck => 50,
         Bug::CommitOldTermByCounting => 50,
         Bug::AppendWithoutTruncate => 50,
-        Bug::AcceptStaleTerm => 500,
+        Bug::AcceptStaleTerm => 2500,
         Bug::ForgetVotedFor => 300,
         Bug::ForgetCurrentTerm => 50,
         Bug::ApplyBeforeCommit => 50,

@@ -2,11 +2,12 @@
 //! `1.234 s  S3 → S1  RequestVote(term 4, last 7@3)` and
 //! `S1 becomes leader (term 4)`, each with a kind to filter on.
 
+use super::network::Endpoint;
 use super::trace::{TraceEvent, TraceRecord};
 use super::Micros;
 use crate::protocol::{
-    AppendEntries, AppendEntriesReply, ClientId, Message, NodeId, OpId, OpResult, RequestVote,
-    RequestVoteReply, Role,
+    AppendEntries, AppendEntriesReply, ClientId, ClientResponse, KvOp, Message, NodeId, OpId,
+    OpResult, RequestVote, RequestVoteReply, Role,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -120,6 +121,33 @@ fn append_reply_text(m: &AppendEntriesReply) -> String {
     }
 }
 
+/// A client operation in a few words: `put x=1`, `get x`, `cas x 1→2`.
+pub fn op_text(op: &KvOp) -> String {
+    match op {
+        KvOp::Put { key, value } => format!("put {key}={value}"),
+        KvOp::Get { key } => format!("get {key}"),
+        KvOp::Cas { key, expect, value } => {
+            format!("cas {key} {}→{value}", expect.as_deref().unwrap_or("∅"))
+        }
+    }
+}
+
+/// A client's request: `Request(op 3: put x=1)`.
+pub fn request_text(op_id: OpId, op: &KvOp) -> String {
+    format!("Request(op {op_id}: {})", op_text(op))
+}
+
+/// A server's answer: `Reply(op 3: ok)`, `NotLeader(op 3, try S2)`.
+pub fn reply_text(op_id: OpId, r: &ClientResponse) -> String {
+    match r {
+        ClientResponse::Done { result } => format!("Reply(op {op_id}: {})", result_text(result)),
+        ClientResponse::NotLeader { hint: Some(h) } => format!("NotLeader(op {op_id}, try S{h})"),
+        ClientResponse::NotLeader { hint: None } => {
+            format!("NotLeader(op {op_id}, no leader known)")
+        }
+    }
+}
+
 fn result_text(r: &OpResult) -> String {
     match r {
         OpResult::Ok => "ok".into(),
@@ -133,11 +161,16 @@ fn result_text(r: &OpResult) -> String {
 /// A line's kind, the servers it is about and its text.
 type Body = (Kind, Vec<NodeId>, String);
 
+/// The servers among a message's two ends (the node filter's).
+fn servers(from: Endpoint, to: Endpoint) -> Vec<NodeId> {
+    [from, to].iter().filter_map(|e| e.node()).collect()
+}
+
 /// Turns trace records into lines, remembering sends so that a delivery
 /// or a drop can say what it was.
 #[derive(Clone, Debug, Default)]
 pub struct EventLog {
-    sends: BTreeMap<u64, (NodeId, NodeId, Kind, String)>,
+    sends: BTreeMap<u64, (Endpoint, Endpoint, Kind, String)>,
 }
 
 impl EventLog {
@@ -156,7 +189,32 @@ impl EventLog {
     /// traffic and say little).
     pub fn line<M: Wire>(&mut self, r: &TraceRecord<M>) -> Option<Line> {
         let (kind, nodes, text) = match &r.ev {
-            TraceEvent::Send { id, from, to, msg } => self.send(*id, *from, *to, msg),
+            TraceEvent::Send { id, from, to, msg } => {
+                let (kind, text) = msg.summary();
+                self.send(*id, (*from).into(), (*to).into(), kind, text)
+            }
+            TraceEvent::Request {
+                id,
+                client,
+                to,
+                op_id,
+                op,
+            } => {
+                let text = request_text(*op_id, op);
+                let from = Endpoint::Client(*client);
+                self.send(*id, from, (*to).into(), Kind::Client, text)
+            }
+            TraceEvent::Reply {
+                id,
+                from,
+                client,
+                op_id,
+                response,
+            } => {
+                let text = reply_text(*op_id, response);
+                let to = Endpoint::Client(*client);
+                self.send(*id, (*from).into(), to, Kind::Client, text)
+            }
             TraceEvent::Deliver { id } => self.deliver(*id)?,
             TraceEvent::Drop { id, why } => self.network_fault(*id, &format!("lost ({why})"))?,
             TraceEvent::Duplicate { id } => self.network_fault(*id, "duplicated")?,
@@ -171,11 +229,10 @@ impl EventLog {
         })
     }
 
-    fn send<M: Wire>(&mut self, id: u64, from: NodeId, to: NodeId, msg: &M) -> Body {
-        let (kind, text) = msg.summary();
-        let line = format!("S{from} → S{to}  {text}");
+    fn send(&mut self, id: u64, from: Endpoint, to: Endpoint, kind: Kind, text: String) -> Body {
+        let line = format!("{from} → {to}  {text}");
         self.sends.insert(id, (from, to, kind, text));
-        (kind, vec![from, to], line)
+        (kind, servers(from, to), line)
     }
 
     fn deliver(&self, id: u64) -> Option<Body> {
@@ -183,15 +240,15 @@ impl EventLog {
         if *kind == Kind::Heartbeats {
             return None;
         }
-        let line = format!("S{to} receives {text} from S{from}");
-        Some((*kind, vec![*from, *to], line))
+        let line = format!("{to} receives {text} from {from}");
+        Some((*kind, servers(*from, *to), line))
     }
 
     /// A message lost or duplicated by the network.
     fn network_fault(&self, id: u64, what: &str) -> Option<Body> {
         let (from, to, _, text) = self.sends.get(&id)?;
-        let line = format!("{what}: S{from} → S{to}  {text}");
-        Some((Kind::Faults, vec![*from, *to], line))
+        let line = format!("{what}: {from} → {to}  {text}");
+        Some((Kind::Faults, servers(*from, *to), line))
     }
 }
 
@@ -199,6 +256,8 @@ impl EventLog {
 fn message_id<M>(ev: &TraceEvent<M>) -> Option<u64> {
     match ev {
         TraceEvent::Send { id, .. }
+        | TraceEvent::Request { id, .. }
+        | TraceEvent::Reply { id, .. }
         | TraceEvent::Deliver { id }
         | TraceEvent::Drop { id, .. }
         | TraceEvent::Duplicate { id } => Some(*id),
@@ -276,10 +335,10 @@ fn cluster_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
         TraceEvent::Partition { groups } => fault(vec![], partition_text(groups)),
         TraceEvent::Heal => fault(vec![], "the network heals".into()),
         TraceEvent::Cut { from, to } => {
-            fault(vec![*from, *to], format!("link S{from} → S{to} cut"))
+            fault(servers(*from, *to), format!("link {from} → {to} cut"))
         }
         TraceEvent::Uncut { from, to } => {
-            fault(vec![*from, *to], format!("link S{from} → S{to} restored"))
+            fault(servers(*from, *to), format!("link {from} → {to} restored"))
         }
         TraceEvent::Network {
             drop,
@@ -323,12 +382,12 @@ fn role_text(role: Role) -> &'static str {
     }
 }
 
-fn partition_text(groups: &[Vec<NodeId>]) -> String {
+fn partition_text(groups: &[Vec<Endpoint>]) -> String {
     let g: Vec<String> = groups
         .iter()
         .map(|g| {
             g.iter()
-                .map(|n| format!("S{n}"))
+                .map(|e| e.to_string())
                 .collect::<Vec<_>>()
                 .join(" ")
         })

@@ -309,8 +309,9 @@ impl Lab {
         };
         let mut sim = cp.sim.clone();
         let n = sim.node_count();
+        let clients = self.file.client_total();
         for e in &self.file.events[cp.recorded.min(self.file.events.len())..] {
-            if let Ok(a) = e.validate("event", n) {
+            if let Ok(a) = e.validate("event", n, clients) {
                 // Validated when it was recorded; cannot fail here.
                 let _ = sim.schedule(a);
             }
@@ -400,7 +401,8 @@ impl Lab {
             });
         }
         set_at_ms(&mut e, us_to_ms(self.sim.now()));
-        let action = e.validate("event", self.sim.node_count())?;
+        let clients = self.file.client_total().saturating_add(e.clients_added());
+        let action = e.validate("event", self.sim.node_count(), clients)?;
         self.fork_if_in_the_past();
         self.sim.schedule(action).map_err(|m| ScenarioError {
             path: "event".into(),

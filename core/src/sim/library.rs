@@ -52,6 +52,11 @@ pub const ENTRIES: &[Entry] = &[
         "lesson-old-leader-rejoins.json"
     ),
     entry!(Lesson, "lesson-lossy-network", "lesson-lossy-network.json"),
+    entry!(
+        Lesson,
+        "lesson-client-stranded",
+        "lesson-client-stranded.json"
+    ),
     entry!(Paper, "paper-fig7", "paper-fig7.json"),
     entry!(Paper, "paper-fig8-d", "paper-fig8-d.json"),
     entry!(Paper, "paper-fig8-e", "paper-fig8-e.json"),

@@ -25,11 +25,14 @@ pub use behaviour::BEHAVIOUR;
 pub use check::{Checker, Property, Violation};
 pub use describe::Wire;
 pub use lab::{Lab, LabState};
-pub use network::Network;
+pub use network::{Endpoint, Network};
 pub use node::{Node, Protocol};
 pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, ScenarioFile};
-pub use simulator::{ClientSpec, HistoryEvent, InFlight, Simulator, Stats, Timing};
+pub use simulator::{
+    ClientInFlight, ClientMessage, ClientSpec, ClientStatus, HistoryEvent, InFlight, Simulator,
+    Stats, Timing,
+};
 pub use status::NodeStatus;
 pub use trace::{DropReason, TraceEvent, TraceRecord};
 

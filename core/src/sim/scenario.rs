@@ -5,6 +5,7 @@
 //! times in integer microseconds. Every error names the path of the bad
 //! value; nothing here panics on input.
 
+use super::network::Endpoint;
 use super::Micros;
 use crate::protocol::{Bugs, KvOp, NodeId, RaftLog, Term, DEFAULT_MAX_INFLIGHT};
 use serde::{Deserialize, Serialize};
@@ -221,23 +222,27 @@ pub enum EventSpec {
         node: NodeId,
     },
     /// Split the cluster; nodes not listed form one more group together.
+    /// A group may name clients (`"c1"`): they reach only their group's
+    /// servers. Clients not listed reach every server.
     Partition {
         at_ms: f64,
-        groups: Vec<Vec<NodeId>>,
+        groups: Vec<Vec<Endpoint>>,
     },
     /// Remove the partition and all one-way cuts.
     Heal {
         at_ms: f64,
     },
+    /// Cut the one-way link `from` → `to` (servers, or a client and a
+    /// server).
     Cut {
         at_ms: f64,
-        from: NodeId,
-        to: NodeId,
+        from: Endpoint,
+        to: Endpoint,
     },
     Uncut {
         at_ms: f64,
-        from: NodeId,
-        to: NodeId,
+        from: Endpoint,
+        to: Endpoint,
     },
     /// Force an election timeout on a node.
     Timeout {
@@ -292,6 +297,27 @@ impl EventSpec {
             | EventSpec::Network { at_ms, .. } => *at_ms,
         }
     }
+
+    /// How many clients this event creates (a `request` makes `count`
+    /// one-shot clients; nothing else makes any).
+    pub fn clients_added(&self) -> u64 {
+        match self {
+            EventSpec::Request { count, .. } => u64::from(count.unwrap_or(1)),
+            _ => 0,
+        }
+    }
+}
+
+impl ScenarioFile {
+    /// Every client the run will have: the closed-loop clients `c1..cK`,
+    /// then each `request` event's one-shot clients, numbered in the order
+    /// the requests fire. Partitions and cuts may name any of them.
+    pub fn client_total(&self) -> u64 {
+        let load = self.clients.as_ref().map_or(0, |c| u64::from(c.count));
+        self.events
+            .iter()
+            .fold(load, |n, e| n.saturating_add(e.clients_added()))
+    }
 }
 
 /// A node's starting persistent state.
@@ -338,10 +364,10 @@ pub struct Action {
 pub enum ActionKind {
     Crash(NodeId),
     Restart(NodeId),
-    Partition(Vec<Vec<NodeId>>),
+    Partition(Vec<Vec<Endpoint>>),
     Heal,
-    Cut(NodeId, NodeId),
-    Uncut(NodeId, NodeId),
+    Cut(Endpoint, Endpoint),
+    Uncut(Endpoint, Endpoint),
     Timeout(NodeId),
     Request {
         op: KvOp,

@@ -18,14 +18,16 @@ mod workload;
 mod world;
 
 use super::check::{Checker, Violation};
-use super::network::Network;
+use super::network::{Endpoint, Network};
 use super::node::{Node, Protocol};
 use super::rng::Chance;
 use super::scenario::{Action, Scenario};
 use super::status::NodeStatus;
 use super::trace::{DropReason, TraceRecord};
 use super::Micros;
-use crate::protocol::{Input, NodeId, Output, RaftNode, Timer};
+use crate::protocol::{
+    ClientId, ClientResponse, Input, KvOp, NodeId, OpId, Output, RaftNode, Timer,
+};
 use queue::Ev;
 use timers::NodeTimers;
 use workload::Workload;
@@ -33,7 +35,7 @@ use world::World;
 
 pub use observe::{HistoryEvent, Stats};
 pub use timers::Timing;
-pub use workload::ClientSpec;
+pub use workload::{ClientSpec, ClientStatus};
 
 /// A message on the wire.
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +46,38 @@ pub struct InFlight<'a, M> {
     pub sent: Micros,
     pub arrives: Micros,
     pub msg: &'a M,
+}
+
+/// A client's request or a server's reply on the wire.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientInFlight<'a> {
+    pub id: u64,
+    pub client: ClientId,
+    /// The server it comes from (a reply) or goes to (a request).
+    pub node: NodeId,
+    /// A request (client to server) or a reply (server to client).
+    pub what: ClientMessage<'a>,
+    pub op_id: OpId,
+    pub sent: Micros,
+    pub arrives: Micros,
+}
+
+impl ClientInFlight<'_> {
+    /// Where it comes from and where it goes.
+    pub fn ends(&self) -> (Endpoint, Endpoint) {
+        let (c, s) = (Endpoint::Client(self.client), Endpoint::Node(self.node));
+        match self.what {
+            ClientMessage::Request(_) => (c, s),
+            ClientMessage::Reply(_) => (s, c),
+        }
+    }
+}
+
+/// What a client message carries.
+#[derive(Clone, Copy, Debug)]
+pub enum ClientMessage<'a> {
+    Request(&'a KvOp),
+    Reply(&'a ClientResponse),
 }
 
 /// One node of the cluster: the protocol state machine, whether it is up,
@@ -258,6 +292,64 @@ impl<N: Node> Simulator<N> {
         v.sort_by_key(|m| (m.id, m.arrives));
         v
     }
+    /// Client requests and replies on the wire now, by id (a duplicated
+    /// one shows twice).
+    pub fn client_in_flight(&self) -> Vec<ClientInFlight<'_>> {
+        let mut v: Vec<ClientInFlight<'_>> = self
+            .w
+            .queue
+            .iter()
+            .filter_map(|q| match &q.ev {
+                Ev::ToNode {
+                    id,
+                    sent,
+                    client,
+                    op_id,
+                    node,
+                    op,
+                } => Some(ClientInFlight {
+                    id: *id,
+                    client: *client,
+                    node: *node,
+                    what: ClientMessage::Request(op),
+                    op_id: *op_id,
+                    sent: *sent,
+                    arrives: q.at,
+                }),
+                Ev::ToClient {
+                    id,
+                    sent,
+                    client,
+                    op_id,
+                    from,
+                    response,
+                } => Some(ClientInFlight {
+                    id: *id,
+                    client: *client,
+                    node: *from,
+                    what: ClientMessage::Reply(response),
+                    op_id: *op_id,
+                    sent: *sent,
+                    arrives: q.at,
+                }),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|m| (m.id, m.arrives));
+        v
+    }
+
+    /// How many clients the run has had so far (ids 1..=count): the
+    /// closed-loop ones, then one per one-shot request fired.
+    pub fn client_count(&self) -> u64 {
+        self.workload.client_count()
+    }
+
+    /// What client `c` is doing now.
+    pub fn client_status(&self, c: ClientId) -> Option<ClientStatus> {
+        self.workload.status(c)
+    }
+
     pub fn set_recording(&mut self, on: bool) {
         self.w.obs.recording = on;
     }
@@ -332,13 +424,15 @@ impl<N: Node> Simulator<N> {
                 self.act(what);
             }
             Ev::ToNode {
+                id,
                 client,
                 op_id,
                 node,
                 op,
+                ..
             } => {
                 self.w.obs.event();
-                if self.nodes[node as usize - 1].up {
+                if self.arrives(id, Endpoint::Client(client), node) {
                     // Simulated clients run one operation at a time: every
                     // one before this was answered or given up on.
                     let input = Input::Propose {
@@ -351,14 +445,18 @@ impl<N: Node> Simulator<N> {
                 }
             }
             Ev::ToClient {
+                id,
                 client,
                 op_id,
                 from,
                 response,
+                ..
             } => {
                 self.w.obs.event();
-                let w = &mut self.w;
-                self.workload.on_reply(w, client, op_id, from, response);
+                if self.reaches_client(id, from, client) {
+                    let w = &mut self.w;
+                    self.workload.on_reply(w, client, op_id, from, response);
+                }
             }
             Ev::Client { client, timer, tag } => {
                 self.w.obs.event();
@@ -371,17 +469,37 @@ impl<N: Node> Simulator<N> {
     /// blocked now, else stepped into the receiver.
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, msg: N::Msg) {
         self.w.obs.event();
+        if self.arrives(id, from.into(), to) {
+            self.with_node(to, |n, out| n.step(Input::Message { from, msg }, out));
+        }
+    }
+
+    /// Message `id` from `from` reaches server `to`, unless `to` is down or
+    /// the link is blocked now (then it is dropped); the observers see
+    /// which.
+    fn arrives(&mut self, id: u64, from: Endpoint, to: NodeId) -> bool {
+        let client = from.client().is_some();
         let why = if !self.nodes[to as usize - 1].up {
             Some(DropReason::Crashed)
         } else {
             self.w.net.blocked(from, to).map(DropReason::from)
         };
         if let Some(why) = why {
-            self.w.obs.drop(self.w.now, id, why);
-            return;
+            self.w.obs.drop(self.w.now, id, why, client);
+            return false;
         }
-        self.w.obs.deliver(self.w.now, id);
-        self.with_node(to, |n, out| n.step(Input::Message { from, msg }, out));
+        self.w.obs.deliver(self.w.now, id, client);
+        true
+    }
+
+    /// A reply reaches its client, unless the link is blocked now.
+    fn reaches_client(&mut self, id: u64, from: NodeId, client: ClientId) -> bool {
+        if let Some(b) = self.w.net.blocked(from, Endpoint::Client(client)) {
+            self.w.obs.drop(self.w.now, id, b.into(), true);
+            return false;
+        }
+        self.w.obs.deliver(self.w.now, id, true);
+        true
     }
 
     /// The one way a node runs: lend it the output buffer for `f` (start,
@@ -407,17 +525,7 @@ impl<N: Node> Simulator<N> {
                     client,
                     op_id,
                     response,
-                } => {
-                    let latency = self.w.latency();
-                    let from = id;
-                    let ev = Ev::ToClient {
-                        client,
-                        op_id,
-                        from,
-                        response,
-                    };
-                    self.w.after(latency, ev);
-                }
+                } => self.w.reply(id, client, op_id, response),
                 Output::SetTimer(timer) => {
                     let deadline = now + self.timing.length(timer, &mut self.w.rng);
                     let timers = &mut self.nodes[id as usize - 1].timers;

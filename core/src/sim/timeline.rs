@@ -60,10 +60,7 @@ impl Segment {
     }
 
     fn first_send(&self) -> Option<u64> {
-        self.records.iter().find_map(|r| match r.ev {
-            TraceEvent::Send { id, .. } => Some(id),
-            _ => None,
-        })
+        self.records.iter().find_map(|r| r.ev.sent_id())
     }
 }
 
@@ -72,7 +69,7 @@ impl Segment {
 fn primed_log(primer: Option<&Segment>) -> EventLog {
     let mut log = EventLog::new();
     for r in primer.map_or(&[][..], |p| &p.records) {
-        if matches!(r.ev, TraceEvent::Send { .. }) {
+        if r.ev.sent_id().is_some() {
             log.line(r);
         }
     }

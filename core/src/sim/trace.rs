@@ -4,10 +4,12 @@
 //! A trace file starts with a header line ([`write_header`]) naming the
 //! simulator behaviour that produced it.
 
-use super::network::Blocked;
+use super::network::{Blocked, Endpoint};
 use super::status::NodeStatus;
 use super::Micros;
-use crate::protocol::{ClientId, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Term};
+use crate::protocol::{
+    ClientId, ClientResponse, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Term,
+};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -38,6 +40,23 @@ pub enum TraceEvent<M> {
         from: NodeId,
         to: NodeId,
         msg: M,
+    },
+    /// A client's request leaves for server `to`: a message like any
+    /// other (its `deliver`, `drop` or `duplicate` names the same `id`).
+    Request {
+        id: u64,
+        client: ClientId,
+        to: NodeId,
+        op_id: OpId,
+        op: KvOp,
+    },
+    /// A server's answer leaves for client `client`.
+    Reply {
+        id: u64,
+        from: NodeId,
+        client: ClientId,
+        op_id: OpId,
+        response: ClientResponse,
     },
     /// The network will deliver message `id` twice.
     Duplicate {
@@ -83,16 +102,16 @@ pub enum TraceEvent<M> {
         node: NodeId,
     },
     Partition {
-        groups: Vec<Vec<NodeId>>,
+        groups: Vec<Vec<Endpoint>>,
     },
     Heal,
     Cut {
-        from: NodeId,
-        to: NodeId,
+        from: Endpoint,
+        to: Endpoint,
     },
     Uncut {
-        from: NodeId,
-        to: NodeId,
+        from: Endpoint,
+        to: Endpoint,
     },
     Network {
         drop: f64,
@@ -122,6 +141,19 @@ pub enum TraceEvent<M> {
     End {
         nodes: Vec<NodeStatus>,
     },
+}
+
+impl<M> TraceEvent<M> {
+    /// The id of the message this record puts on the wire: a server's
+    /// `send`, a client's `request` or a server's `reply`.
+    pub fn sent_id(&self) -> Option<u64> {
+        match self {
+            TraceEvent::Send { id, .. }
+            | TraceEvent::Request { id, .. }
+            | TraceEvent::Reply { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 /// Why a message was lost. Serialised as today's trace strings: "loss",

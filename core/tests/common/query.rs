@@ -4,7 +4,9 @@
 //! tests read their message logs).
 
 use super::{client_results, leaders, Rec};
-use quorum_core::protocol::{KvOp, LogIndex, Message, NodeId, OpResult, Role, Term};
+use quorum_core::protocol::{
+    ClientResponse, KvOp, LogIndex, Message, NodeId, OpResult, Role, Term,
+};
 use quorum_core::sim::TraceEvent;
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -152,6 +154,51 @@ impl Trace {
                 _ => None,
             })
             .collect()
+    }
+
+    /// (t, id, client, to, op_id) of every client request matching `f`.
+    pub fn requests(
+        &self,
+        f: impl Fn(u64, NodeId, u64) -> bool,
+    ) -> Vec<(u64, u64, u64, NodeId, u64)> {
+        self.iter()
+            .filter_map(|r| match r.ev {
+                TraceEvent::Request {
+                    id,
+                    client,
+                    to,
+                    op_id,
+                    ..
+                } if f(client, to, op_id) => Some((r.t, id, client, to, op_id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// (t, id, from, client, response) of every server reply to `client`.
+    pub fn replies_to(&self, client: u64) -> Vec<(u64, u64, NodeId, &ClientResponse)> {
+        self.iter()
+            .filter_map(|r| match &r.ev {
+                TraceEvent::Reply {
+                    id,
+                    from,
+                    client: c,
+                    response,
+                    ..
+                } if *c == client => Some((r.t, *id, *from, response)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// When `node` applied `index`, if it did.
+    pub fn applied(&self, node: NodeId, index: LogIndex) -> Option<u64> {
+        self.iter().find_map(|r| match r.ev {
+            TraceEvent::Apply {
+                node: n, index: i, ..
+            } if n == node && i == index => Some(r.t),
+            _ => None,
+        })
     }
 
     pub fn delivered(&self, id: u64) -> Vec<u64> {

@@ -3,27 +3,31 @@
 
 use super::validate::{check_op, err, ms_to_us, node_in, probability, range_us};
 use super::*;
+use std::collections::BTreeSet;
 
 impl EventSpec {
-    /// Validate this event for an `n`-node cluster; `p` is its path for
-    /// error messages (e.g. `events[3]`).
-    pub fn validate(&self, p: &str, n: u32) -> Result<Action, ScenarioError> {
+    /// Validate this event for an `n`-node cluster whose run has
+    /// `clients` clients in all (see [`ScenarioFile::client_total`]); `p`
+    /// is its path for error messages (e.g. `events[3]`).
+    pub fn validate(&self, p: &str, n: u32, clients: u64) -> Result<Action, ScenarioError> {
         let at = ms_to_us(&format!("{p}.at_ms"), self.at_ms(), MAX_DURATION_MS)?;
         let node = |id: NodeId| node_in(&format!("{p}.node"), id, n);
         let what = match self {
             EventSpec::Crash { node: id, .. } => ActionKind::Crash(node(*id)?),
             EventSpec::Restart { node: id, .. } => ActionKind::Restart(node(*id)?),
             EventSpec::Timeout { node: id, .. } => ActionKind::Timeout(node(*id)?),
-            EventSpec::Partition { groups, .. } => ActionKind::Partition(partition(p, groups, n)?),
+            EventSpec::Partition { groups, .. } => {
+                ActionKind::Partition(partition(p, groups, n, clients)?)
+            }
             EventSpec::Heal { .. } => ActionKind::Heal,
             EventSpec::DropMessage { id, .. } => ActionKind::DropMessage(*id),
             EventSpec::DuplicateMessage { id, .. } => ActionKind::DuplicateMessage(*id),
             EventSpec::Cut { from, to, .. } => {
-                let (f, t) = link(p, *from, *to, n)?;
+                let (f, t) = link(p, *from, *to, n, clients)?;
                 ActionKind::Cut(f, t)
             }
             EventSpec::Uncut { from, to, .. } => {
-                let (f, t) = link(p, *from, *to, n)?;
+                let (f, t) = link(p, *from, *to, n, clients)?;
                 ActionKind::Uncut(f, t)
             }
             EventSpec::Request {
@@ -40,35 +44,77 @@ impl EventSpec {
     }
 }
 
-/// Non-empty groups of this cluster's nodes, each node in one group at most.
-fn partition(p: &str, groups: &[Vec<NodeId>], n: u32) -> Result<Vec<Vec<NodeId>>, ScenarioError> {
+/// A server of this cluster, or a client of this run (`c1..=c{clients}`).
+fn endpoint_in(path: &str, e: Endpoint, n: u32, clients: u64) -> Result<Endpoint, ScenarioError> {
+    match e {
+        Endpoint::Node(id) => node_in(path, id, n).map(Endpoint::Node),
+        Endpoint::Client(c) if c == 0 || c > clients => {
+            let have = match clients {
+                0 => "this scenario has no clients".to_string(),
+                1 => "this scenario has one client, c1".to_string(),
+                k => format!("this scenario's clients are c1..=c{k}"),
+            };
+            err(
+                path,
+                format!(
+                    "there is no client c{c}: {have} (the `clients` block's, then one per request)"
+                ),
+            )
+        }
+        Endpoint::Client(_) => Ok(e),
+    }
+}
+
+/// Non-empty groups of this cluster's nodes and this run's clients, each
+/// in one group at most.
+fn partition(
+    p: &str,
+    groups: &[Vec<Endpoint>],
+    n: u32,
+    clients: u64,
+) -> Result<Vec<Vec<Endpoint>>, ScenarioError> {
     if groups.is_empty() {
         return err(format!("{p}.groups"), "needs at least one group");
     }
-    let mut seen = vec![false; n as usize];
+    let mut seen = BTreeSet::new();
     for (g, group) in groups.iter().enumerate() {
         if group.is_empty() {
             return err(format!("{p}.groups[{g}]"), "is empty");
         }
-        for (k, &id) in group.iter().enumerate() {
+        for (k, &e) in group.iter().enumerate() {
             let q = format!("{p}.groups[{g}][{k}]");
-            node_in(&q, id, n)?;
-            let s = &mut seen[id as usize - 1];
-            if *s {
-                return err(q, format!("node {id} is in more than one group"));
+            endpoint_in(&q, e, n, clients)?;
+            if !seen.insert(e) {
+                let what = match e {
+                    Endpoint::Node(id) => format!("node {id}"),
+                    Endpoint::Client(c) => format!("client c{c}"),
+                };
+                return err(q, format!("{what} is in more than one group"));
             }
-            *s = true;
         }
     }
     Ok(groups.to_vec())
 }
 
-/// A one-way link between two different nodes (`cut`, `uncut`).
-fn link(p: &str, from: NodeId, to: NodeId, n: u32) -> Result<(NodeId, NodeId), ScenarioError> {
-    let f = node_in(&format!("{p}.from"), from, n)?;
-    let t = node_in(&format!("{p}.to"), to, n)?;
+/// A one-way link between two different endpoints, at least one of them
+/// a server (`cut`, `uncut`): clients talk only to servers.
+fn link(
+    p: &str,
+    from: Endpoint,
+    to: Endpoint,
+    n: u32,
+    clients: u64,
+) -> Result<(Endpoint, Endpoint), ScenarioError> {
+    let f = endpoint_in(&format!("{p}.from"), from, n, clients)?;
+    let t = endpoint_in(&format!("{p}.to"), to, n, clients)?;
     if f == t {
         return err(format!("{p}.to"), "a link joins two different nodes");
+    }
+    if f.client().is_some() && t.client().is_some() {
+        return err(
+            format!("{p}.to"),
+            "clients talk only to servers: a link joins a client and a server, or two servers",
+        );
     }
     Ok((f, t))
 }

@@ -165,7 +165,7 @@ impl Scenario {
         }
         let (max_entries_per_append, max_inflight, bugs) = raft(&file.raft)?;
         lesson(&file)?;
-        let actions = events(&file.events, n)?;
+        let actions = events(&file.events, n, file.client_total())?;
         let initial = initial(&file.initial, n)?;
         Ok(Scenario {
             seed: file.seed,
@@ -370,11 +370,11 @@ fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
 }
 
 /// Every event, sorted by time (stable: equal times keep the file's order).
-fn events(events: &[EventSpec], n: u32) -> Result<Vec<Action>, ScenarioError> {
+fn events(events: &[EventSpec], n: u32, clients: u64) -> Result<Vec<Action>, ScenarioError> {
     count_within("events", "events", events.len(), MAX_EVENTS)?;
     let mut actions = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
-        actions.push(e.validate(&format!("events[{i}]"), n)?);
+        actions.push(e.validate(&format!("events[{i}]"), n, clients)?);
     }
     actions.sort_by_key(|a| a.at);
     Ok(actions)

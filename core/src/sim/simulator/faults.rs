@@ -4,6 +4,7 @@
 //! timeouts, partitions, one-way cuts, network changes, dropping or
 //! duplicating one message on the wire, and one-shot client requests.
 
+use super::super::network::Endpoint;
 use super::super::node::Node;
 use super::super::rng::Chance;
 use super::super::scenario::{Action, ActionKind};
@@ -15,14 +16,22 @@ use crate::protocol::{Input, NodeId, Timer};
 
 impl<N: Node> Simulator<N> {
     /// Add an action at `at` (not before now): a user's click becomes one.
-    /// Node ids must be of this cluster.
+    /// Node ids must be of this cluster, client ids of this run (counting
+    /// the clients of every request scheduled, this one's too).
     pub fn schedule(&mut self, action: Action) -> Result<(), String> {
         let n = self.nodes.len() as u32;
+        let clients = self.client_total(&action);
         let ok = |id: NodeId| (1..=n).contains(&id);
+        let end = |e: &Endpoint| match e {
+            Endpoint::Node(id) => ok(*id),
+            Endpoint::Client(c) => (1..=clients).contains(c),
+        };
         let valid = match &action.what {
             ActionKind::Crash(i) | ActionKind::Restart(i) | ActionKind::Timeout(i) => ok(*i),
-            ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => ok(*a) && ok(*b) && a != b,
-            ActionKind::Partition(groups) => groups.iter().flatten().all(|&i| ok(i)),
+            ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => {
+                end(a) && end(b) && a != b && (a.node().is_some() || b.node().is_some())
+            }
+            ActionKind::Partition(groups) => groups.iter().flatten().all(end),
             ActionKind::Request { node, count, .. } => node.is_none_or(ok) && *count >= 1,
             ActionKind::Heal
             | ActionKind::Network { .. }
@@ -30,7 +39,9 @@ impl<N: Node> Simulator<N> {
             | ActionKind::DuplicateMessage(_) => true,
         };
         if !valid {
-            return Err(format!("{action:?} names a node outside 1..={n}"));
+            return Err(format!(
+                "{action:?} names a node outside 1..={n} or a client outside c1..=c{clients}"
+            ));
         }
         self.boot();
         let at = action.at.max(self.w.now);
@@ -38,6 +49,18 @@ impl<N: Node> Simulator<N> {
         self.actions.push(Action { at, ..action });
         self.w.queue.push(at, Ev::Action(i));
         Ok(())
+    }
+
+    /// The clients of the whole run once `extra` is scheduled: the
+    /// closed-loop ones and every one-shot request's.
+    fn client_total(&self, extra: &Action) -> u64 {
+        let load = self.workload.load_count();
+        let request = |a: &Action| match a.what {
+            ActionKind::Request { count, .. } => u64::from(count),
+            _ => 0,
+        };
+        let scheduled: u64 = self.actions.iter().map(request).sum();
+        load + scheduled + request(extra)
     }
 
     /// Carry out one action.
@@ -69,13 +92,14 @@ impl<N: Node> Simulator<N> {
                 latency,
             } => self.set_network(drop, duplicate, latency),
             ActionKind::DropMessage(id) => {
-                for _ in 0..self.w.queue.remove_deliveries(id) {
-                    self.w.obs.drop(now, id, DropReason::User);
+                let (copies, client) = self.w.queue.remove_deliveries(id);
+                for _ in 0..copies {
+                    self.w.obs.drop(now, id, DropReason::User, client);
                 }
             }
             ActionKind::DuplicateMessage(id) => {
-                if let Some(m) = self.w.queue.find_delivery(id) {
-                    self.w.deliver_copy(id, m.from, m.to, m.sent, m.msg);
+                if let Some(ev) = self.w.queue.find_delivery(id) {
+                    self.w.deliver_copy(id, ev);
                 }
             }
             ActionKind::Request { op, node, count } => {

@@ -8,7 +8,9 @@ use super::super::check::{Checker, Violation};
 use super::super::status::NodeStatus;
 use super::super::trace::{DropReason, TraceEvent, TraceRecord};
 use super::super::Micros;
-use crate::protocol::{ClientId, KvOp, LogIndex, NodeId, OpId, OpResult, Output, Role, Term};
+use crate::protocol::{
+    ClientId, ClientResponse, KvOp, LogIndex, NodeId, OpId, OpResult, Output, Role, Term,
+};
 use std::collections::BTreeMap;
 
 /// One client event, for the linearizability check.
@@ -28,7 +30,9 @@ pub enum HistoryEvent {
     },
 }
 
-/// Counters for the run summary.
+/// Counters for the run summary. `sent` .. `duplicated` count the
+/// servers' messages; the `client_` ones count clients' requests and the
+/// servers' replies.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     pub events: u64,
@@ -38,6 +42,12 @@ pub struct Stats {
     pub dropped_partition: u64,
     pub dropped_crashed: u64,
     pub duplicated: u64,
+    /// Client requests and server replies put on the network.
+    pub client_sent: u64,
+    pub client_delivered: u64,
+    /// Client requests and replies lost (loss, partition, cut, crash, user).
+    pub client_dropped: u64,
+    pub client_duplicated: u64,
     pub invoked: u64,
     pub ok: u64,
     pub failed: u64,
@@ -173,18 +183,76 @@ impl<M: Clone> Observers<M> {
         }
     }
 
-    pub fn duplicate(&mut self, t: Micros, id: u64) {
-        self.stats.duplicated += 1;
+    /// A client's request leaves for server `to`.
+    pub fn request(
+        &mut self,
+        t: Micros,
+        id: u64,
+        client: ClientId,
+        to: NodeId,
+        op_id: OpId,
+        op: &KvOp,
+    ) {
+        self.stats.client_sent += 1;
+        if self.recording {
+            let op = op.clone();
+            let ev = TraceEvent::Request {
+                id,
+                client,
+                to,
+                op_id,
+                op,
+            };
+            self.record(t, ev);
+        }
+    }
+
+    /// A server's answer leaves for a client.
+    pub fn reply(
+        &mut self,
+        t: Micros,
+        id: u64,
+        from: NodeId,
+        client: ClientId,
+        op_id: OpId,
+        response: &ClientResponse,
+    ) {
+        self.stats.client_sent += 1;
+        if self.recording {
+            let response = response.clone();
+            let ev = TraceEvent::Reply {
+                id,
+                from,
+                client,
+                op_id,
+                response,
+            };
+            self.record(t, ev);
+        }
+    }
+
+    /// `client`: the message is a client's request or a server's reply.
+    pub fn duplicate(&mut self, t: Micros, id: u64, client: bool) {
+        if client {
+            self.stats.client_duplicated += 1;
+        } else {
+            self.stats.duplicated += 1;
+        }
         self.record(t, TraceEvent::Duplicate { id });
     }
 
-    pub fn deliver(&mut self, t: Micros, id: u64) {
-        self.stats.delivered += 1;
+    pub fn deliver(&mut self, t: Micros, id: u64, client: bool) {
+        if client {
+            self.stats.client_delivered += 1;
+        } else {
+            self.stats.delivered += 1;
+        }
         self.record(t, TraceEvent::Deliver { id });
     }
 
-    pub fn drop(&mut self, t: Micros, id: u64, why: DropReason) {
+    pub fn drop(&mut self, t: Micros, id: u64, why: DropReason, client: bool) {
         match why {
+            _ if client => self.stats.client_dropped += 1,
             DropReason::Loss | DropReason::User => self.stats.dropped_loss += 1,
             DropReason::Crashed => self.stats.dropped_crashed += 1,
             DropReason::Partition | DropReason::Cut => self.stats.dropped_partition += 1,

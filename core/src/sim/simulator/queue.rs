@@ -27,15 +27,21 @@ pub(super) enum Ev<M> {
     },
     /// The scenario's (or the user's) action number `i`.
     Action(usize),
-    /// A client's request reaches a node.
+    /// A client's request (message `id`) arrives at a node, or is dropped
+    /// there.
     ToNode {
+        id: u64,
+        sent: Micros,
         client: ClientId,
         op_id: OpId,
         node: NodeId,
         op: KvOp,
     },
-    /// A node's answer reaches a client.
+    /// A node's answer (message `id`) arrives at a client, or is dropped
+    /// on the way.
     ToClient {
+        id: u64,
+        sent: Micros,
         client: ClientId,
         op_id: OpId,
         from: NodeId,
@@ -49,12 +55,20 @@ pub(super) enum Ev<M> {
     },
 }
 
-/// A message still on the wire, as [`EventQueue::find_delivery`] copies it.
-pub(super) struct Wire<M> {
-    pub from: NodeId,
-    pub to: NodeId,
-    pub sent: Micros,
-    pub msg: M,
+impl<M> Ev<M> {
+    /// The id of the message this event delivers, if it delivers one
+    /// (a server's message, a client's request or a server's reply).
+    pub fn message_id(&self) -> Option<u64> {
+        match self {
+            Ev::Deliver { id, .. } | Ev::ToNode { id, .. } | Ev::ToClient { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// Whether this delivers client traffic (a request or a reply).
+    pub fn is_client_message(&self) -> bool {
+        matches!(self, Ev::ToNode { .. } | Ev::ToClient { .. })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -132,31 +146,25 @@ impl<M: Clone> EventQueue<M> {
         self.heap.iter()
     }
 
-    /// Take every copy of message `id` off the wire; how many there were.
-    pub fn remove_deliveries(&mut self, id: u64) -> usize {
+    /// Take every copy of message `id` off the wire; how many there were,
+    /// and whether it was client traffic.
+    pub fn remove_deliveries(&mut self, id: u64) -> (usize, bool) {
+        let client = self
+            .find_delivery(id)
+            .is_some_and(|e| e.is_client_message());
         let before = self.heap.len();
-        self.heap
-            .retain(|q| !matches!(q.ev, Ev::Deliver { id: i, .. } if i == id));
-        before - self.heap.len()
+        self.heap.retain(|q| q.ev.message_id() != Some(id));
+        (before - self.heap.len(), client)
     }
 
-    /// A copy of message `id`, if it is still on the wire.
-    pub fn find_delivery(&self, id: u64) -> Option<Wire<M>> {
-        self.heap.iter().find_map(|q| match &q.ev {
-            Ev::Deliver {
-                id: i,
-                from,
-                to,
-                sent,
-                msg,
-            } if *i == id => Some(Wire {
-                from: *from,
-                to: *to,
-                sent: *sent,
-                msg: msg.clone(),
-            }),
-            _ => None,
-        })
+    /// A copy of the delivery of message `id`, if it is still on the wire
+    /// (the first queued copy, so a copy of a copy is deterministic).
+    pub fn find_delivery(&self, id: u64) -> Option<Ev<M>> {
+        self.heap
+            .iter()
+            .filter(|q| q.ev.message_id() == Some(id))
+            .min_by_key(|q| q.seq)
+            .map(|q| q.ev.clone())
     }
 }
 

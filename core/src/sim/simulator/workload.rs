@@ -7,6 +7,14 @@
 //! Clients speak only `Input::Propose` and `Output::Reply`, so any protocol
 //! run by the simulator (with or without a leader) serves them: without a
 //! `NotLeader` hint a client just tries the next node.
+//!
+//! Clients are network endpoints: each request and each reply is a
+//! message on the simulated network ([`World::request`], [`World::reply`]),
+//! with its latency, loss, duplication, partitions and cuts. A client that
+//! a partition strands with a minority hears nothing and its operations
+//! time out. The client's own clock stays the history's: an operation is
+//! invoked when the client sends it and returns when the answer arrives
+//! (or at its deadline).
 
 use super::super::scenario::ClientLoad;
 use super::super::Micros;
@@ -17,6 +25,17 @@ use crate::protocol::{ClientId, ClientResponse, KvOp, NodeId, OpId, OpResult, Te
 
 /// Load from the scenario's `clients` block (validated).
 pub type ClientSpec = ClientLoad;
+
+/// What a client is doing, for the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientStatus {
+    /// Between operations (a closed-loop client thinking).
+    Idle,
+    /// Waiting for the answer to operation `op_id`, last sent to `target`.
+    Waiting { op_id: OpId, target: NodeId },
+    /// A one-shot client whose operation has ended.
+    Done,
+}
 
 /// The longest back-off after "not leader" without a hint.
 const BACKOFF_CAP: Micros = 1_000_000;
@@ -84,6 +103,28 @@ impl Workload {
             keys: Vec::new(),
             n,
         }
+    }
+
+    /// How many closed-loop clients the load has.
+    pub fn load_count(&self) -> u64 {
+        self.load.as_ref().map_or(0, |l| u64::from(l.count))
+    }
+
+    /// How many clients there are so far (ids 1..=count).
+    pub fn client_count(&self) -> u64 {
+        self.clients.len() as u64
+    }
+
+    pub fn status(&self, client: ClientId) -> Option<ClientStatus> {
+        let cl = self.clients.get((client as usize).checked_sub(1)?)?;
+        Some(match &cl.state {
+            ClientState::Thinking => ClientStatus::Idle,
+            ClientState::Waiting { op_id, .. } => ClientStatus::Waiting {
+                op_id: *op_id,
+                target: cl.target,
+            },
+            ClientState::Done => ClientStatus::Done,
+        })
     }
 
     /// Create the closed-loop clients, each thinking first; client k
@@ -189,16 +230,7 @@ impl Workload {
         };
         *attempt += 1;
         let (op_id, op, tag) = (*op_id, op.clone(), *attempt);
-        let latency = w.latency();
-        w.after(
-            latency,
-            Ev::ToNode {
-                client,
-                op_id,
-                node,
-                op,
-            },
-        );
+        w.request(client, node, op_id, op);
         let timer = ClientTimer::Retry;
         w.after(self.retry, Ev::Client { client, timer, tag });
     }
