@@ -176,8 +176,9 @@ struct ClientSession {
     /// Requests below this were answered or given up on by the client:
     /// their results are forgotten and they never run again.
     first_unacked: OpId,
-    /// The result of each request run and not yet acknowledged.
-    results: BTreeMap<OpId, OpResult>,
+    /// The result of each request run and not yet acknowledged, by op id
+    /// (a short list: a vector reuses its room, a map would allocate).
+    results: Vec<(OpId, OpResult)>,
     /// When it was last used, counted in session commands applied.
     used: u64,
 }
@@ -228,7 +229,7 @@ impl KvStore {
     pub fn session_results(&self, client: ClientId) -> Vec<OpId> {
         self.sessions
             .get(&client)
-            .map(|s| s.results.keys().copied().collect())
+            .map(|s| s.results.iter().map(|(id, _)| *id).collect())
             .unwrap_or_default()
     }
 
@@ -248,17 +249,19 @@ impl KvStore {
         sess.used = used;
         if cmd.first_unacked > sess.first_unacked {
             sess.first_unacked = cmd.first_unacked;
-            sess.results = sess.results.split_off(&cmd.first_unacked);
+            let from = cmd.first_unacked;
+            sess.results.retain(|(id, _)| *id >= from);
         }
         if s.op_id < sess.first_unacked {
             return refused("already acknowledged");
         }
-        if let Some(r) = sess.results.get(&s.op_id) {
+        if let Some((_, r)) = sess.results.iter().find(|(id, _)| *id == s.op_id) {
             return r.clone();
         }
         let result = self.run(&cmd.op);
         if let Some(sess) = self.sessions.get_mut(&s.client) {
-            sess.results.insert(s.op_id, result.clone());
+            let at = sess.results.partition_point(|(id, _)| *id < s.op_id);
+            sess.results.insert(at, (s.op_id, result.clone()));
         }
         self.expire();
         result
