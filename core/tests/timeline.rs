@@ -162,7 +162,7 @@ fn summaries_match_the_straight_trace() {
 
 #[test]
 fn arrows_pair_sends_with_deliveries_drops_and_copies() {
-    let text = r#"{"version":1,"seed":3,"nodes":3,"duration_ms":3000,
+    let text = r#"{"version":1,"seed":4,"nodes":3,"duration_ms":3000,
         "network":{"drop":0.3,"duplicate":0.2},
         "clients":{"count":2,"keys":1}}"#;
     let s = Scenario::parse(text).unwrap();
