@@ -125,6 +125,52 @@ test('a partitioned minority leader is replaced and cannot commit', async () => 
   assert.deepEqual(errors, []);
 });
 
+test('clients are drawn outside the ring, their messages fly, and the partition tool strands one with the leader', async () => {
+  const { page, errors } = await fresh({
+    clients: { count: 2, think_ms: [100, 200], keys: 1, timeout_ms: 1000, retry_ms: 300 },
+    events: [{ at_ms: 0, do: 'timeout', node: 1 }],
+  });
+  await page.evaluate(() => window.quorum.setSpeed(1));
+  // Both clients are drawn in the corners, outside the ring, and labelled.
+  for (const c of [1, 2]) {
+    await page.waitForSelector(`g.client[data-client="${c}"]`);
+    const t = await page.getAttribute(`g.client[data-client="${c}"]`, 'transform');
+    const [x, y] = t.match(/[\d.]+/g).map(Number);
+    assert.ok(Math.hypot(x - 300, y - 300) > 280, `C${c} at ${x},${y} is outside the ring`);
+    assert.match(await page.getAttribute(`g.client[data-client="${c}"]`, 'aria-label'), new RegExp(`^Client C${c}, `));
+  }
+  // Their requests and answers are messages on the wire.
+  await until(page, () => window.quorum.stats().client_messages_sent > 0);
+  const leader = await until(page, () => {
+    const l = window.quorum.state().nodes.find((n) => n.role === 'leader');
+    return l ? l.id : false;
+  });
+  // The partition tool: the leader and C1 into group 1 by mouse; C2 with
+  // the servers left in no group, by keyboard (four presses of Enter).
+  await page.click('#partition');
+  await page.click(`g.node[data-node="${leader}"]`);
+  await page.click('g.client[data-client="1"]');
+  assert.match(await page.getAttribute('g.client[data-client="1"]', 'aria-label'), /partition tool: group 1/);
+  await page.focus('g.client[data-client="2"]');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('Enter');
+  assert.match(await page.getAttribute('g.client[data-client="2"]', 'aria-label'), /with the servers in no group/);
+  await page.click('#partition-apply');
+  const sc = await page.evaluate(() => window.quorum.scenario());
+  const rest = [1, 2, 3, 4, 5].filter((i) => i !== leader);
+  assert.deepEqual(sc.events.at(-1).groups, [[leader, 'c1'], [...rest, 'c2']]);
+  await page.waitForSelector('g.client[data-client="1"].partitioned');
+  const st = await page.evaluate(() => window.quorum.state());
+  assert.deepEqual(st.clients.map((c) => c.group), [0, 1]);
+  // C1 hears nothing and times out; the majority serves C2.
+  const before = await page.evaluate(() => window.quorum.stats());
+  await until(page, (b) => {
+    const s = window.quorum.stats();
+    return s.ops_timed_out > b.ops_timed_out && s.ops_ok > b.ops_ok + 2 && s.client_messages_dropped > b.client_messages_dropped;
+  }, before, 20000);
+  await page.screenshot({ path: join(shots, 'stranded-client.png') });
+  assert.deepEqual(errors, []);
+});
+
 test('Space pauses and virtual time stops; "." steps one event', async () => {
   const { page, errors } = await fresh();
   await until(page, () => window.quorum.state().t_ms > 50);

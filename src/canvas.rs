@@ -2,7 +2,7 @@
 //! links, the messages in flight and the draining election timers. Drawing a few
 //! hundred dots here costs far less than moving as many DOM nodes.
 
-use crate::ring::{message_class, node_pos, node_radius};
+use crate::ring::{client_message_class, client_message_xy, message_class, node_pos, node_radius};
 use quorum_core::protocol::{Message, NodeId, Timer};
 use quorum_core::sim::{InFlight, Lab, Micros};
 use std::f64::consts::{FRAC_PI_2, TAU};
@@ -24,6 +24,9 @@ pub fn style(class: &str) -> (&'static str, &'static str, bool) {
         "m-hb" => ("#ffffff", "#1971c2", false),
         "m-ae" => ("#1971c2", "#1864ab", true),
         "m-ae-ok" => ("#0c8599", "#0b7285", true),
+        "m-creq" => ("#7048e8", "#5f3dc4", true),
+        "m-crep" => ("#ffffff", "#7048e8", false),
+        "m-crep-no" => ("#ffffff", "#e8590c", false),
         _ => ("#ffffff", "#e03131", false),
     }
 }
@@ -31,11 +34,8 @@ pub fn style(class: &str) -> (&'static str, &'static str, bool) {
 /// Where a message is now: along the line from sender to receiver, by the
 /// share of its latency that has passed.
 pub fn message_xy(m: &InFlight<'_, Message>, n: u32, now: Micros) -> (f64, f64) {
-    let (x1, y1) = node_pos(m.from, n);
-    let (x2, y2) = node_pos(m.to, n);
-    let span = m.arrives.saturating_sub(m.sent).max(1) as f64;
-    let f = (now.saturating_sub(m.sent) as f64 / span).clamp(0.0, 1.0);
-    (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f)
+    let (from, to) = (node_pos(m.from, n), node_pos(m.to, n));
+    crate::ring::along(from, to, m.sent, m.arrives, now)
 }
 
 /// The message nearest to ring point (x, y), within a finger's width.
@@ -43,12 +43,13 @@ pub fn hit(lab: &Lab, x: f64, y: f64) -> Option<u64> {
     let sim = lab.sim();
     let n = sim.node_count();
     let now = sim.now();
-    sim.in_flight()
+    let servers = sim.in_flight();
+    let clients = sim.client_in_flight();
+    let at = servers
         .iter()
-        .map(|m| {
-            let (mx, my) = message_xy(m, n, now);
-            (m.id, (mx - x).powi(2) + (my - y).powi(2))
-        })
+        .map(|m| (m.id, message_xy(m, n, now)))
+        .chain(clients.iter().map(|m| (m.id, client_message_xy(m, n, now))));
+    at.map(|(id, (mx, my))| (id, (mx - x).powi(2) + (my - y).powi(2)))
         .filter(|&(_, d2)| d2 <= 16.0 * 16.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(id, _)| id)
@@ -114,11 +115,15 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover:
         }
     }
 
-    // Messages (the latest sent, when there are more than a ring can show).
+    // Messages (the latest sent, when there are more than a ring can
+    // show), the clients' requests and replies among them.
     let flying = sim.in_flight();
-    for m in flying.iter().skip(flying.len().saturating_sub(MAX_DRAWN)) {
-        let (x, y) = message_xy(m, n, now);
-        let (class, size, _) = message_class(m.msg);
+    let servers = flying.iter().skip(flying.len().saturating_sub(MAX_DRAWN));
+    let servers = servers.map(|m| (m.id, message_xy(m, n, now), message_class(m.msg)));
+    let clients = sim.client_in_flight();
+    let clients = clients.iter().skip(clients.len().saturating_sub(MAX_DRAWN));
+    let clients = clients.map(|m| (m.id, client_message_xy(m, n, now), client_message_class(m)));
+    for (id, (x, y), (class, size, _)) in servers.chain(clients) {
         let (fill, stroke, filled) = style(class);
         ctx.begin_path();
         ctx.arc(x, y, size, 0.0, TAU).ok();
@@ -127,11 +132,11 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover:
         ctx.set_line_width(if filled { 2.0 } else { 3.0 });
         ctx.set_stroke_style_str(stroke);
         ctx.stroke();
-        if selected == Some(m.id) || hover == Some(m.id) {
+        if selected == Some(id) || hover == Some(id) {
             ctx.begin_path();
             ctx.arc(x, y, size + 5.0, 0.0, TAU).ok();
-            ctx.set_line_width(if hover == Some(m.id) { 4.0 } else { 2.5 });
-            ctx.set_stroke_style_str(if hover == Some(m.id) {
+            ctx.set_line_width(if hover == Some(id) { 4.0 } else { 2.5 });
+            ctx.set_stroke_style_str(if hover == Some(id) {
                 "#c2255c"
             } else {
                 "#000000"

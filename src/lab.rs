@@ -1,7 +1,7 @@
 //! The lab as the page runs it: the default scenario, playback speed,
 //! lesson stops, and small pure helpers the views and the update share.
 
-use quorum_core::protocol::{Command, KvOp, NodeId, Role, Term};
+use quorum_core::protocol::{ClientId, Command, KvOp, NodeId, Role, Term};
 use quorum_core::sim::scenario::{ClientsSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec};
 use quorum_core::sim::{Endpoint, Lab, Micros};
 
@@ -105,19 +105,62 @@ pub fn command_label(c: &Command) -> String {
     }
 }
 
-/// Partition groups from a per-node group choice (0 = the rest).
-pub fn groups_from_choice(choice: &[u8]) -> Vec<Vec<Endpoint>> {
-    let mut groups: Vec<Vec<Endpoint>> = Vec::new();
-    for g in 1..=3u8 {
-        let members: Vec<Endpoint> = choice
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c == g)
-            .map(|(i, _)| Endpoint::Node(i as NodeId + 1))
-            .collect();
-        if !members.is_empty() {
-            groups.push(members);
+/// The partition tool's picks: a group per server (0 = the rest, 1..=3)
+/// and per client (0 = in no group, so it reaches every server; 1..=3; 4 =
+/// with the servers in no group).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartitionTool {
+    pub nodes: Vec<u8>,
+    /// (client, pick) for the clients picked at least once, by client.
+    pub clients: Vec<(ClientId, u8)>,
+}
+
+/// A client's pick that puts it with the servers in no group.
+pub const WITH_THE_REST: u8 = 4;
+
+impl PartitionTool {
+    pub fn new(n: usize) -> Self {
+        PartitionTool {
+            nodes: vec![0; n],
+            clients: Vec::new(),
         }
+    }
+
+    /// Client `c`'s pick (0 if never picked).
+    pub fn client(&self, c: ClientId) -> u8 {
+        self.clients.iter().find(|x| x.0 == c).map_or(0, |x| x.1)
+    }
+}
+
+/// Partition groups from the partition tool's picks: groups 1 to 3 with
+/// their servers and clients, then, if a client was put with the rest, one
+/// more group of the servers in no group and those clients (a client the
+/// tool leaves in no group is not named: it reaches every server).
+pub fn groups_from_choice(tool: &PartitionTool) -> Vec<Vec<Endpoint>> {
+    // The servers picked `g`, then the clients picked `c`.
+    let members = |g: u8, c: u8| {
+        let mut v = Vec::new();
+        for (i, &pick) in tool.nodes.iter().enumerate() {
+            if pick == g {
+                v.push(Endpoint::Node(i as NodeId + 1));
+            }
+        }
+        for &(client, pick) in &tool.clients {
+            if pick == c {
+                v.push(Endpoint::Client(client));
+            }
+        }
+        v
+    };
+    let mut groups = Vec::new();
+    for g in 1..=3u8 {
+        let m = members(g, g);
+        if !m.is_empty() {
+            groups.push(m);
+        }
+    }
+    if tool.clients.iter().any(|x| x.1 == WITH_THE_REST) {
+        groups.push(members(0, WITH_THE_REST));
     }
     groups
 }
@@ -138,11 +181,32 @@ mod tests {
 
     #[test]
     fn groups_skip_empty_choices() {
+        let tool = |nodes: &[u8], clients: &[(u64, u8)]| PartitionTool {
+            nodes: nodes.to_vec(),
+            clients: clients.to_vec(),
+        };
         assert_eq!(
-            groups_from_choice(&[1, 0, 1, 3, 0]),
+            groups_from_choice(&tool(&[1, 0, 1, 3, 0], &[])),
             vec![vec![1.into(), 3.into()], vec![4.into()]]
         );
-        assert!(groups_from_choice(&[0, 0]).is_empty());
+        assert!(groups_from_choice(&tool(&[0, 0], &[])).is_empty());
+        // Clients join their group; "with the rest" makes the rest a group.
+        let c = Endpoint::Client;
+        assert_eq!(
+            groups_from_choice(&tool(
+                &[1, 0, 0, 0, 0],
+                &[(1, 1), (2, WITH_THE_REST), (3, 0)]
+            )),
+            vec![
+                vec![1.into(), c(1)],
+                vec![2.into(), 3.into(), 4.into(), 5.into(), c(2)]
+            ]
+        );
+        assert_eq!(
+            groups_from_choice(&tool(&[0, 0, 0], &[(2, 2)])),
+            vec![vec![c(2)]],
+            "a client alone: cut off from every server"
+        );
     }
 
     #[test]

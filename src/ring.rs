@@ -3,8 +3,8 @@
 //! and a fingerprint of what the SVG ring draws. Shared by the DOM view, the
 //! canvas and the SVG export.
 
-use quorum_core::protocol::{Message, NodeId};
-use quorum_core::sim::Lab;
+use quorum_core::protocol::{ClientId, ClientResponse, Message, NodeId};
+use quorum_core::sim::{ClientInFlight, ClientMessage, ClientStatus, Endpoint, Lab, Micros};
 use quorum_core::util::Fnv64;
 
 const CX: f64 = 300.0;
@@ -26,6 +26,98 @@ pub fn node_radius(n: u32) -> f64 {
         30.0
     } else {
         24.0
+    }
+}
+
+/// At most this many clients are drawn: three in each corner of the box,
+/// outside the ring. Later clients take the slot of the one twelve before.
+pub const CLIENT_SLOTS: u64 = 12;
+pub const CLIENT_RADIUS: f64 = 15.0;
+
+/// Where client `c` is drawn: slot `(c - 1) % 12`, the corners in turn
+/// (top left, top right, bottom right, bottom left), three deep.
+pub fn client_pos(c: ClientId) -> (f64, f64) {
+    let k = c.saturating_sub(1) % CLIENT_SLOTS;
+    let (dx, dy) = [(0.0, 0.0), (58.0, 0.0), (0.0, 58.0)][(k / 4) as usize];
+    let (x, y) = (30.0 + dx, 30.0 + dy);
+    match k % 4 {
+        0 => (x, y),
+        1 => (600.0 - x, y),
+        2 => (600.0 - x, 600.0 - y),
+        _ => (x, 600.0 - y),
+    }
+}
+
+/// The clients drawn when the run has had `count`: the latest twelve (a
+/// closed-loop load's clients are the first ones; one-shot clients come
+/// and go).
+pub fn shown_clients(count: u64) -> std::ops::RangeInclusive<ClientId> {
+    count.saturating_sub(CLIENT_SLOTS - 1).max(1)..=count
+}
+
+/// Where a server or a client is drawn.
+pub fn endpoint_pos(e: Endpoint, n: u32) -> (f64, f64) {
+    match e {
+        Endpoint::Node(id) => node_pos(id, n),
+        Endpoint::Client(c) => client_pos(c),
+    }
+}
+
+/// Where a message is now: along the line between its ends, by the share
+/// of its latency that has passed.
+pub fn along(
+    from: (f64, f64),
+    to: (f64, f64),
+    sent: Micros,
+    arrives: Micros,
+    now: Micros,
+) -> (f64, f64) {
+    let span = arrives.saturating_sub(sent).max(1) as f64;
+    let f = (now.saturating_sub(sent) as f64 / span).clamp(0.0, 1.0);
+    (from.0 + (to.0 - from.0) * f, from.1 + (to.1 - from.1) * f)
+}
+
+/// Where a client message is now.
+pub fn client_message_xy(m: &ClientInFlight<'_>, n: u32, now: Micros) -> (f64, f64) {
+    let (from, to) = m.ends();
+    along(
+        endpoint_pos(from, n),
+        endpoint_pos(to, n),
+        m.sent,
+        m.arrives,
+        now,
+    )
+}
+
+/// A client message's style class, size and a short description.
+pub fn client_message_class(m: &ClientInFlight<'_>) -> (&'static str, f64, String) {
+    match m.what {
+        ClientMessage::Request(op) => (
+            "m-creq",
+            6.0,
+            format!(
+                "request op {}: {}",
+                m.op_id,
+                quorum_core::sim::describe::op_text(op)
+            ),
+        ),
+        ClientMessage::Reply(ClientResponse::Done { .. }) => {
+            ("m-crep", 6.0, format!("reply to op {}", m.op_id))
+        }
+        ClientMessage::Reply(ClientResponse::NotLeader { .. }) => {
+            ("m-crep-no", 6.0, format!("not leader (op {})", m.op_id))
+        }
+    }
+}
+
+/// A client's state in words, for its label.
+pub fn client_status_text(s: Option<ClientStatus>) -> String {
+    match s {
+        Some(ClientStatus::Waiting { op_id, target }) => {
+            format!("waiting for op {op_id}, last sent to S{target}")
+        }
+        Some(ClientStatus::Done) => "done".into(),
+        _ => "between operations".into(),
     }
 }
 
@@ -63,6 +155,17 @@ pub fn ring_version(lab: &Lab) -> u64 {
             mix(n.voted_for().map_or(0, u64::from));
             mix(net.group_of(i).map_or(u64::MAX, u64::from));
         }
+    }
+    let count = sim.client_count();
+    mix(count);
+    for c in shown_clients(count) {
+        mix(match sim.client_status(c) {
+            Some(ClientStatus::Waiting { op_id, target }) => op_id << 8 | u64::from(target),
+            Some(ClientStatus::Idle) => 1,
+            Some(ClientStatus::Done) => 2,
+            None => 3,
+        });
+        mix(net.client_group(c).map_or(u64::MAX, u64::from));
     }
     mix(lab.scenario().events.len() as u64);
     mix(u64::from(lab.forks()));

@@ -170,6 +170,26 @@ pub fn ring_svg(lab: &Lab) -> String {
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="{size:.1}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>"#
         );
     }
+    for m in sim.client_in_flight() {
+        let (x, y) = crate::ring::client_message_xy(&m, n, now);
+        let (class, size, _) = crate::ring::client_message_class(&m);
+        let (fill, stroke, _) = crate::canvas::style(class);
+        s += &format!(
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="{size:.1}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>"#
+        );
+    }
+    for c in crate::ring::shown_clients(sim.client_count()) {
+        let (x, y) = crate::ring::client_pos(c);
+        let cr = crate::ring::CLIENT_RADIUS;
+        s += &format!(
+            r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="5" fill="#f3f0ff" stroke="#7048e8" stroke-width="3"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="11" font-weight="700" fill="#212529">C{c}</text>"##,
+            x - cr,
+            y - cr,
+            2.0 * cr,
+            2.0 * cr,
+            y + 4.0
+        );
+    }
     for id in 1..=n {
         let Some(node) = sim.node(id) else { continue };
         let (x, y) = node_pos(id, n);
@@ -214,7 +234,7 @@ pub fn ring_svg(lab: &Lab) -> String {
         }
     }
     s += &format!(
-        r##"<text x="8" y="590" font-size="12" fill="#868e96">{} · seed {} · t = {:.3} s</text></svg>"##,
+        r##"<text x="300" y="596" text-anchor="middle" font-size="11" fill="#868e96">{} · seed {} · t = {:.3} s</text></svg>"##,
         esc(&lab.scenario().name),
         lab.scenario().seed,
         now as f64 / 1e6

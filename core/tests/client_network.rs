@@ -293,3 +293,51 @@ fn the_page_can_partition_clients_it_knows_and_refuses_others() {
     assert_eq!(lab.sim().stats(), &straight);
     assert_eq!(lab.sim().client_count(), 3);
 }
+
+#[test]
+fn a_client_message_on_the_wire_can_be_dropped_or_duplicated_by_hand() {
+    use quorum_core::sim::scenario::{Action, ActionKind};
+    let s = Scenario::parse(STRANDED).unwrap();
+    let mut sim = Simulator::from_scenario(&s);
+    sim.set_recording(true);
+    // C2's first request is on its way to S2 at 225 ms.
+    sim.run_until(ms(225));
+    let first = sim.client_in_flight()[0].id;
+    sim.schedule(Action {
+        at: 0,
+        what: ActionKind::DropMessage(first),
+    })
+    .unwrap();
+    sim.run_until(ms(230));
+    assert!(sim.client_in_flight().iter().all(|m| m.id != first));
+    assert_eq!(sim.stats().client_dropped, 1);
+    // C1's first request (sent at 257 ms), duplicated by hand, arrives twice.
+    sim.run_until(ms(260));
+    let c1 = sim
+        .client_in_flight()
+        .iter()
+        .find(|m| m.client == 1)
+        .map(|m| m.id)
+        .unwrap();
+    sim.schedule(Action {
+        at: 0,
+        what: ActionKind::DuplicateMessage(c1),
+    })
+    .unwrap();
+    sim.run_until(ms(320));
+    assert_eq!(sim.stats().client_duplicated, 1);
+    let tr = Trace(sim.take_trace());
+    assert_eq!(tr.dropped_why(first), Some("user"));
+    assert_eq!(tr.delivered(c1).len(), 2);
+    // The second copy reaches the log too (the session skips it when applied).
+    let log = node(&sim, 1).log();
+    let copies = log
+        .iter()
+        .filter(|e| {
+            e.cmd
+                .session()
+                .is_some_and(|x| (x.client, x.op_id) == (1, 1))
+        })
+        .count();
+    assert_eq!(copies, 2);
+}

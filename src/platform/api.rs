@@ -82,6 +82,10 @@ fn stats_of(s: &Session) -> JsValue {
         "in_flight": sim.in_flight().len(),
         "events": sim.stats().events,
         "messages_sent": sim.stats().sent,
+        "client_messages_sent": sim.stats().client_sent,
+        "client_messages_dropped": sim.stats().client_dropped,
+        "ops_ok": sim.stats().ok,
+        "ops_timed_out": sim.stats().timed_out,
     }))
 }
 

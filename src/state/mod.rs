@@ -18,9 +18,10 @@ pub use update::{arrivals, update};
 use crate::history::{Charts, Filter, Lanes};
 use crate::i18n::{Lang, Source, Text};
 use crate::lab::question_at;
+pub use crate::lab::{PartitionTool, WITH_THE_REST};
 use crate::logs::LogModel;
 use crate::share::Embed;
-use quorum_core::protocol::NodeId;
+use quorum_core::protocol::{ClientId, NodeId};
 use quorum_core::sim::describe::Line;
 use quorum_core::sim::link::ViewOptions;
 use quorum_core::sim::scenario::ScenarioFile;
@@ -108,8 +109,8 @@ pub struct Selection {
 /// Tools and overlays that are open.
 #[derive(Default)]
 pub struct Tools {
-    /// Partition tool: a group per node (0 = the rest), when open.
-    pub partition: Option<Vec<u8>>,
+    /// The partition tool's picks, when it is open.
+    pub partition: Option<PartitionTool>,
     pub help: bool,
     pub show_scenario: bool,
     /// The last link made by "Copy link", shown for copying by hand.
@@ -328,11 +329,25 @@ impl Selection {
 impl Tools {
     /// Partition tool: each click cycles a server's group (0..=3).
     pub fn cycle_group(&mut self, id: NodeId) -> bool {
-        let Some(choice) = &mut self.partition else {
+        let Some(tool) = &mut self.partition else {
             return false;
         };
-        if let Some(c) = choice.get_mut((id as usize).wrapping_sub(1)) {
+        if let Some(c) = tool.nodes.get_mut((id as usize).wrapping_sub(1)) {
             *c = (*c + 1) % 4;
+        }
+        true
+    }
+
+    /// Partition tool: each click cycles a client's pick: no group, 1, 2,
+    /// 3, with the rest, no group again.
+    pub fn cycle_client(&mut self, c: ClientId) -> bool {
+        let Some(tool) = &mut self.partition else {
+            return false;
+        };
+        let next = (tool.client(c) + 1) % (WITH_THE_REST + 1);
+        match tool.clients.binary_search_by_key(&c, |x| x.0) {
+            Ok(i) => tool.clients[i].1 = next,
+            Err(i) => tool.clients.insert(i, (c, next)),
         }
         true
     }

@@ -3,7 +3,7 @@
 //! The UI, the JS API and the embed protocol all speak these same
 //! messages, so they cannot drift apart.
 
-use quorum_core::protocol::NodeId;
+use quorum_core::protocol::{ClientId, NodeId};
 use quorum_core::sim::link::ViewOptions;
 use quorum_core::sim::scenario::{EventSpec, ScenarioFile};
 use quorum_core::sim::Lab;
@@ -39,6 +39,9 @@ pub enum Msg {
     Request,
     PartitionMode,
     PartitionPick(NodeId),
+    /// A client clicked (or Enter on it) while the partition tool is open:
+    /// cycle its group. Nothing otherwise.
+    PartitionPickClient(ClientId),
     PartitionApply,
     Heal,
     Resize(u32),

@@ -78,18 +78,21 @@ fn a_partition_is_picked_then_applied_as_a_scenario_event() {
     update(&mut m, &mut s, Msg::PartitionApply);
     assert!(s.notice.is_none(), "no tool open: nothing to apply");
     update(&mut m, &mut s, Msg::PartitionMode);
-    assert_eq!(m.tools.partition, Some(vec![0; 5]));
+    assert_eq!(m.tools.partition, Some(PartitionTool::new(5)));
     // Nothing picked: refused, the tool stays open.
     update(&mut m, &mut s, Msg::PartitionApply);
     assert!(s
         .notice
         .as_deref()
-        .is_some_and(|n| n.starts_with("Pick the nodes")));
+        .is_some_and(|n| n.starts_with("Pick the servers or clients")));
     assert!(m.tools.partition.is_some());
     update(&mut m, &mut s, Msg::PartitionPick(2));
     update(&mut m, &mut s, Msg::SelectNode(4));
     update(&mut m, &mut s, Msg::SelectNode(4));
-    assert_eq!(m.tools.partition, Some(vec![0, 1, 0, 2, 0]));
+    assert_eq!(
+        m.tools.partition.as_ref().map(|t| t.nodes.clone()),
+        Some(vec![0, 1, 0, 2, 0])
+    );
     assert_eq!(m.selection.node, None, "clicks pick groups, not servers");
     update(&mut m, &mut s, Msg::PartitionApply);
     assert_eq!(m.tools.partition, None);
@@ -102,6 +105,91 @@ fn a_partition_is_picked_then_applied_as_a_scenario_event() {
     assert!(s.lab.sim().network().is_partitioned());
     update(&mut m, &mut s, Msg::Heal);
     assert!(!s.lab.sim().network().is_partitioned());
+}
+
+/// A page running a scenario with two closed-loop clients, past its
+/// first election.
+fn page_with_clients() -> (Model, Session) {
+    let (mut m, mut s) = page();
+    let file = r#"{"version":1,"nodes":5,"seed":1,
+        "clients":{"count":2,"think_ms":[150,300],"keys":1,"timeout_ms":1000,"retry_ms":300},
+        "events":[{"at_ms":0,"do":"timeout","node":1}]}"#;
+    update(
+        &mut m,
+        &mut s,
+        Msg::Import("c.json".into(), Ok(file.into())),
+    );
+    s.lab.advance(500_000);
+    assert_eq!(s.lab.sim().client_count(), 2);
+    (m, s)
+}
+
+#[test]
+fn the_partition_tool_puts_clients_in_groups() {
+    let (mut m, mut s) = page_with_clients();
+    // Outside the tool a client is not a button: nothing happens.
+    let fx = update(&mut m, &mut s, Msg::PartitionPickClient(1));
+    assert!(fx.is_empty(), "{fx:?}");
+    update(&mut m, &mut s, Msg::PartitionMode);
+    // A client cycles: no group, 1, 2, 3, with the rest, no group.
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        update(&mut m, &mut s, Msg::PartitionPickClient(2));
+        seen.push(m.tools.partition.as_ref().map_or(9, |t| t.client(2)));
+    }
+    assert_eq!(seen, [1, 2, 3, WITH_THE_REST, 0]);
+    // Strand C1 with S1; put C2 with the other four.
+    update(&mut m, &mut s, Msg::PartitionPick(1));
+    update(&mut m, &mut s, Msg::PartitionPickClient(1));
+    for _ in 0..4 {
+        update(&mut m, &mut s, Msg::PartitionPickClient(2));
+    }
+    update(&mut m, &mut s, Msg::PartitionApply);
+    assert_eq!(m.tools.partition, None);
+    let c = quorum_core::sim::Endpoint::Client;
+    match s.lab.scenario().events.last() {
+        Some(EventSpec::Partition { groups, .. }) => assert_eq!(
+            groups,
+            &vec![
+                vec![1.into(), c(1)],
+                vec![2.into(), 3.into(), 4.into(), 5.into(), c(2)]
+            ]
+        ),
+        other => panic!("expected a partition, got {other:?}"),
+    }
+    let net = s.lab.sim().network();
+    assert_eq!(
+        (net.client_group(1), net.client_group(2)),
+        (Some(0), Some(1))
+    );
+    assert!(net.blocked(c(1), 2).is_some() && net.blocked(c(1), 1).is_none());
+    // The run goes on: C1's requests to the others are lost in the
+    // partition, and the share link carries the clients' names.
+    s.lab.advance(2_000_000);
+    assert!(s.lab.sim().stats().client_dropped > 0);
+    update(&mut m, &mut s, Msg::CopyLink);
+    let url = m.tools.share_url.clone().expect("a link");
+    let frag = &url[url.find('#').expect("a fragment") + 1..];
+    let link = quorum_core::sim::link::decode(frag).expect("the link opens");
+    assert_eq!(link.scenario.events, s.lab.scenario().events);
+}
+
+#[test]
+fn a_client_alone_in_a_group_is_cut_off_and_heal_reconnects_it() {
+    let (mut m, mut s) = page_with_clients();
+    update(&mut m, &mut s, Msg::PartitionMode);
+    update(&mut m, &mut s, Msg::PartitionPickClient(2));
+    update(&mut m, &mut s, Msg::PartitionApply);
+    assert!(s.notice.is_none(), "{:?}", s.notice);
+    let c2 = quorum_core::sim::Endpoint::Client(2);
+    assert!((1..=5).all(|n| s.lab.sim().network().blocked(c2, n).is_some()));
+    update(&mut m, &mut s, Msg::Heal);
+    assert!((1..=5).all(|n| s.lab.sim().network().blocked(c2, n).is_none()));
+    // Escape closes the tool and forgets the picks.
+    update(&mut m, &mut s, Msg::PartitionMode);
+    update(&mut m, &mut s, Msg::PartitionPickClient(1));
+    update(&mut m, &mut s, Msg::Escape);
+    assert_eq!(m.tools.partition, None);
 }
 
 #[test]

@@ -50,6 +50,7 @@ impl Update<'_> {
             Msg::Visibility { hidden: true } => self.stop_loop(),
             Msg::Visibility { hidden: false } => self.effect(Effect::EnsureLoop),
             Msg::SelectNode(id) | Msg::PartitionPick(id) => self.select_node(id),
+            Msg::PartitionPickClient(c) => self.m.tools.cycle_client(c),
             Msg::SelectMessage(id) => self.set(|m| m.selection.msg = Some(id)),
             Msg::RingClick(x, y) => self.ring_click(x, y),
             Msg::CloseNode => self.set(|m| m.selection.node = None),
@@ -381,7 +382,7 @@ impl Update<'_> {
         let n = self.s.lab.sim().node_count() as usize;
         self.m.tools.partition = match self.m.tools.partition {
             Some(_) => None,
-            None => Some(vec![0; n]),
+            None => Some(crate::lab::PartitionTool::new(n)),
         };
         true
     }
@@ -393,8 +394,10 @@ impl Update<'_> {
         let groups = groups_from_choice(&choice);
         if groups.is_empty() {
             self.m.tools.partition = Some(choice);
-            return self
-                .notice("Pick the nodes to cut off first: click them to choose a group.".into());
+            return self.notice(
+                "Pick the servers or clients to cut off first: click them to choose a group."
+                    .into(),
+            );
         }
         self.act(EventSpec::Partition { at_ms: 0.0, groups })
     }

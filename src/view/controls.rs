@@ -100,7 +100,7 @@ pub fn controls(
     running: bool,
     speed: f64,
 ) -> Html {
-    let partitioning = m.tools.partition.as_deref().is_some();
+    let partitioning = m.tools.partition.is_some();
     html! {
         <header class="controls">
             <h1 class="brand">{"Quorum"}</h1>

@@ -43,7 +43,7 @@ pub fn help(on_close: &Callback<MouseEvent>) -> Html {
         <div class="overlay" role="dialog" aria-label="Help" id="help-overlay">
             <div class="overlay-box">
                 <h2>{"Quorum: a Raft cluster you can poke"}</h2>
-                <p>{"Each box is a server. Colour of the outline = its term; shape = its role (circle follower, diamond candidate, square leader). The arc around a server is its election timer draining. Dots are messages in flight."}</p>
+                <p>{"Each box is a server. Colour of the outline = its term; shape = its role (circle follower, diamond candidate, square leader). The arc around a server is its election timer draining. Small squares in the corners are clients (filled while waiting). Dots are messages in flight, the clients' too."}</p>
                 <table class="keys">
                     <tr><td><kbd>{"Space"}</kbd></td><td>{"play / pause"}</td></tr>
                     <tr><td><kbd>{"."}</kbd></td><td>{"step to the next event"}</td></tr>
@@ -54,7 +54,7 @@ pub fn help(on_close: &Callback<MouseEvent>) -> Html {
                     <tr><td><kbd>{"?"}</kbd></td><td>{"this help"}</td></tr>
                     <tr><td><kbd>{"Esc"}</kbd></td><td>{"close panels and tools"}</td></tr>
                 </table>
-                <p>{"Partition: press ✂ Partition, tap servers to put them in groups (each tap cycles the colour), then Apply. Heal reconnects everyone. Every action is recorded in the scenario at the current virtual time, so the run replays exactly."}</p>
+                <p>{"Partition: press ✂ Partition, tap servers and clients to put them in groups (each tap cycles the colour; an uncoloured client reaches every server, a grey one joins the servers left uncoloured), then Apply. Heal reconnects everyone. Every action is recorded in the scenario at the current virtual time, so the run replays exactly."}</p>
                 <button class="primary" aria-label="Close help" onclick={close}>{"Close"}</button>
             </div>
         </div>

@@ -1,12 +1,15 @@
-//! The ring: one SVG shape per server over the canvas that draws the
-//! links, the messages and the timers; the legend.
+//! The ring: one SVG shape per server, and the clients in the corners,
+//! over the canvas that draws the links, the messages and the timers; the
+//! legend.
 
 use super::Surfaces;
 use crate::lab::term_color;
-use crate::ring::{node_pos, node_radius};
-use crate::state::{Model, Msg};
-use quorum_core::protocol::{NodeId, RaftNode, Role};
-use quorum_core::sim::Lab;
+use crate::ring::{
+    client_pos, client_status_text, node_pos, node_radius, shown_clients, CLIENT_RADIUS,
+};
+use crate::state::{Model, Msg, PartitionTool, WITH_THE_REST};
+use quorum_core::protocol::{ClientId, NodeId, RaftNode, Role};
+use quorum_core::sim::{ClientStatus, Lab};
 use yew::prelude::*;
 
 const GROUP_COLORS: [&str; 4] = ["#7a8694", "#d9480f", "#5f3dc4", "#0b7285"];
@@ -14,13 +17,17 @@ const GROUP_COLORS: [&str; 4] = ["#7a8694", "#d9480f", "#5f3dc4", "#0b7285"];
 pub fn ring(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> Html {
     let sim = lab.sim();
     let n = sim.node_count();
-    let choice = m.tools.partition.as_deref();
+    let tool = m.tools.partition.as_ref();
+    let choice = tool.map(|t| t.nodes.as_slice());
     let on_select = send.reform(Msg::SelectNode);
     let nodes = (1..=n).filter_map(|id| {
         let node = sim.node(id)?;
         let p = node_props(lab, node, id, choice, m.selection.node == Some(id));
         Some(node_view(&p, &on_select))
     });
+    let on_client = send.reform(Msg::PartitionPickClient);
+    let clients = shown_clients(sim.client_count())
+        .map(|c| client_view(&client_props(lab, c, tool), &on_client));
     // Links, messages and timers are drawn on a canvas under the SVG (see
     // canvas.rs), so the DOM only changes when a server's state does. A
     // click on the ring picks the nearest message: client coordinates to
@@ -36,8 +43,9 @@ pub fn ring(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> 
         <div class="ring-box">
             <canvas class="ring-canvas" ref={surfaces.canvas.clone()} width="1200" height="1200" aria-hidden="true" />
             <svg class="ring" viewBox="0 0 600 600" role="img" onclick={onclick}
-                aria-label="Servers on a ring; messages in flight are drawn between them">
+                aria-label="Servers on a ring, clients in the corners; messages in flight are drawn between them">
                 <g class="nodes">{ for nodes }</g>
+                <g class="clients">{ for clients }</g>
             </svg>
         </div>
     }
@@ -142,6 +150,77 @@ fn node_view(p: &NodeProps, on_select: &Callback<NodeId>) -> Html {
     }
 }
 
+/// What the ring shows of one client.
+pub struct ClientProps {
+    pub id: ClientId,
+    pub status: Option<ClientStatus>,
+    /// Its side of the partition in force, if the partition names it.
+    pub group: Option<u32>,
+    /// Its pick in the partition tool, while the tool is open.
+    pub pick: Option<u8>,
+}
+
+fn client_props(lab: &Lab, c: ClientId, tool: Option<&PartitionTool>) -> ClientProps {
+    let sim = lab.sim();
+    ClientProps {
+        id: c,
+        status: sim.client_status(c),
+        group: sim.network().client_group(c),
+        pick: tool.map(|t| t.client(c)),
+    }
+}
+
+/// A client: a small square in a corner, filled while it waits for an
+/// answer, ringed in its group's colour. In the partition tool it is a
+/// button that cycles its group.
+fn client_view(p: &ClientProps, on_pick: &Callback<ClientId>) -> Html {
+    let (id, r) = (p.id, CLIENT_RADIUS);
+    let (x, y) = client_pos(id);
+    let group_ring = match (p.pick, p.group) {
+        (Some(0), _) | (None, None) => None,
+        (Some(WITH_THE_REST), _) => Some(GROUP_COLORS[0]),
+        (Some(g), _) => Some(GROUP_COLORS[g as usize % 4]),
+        (None, Some(g)) => Some(GROUP_COLORS[(g as usize + 1) % 4]),
+    };
+    let state = match p.status {
+        Some(ClientStatus::Waiting { .. }) => "waiting",
+        Some(ClientStatus::Done) => "done",
+        _ => "idle",
+    };
+    let side = match (p.pick, p.group) {
+        (Some(0), _) => ", partition tool: in no group, reaches every server".to_string(),
+        (Some(WITH_THE_REST), _) => ", partition tool: with the servers in no group".to_string(),
+        (Some(g), _) => format!(", partition tool: group {g}"),
+        (None, Some(g)) => format!(", cut off with partition group {}", g + 1),
+        (None, None) => String::new(),
+    };
+    let label = format!("Client C{id}, {}{side}", client_status_text(p.status));
+    let picking = p.pick.is_some();
+    let onclick = on_pick.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        id
+    });
+    // Keyboard users pick with Enter (Space is play / pause everywhere).
+    let onkeydown = super::maybe(on_pick, move |e: KeyboardEvent| {
+        (e.key() == "Enter").then_some(id)
+    });
+    html! {
+        <g class={classes!("client", state, p.group.is_some().then_some("partitioned"), picking.then_some("picking"))}
+            transform={format!("translate({x:.1},{y:.1})")}
+            role={if picking { "button" } else { "img" }} tabindex={picking.then_some("0")}
+            aria-label={label} data-client={id.to_string()}
+            onclick={picking.then_some(onclick)} onkeydown={picking.then_some(onkeydown)}>
+            if let Some(color) = group_ring {
+                <rect class="group-ring" x={(-r - 7.0).to_string()} y={(-r - 7.0).to_string()}
+                    width={(2.0 * r + 14.0).to_string()} height={(2.0 * r + 14.0).to_string()} rx="8" stroke={color} />
+            }
+            <rect class="shape" x={(-r).to_string()} y={(-r).to_string()} width={(2.0 * r).to_string()}
+                height={(2.0 * r).to_string()} rx="5" />
+            <text class="name" y="4">{ format!("C{id}") }</text>
+        </g>
+    }
+}
+
 /// What the shapes and the dots mean.
 pub fn legend() -> Html {
     let item = |class: &str, text: &str| {
@@ -159,6 +238,10 @@ pub fn legend() -> Html {
             { item("m-ae", "AppendEntries with entries") }
             { item("m-ae-ok", "append ok") }
             { item("m-ae-fail", "append rejected") }
+            <li><span class="key client"></span>{"client"}</li>
+            { item("m-creq", "client request") }
+            { item("m-crep", "answer") }
+            { item("m-crep-no", "\"not leader\"") }
         </ul>
     }
 }

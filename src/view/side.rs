@@ -3,7 +3,7 @@
 
 use super::on;
 use crate::lab::secs;
-use crate::ring::message_class;
+use crate::ring::{client_message_class, message_class};
 use crate::state::{Model, Msg};
 use quorum_core::protocol::Timer;
 use quorum_core::sim::scenario::EventSpec;
@@ -78,7 +78,27 @@ pub fn message_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
         return html! {};
     };
     let flying = lab.sim().in_flight();
-    let Some(m) = flying.iter().find(|m| m.id == id) else {
+    let clients = lab.sim().client_in_flight();
+    // A client's request or a server's answer: its ends and what it carries.
+    let client = clients.iter().find(|m| m.id == id).map(|m| {
+        let (from, to) = m.ends();
+        let fields = match m.what {
+            quorum_core::sim::ClientMessage::Request(op) => serde_json::to_string_pretty(op),
+            quorum_core::sim::ClientMessage::Reply(r) => serde_json::to_string_pretty(r),
+        };
+        let ends = format!("{from} → {to}, op {}", m.op_id);
+        (ends, m.sent, m.arrives, fields.unwrap_or_default())
+    });
+    let server = flying.iter().find(|m| m.id == id).map(|m| {
+        let fields = serde_json::to_string_pretty(m.msg).unwrap_or_default();
+        (
+            format!("S{} → S{}", m.from, m.to),
+            m.sent,
+            m.arrives,
+            fields,
+        )
+    });
+    let Some((ends, sent, arrives, fields)) = server.or(client) else {
         return html! {
             <div class="panel msg-panel" id="msg-panel">
                 <div class="panel-head"><h2>{ format!("Message #{id}") }</h2>
@@ -87,12 +107,11 @@ pub fn message_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
             </div>
         };
     };
-    let fields = serde_json::to_string_pretty(m.msg).unwrap_or_default();
     html! {
         <div class="panel msg-panel" id="msg-panel">
-            <div class="panel-head"><h2>{ format!("Message #{id}: S{} → S{}", m.from, m.to) }</h2>
+            <div class="panel-head"><h2>{ format!("Message #{id}: {ends}") }</h2>
                 <button aria-label="Close" onclick={on(send, || Msg::CloseMessage)}>{"×"}</button></div>
-            <p>{ format!("sent at {} s, arrives at {} s", secs(m.sent), secs(m.arrives)) }</p>
+            <p>{ format!("sent at {} s, arrives at {} s", secs(sent), secs(arrives)) }</p>
             <pre>{ fields }</pre>
             <div class="actions">
                 <button aria-label="Drop this message" onclick={send.reform(move |_| Msg::Act(EventSpec::DropMessage { at_ms: 0.0, id }))}>{"Drop"}</button>
@@ -191,20 +210,31 @@ pub fn invariants(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
 /// While paused: every message in flight, as a list to pick from.
 pub fn flight_list(send: &Callback<Msg>, lab: &Lab) -> Html {
     let msgs = lab.sim().in_flight();
-    if msgs.is_empty() {
+    let clients = lab.sim().client_in_flight();
+    if msgs.is_empty() && clients.is_empty() {
         return html! {};
     }
-    let items = msgs.iter().take(200).map(|m| {
-        let id = m.id;
+    // (id, from, to, what): the servers' messages, then the clients'.
+    let mut rows = Vec::new();
+    for m in msgs.iter().take(200) {
         let (_, _, label) = message_class(m.msg);
+        rows.push((m.id, format!("S{}", m.from), format!("S{}", m.to), label));
+    }
+    for m in clients.iter().take(200 - rows.len()) {
+        let (_, _, label) = client_message_class(m);
+        let (from, to) = m.ends();
+        rows.push((m.id, from.to_string(), to.to_string(), label));
+    }
+    let count = msgs.len() + clients.len();
+    let items = rows.into_iter().map(|(id, from, to, label)| {
         let onclick = send.reform(move |_: MouseEvent| Msg::SelectMessage(id));
         html! { <li><button class="link-button" data-msg={id.to_string()} onclick={onclick}
-        aria-label={format!("Inspect message {id}: {label} from S{} to S{}", m.from, m.to)}>
-        { format!("#{id} S{}→S{} {label}", m.from, m.to) }</button></li> }
+        aria-label={format!("Inspect message {id}: {label} from {from} to {to}")}>
+        { format!("#{id} {from}→{to} {label}") }</button></li> }
     });
     html! {
         <div class="panel flight" id="flight-list">
-            <h2>{ format!("In flight ({})", msgs.len()) }</h2>
+            <h2>{ format!("In flight ({count})") }</h2>
             <ul>{ for items }</ul>
         </div>
     }

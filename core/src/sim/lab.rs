@@ -7,8 +7,8 @@
 use super::describe::Line;
 use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_EVENTS};
 use super::timeline::{Rec, Segment, Timeline};
-use super::{Micros, NodeStatus, Simulator};
-use crate::protocol::{Message, NodeId, RaftNode, Role};
+use super::{ClientStatus, Micros, NodeStatus, Simulator};
+use crate::protocol::{ClientId, Message, NodeId, OpId, RaftNode, Role};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -56,12 +56,30 @@ pub struct MessageState {
     pub msg: Message,
 }
 
+/// A client now, as `state()` reports it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientState {
+    pub id: ClientId,
+    /// `"idle"`, `"waiting"` (for `op_id`, last sent to `target`) or
+    /// `"done"` (a one-shot client whose operation ended).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op_id: Option<OpId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<NodeId>,
+    /// Its side of the partition in force, if the partition names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<u32>,
+}
+
 /// The cluster now, as plain data.
 #[derive(Clone, Debug, Serialize)]
 pub struct LabState {
     pub t_ms: f64,
     pub nodes: Vec<NodeStatus>,
     pub in_flight: Vec<MessageState>,
+    /// Every client so far (ids 1..).
+    pub clients: Vec<ClientState>,
 }
 
 pub fn us_to_ms(t: Micros) -> f64 {
@@ -456,10 +474,30 @@ impl Lab {
                 msg: m.msg.clone(),
             })
             .collect();
+        let net = self.sim.network();
+        let clients = (1..=self.sim.client_count())
+            .filter_map(|c| {
+                let (status, op_id, target) = match self.sim.client_status(c)? {
+                    ClientStatus::Idle => ("idle", None, None),
+                    ClientStatus::Waiting { op_id, target } => {
+                        ("waiting", Some(op_id), Some(target))
+                    }
+                    ClientStatus::Done => ("done", None, None),
+                };
+                Some(ClientState {
+                    id: c,
+                    status,
+                    op_id,
+                    target,
+                    group: net.client_group(c),
+                })
+            })
+            .collect();
         LabState {
             t_ms: us_to_ms(self.sim.now()),
             nodes,
             in_flight,
+            clients,
         }
     }
 }

@@ -48,19 +48,12 @@ impl EventSpec {
 fn endpoint_in(path: &str, e: Endpoint, n: u32, clients: u64) -> Result<Endpoint, ScenarioError> {
     match e {
         Endpoint::Node(id) => node_in(path, id, n).map(Endpoint::Node),
-        Endpoint::Client(c) if c == 0 || c > clients => {
-            let have = match clients {
-                0 => "this scenario has no clients".to_string(),
-                1 => "this scenario has one client, c1".to_string(),
-                k => format!("this scenario's clients are c1..=c{k}"),
-            };
-            err(
-                path,
-                format!(
-                    "there is no client c{c}: {have} (the `clients` block's, then one per request)"
-                ),
-            )
-        }
+        Endpoint::Client(c) if c == 0 || c > clients => err(
+            path,
+            format!(
+                "there is no client c{c}: the scenario's client count is {clients} (c1, c2, ... are the `clients` block's, then one per request)"
+            ),
+        ),
         Endpoint::Client(_) => Ok(e),
     }
 }
