@@ -928,6 +928,13 @@ fn lesson_client_stranded() {
     near(tr.leader_of(1).unwrap().0, 29.0, "S1 leads");
     says_both(&s, &z, 0.0, "from 29 ms", &ms_zh(29.0));
     says_both(&s, &z, 0.0, "C1 and C2", "C1 和 C2");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "1.4 is C1's 4th operation",
+        "1.4 是 C1 的第 4 个操作",
+    );
     // C2's first request: S2 hints, C2 sends it on to S1.
     let c2 = tr.requests(|c, _, _| c == 2);
     assert_eq!((c2[0].3, c2[1].3), (2, 1));
@@ -942,17 +949,24 @@ fn lesson_client_stranded() {
     near(c2[1].0, 244.0, "on to S1");
     says_both(&s, &z, 250.0, "(232 ms)", &ms_zh(232.0));
     says_both(&s, &z, 250.0, "(244 ms)", &ms_zh(244.0));
-    // Before the partition: k1 = 1.3, index 7 committed.
-    let before = at(&s, 999.0);
+    // Before the partition: k1 = 2.3 (C2's 3rd operation), index 7
+    // committed.
+    let before = at(&s, 989.0);
     assert_eq!(node(&before, 1).commit_index(), 7);
-    assert_eq!(node(&before, 1).kv().get("k1"), Some("1.3"));
-    says_both(&s, &z, 990.0, "k1 = 1.3", "k1 = 1.3");
-    says_both(&s, &z, 990.0, "index 7", "索引 7");
+    assert_eq!(node(&before, 1).kv().get("k1"), Some("2.3"));
+    assert!(node(&before, 1)
+        .log()
+        .entry(7)
+        .and_then(|e| e.cmd.session())
+        .is_some_and(|x| (x.client, x.op_id) == (2, 3)));
+    says_both(&s, &z, 985.0, "k1 = 2.3", "k1 = 2.3");
+    says_both(&s, &z, 985.0, "C2's 3rd operation", "C2 的第 3 个操作");
+    says_both(&s, &z, 985.0, "index 7", "索引 7");
     // The partition names the clients.
     let groups = tr
         .iter()
         .find_map(|r| match &r.ev {
-            TraceEvent::Partition { groups } if r.t == ms(1000) => Some(groups.clone()),
+            TraceEvent::Partition { groups } if r.t == ms(990) => Some(groups.clone()),
             _ => None,
         })
         .unwrap();
@@ -964,13 +978,14 @@ fn lesson_client_stranded() {
             vec![2.into(), 3.into(), 4.into(), 5.into(), c(2)]
         ]
     );
-    says_both(&s, &z, 1005.0, "S1 and C1 on one side", "S1 和 C1 在一侧");
+    says_both(&s, &z, 995.0, "At 990 ms", &ms_zh(990.0));
+    says_both(&s, &z, 995.0, "S1 and C1 on one side", "S1 和 C1 在一侧");
     // C1's put k1=1.4 reaches S1, is appended at index 8, never commits.
     let put = tr.requests(|c, _, op| c == 1 && op == 4);
-    near(put[0].0, 1139.0, "C1 sends put k1=1.4");
+    near(put[0].0, 1138.0, "C1 sends put k1=1.4");
     assert_eq!(put[0].3, 1);
     let i8 = tr.appends(1, 8);
-    near(i8[0].0, 1150.0, "S1 appends index 8");
+    near(i8[0].0, 1149.0, "S1 appends index 8");
     assert!(
         i8[0].2.contains(r#""value":"1.4","client":1,"op_id":4"#),
         "{}",
@@ -979,7 +994,7 @@ fn lesson_client_stranded() {
     let out = tr.sends(|from, _, m| from == 1 && entries_of(m) > 0);
     let lost: Vec<_> = out
         .iter()
-        .filter(|x| x.0 >= ms(1000) && x.0 < ms(3500))
+        .filter(|x| x.0 >= ms(990) && x.0 < ms(3500))
         .collect();
     assert!(
         !lost.is_empty()
@@ -991,34 +1006,50 @@ fn lesson_client_stranded() {
         tr.committed(1, 8).unwrap() > ms(3500),
         "S1 commits nothing while cut off"
     );
-    says_both(&s, &z, 1155.0, "(1139 ms)", &ms_zh(1139.0));
-    says_both(&s, &z, 1155.0, "index 8 (1150 ms)", "索引 8（1150 毫秒）");
-    // The majority elects S3 in term 2.
+    says_both(&s, &z, 1155.0, "(1138 ms)", &ms_zh(1138.0));
+    says_both(&s, &z, 1155.0, "index 8 (1149 ms)", "索引 8（1149 毫秒）");
+    // The majority elects S4 in term 2.
     let cand: Vec<_> = tr.candidacies().into_iter().filter(|c| c.2 == 2).collect();
-    assert_eq!(cand.iter().map(|c| c.1).collect::<Vec<_>>(), [3]);
-    near(cand[0].0, 1180.0, "S3 stands");
-    assert_eq!(voters(&tr.votes_for(2, 3)), [2, 4, 5]);
-    assert_eq!(tr.leader_of(2).map(|l| l.1), Some(3));
-    near(tr.leader_of(2).unwrap().0, 1210.0, "S3 leads");
-    says_both(&s, &z, 1215.0, "1180 ms", &ms_zh(1180.0));
-    says_both(&s, &z, 1215.0, "S2, S4 and S5", "S2、S4 和 S5");
-    says_both(&s, &z, 1215.0, "from 1210 ms", &ms_zh(1210.0));
-    // C2's cas: lost on the way to S1, then S2 points it to S3, which
-    // answers.
-    let cas = tr.requests(|c, _, op| c == 2 && op == 4);
-    assert_eq!(cas.iter().map(|x| x.3).collect::<Vec<_>>(), [1, 2, 3]);
-    near(cas[0].0, 1176.0, "C2's cas to S1");
-    assert_eq!(tr.dropped_why(cas[0].1), Some("partition"));
+    assert_eq!(cand.iter().map(|c| c.1).collect::<Vec<_>>(), [4]);
+    near(cand[0].0, 1111.0, "S4 stands");
+    assert_eq!(voters(&tr.votes_for(2, 4)), [3, 2, 5]);
+    assert_eq!(tr.leader_of(2).map(|l| l.1), Some(4));
+    near(tr.leader_of(2).unwrap().0, 1138.0, "S4 leads");
+    says_both(&s, &z, 1140.0, "1111 ms", &ms_zh(1111.0));
+    says_both(&s, &z, 1140.0, "S2, S3 and S5", "S2、S3 和 S5");
+    says_both(&s, &z, 1140.0, "from 1138 ms", &ms_zh(1138.0));
+    // C2's get: lost on the way to S1; 300 ms later C2 tries S2, which
+    // points it to S4; S4 commits the read and answers k1 = 2.3.
+    let get2 = tr.requests(|c, _, op| c == 2 && op == 4);
+    assert_eq!(get2.iter().map(|x| x.3).collect::<Vec<_>>(), [1, 2, 4]);
+    near(get2[0].0, 1125.0, "C2's get to S1");
+    assert_eq!(tr.dropped_why(get2[0].1), Some("partition"));
+    assert_eq!(get2[1].0 - get2[0].0, ms(300));
+    assert!(tr.replies_to(2).iter().any(|x| x.0 > get2[1].0
+        && x.0 < get2[2].0
+        && x.2 == 2
+        && matches!(x.3, ClientResponse::NotLeader { hint: Some(4) })));
     let (t, r) = timed_out(2, 4).unwrap();
-    near(t, 1574.0, "C2's OK");
-    assert_eq!(r, OpResult::Ok);
-    says_both(&s, &z, 1580.0, "(1176 ms)", &ms_zh(1176.0));
-    says_both(&s, &z, 1580.0, "1574 ms", &ms_zh(1574.0));
-    says_both(&s, &z, 1580.0, "points it to S3", "指向 S3");
+    near(t, 1513.0, "C2's answer");
+    assert_eq!(
+        r,
+        OpResult::Value {
+            value: Some("2.3".into())
+        }
+    );
+    let read2 = tr.appends(4, 9);
+    assert!(read2[0]
+        .2
+        .contains(r#""type":"get","key":"k1","client":2,"op_id":4"#));
+    assert!(tr.committed(4, 9).unwrap() < t);
+    says_both(&s, &z, 1520.0, "(1125 ms)", &ms_zh(1125.0));
+    says_both(&s, &z, 1520.0, "1513 ms", &ms_zh(1513.0));
+    says_both(&s, &z, 1520.0, "points it to S4", "指向 S4");
+    says_both(&s, &z, 1520.0, "k1 = 2.3", "k1 = 2.3");
     // C1 tries S2, S3, S4; all lost; the put times out.
     let tries: Vec<_> = put.iter().skip(1).map(|x| (x.3, x.0)).collect();
     assert_eq!(tries.iter().map(|x| x.0).collect::<Vec<_>>(), [2, 3, 4]);
-    for (t, want) in tries.iter().zip([1439.0, 1739.0, 2039.0]) {
+    for (t, want) in tries.iter().zip([1438.0, 1738.0, 2038.0]) {
         near(t.1, want, "C1 tries another server");
     }
     assert!(put
@@ -1026,99 +1057,121 @@ fn lesson_client_stranded() {
         .skip(1)
         .all(|x| tr.dropped_why(x.1) == Some("partition")));
     let (t, r) = timed_out(1, 4).unwrap();
-    near(t, 2139.0, "C1's put times out");
+    near(t, 2138.0, "C1's put times out");
     assert_eq!(r, timeout());
     says_both(
         &s,
         &z,
         2145.0,
-        "S2 (1439 ms), S3 (1739 ms) and S4 (2039 ms)",
-        "S2（1439 毫秒）、S3（1739 毫秒）和 S4（2039 毫秒）",
+        "S2 (1438 ms), S3 (1738 ms) and S4 (2038 ms)",
+        "S2（1438 毫秒）、S3（1738 毫秒）和 S4（2038 毫秒）",
     );
-    says_both(&s, &z, 2145.0, "At 2139 ms", &ms_zh(2139.0));
-    // S3 keeps serving C2.
+    says_both(&s, &z, 2145.0, "At 2138 ms", &ms_zh(2138.0));
+    // S4 keeps serving C2: every answer C2 gets while cut off from S1
+    // comes from S4.
+    assert!(tr
+        .replies_to(2)
+        .iter()
+        .filter(|x| x.0 > ms(990) && x.0 < ms(3500))
+        .all(|x| x.2 == 4 || matches!(x.3, ClientResponse::NotLeader { .. })));
+    says_both(&s, &z, 2890.0, "S4 keeps serving C2", "S4 继续为 C2 服务");
     let c2_results = tr.client_results();
     let put_ok = |value: &str| {
         c2_results.iter().find_map(|((c, op), (o, r))| {
             (*c == 2 && kv_op_value(o) == Some(value) && *r == OpResult::Ok).then_some(*op)
         })
     };
-    for (value, t) in [("2.6", 2236.0), ("2.7", 2453.0)] {
+    for (value, t) in [("2.7", 2322.0), ("2.8", 2597.0), ("2.9", 2883.0)] {
         let op = put_ok(value).unwrap_or_else(|| panic!("put k1={value}"));
         near(timed_out(2, op).unwrap().0, t, "C2's put");
         says_both(
             &s,
             &z,
-            2460.0,
+            2890.0,
             &format!("put k1={value} ({t} ms)"),
             &format!("put k1={value}（{t} 毫秒）"),
         );
     }
-    // C1's read reaches S1, which holds a stale k1 = 1.3 while the
-    // majority has committed 2.7.
+    // C1's read reaches S1, which holds a stale k1 = 2.3 while the
+    // majority has committed 2.9.
     let get = tr.requests(|c, _, op| c == 1 && op == 5);
     assert_eq!(get.iter().map(|x| x.3).collect::<Vec<_>>(), [4, 5, 1, 2]);
     assert!([0, 1, 3]
         .iter()
         .all(|&i| tr.dropped_why(get[i].1) == Some("partition")));
     let arrives = tr.delivered(get[2].1);
-    near(arrives[0], 2992.0, "the read reaches S1");
+    near(arrives[0], 2942.0, "the read reaches S1");
     let i9 = tr.appends(1, 9);
-    near(i9[0].0, 2992.0, "S1 appends the read");
+    near(i9[0].0, 2942.0, "S1 appends the read");
     assert!(i9[0]
         .2
         .contains(r#""type":"get","key":"k1","client":1,"op_id":5"#));
-    let then = at(&s, 2993.0);
+    let then = at(&s, 2943.0);
     assert_eq!(node(&then, 1).role(), Role::Leader);
-    assert_eq!(node(&then, 1).kv().get("k1"), Some("1.3"));
-    assert_eq!(node(&then, 3).kv().get("k1"), Some("2.7"));
-    says_both(&s, &z, 2995.0, "(2992 ms)", &ms_zh(2992.0));
-    says_both(&s, &z, 2995.0, "k1 = 1.3", "k1 = 1.3");
-    says_both(&s, &z, 2995.0, "committed 2.7", "提交了 2.7");
-    says_both(&s, &z, 3000.0, "index 9", "索引 9");
+    assert_eq!(node(&then, 1).kv().get("k1"), Some("2.3"));
+    for i in 2..=5 {
+        assert_eq!(node(&then, i).kv().get("k1"), Some("2.9"));
+    }
+    says_both(&s, &z, 2945.0, "(2942 ms)", &ms_zh(2942.0));
+    says_both(&s, &z, 2945.0, "k1 = 2.3", "k1 = 2.3");
+    says_both(&s, &z, 2945.0, "committed 2.9", "提交了 2.9");
+    says_both(&s, &z, 2950.0, "index 9", "索引 9");
     // The question, in both languages.
     let q = &s.file.questions[0];
     let qz = &z.questions[0];
     assert!(answer(&s, 0).starts_with("No"));
     assert!(qz.choices[q.answer].starts_with("不应该"));
-    assert!(q.explain.contains("S3 leads term 2, and k1 is 2.7"));
-    assert!(qz.explain.contains("S3 是任期 2 的领导者，而 k1 已是 2.7"));
+    assert!(q.question.contains("k1 = 2.3") && qz.question.contains("k1 = 2.3"));
+    assert!(q.explain.contains("S4 leads term 2, and k1 is 2.9"));
+    assert!(qz.explain.contains("S4 是任期 2 的领导者，而 k1 已是 2.9"));
     // The read times out: S1 never answers C1 while cut off.
     let (t, r) = timed_out(1, 5).unwrap();
-    near(t, 3374.0, "C1's read times out");
+    near(t, 3325.0, "C1's read times out");
     assert_eq!(r, timeout());
     assert!(tr
         .replies_to(1)
         .iter()
-        .all(|x| x.0 < ms(1000) || x.0 > ms(3500)));
-    says_both(&s, &z, 3380.0, "(3374 ms)", &ms_zh(3374.0));
+        .all(|x| x.0 < ms(990) || x.0 > ms(3500)));
+    says_both(&s, &z, 3330.0, "(3325 ms)", &ms_zh(3325.0));
     // The heal: S1 steps down and deletes C1's put and read.
     let down = tr
         .roles(Role::Follower)
         .into_iter()
         .find(|r| r.1 == 1 && r.2 == 2)
         .unwrap();
-    near(down.0, 3523.0, "S1 steps down");
+    near(down.0, 3557.0, "S1 steps down");
     assert!(tr.truncates().contains(&(down.0, 1, 8)));
-    says_both(&s, &z, 3530.0, "(3523 ms)", &ms_zh(3523.0));
-    says_both(&s, &z, 3530.0, "indexes 8 and 9", "索引 8 和 9");
+    // It is S4's AppendEntries, of term 2, that reaches S1 then.
+    assert!(tr
+        .sends(|from, to, m| from == 4
+            && to == 1
+            && matches!(m, Message::AppendEntries(a) if a.term == 2))
+        .iter()
+        .any(|x| tr.delivered(x.1).contains(&down.0)));
+    says_both(&s, &z, 3560.0, "S4's AppendEntries", "S4 的 AppendEntries");
+    says_both(&s, &z, 3560.0, "(3557 ms)", &ms_zh(3557.0));
+    says_both(&s, &z, 3560.0, "indexes 8 and 9", "索引 8 和 9");
     for i in 1..=5 {
         assert!(node(&sim, i).log().iter().all(|e| e
             .cmd
             .session()
             .is_none_or(|x| (x.client, x.op_id) != (1, 4) && (x.client, x.op_id) != (1, 5))));
     }
-    // C1 is served by S3 with the current value.
+    // C1 is served again: its next operation, put k1=1.6, goes to S2,
+    // which points it to S4, and S4 commits it.
+    let put6 = tr.requests(|c, _, op| c == 1 && op == 6);
+    assert_eq!(put6.iter().map(|x| x.3).collect::<Vec<_>>(), [2, 4]);
+    assert!(tr.replies_to(1).iter().any(|x| x.0 > put6[0].0
+        && x.0 < put6[1].0
+        && x.2 == 2
+        && matches!(x.3, ClientResponse::NotLeader { hint: Some(4) })));
     let (t, r) = timed_out(1, 6).unwrap();
-    near(t, 3699.0, "C1's next read");
-    assert_eq!(
-        r,
-        OpResult::Value {
-            value: Some("2.10".into())
-        }
-    );
-    says_both(&s, &z, 3705.0, "with 2.10", "2.10");
-    says_both(&s, &z, 3705.0, "(3699 ms)", &ms_zh(3699.0));
+    near(t, 3692.0, "C1's next put");
+    assert_eq!(r, OpResult::Ok);
+    assert_eq!(kv_op_value(&tr.client_results()[&(1, 6)].0), Some("1.6"));
+    says_both(&s, &z, 3700.0, "put k1=1.6", "put k1=1.6");
+    says_both(&s, &z, 3700.0, "points it to S4", "指向 S4");
+    says_both(&s, &z, 3700.0, "3692 ms", &ms_zh(3692.0));
     // C2 was served all along; C1 got nothing while stranded.
     let rs = tr.returns();
     assert!(rs
@@ -1127,7 +1180,7 @@ fn lesson_client_stranded() {
         .all(|r| !matches!(r.2, OpResult::Error { .. })));
     let stranded: Vec<_> = rs
         .iter()
-        .filter(|r| r.1 == 1 && r.0 > ms(1000) && r.0 < ms(3500))
+        .filter(|r| r.1 == 1 && r.0 > ms(990) && r.0 < ms(3500))
         .collect();
     assert!(stranded.len() == 2 && stranded.iter().all(|r| r.2 == timeout()));
     assert_converged(&sim);

@@ -22,7 +22,11 @@ fn with_clients_in_partitions(mut f: ScenarioFile, seed: u64) -> ScenarioFile {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let c = Endpoint::Client(k % clients + 1);
-            groups[0].push(c);
+            // The generator's own client partitions already name every
+            // client, and a client is in one group at most.
+            if !groups.iter().flatten().any(|e| *e == c) {
+                groups[0].push(c);
+            }
             let node = (k >> 33) as u32 % f.nodes + 1;
             extra.push(EventSpec::Cut {
                 at_ms: *at_ms,
