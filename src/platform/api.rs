@@ -8,7 +8,6 @@
 use super::embed::{post_to_parent, to_js};
 use crate::lab::{slider_to_speed, speed_to_slider};
 use crate::state::{Effect, Msg, Session, Store};
-use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::LabState;
 use serde::Serialize;
 use std::rc::Rc;
@@ -115,7 +114,7 @@ fn act(store: &StoreRef, v: &JsValue) -> JsValue {
         Ok(t) => t,
         Err(e) => return error(&e),
     };
-    match serde_json::from_str::<EventSpec>(&inject_at(&text)) {
+    match quorum_core::sim::scenario::parse_event(&inject_at(&text)) {
         Ok(e) => outcome(&store.dispatch(Msg::Act(e))),
         Err(e) => error(&format!("event: {e}")),
     }

@@ -714,7 +714,7 @@ impl Update<'_> {
             Export::Scenario => (
                 stem + ".json",
                 "application/json",
-                serde_json::to_string_pretty(&f.exported()).unwrap_or_default() + "\n",
+                quorum_core::util::pretty::to_string_pretty(&f.exported()) + "\n",
             ),
             Export::Trace => (
                 stem + ".jsonl",

@@ -63,7 +63,7 @@ pub fn help(on_close: &Callback<MouseEvent>) -> Html {
 
 pub fn scenario_view(send: &Callback<Msg>, lab: &Lab) -> Html {
     // The document "Export scenario" downloads.
-    let json = serde_json::to_string_pretty(&lab.scenario().exported()).unwrap_or_default();
+    let json = quorum_core::util::pretty::to_string_pretty(&lab.scenario().exported());
     let close = on(send, || Msg::ShowScenario(false));
     html! {
         <div class="overlay" role="dialog" aria-label="Recorded scenario">

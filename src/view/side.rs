@@ -83,14 +83,18 @@ pub fn message_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
     let client = clients.iter().find(|m| m.id == id).map(|m| {
         let (from, to) = m.ends();
         let fields = match m.what {
-            quorum_core::sim::ClientMessage::Request(op) => serde_json::to_string_pretty(op),
-            quorum_core::sim::ClientMessage::Reply(r) => serde_json::to_string_pretty(r),
+            quorum_core::sim::ClientMessage::Request(op) => {
+                quorum_core::util::pretty::to_string_pretty(op)
+            }
+            quorum_core::sim::ClientMessage::Reply(r) => {
+                quorum_core::util::pretty::to_string_pretty(r)
+            }
         };
         let ends = format!("{from} → {to}, op {}", m.op_id);
-        (ends, m.sent, m.arrives, fields.unwrap_or_default())
+        (ends, m.sent, m.arrives, fields)
     });
     let server = flying.iter().find(|m| m.id == id).map(|m| {
-        let fields = serde_json::to_string_pretty(m.msg).unwrap_or_default();
+        let fields = quorum_core::util::pretty::to_string_pretty(m.msg);
         (
             format!("S{} → S{}", m.from, m.to),
             m.sent,

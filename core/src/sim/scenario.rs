@@ -13,7 +13,7 @@ use std::fmt;
 
 mod event;
 mod validate;
-pub use validate::ms_to_us;
+pub use validate::{ms_to_us, parse_event};
 
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_NODES: u32 = 101;

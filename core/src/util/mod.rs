@@ -4,6 +4,7 @@
 
 mod chunked;
 mod hash;
+pub mod pretty;
 
 pub use chunked::Chunked;
 pub use hash::Fnv64;

@@ -119,6 +119,22 @@ fn count_within(path: &str, what: &str, len: usize, limit: usize) -> Result<(), 
 
 // --- the document, section by section ---
 
+/// Parse one event (`{"do": "crash", ...}`, the page's API takes these)
+/// with the deserializer `Scenario::parse` uses, so the page carries one
+/// copy of the event code. The caller validates it in context.
+pub fn parse_event(json: &str) -> Result<EventSpec, ScenarioError> {
+    if json.len() > MAX_INPUT_BYTES {
+        return err("", "the event is too large");
+    }
+    let de = &mut serde_json::Deserializer::from_str(json);
+    let e: EventSpec = serde_path_to_error::deserialize(&mut *de).map_err(deserialize_error)?;
+    de.end().map_err(|e| ScenarioError {
+        path: String::new(),
+        message: format!("trailing characters after the event: {e}"),
+    })?;
+    Ok(e)
+}
+
 impl Scenario {
     /// Parse and validate a scenario document.
     pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
