@@ -151,9 +151,17 @@ test('clients are drawn outside the ring, their messages fly, and the partition 
   await page.click(`g.node[data-node="${leader}"]`);
   await page.click('g.client[data-client="1"]');
   assert.match(await page.getAttribute('g.client[data-client="1"]', 'aria-label'), /partition tool: group 1/);
+  // One press at a time, each awaited: on a busy page the next key could
+  // otherwise arrive before Yew has rendered the previous one.
   await page.focus('g.client[data-client="2"]');
-  for (let i = 0; i < 4; i++) await page.keyboard.press('Enter');
-  assert.match(await page.getAttribute('g.client[data-client="2"]', 'aria-label'), /with the servers in no group/);
+  for (const step of ['group 1', 'group 2', 'group 3', 'with the servers in no group']) {
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      (s) => document.querySelector('g.client[data-client="2"]').getAttribute('aria-label').endsWith(`partition tool: ${s}`),
+      step,
+    );
+  }
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-client')), '2', 'focus stays on C2');
   await page.click('#partition-apply');
   const sc = await page.evaluate(() => window.quorum.scenario());
   const rest = [1, 2, 3, 4, 5].filter((i) => i !== leader);
