@@ -69,6 +69,38 @@ fn shipping(json: &str) -> (Shipping, Trace) {
     (out, trace)
 }
 
+/// RaftScope's setting: latency 10-15 ms, one entry per AppendEntries,
+/// steady load. Messages sent in the same instant overtake each other.
+const STEADY: &str = r#"{
+  "version": 1, "name": "steady", "seed": SEED, "nodes": 5,
+  "timing": {"election_timeout_ms": [100, 200], "heartbeat_ms": 50, "latency_ms": [10, 15]},
+  "raft": {"max_entries_per_append": 1},
+  "clients": {"count": 4, "think_ms": [0, 20], "keys": 3, "timeout_ms": 1000, "stop_ms": 25000},
+  "duration_ms": 30000
+}"#;
+
+#[test]
+fn a_steady_load_is_not_sent_in_bursts_that_overtake_each_other() {
+    for seed in 1..=3 {
+        let (m, _) = shipping(&STEADY.replace("SEED", &seed.to_string()));
+        eprintln!(
+            "steady, seed {seed}: {} AppendEntries, {} rejected, {} entries shipped, {} needed ({:.2}x)",
+            m.appends,
+            m.rejected,
+            m.shipped,
+            m.needed,
+            m.shipped as f64 / m.needed as f64
+        );
+        assert!(m.needed > 2000, "enough traffic to measure: {}", m.needed);
+        assert!(
+            m.shipped * 2 <= m.needed * 3,
+            "seed {seed}: {} entries shipped where {} were needed: more than 1.5x",
+            m.shipped,
+            m.needed
+        );
+    }
+}
+
 #[test]
 fn reordering_does_not_reship_what_followers_hold() {
     for seed in 1..=5 {
