@@ -193,16 +193,7 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     } else {
         Vec::new()
     };
-    let longest = long
-        .iter()
-        .filter_map(|e| match e {
-            EventSpec::Network {
-                latency_ms: Some([_, hi]),
-                ..
-            } => Some(*hi),
-            _ => None,
-        })
-        .fold(0.0, f64::max);
+    let longest = longest_latency_ms(&long);
     let restore = (!long.is_empty()).then_some(timing.latency_ms);
     events.extend(long);
     // Client partitions too: a stream of their own, so that runs without
@@ -340,6 +331,20 @@ fn client_partition(c: &mut ChaCha8Rng, n: u32, clients: u32, fault_end: f64) ->
     // A group left empty is no group (and not valid in a scenario).
     let groups = [a, b].into_iter().filter(|g| !g.is_empty()).collect();
     vec![EventSpec::Partition { at_ms, groups }]
+}
+
+/// The highest upper latency that `network` events set (0 if none does).
+fn longest_latency_ms(events: &[EventSpec]) -> f64 {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EventSpec::Network {
+                latency_ms: Some([_, hi]),
+                ..
+            } => Some(*hi),
+            _ => None,
+        })
+        .fold(0.0, f64::max)
 }
 
 /// With probability `p`, a share from 0 to `max_percent` %; else 0.
@@ -860,17 +865,7 @@ mod tests {
             }
             long += 1;
             assert_eq!(heal_latency, Some(Some(f.timing.latency_ms)), "seed {seed}");
-            let longest = f
-                .events
-                .iter()
-                .filter_map(|e| match e {
-                    EventSpec::Network {
-                        latency_ms: Some([_, hi]),
-                        ..
-                    } => Some(*hi),
-                    _ => None,
-                })
-                .fold(0.0, f64::max);
+            let longest = longest_latency_ms(&f.events);
             assert!(longest > e_max, "seed {seed}");
             let within = f.liveness.as_ref().map_or(0.0, |l| l.within_ms);
             let timeout = f.clients.as_ref().map_or(0.0, |c| c.timeout_ms);

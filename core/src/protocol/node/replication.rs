@@ -7,7 +7,7 @@ use crate::protocol::kv::Command;
 use crate::protocol::log::{Conflict, Entry};
 use crate::protocol::message::{AppendEntries, AppendEntriesReply, Message};
 use crate::protocol::progress::{Again, Rejected};
-use crate::protocol::types::{LogIndex, NodeId};
+use crate::protocol::types::{LogIndex, NodeId, Term};
 
 impl RaftNode {
     pub(super) fn append_local(&mut self, cmd: Command, out: &mut Out) -> LogIndex {
@@ -74,18 +74,26 @@ impl RaftNode {
         }
         let sent = !entries.is_empty();
         p.sent_entries(p.next_index, prev_log_index + entries.len() as LogIndex);
-        out.push(Output::Send {
-            to: peer,
-            msg: Message::AppendEntries(AppendEntries {
-                term: self.current_term,
-                leader_id: self.id,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit: self.commit_index,
-            }),
-        });
+        let msg = self.append_entries(prev_log_index, prev_log_term, entries);
+        out.push(Output::Send { to: peer, msg });
         sent
+    }
+
+    /// This leader's AppendEntries after `prev_log_index` (Fig. 2).
+    fn append_entries(
+        &self,
+        prev_log_index: LogIndex,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+    ) -> Message {
+        Message::AppendEntries(AppendEntries {
+            term: self.current_term,
+            leader_id: self.id,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit: self.commit_index,
+        })
     }
 
     /// AppendEntries receiver (Fig. 2), steps 1 to 5.
@@ -231,17 +239,9 @@ impl RaftNode {
             return;
         };
         let n = (last + 1).saturating_sub(first) as usize;
-        out.push(Output::Send {
-            to: peer,
-            msg: Message::AppendEntries(AppendEntries {
-                term: self.current_term,
-                leader_id: self.id,
-                prev_log_index,
-                prev_log_term,
-                entries: self.log.entries_from(first, n),
-                leader_commit: self.commit_index,
-            }),
-        });
+        let entries = self.log.entries_from(first, n);
+        let msg = self.append_entries(prev_log_index, prev_log_term, entries);
+        out.push(Output::Send { to: peer, msg });
     }
 
     /// Leaders: commitIndex = N if a majority has matchIndex >= N and
