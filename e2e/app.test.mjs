@@ -147,10 +147,18 @@ test('clients are drawn outside the ring, their messages fly, and the partition 
   });
   // The partition tool: the leader and C1 into group 1 by mouse; C2 with
   // the servers left in no group, by keyboard (four presses of Enter).
+  // Each click is awaited until the page has drawn it: on a busy machine
+  // the label may be read before Yew has rendered the click.
+  const label = (sel, s) => page.waitForFunction(
+    ([sel, s]) => (document.querySelector(sel)?.getAttribute('aria-label') ?? '').includes(s),
+    [sel, s],
+  );
   await page.click('#partition');
+  await label('g.client[data-client="1"]', 'partition tool: in no group');
   await page.click(`g.node[data-node="${leader}"]`);
+  await page.waitForSelector(`g.node[data-node="${leader}"] circle.group-ring`);
   await page.click('g.client[data-client="1"]');
-  assert.match(await page.getAttribute('g.client[data-client="1"]', 'aria-label'), /partition tool: group 1/);
+  await label('g.client[data-client="1"]', 'partition tool: group 1');
   // One press at a time, each awaited: on a busy page the next key could
   // otherwise arrive before Yew has rendered the previous one.
   await page.focus('g.client[data-client="2"]');
