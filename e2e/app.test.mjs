@@ -462,3 +462,44 @@ test('linked views: event-log filters, a click on a line seeks there, hover link
   await page.screenshot({ path: join(shots, 'linked-views.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('a long linearizability check runs in the worker: frames keep coming, and undecided is never a pass', async () => {
+  // 30 clients on one key: the search reaches its bound of a million
+  // configurations (seconds of work), as `quorum run --check` does.
+  const { page, errors } = await fresh({
+    duration_ms: 8000,
+    timing: { election_timeout_ms: [150, 300], heartbeat_ms: 50, latency_ms: [5, 40] },
+    network: { drop: 0.05, duplicate: 0 },
+    clients: { count: 30, think_ms: [0, 5], keys: 1, timeout_ms: 600, retry_ms: 100 },
+  });
+  await page.evaluate(() => window.quorum.pause());
+  // The worker is not part of the first load: nothing fetched it yet.
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  const before = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name));
+  assert.ok(!before.some((n) => n.includes('quorum-worker')), before.join('\n'));
+  // Go to the end (paused): the check starts; count frames while it runs.
+  const res = await page.evaluate(() => new Promise((resolve) => {
+    window.quorum.seek(8000);
+    const li = () => document.querySelector('#linearizability');
+    const t0 = performance.now();
+    let frames = 0, worst = 0, last = t0, sawChecking = false;
+    function tick(t) {
+      const state = li()?.getAttribute('data-state');
+      if (state === 'checking') { sawChecking = true; frames++; worst = Math.max(worst, t - last); }
+      last = t;
+      if ((sawChecking && state !== 'checking') || t - t0 > 60000) {
+        resolve({ frames, worst, ms: t - t0, state, text: li()?.textContent });
+      } else requestAnimationFrame(tick);
+    }
+    requestAnimationFrame(tick);
+  }));
+  assert.ok(res.ms >= 500, `the check took ${res.ms} ms: too quick to tell whether it blocks (${JSON.stringify(res)})`);
+  // A blocked main thread draws no frame until the search ends.
+  assert.ok(res.frames >= 10, `only ${res.frames} frames in ${res.ms} ms of checking`);
+  assert.equal(res.state, 'undecided', JSON.stringify(res));
+  assert.match(res.text, /^\?Linearizability.*undecided: key "k1" has \d+ operations, more than the search bound/);
+  assert.ok(fetched.some((n) => n.endsWith('quorum-worker_bg.wasm')), `the worker module is fetched on first use: ${fetched.join(' ')}`);
+  console.log(`# check: ${Math.round(res.ms)} ms in the worker, ${res.frames} frames meanwhile, worst gap ${Math.round(res.worst)} ms`);
+  assert.deepEqual(errors, []);
+});

@@ -2,6 +2,7 @@
 //! diagram's arrows and lane marks, the event log's lines and the charts'
 //! series. Plain data, so it can be tested natively.
 
+use crate::state::LinState;
 use quorum_core::protocol::{LogIndex, NodeId, Role, Term};
 use quorum_core::sim::describe::{Kind, Line};
 use quorum_core::sim::timeline::{self, Arrow, Mark, Segment, Summary, BINS};
@@ -222,32 +223,25 @@ pub fn client_history(n: &ToNow) -> Option<Vec<quorum_core::sim::HistoryEvent>> 
     (h.len() <= timeline::HISTORY_CAP).then_some(h)
 }
 
-/// The linearizability verdict on the history so far, in words, and
-/// whether it is a violation.
-pub fn linearizability(n: &ToNow) -> (String, bool) {
-    use quorum_verify::linearizability::{check_bounded, Verdict};
-    let Some(h) = client_history(n) else {
-        return (
-            "undecided: too long a run to check in the page (quorum run --check decides it)".into(),
-            false,
-        );
-    };
-    // A smaller bound than the CLI's: the check must not hold the page up.
-    match check_bounded(&h, 100_000) {
-        Verdict::Linearizable { ops: 0, .. } => ("no client operations yet".into(), false),
+/// The worker's linearizability verdict in words, and where it leaves the
+/// check (only a decided "linearizable" is a pass).
+pub fn lin_words(v: &quorum_verify::linearizability::Verdict) -> (String, LinState) {
+    use quorum_verify::linearizability::Verdict;
+    match v {
+        Verdict::Linearizable { ops: 0, .. } => ("no client operations yet".into(), LinState::Holds),
         Verdict::Linearizable { keys, ops } => (
             format!("{ops} operations on {keys} keys: linearizable"),
-            false,
+            LinState::Holds,
         ),
         Verdict::Violation { key, ops } => (
             format!("key {key:?} ({ops} operations) has no valid order: not linearizable"),
-            true,
+            LinState::Broken,
         ),
         Verdict::TooLarge { key, ops, .. } => (
             format!(
-                "undecided: key {key:?} has {ops} operations, more than the page's search bound (quorum run --check decides it)"
+                "undecided: key {key:?} has {ops} operations, more than the search bound (quorum run --check --lin-states N searches further)"
             ),
-            false,
+            LinState::Undecided,
         ),
     }
 }
@@ -400,8 +394,12 @@ mod tests {
         sim.run_until(2_345_678);
         assert!(got.len() > 10);
         assert_eq!(got, sim.history());
-        let (text, bad) = linearizability(&to_now(&mut l).unwrap());
-        assert!(!bad && text.ends_with(": linearizable"), "{text}");
+        let v = quorum_verify::linearizability::check(&got);
+        let (text, state) = lin_words(&v);
+        assert!(
+            state == LinState::Holds && text.ends_with(": linearizable"),
+            "{text}"
+        );
     }
 
     #[test]

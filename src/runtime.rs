@@ -5,6 +5,7 @@
 
 use crate::platform::embed::Told;
 use crate::platform::frame::FrameLoop;
+use crate::platform::worker::Jobs;
 use crate::platform::{dom, files};
 use crate::state::{update, Effect, Env, Model, Msg, Page, Session, Store};
 use crate::view::Surfaces;
@@ -21,11 +22,16 @@ pub struct Runtime {
     told: RefCell<Told>,
     /// Asks the shell for a virtual-DOM pass.
     render: RefCell<Callback<()>>,
+    /// Itself, for effects that answer later (a fetch).
+    me: Weak<Runtime>,
+    /// The Web Worker for long checks, started on first use.
+    jobs: Jobs,
 }
 
 impl Runtime {
     pub fn new(page: Page, session: Session) -> Rc<Self> {
         Rc::new_cyclic(|me: &Weak<Runtime>| {
+            let this = me.clone();
             let me = me.clone();
             let frames = FrameLoop::new(move |ts| {
                 if let Some(rt) = me.upgrade() {
@@ -43,6 +49,15 @@ impl Runtime {
                 frames,
                 told: RefCell::new(Told::default()),
                 render: RefCell::new(Callback::noop()),
+                jobs: Jobs::new({
+                    let me = this.clone();
+                    move |msg| {
+                        if let Some(rt) = me.upgrade() {
+                            rt.dispatch(msg);
+                        }
+                    }
+                }),
+                me: this,
             }
         })
     }
@@ -94,6 +109,16 @@ impl Runtime {
                     }
                 }
                 Effect::CopyToClipboard(text) => dom::copy_text(text),
+                Effect::Check { id, request } => self.jobs.submit(*id, request.clone()),
+                Effect::Fetch { id, url } => {
+                    let me = self.me.clone();
+                    let id = id.clone();
+                    files::fetch_text(url, move |text| {
+                        if let Some(rt) = me.upgrade() {
+                            rt.dispatch(Msg::Fetched { id, text });
+                        }
+                    });
+                }
                 Effect::Refused(_) => {}
             }
         }

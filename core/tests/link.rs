@@ -243,20 +243,63 @@ fn the_library_is_whole_and_every_entry_runs() {
 #[test]
 fn the_compiled_in_library_is_the_files_in_scenarios() {
     // build.rs strips the files' white space; what parses must not change.
+    // The page fetches `scenarios/<path>` (Trunk copies the folder into
+    // dist/) and shows `name` in its menu before it has the file.
     use quorum_core::sim::library::ENTRIES;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     for e in ENTRIES {
-        let path = match e.id.strip_prefix("bug-") {
-            Some(bug) => dir.join("bugs").join(format!("{bug}.json")),
-            None => dir.join(format!("{}.json", e.id)),
-        };
+        let path = dir.join(e.path);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-        assert!(e.json.len() < text.len(), "{}: not minified", e.id);
-        let a = Scenario::parse(e.json).unwrap().file;
+        let compiled = library::text(e.id).unwrap();
+        assert!(compiled.len() < text.len(), "{}: not minified", e.id);
+        let a = Scenario::parse(compiled).unwrap().file;
         let b = Scenario::parse(&text).unwrap().file;
         assert_eq!(a, b, "{}", e.id);
+        assert_eq!(e.name, b.name, "{}: the menu's name is the file's", e.id);
+        assert_eq!(library::entry(e.id).map(|x| x.path), Some(e.path));
     }
+    let ids: std::collections::BTreeSet<_> = ENTRIES.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), ENTRIES.len(), "ids are unique");
+    assert!(library::entry("no-such-entry").is_none());
+}
+
+#[test]
+fn a_library_link_opens_in_two_steps_as_the_page_does() {
+    // The page unpacks a link, fetches the shipped scenario it names, then
+    // finishes it: the same run as one-step decoding.
+    let mut lab = Lab::new(library::get("lab-churn").unwrap(), false).unwrap();
+    lab.advance(300_000);
+    lab.act(EventSpec::Crash {
+        at_ms: 0.0,
+        node: 2,
+    })
+    .unwrap();
+    let frag = encode(lab.scenario(), 300.0, &ViewOptions::default());
+    let u = quorum_core::sim::link::unpack(&frag).unwrap();
+    assert_eq!(u.library_id(), Some("lab-churn"));
+    let two = u.finish(library::get("lab-churn")).unwrap();
+    assert_eq!(two, decode(&frag).unwrap());
+    // Without the base it is refused by name, never guessed.
+    let u = quorum_core::sim::link::unpack(&frag).unwrap();
+    let err = u.finish(None).unwrap_err().to_string();
+    assert!(
+        err.contains("no shipped scenario is called \"lab-churn\""),
+        "{err}"
+    );
+    // The page encodes against the one base it fetched: the same link.
+    let base = library::get("lab-churn").unwrap();
+    let b = library::base_in(lab.scenario(), [("lab-churn", &base)]);
+    assert_eq!(
+        quorum_core::sim::link::encode_from(lab.scenario(), b, 300.0, &ViewOptions::default()),
+        frag
+    );
+    // A link carrying the whole scenario names no base.
+    let whole =
+        quorum_core::sim::link::encode_from(lab.scenario(), None, 300.0, &ViewOptions::default());
+    let u = quorum_core::sim::link::unpack(&whole).unwrap();
+    assert_eq!(u.library_id(), None);
+    assert_eq!(u.finish(None).unwrap().scenario, two.scenario);
 }
 
 #[test]

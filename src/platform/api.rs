@@ -95,7 +95,7 @@ fn link_of(s: &Session) -> JsValue {
         speed: Some(s.speed),
         ..Default::default()
     };
-    let frag = quorum_core::sim::link::encode(s.lab.scenario(), s.lab.now() as f64 / 1000.0, &view);
+    let frag = s.fragment(&view);
     JsValue::from_str(&format!("{}{frag}", super::dom::page_url()))
 }
 

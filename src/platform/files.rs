@@ -1,5 +1,5 @@
-//! Files in and out: downloads (scenario, trace, ring) and reading a
-//! dropped or picked file.
+//! Files in and out: downloads (scenario, trace, ring), reading a dropped
+//! or picked file, fetching a data file from beside the page.
 
 use crate::state::Msg;
 use wasm_bindgen::JsCast;
@@ -46,5 +46,40 @@ pub fn read_file(send: Callback<Msg>, f: web_sys::File) {
             .and_then(|t| t.as_string())
             .ok_or_else(|| "the file could not be read as text".to_string());
         send.emit(Msg::Import(name, text));
+    });
+}
+
+/// Fetch `url` (relative to the page) as text, bounded like an imported
+/// file; `done` gets the text or why there is none.
+pub fn fetch_text(url: &str, done: impl FnOnce(Result<String, String>) + 'static) {
+    let Some(w) = web_sys::window() else {
+        return done(Err("no window".into()));
+    };
+    let req = w.fetch_with_str(url);
+    let url = url.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = async {
+            let resp: web_sys::Response = wasm_bindgen_futures::JsFuture::from(req)
+                .await
+                .map_err(|_| format!("{url} could not be fetched"))?
+                .dyn_into()
+                .map_err(|_| format!("{url}: no response"))?;
+            if !resp.ok() {
+                return Err(format!("{url}: HTTP {}", resp.status()));
+            }
+            let body = resp.text().map_err(|_| format!("{url}: no body"))?;
+            let text = wasm_bindgen_futures::JsFuture::from(body)
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+                .ok_or_else(|| format!("{url} could not be read as text"))?;
+            let max = quorum_core::sim::scenario::MAX_INPUT_BYTES;
+            if text.len() > max {
+                return Err(format!("{url} is over the limit of {max} bytes"));
+            }
+            Ok(text)
+        }
+        .await;
+        done(text);
     });
 }

@@ -1,5 +1,5 @@
 //! The browser, behind small modules: DOM listeners, the animation-frame
-//! loop, `window.quorum`, postMessage in and out, files, the clipboard.
+//! loop, `window.quorum`, postMessage in and out, files, the clipboard, the Web Worker.
 //! Everything here turns browser events into [`crate::state::Msg`]s or
 //! runs [`crate::state::Effect`]s; none of it decides anything.
 
@@ -9,3 +9,4 @@ pub mod embed;
 pub mod files;
 pub mod frame;
 pub mod listeners;
+pub mod worker;

@@ -12,7 +12,7 @@ mod update;
 mod tests;
 
 pub use msg::{key_msg, Effect, Export, Msg, Opened};
-pub use session::{Env, Session};
+pub use session::{Env, Session, Waiting};
 pub use update::{arrivals, update};
 
 use crate::history::{Charts, Filter, Lanes};
@@ -161,14 +161,33 @@ pub struct Diagram {
 #[derive(Default)]
 pub struct Checks {
     pub charts: Rc<Charts>,
+    /// The linearizability check of the run as it is when paused (`None`
+    /// while playing).
     pub lin: Option<Verdict>,
+    /// The history `lin` is about: its job's id, a hash of the history (the
+    /// same history is never checked twice).
+    pub lin_of: Option<u64>,
+    /// Whether that job's answer is still to come.
+    pub lin_waiting: bool,
 }
 
 /// The linearizability check's result, in words.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     pub text: String,
-    pub broken: bool,
+    pub state: LinState,
+}
+
+/// Where the linearizability check stands. Only `Holds` is a pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinState {
+    /// The worker is searching.
+    Checking,
+    Holds,
+    Broken,
+    /// The search reached its bound, the history is too long to keep, or
+    /// the checker could not run: nothing was concluded.
+    Undecided,
 }
 
 /// Lesson mode and the library.
@@ -249,7 +268,7 @@ impl Model {
             node: self.events.filter.node,
             selected: self.selection.node,
         };
-        quorum_core::sim::link::encode(s.lab.scenario(), s.lab.now() as f64 / 1000.0, &view)
+        s.fragment(&view)
     }
 }
 

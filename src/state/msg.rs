@@ -87,6 +87,15 @@ pub enum Msg {
     Loaded(Box<Lab>),
     /// The library menu: load this shipped scenario.
     Library(String),
+    /// The worker's reply to a job (JSON text, `quorum_verify::jobs`), or
+    /// why job `id` got none (the worker could not start or crashed).
+    Checked(Result<String, (u64, String)>),
+    /// A shipped scenario's file, fetched from beside the page (or why it
+    /// could not be).
+    Fetched {
+        id: String,
+        text: Result<String, String>,
+    },
     /// Lesson mode: play to the next caption or question; back to the last.
     LessonNext,
     LessonBack,
@@ -134,6 +143,13 @@ pub enum Effect {
     },
     /// Put this text on the clipboard (may be refused by the browser).
     CopyToClipboard(String),
+    /// Hand job `id` (a `quorum_verify::jobs::Request` as JSON text) to the
+    /// worker, started on first use; the reply comes back as
+    /// `Msg::Checked`. A newer job replaces one not yet sent.
+    Check { id: u64, request: String },
+    /// Fetch a shipped scenario's file (`url` relative to the page); its
+    /// text comes back as `Msg::Fetched`.
+    Fetch { id: String, url: String },
     /// The action was refused, and why (also shown as the notice); the JS
     /// API returns it as `{error}`.
     Refused(String),

@@ -5,7 +5,10 @@
 use crate::lab::{default_scenario, new_lab, DEFAULT_SPEED};
 use crate::share::Embed;
 use quorum_core::protocol::KvOp;
-use quorum_core::sim::{Lab, ScenarioError};
+use quorum_core::sim::link::Unpacked;
+use quorum_core::sim::scenario::ScenarioFile;
+use quorum_core::sim::{library, Lab, ScenarioError};
+use std::collections::BTreeMap;
 
 pub struct Session {
     pub lab: Lab,
@@ -16,6 +19,30 @@ pub struct Session {
     /// Counts requests the user sent, to give each a distinct value.
     pub requests: u64,
     pub env: Env,
+    /// The shipped scenarios fetched so far (`scenarios/<path>` beside the
+    /// page), by id, as validated.
+    pub library: BTreeMap<String, ScenarioFile>,
+    /// What waits for a shipped scenario being fetched.
+    pub waiting: Option<Waiting>,
+}
+
+/// Something that needs a shipped scenario the page has not fetched yet.
+#[derive(Debug)]
+pub enum Waiting {
+    /// Open it (the menu, a lesson, break-it mode, `quorum:load`).
+    Library(String),
+    /// A share link to it plus the actions taken since.
+    Link(Unpacked),
+}
+
+impl Waiting {
+    /// The shipped scenario it waits for.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Waiting::Library(id) => Some(id),
+            Waiting::Link(u) => u.library_id(),
+        }
+    }
 }
 
 /// The outside world, as `update` may see it.
@@ -48,7 +75,27 @@ impl Session {
             notice: None,
             requests: 0,
             env,
+            library: BTreeMap::new(),
+            waiting: None,
         }
+    }
+
+    /// The fetched shipped scenario `file` started from, and how many of
+    /// its events came with it: a link then carries only the id and the
+    /// actions taken since.
+    pub fn library_base(&self, file: &ScenarioFile) -> Option<(&str, usize)> {
+        library::base_in(file, self.library.iter().map(|(id, f)| (id.as_str(), f)))
+    }
+
+    /// The share-link fragment for the run as it is now.
+    pub fn fragment(&self, view: &quorum_core::sim::link::ViewOptions) -> String {
+        let file = self.lab.scenario();
+        quorum_core::sim::link::encode_from(
+            file,
+            self.library_base(file),
+            self.lab.now() as f64 / 1000.0,
+            view,
+        )
     }
 
     /// The page's first run: the live cluster, seeded and played as the

@@ -23,6 +23,21 @@ fn page() -> (Model, Session) {
     (Model::new(page, &session), session)
 }
 
+/// `update`, and the page's part: each shipped scenario it asks for is
+/// answered with the file from `scenarios/` (what dist/ serves).
+fn send(m: &mut Model, s: &mut Session, msg: Msg) -> Vec<Effect> {
+    let mut fx = update(m, s, msg);
+    while let Some(i) = fx.iter().position(|e| matches!(e, Effect::Fetch { .. })) {
+        let Effect::Fetch { id, url } = fx.remove(i) else {
+            unreachable!()
+        };
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&url);
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+        fx.extend(update(m, s, Msg::Fetched { id, text }));
+    }
+    fx
+}
+
 /// Frames 100 ms apart at 10× until the run pauses (or `max` frames).
 fn play_until_paused(m: &mut Model, s: &mut Session, max: usize) {
     s.speed = 10.0;
@@ -45,7 +60,7 @@ fn play_until_paused(m: &mut Model, s: &mut Session, max: usize) {
 #[test]
 fn lesson_next_plays_to_the_next_stop_and_back_returns() {
     let (mut m, mut s) = page();
-    let fx = update(&mut m, &mut s, Msg::Library("lesson-basic-election".into()));
+    let fx = send(&mut m, &mut s, Msg::Library("lesson-basic-election".into()));
     assert!(fx.contains(&Effect::Render));
     assert_eq!(m.lesson.lib_id.as_deref(), Some("lesson-basic-election"));
     assert!(!s.running, "a lesson waits for Next");
@@ -232,7 +247,7 @@ fn a_checkpoint_question_stops_the_run_and_takes_one_answer() {
 fn break_it_loads_a_planted_bug_and_toggles_it_off_and_on() {
     let (mut m, mut s) = page();
     let name = Bug::ALL[0].name();
-    update(&mut m, &mut s, Msg::BreakIt(name.into()));
+    send(&mut m, &mut s, Msg::BreakIt(name.into()));
     let bug = m.bug.as_ref().expect("break-it mode");
     assert_eq!((bug.name.as_str(), bug.on), (name, true));
     assert!(!s.lab.scenario().raft.bugs.is_empty());
@@ -409,7 +424,7 @@ const OLD_LINK: &str = "#q1.q1bKyUxSslIqSCxILdJNy0w3V9JRKlGyMjUw0DOoBQA";
 fn a_link_from_an_older_behaviour_opens_with_a_notice_and_a_current_one_without() {
     let (mut m, mut s) = page();
     assert_eq!(m.older, None);
-    update(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
+    send(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
     assert_eq!(
         s.lab.scenario().name,
         "Paper Fig. 7: a new leader repairs every follower"
@@ -438,7 +453,7 @@ fn a_link_from_an_older_behaviour_opens_with_a_notice_and_a_current_one_without(
 
     // The same run shared again from this page: this build's behaviour, no
     // notice.
-    update(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
+    send(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
     assert!(m.older.is_some());
     update(&mut m, &mut s, Msg::CopyLink);
     let url = m.tools.share_url.clone().expect("a link");
@@ -448,7 +463,7 @@ fn a_link_from_an_older_behaviour_opens_with_a_notice_and_a_current_one_without(
     assert_eq!(m.older, None, "a current link raises no notice");
 
     // Another run on screen forgets it.
-    update(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
+    send(&mut m, &mut s, Msg::HashChanged(Some(OLD_LINK.into())));
     update(&mut m, &mut s, Msg::Reset);
     assert_eq!(m.older, None);
 }
@@ -516,4 +531,272 @@ fn an_imported_scenario_from_an_older_behaviour_says_so_and_exports_stamp_ours()
 
 fn older_text(m: &Model) -> String {
     m.older.expect("the notice").text().get(Lang::En)
+}
+
+#[test]
+fn shipped_scenarios_are_fetched_once_validated_and_then_opened() {
+    let (mut m, mut s) = page();
+    // Asked for, fetched from beside the page; nothing changes until then.
+    let fx = update(&mut m, &mut s, Msg::Library("paper-fig7".into()));
+    assert_eq!(
+        fx,
+        vec![Effect::Fetch {
+            id: "paper-fig7".into(),
+            url: "scenarios/paper-fig7.json".into()
+        }]
+    );
+    assert_eq!(
+        s.lab.scenario().seed,
+        7,
+        "the live cluster runs on meanwhile"
+    );
+    // A failed fetch says why and leaves the run alone.
+    update(
+        &mut m,
+        &mut s,
+        Msg::Fetched {
+            id: "paper-fig7".into(),
+            text: Err("scenarios/paper-fig7.json: HTTP 404".into()),
+        },
+    );
+    assert!(
+        s.notice.as_deref().unwrap().contains("HTTP 404"),
+        "{:?}",
+        s.notice
+    );
+    assert_eq!(s.lab.scenario().seed, 7);
+    // A file that is not a valid scenario is refused as an import would be.
+    update(&mut m, &mut s, Msg::Library("paper-fig7".into()));
+    update(
+        &mut m,
+        &mut s,
+        Msg::Fetched {
+            id: "paper-fig7".into(),
+            text: Ok(r#"{"version":1,"nodes":100000}"#.into()),
+        },
+    );
+    assert!(
+        s.notice.as_deref().unwrap().contains("nodes"),
+        "{:?}",
+        s.notice
+    );
+    assert!(s.library.is_empty());
+    // The real file opens it, and it is kept: the second time, no fetch.
+    send(&mut m, &mut s, Msg::Library("paper-fig7".into()));
+    assert_eq!(m.lesson.lib_id.as_deref(), Some("paper-fig7"));
+    assert!(s.lab.scenario().name.starts_with("Paper Fig. 7"));
+    update(&mut m, &mut s, Msg::Reset);
+    let fx = update(&mut m, &mut s, Msg::Library("paper-fig7".into()));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Fetch { .. })),
+        "{fx:?}"
+    );
+    assert!(s.lab.scenario().name.starts_with("Paper Fig. 7"));
+    // An unknown id is refused by name, without a fetch.
+    let fx = update(&mut m, &mut s, Msg::Library("no-such".into()));
+    assert_eq!(fx, vec![Effect::Render]);
+    assert!(s.notice.as_deref().unwrap().contains("\"no-such\""));
+}
+
+#[test]
+fn a_newer_request_replaces_the_wait_and_a_late_file_is_only_kept() {
+    let (mut m, mut s) = page();
+    update(&mut m, &mut s, Msg::Library("paper-fig7".into()));
+    let fx = update(&mut m, &mut s, Msg::Library("lab-churn".into()));
+    assert!(matches!(&fx[..], [Effect::Fetch { id, .. }] if id == "lab-churn"));
+    // Fig. 7 arrives late: kept for later, not opened.
+    let fig7 = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/paper-fig7.json"
+    ))
+    .unwrap();
+    update(
+        &mut m,
+        &mut s,
+        Msg::Fetched {
+            id: "paper-fig7".into(),
+            text: Ok(fig7),
+        },
+    );
+    assert_eq!(s.lab.scenario().seed, 7);
+    assert!(s.library.contains_key("paper-fig7"));
+    let churn = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/lab-churn.json"
+    ))
+    .unwrap();
+    update(
+        &mut m,
+        &mut s,
+        Msg::Fetched {
+            id: "lab-churn".into(),
+            text: Ok(churn),
+        },
+    );
+    assert_eq!(m.lesson.lib_id.as_deref(), Some("lab-churn"));
+}
+
+#[test]
+fn a_link_to_a_shipped_scenario_waits_for_its_file_and_shares_back_short() {
+    let (mut m, mut s) = page();
+    let link = quorum_core::sim::link::encode(
+        &quorum_core::sim::library::get("paper-fig7").unwrap(),
+        500.0,
+        &Default::default(),
+    );
+    let fx = update(&mut m, &mut s, Msg::HashChanged(Some(link.clone())));
+    assert!(
+        matches!(&fx[..], [Effect::Fetch { id, .. }] if id == "paper-fig7"),
+        "{fx:?}"
+    );
+    assert_eq!(s.lab.scenario().seed, 7, "not opened yet");
+    send(&mut m, &mut s, Msg::HashChanged(Some(link)));
+    assert!(s.lab.scenario().name.starts_with("Paper Fig. 7"));
+    assert_eq!(s.lab.now(), 500_000);
+    // Shared again it travels as the id plus the actions since.
+    update(&mut m, &mut s, Msg::CrashLeader);
+    let frag = m.fragment(&s);
+    let u = quorum_core::sim::link::unpack(&frag).unwrap();
+    assert_eq!(u.library_id(), Some("paper-fig7"));
+    assert!(frag.len() < 200, "{frag}");
+    // A link naming no shipped scenario is refused by name, no fetch.
+    let bad = quorum_core::sim::link::encode_from(
+        s.lab.scenario(),
+        Some(("no-such", 0)),
+        0.0,
+        &Default::default(),
+    );
+    let fx = update(&mut m, &mut s, Msg::HashChanged(Some(bad)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Fetch { .. })));
+    assert!(
+        s.notice.as_deref().unwrap().contains("no shipped scenario"),
+        "{:?}",
+        s.notice
+    );
+}
+
+/// The worker's part: answer each linearizability job with the real
+/// checker, through the same JSON text.
+fn answer_checks(m: &mut Model, s: &mut Session, fx: &[Effect]) -> usize {
+    let mut n = 0;
+    for e in fx {
+        if let Effect::Check { request, .. } = e {
+            let reply = quorum_verify::jobs::handle(request);
+            update(m, s, Msg::Checked(Ok(reply)));
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A paused run with client operations, and the effects of pausing it.
+fn paused_with_clients() -> (Model, Session, Vec<Effect>) {
+    let (mut m, mut s) = page();
+    let mut f = s.lab.scenario().clone();
+    f.clients = Some(serde_json::from_str(r#"{"count":2}"#).unwrap());
+    let lab = crate::lab::new_lab(f).unwrap();
+    update(&mut m, &mut s, Msg::Loaded(Box::new(lab)));
+    s.speed = 10.0;
+    update(&mut m, &mut s, Msg::Play);
+    for k in 0..40 {
+        update(
+            &mut m,
+            &mut s,
+            Msg::Frame {
+                ts: k as f64 * 100.0,
+                hidden: false,
+            },
+        );
+    }
+    let fx = update(&mut m, &mut s, Msg::Pause);
+    (m, s, fx)
+}
+
+#[test]
+fn paused_the_history_goes_to_the_worker_and_its_verdict_is_shown() {
+    let (mut m, mut s, fx) = paused_with_clients();
+    // Checking, not passed, until the worker answers.
+    let lin = m.checks.lin.clone().expect("a verdict slot");
+    assert_eq!(lin.state, LinState::Checking);
+    assert_eq!(answer_checks(&mut m, &mut s, &fx), 1, "{fx:?}");
+    let lin = m.checks.lin.clone().unwrap();
+    assert_eq!(lin.state, LinState::Holds, "{}", lin.text);
+    assert!(lin.text.ends_with(": linearizable"), "{}", lin.text);
+    // The same history is not sent again (a filter change rebuilds views).
+    let fx = update(&mut m, &mut s, Msg::EvKind(1));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Check { .. })),
+        "{fx:?}"
+    );
+    // Stepping on changes it: a new job, and checking again.
+    let mut sent = 0;
+    for _ in 0..200 {
+        let fx = update(&mut m, &mut s, Msg::Step);
+        sent += fx
+            .iter()
+            .filter(|e| matches!(e, Effect::Check { .. }))
+            .count();
+        if sent > 0 {
+            break;
+        }
+    }
+    assert_eq!(sent, 1);
+    assert_eq!(m.checks.lin.as_ref().unwrap().state, LinState::Checking);
+}
+
+#[test]
+fn a_stale_or_failed_answer_is_never_a_pass() {
+    let (mut m, mut s, fx) = paused_with_clients();
+    let Some(Effect::Check { id, request }) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::Check { .. }))
+        .cloned()
+    else {
+        panic!("no job: {fx:?}")
+    };
+    // An answer to another job changes nothing.
+    let other =
+        quorum_verify::jobs::handle(&request.replacen(&format!("\"id\":{id}"), "\"id\":1", 1));
+    assert!(!update(&mut m, &mut s, Msg::Checked(Ok(other))).contains(&Effect::Render));
+    assert_eq!(m.checks.lin.as_ref().unwrap().state, LinState::Checking);
+    // The worker could not start: undecided, with the reason.
+    update(
+        &mut m,
+        &mut s,
+        Msg::Checked(Err((id, "the worker failed to load".into()))),
+    );
+    let lin = m.checks.lin.clone().unwrap();
+    assert_eq!(lin.state, LinState::Undecided);
+    assert!(
+        lin.text.contains("the worker failed to load"),
+        "{}",
+        lin.text
+    );
+    // A late real answer after that is ignored (nothing waits for it).
+    let late = quorum_verify::jobs::handle(&request);
+    assert!(update(&mut m, &mut s, Msg::Checked(Ok(late))).is_empty());
+    assert_eq!(m.checks.lin.as_ref().unwrap().state, LinState::Undecided);
+    // An unreadable answer while waiting: undecided too.
+    let (mut m, mut s, _) = paused_with_clients();
+    update(&mut m, &mut s, Msg::Checked(Ok("<html>".into())));
+    assert_eq!(m.checks.lin.as_ref().unwrap().state, LinState::Undecided);
+    // Playing, there is no verdict to show.
+    update(&mut m, &mut s, Msg::Play);
+    update(
+        &mut m,
+        &mut s,
+        Msg::Frame {
+            ts: 1.0,
+            hidden: false,
+        },
+    );
+    update(
+        &mut m,
+        &mut s,
+        Msg::Frame {
+            ts: 200.0,
+            hidden: false,
+        },
+    );
+    assert!(m.checks.lin.is_none() || m.checks.lin.as_ref().unwrap().state != LinState::Holds);
 }

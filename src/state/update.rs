@@ -3,14 +3,16 @@
 //! touches the DOM (pointer positions arrive in ring or canvas units, the
 //! address bar's fragment and the tab's visibility arrive in the message).
 
-use super::{Effect, Export, Model, Msg, OlderRun, Opened, PlantedBug, Session, Verdict};
+use super::{
+    Effect, Export, LinState, Model, Msg, OlderRun, Opened, PlantedBug, Session, Verdict, Waiting,
+};
 use crate::i18n::Source;
 use crate::lab::{groups_from_choice, ms_to_us, new_lab, slider_to_speed, MAX_NODES_UI};
 use crate::logs::{LogModel, LOG_WINDOW};
 use quorum_core::protocol::NodeId;
-use quorum_core::sim::link::ViewOptions;
+use quorum_core::sim::link::{self, LinkError, Unpacked, ViewOptions};
 use quorum_core::sim::scenario::{EventSpec, ScenarioFile};
-use quorum_core::sim::{Lab, Micros, ScenarioError};
+use quorum_core::sim::{HistoryEvent, Lab, Micros, ScenarioError};
 use std::rc::Rc;
 
 /// How long opening a link may replay (real ms) before it stops short.
@@ -98,6 +100,8 @@ impl Update<'_> {
             Msg::EvNode(n) => self.filter(|f| f.node = n),
             Msg::Loaded(lab) => self.loaded(*lab),
             Msg::Library(id) => self.library(id),
+            Msg::Fetched { id, text } => self.fetched(id, text),
+            Msg::Checked(reply) => self.checked(reply),
             Msg::LessonNext => self.lesson_next(),
             Msg::LessonBack => self.lesson_back(),
             Msg::Answer(i) => self.set(|m| m.lesson.answer(i)),
@@ -304,15 +308,100 @@ impl Update<'_> {
         let lab = &mut self.s.lab;
         self.m.events.lines = Rc::new(crate::history::lines(lab, self.m.events.filter));
         let running = self.s.running;
-        let (charts, lin) = match crate::history::to_now(lab) {
+        let (charts, history) = match crate::history::to_now(lab) {
             Some(n) => (
                 crate::history::charts(&n),
-                (!running).then(|| crate::history::linearizability(&n)),
+                (!running).then(|| crate::history::client_history(&n)),
             ),
             None => (Default::default(), None),
         };
         self.m.checks.charts = Rc::new(charts);
-        self.m.checks.lin = lin.map(|(text, broken)| Verdict { text, broken });
+        match history {
+            Some(h) => self.check_lin(h),
+            None => {
+                self.m.checks.lin = None;
+                self.m.checks.lin_of = None;
+                self.m.checks.lin_waiting = false;
+            }
+        }
+    }
+
+    /// Paused: check the clients' history for linearizability in the
+    /// worker (the page goes on drawing while it searches). The same
+    /// history is not checked twice.
+    fn check_lin(&mut self, history: Option<Vec<HistoryEvent>>) {
+        use quorum_verify::jobs::{Job, Request};
+        let c = &mut self.m.checks;
+        let Some(history) = history else {
+            c.lin_of = None;
+            c.lin_waiting = false;
+            c.lin = Some(Verdict {
+                text: "undecided: too long a run to keep its history here (quorum run --check decides it)".into(),
+                state: LinState::Undecided,
+            });
+            return;
+        };
+        if history.is_empty() {
+            c.lin_of = None;
+            c.lin_waiting = false;
+            c.lin = Some(Verdict {
+                text: "no client operations yet".into(),
+                state: LinState::Holds,
+            });
+            return;
+        }
+        let job = Job::Linearizability {
+            history,
+            max_states: quorum_verify::wgl::MAX_STATES,
+        };
+        let text = serde_json::to_string(&job).unwrap_or_default();
+        let id = quorum_core::util::Fnv64::new().str(&text).value();
+        if c.lin_of == Some(id) {
+            return;
+        }
+        c.lin_of = Some(id);
+        c.lin_waiting = true;
+        c.lin = Some(Verdict {
+            text: "checking…".into(),
+            state: LinState::Checking,
+        });
+        let request = serde_json::to_string(&Request { id, job }).unwrap_or_default();
+        self.fx.push(Effect::Check { id, request });
+    }
+
+    /// The worker answered (or could not): the verdict, if it is about the
+    /// history on screen.
+    fn checked(&mut self, reply: Result<String, (u64, String)>) -> bool {
+        use quorum_verify::jobs::{Outcome, Reply};
+        let c = &mut self.m.checks;
+        if !c.lin_waiting {
+            return false;
+        }
+        let pending = c.lin_of;
+        let (text, state) = match reply {
+            Err((id, why)) if Some(id) == pending => (
+                format!("undecided: the checker could not run ({why})"),
+                LinState::Undecided,
+            ),
+            Err(_) => return false,
+            Ok(text) => match serde_json::from_str::<Reply>(&text) {
+                Ok(r) if Some(r.id) == pending => match r.outcome {
+                    Outcome::Linearizability { verdict } => crate::history::lin_words(&verdict),
+                    Outcome::Error { message } => (
+                        format!("undecided: the checker refused the history ({message})"),
+                        LinState::Undecided,
+                    ),
+                },
+                Ok(_) => return false,
+                Err(e) => (
+                    format!("undecided: the checker's answer is unreadable ({e})"),
+                    LinState::Undecided,
+                ),
+            },
+        };
+        c.lin_waiting = false;
+        c.lin = Some(Verdict { text, state });
+        true
     }
 
     fn ev_scroll(&mut self, top: f64, follow: bool) -> bool {
@@ -546,8 +635,9 @@ impl Update<'_> {
     /// Load a shipped scenario. A lesson waits for "Next"; embedded,
     /// autoplay decides.
     fn library(&mut self, id: String) -> bool {
-        let Some(file) = quorum_core::sim::library::get(&id) else {
-            return self.notice(format!("there is no shipped scenario called {id:?}"));
+        let file = match self.s.library.get(&id) {
+            Some(f) => f.clone(),
+            None => return self.fetch(Waiting::Library(id)),
         };
         let lesson = !file.captions.is_empty() || !file.questions.is_empty();
         let embed = &self.m.page.embed;
@@ -581,15 +671,77 @@ impl Update<'_> {
     /// A share link: open it paused at its moment; a bad one leaves the
     /// default cluster and says what was wrong.
     fn open_link(&mut self, fragment: &str) -> bool {
-        match quorum_core::sim::link::decode(fragment) {
+        match link::unpack(fragment) {
+            Ok(u) => match u.library_id() {
+                Some(id) if !self.s.library.contains_key(id) => self.fetch(Waiting::Link(u)),
+                _ => self.finish_link(u),
+            },
+            Err(e) => self.link_failed(e),
+        }
+    }
+
+    /// A link whose shipped scenario (if it names one) is here.
+    fn finish_link(&mut self, u: Unpacked) -> bool {
+        let base = u
+            .library_id()
+            .and_then(|id| self.s.library.get(id))
+            .cloned();
+        match u.finish(base) {
             Ok(l) => {
-                let lib = quorum_core::sim::library::base_of(&l.scenario).map(|b| b.0.to_string());
+                let lib = self.s.library_base(&l.scenario).map(|b| b.0.to_string());
                 self.open_file(l.scenario, l.t_ms, l.view, lib, Source::Link)
             }
-            Err(e) => {
-                self.restart_with(self.s.lab.scenario().seed, 5);
-                self.notice(e.to_string())
+            Err(e) => self.link_failed(e),
+        }
+    }
+
+    fn link_failed(&mut self, e: LinkError) -> bool {
+        self.restart_with(self.s.lab.scenario().seed, 5);
+        self.notice(e.to_string())
+    }
+
+    /// Fetch the shipped scenario `w` waits for; `w` goes on when it
+    /// arrives (a newer wait replaces an older one).
+    fn fetch(&mut self, w: Waiting) -> bool {
+        let entry = w.id().and_then(quorum_core::sim::library::entry);
+        let Some(e) = entry else {
+            return match w {
+                // Refused by name, in the link's own words.
+                Waiting::Link(u) => self.finish_link(u),
+                Waiting::Library(id) => {
+                    self.notice(format!("there is no shipped scenario called {id:?}"))
+                }
+            };
+        };
+        self.s.waiting = Some(w);
+        self.effect(Effect::Fetch {
+            id: e.id.to_string(),
+            url: format!("scenarios/{}", e.path),
+        })
+    }
+
+    /// A shipped scenario's file arrived: validated as any file is, kept,
+    /// and what waited for it goes on.
+    fn fetched(&mut self, id: String, text: Result<String, String>) -> bool {
+        let parsed =
+            text.and_then(|t| quorum_core::sim::Scenario::parse(&t).map_err(|e| e.to_string()));
+        let waiting = match &self.s.waiting {
+            Some(w) if w.id() == Some(id.as_str()) => self.s.waiting.take(),
+            _ => None,
+        };
+        match parsed {
+            Ok(sc) => {
+                self.s.library.insert(id, sc.file);
             }
+            Err(e) if waiting.is_some() => {
+                return self.notice(format!("could not load the shipped scenario {id:?}: {e}"));
+            }
+            Err(_) => return false,
+        }
+        match waiting {
+            Some(Waiting::Library(id)) => self.library(id),
+            Some(Waiting::Link(u)) => self.finish_link(u),
+            None => false,
         }
     }
 

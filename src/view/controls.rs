@@ -49,8 +49,7 @@ fn library_menu(m: &Model, send: &Callback<Msg>) -> Html {
     let current = m.lesson.lib_id.as_deref();
     let group = |kind: Kind, label: &'static str| {
         let items = ENTRIES.iter().filter(|e| e.kind == kind).map(|e| {
-            let name = quorum_core::sim::library::get(e.id).map(|f| f.name).unwrap_or_default();
-            html! { <option value={e.id} selected={current == Some(e.id)}>{ if name.is_empty() { e.id.to_string() } else { name } }</option> }
+            html! { <option value={e.id} selected={current == Some(e.id)}>{ e.name }</option> }
         });
         html! { <optgroup label={label}>{ for items }</optgroup> }
     };

@@ -189,12 +189,22 @@ pub fn invariants(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
             <h2>{"Safety"}</h2>
             <ul>{ for five.into_iter().map(row) }
                 { match &m.checks.lin {
-                    Some(crate::state::Verdict { text, broken: bad }) => html! {
-                        <li id="linearizability" class={classes!(bad.then_some("broken"))} title={text.clone()}
-                            data-property="Linearizability">
-                            <span class="mark">{ if *bad { "✗" } else { "✓" } }</span>{"Linearizability"}
-                            <span class="lin-note">{ text.clone() }</span>
-                        </li>
+                    Some(crate::state::Verdict { text, state }) => {
+                        use crate::state::LinState;
+                        let (class, mark) = match state {
+                            LinState::Holds => (None, "✓"),
+                            LinState::Broken => (Some("broken"), "✗"),
+                            LinState::Undecided => (Some("undecided"), "?"),
+                            LinState::Checking => (Some("pending"), "…"),
+                        };
+                        html! {
+                            <li id="linearizability" class={classes!(class)} title={text.clone()}
+                                data-property="Linearizability" data-state={format!("{state:?}").to_lowercase()}
+                                aria-busy={(*state == LinState::Checking).to_string()}>
+                                <span class="mark">{ mark }</span>{"Linearizability"}
+                                <span class="lin-note">{ text.clone() }</span>
+                            </li>
+                        }
                     },
                     None => html! {
                         <li id="linearizability" class="pending" data-property="Linearizability"

@@ -4,6 +4,7 @@
 //! `RaftNode` with stateright.
 
 pub mod fuzz;
+pub mod jobs;
 pub mod linearizability;
 pub mod liveness;
 pub mod model;

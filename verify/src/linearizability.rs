@@ -50,7 +50,8 @@ impl SequentialSpec for Register {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Verdict {
     /// Every key's history is linearizable.
     Linearizable { keys: usize, ops: usize },

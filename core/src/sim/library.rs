@@ -1,9 +1,14 @@
-//! The shipped scenarios (`scenarios/`), compiled in: the app's menu, the
-//! lessons, and the short form of share links (a library id plus the
-//! actions taken since).
+//! The shipped scenarios (`scenarios/`): the app's menu, the lessons, and
+//! the short form of share links (a library id plus the actions taken
+//! since).
+//!
+//! The page does not carry their text: it fetches `scenarios/<path>` from
+//! beside itself when one is first wanted and parses it with the same
+//! validation as any file ([`Scenario::parse`]). What it needs before that
+//! (the menu) is [`ENTRIES`]. The command line and the tests compile the
+//! texts in (the `library` feature, on by default; the page turns it off).
 
-use super::scenario::{Scenario, ScenarioFile};
-use std::sync::OnceLock;
+use super::scenario::ScenarioFile;
 
 /// What a library entry is, for the menu.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,120 +19,116 @@ pub enum Kind {
     Bug,
 }
 
+/// One shipped scenario: its id (in links), its file under `scenarios/`,
+/// its name (the file's `name`, for the menu before the file is fetched;
+/// a test keeps the two equal).
 pub struct Entry {
     pub id: &'static str,
     pub kind: Kind,
-    pub json: &'static str,
-}
-
-macro_rules! entry {
-    ($kind:ident, $id:literal, $path:literal) => {
-        Entry {
-            id: $id,
-            kind: Kind::$kind,
-            // The files as `build.rs` minified them.
-            json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/", $path)),
-        }
-    };
+    pub path: &'static str,
+    pub name: &'static str,
 }
 
 /// In menu order.
+#[rustfmt::skip]
 pub const ENTRIES: &[Entry] = &[
-    entry!(
-        Lesson,
-        "lesson-basic-election",
-        "lesson-basic-election.json"
-    ),
-    entry!(Lesson, "lesson-leader-crash", "lesson-leader-crash.json"),
-    entry!(Lesson, "lesson-split-vote", "lesson-split-vote.json"),
-    entry!(
-        Lesson,
-        "lesson-lagging-follower",
-        "lesson-lagging-follower.json"
-    ),
-    entry!(Lesson, "lesson-partition-cap", "lesson-partition-cap.json"),
-    entry!(
-        Lesson,
-        "lesson-old-leader-rejoins",
-        "lesson-old-leader-rejoins.json"
-    ),
-    entry!(Lesson, "lesson-lossy-network", "lesson-lossy-network.json"),
-    entry!(
-        Lesson,
-        "lesson-client-stranded",
-        "lesson-client-stranded.json"
-    ),
-    entry!(Paper, "paper-fig7", "paper-fig7.json"),
-    entry!(Paper, "paper-fig8-d", "paper-fig8-d.json"),
-    entry!(Paper, "paper-fig8-e", "paper-fig8-e.json"),
-    entry!(Lab, "lab-backup", "lab-backup.json"),
-    entry!(Lab, "lab-churn", "lab-churn.json"),
-    entry!(Bug, "bug-double_vote", "bugs/double_vote.json"),
-    entry!(Bug, "bug-forget_voted_for", "bugs/forget_voted_for.json"),
-    entry!(
-        Bug,
-        "bug-forget_current_term",
-        "bugs/forget_current_term.json"
-    ),
-    entry!(
-        Bug,
-        "bug-no_up_to_date_check",
-        "bugs/no_up_to_date_check.json"
-    ),
-    entry!(Bug, "bug-accept_stale_term", "bugs/accept_stale_term.json"),
-    entry!(
-        Bug,
-        "bug-append_without_truncate",
-        "bugs/append_without_truncate.json"
-    ),
-    entry!(
-        Bug,
-        "bug-commit_old_term_by_counting",
-        "bugs/commit_old_term_by_counting.json"
-    ),
-    entry!(
-        Bug,
-        "bug-commit_beyond_last_new",
-        "bugs/commit_beyond_last_new.json"
-    ),
-    entry!(
-        Bug,
-        "bug-apply_before_commit",
-        "bugs/apply_before_commit.json"
-    ),
-    entry!(Bug, "bug-stale_match_index", "bugs/stale_match_index.json"),
+    Entry { id: "lesson-basic-election", kind: Kind::Lesson, path: "lesson-basic-election.json", name: "Lesson 1: electing a leader" },
+    Entry { id: "lesson-leader-crash", kind: Kind::Lesson, path: "lesson-leader-crash.json", name: "Lesson 2: the leader crashes" },
+    Entry { id: "lesson-split-vote", kind: Kind::Lesson, path: "lesson-split-vote.json", name: "Lesson 3: a split vote" },
+    Entry { id: "lesson-lagging-follower", kind: Kind::Lesson, path: "lesson-lagging-follower.json", name: "Lesson 4: a follower falls behind and catches up" },
+    Entry { id: "lesson-partition-cap", kind: Kind::Lesson, path: "lesson-partition-cap.json", name: "Lesson 5: a partition, and the CAP theorem" },
+    Entry { id: "lesson-old-leader-rejoins", kind: Kind::Lesson, path: "lesson-old-leader-rejoins.json", name: "Lesson 6: the old leader comes back" },
+    Entry { id: "lesson-lossy-network", kind: Kind::Lesson, path: "lesson-lossy-network.json", name: "Lesson 7: a lossy, duplicating network" },
+    Entry { id: "lesson-client-stranded", kind: Kind::Lesson, path: "lesson-client-stranded.json", name: "Lesson 8: a client stranded with the old leader" },
+    Entry { id: "paper-fig7", kind: Kind::Paper, path: "paper-fig7.json", name: "Paper Fig. 7: a new leader repairs every follower" },
+    Entry { id: "paper-fig8-d", kind: Kind::Paper, path: "paper-fig8-d.json", name: "Paper Fig. 8 (a)-(d): an old-term entry on a majority is not committed" },
+    Entry { id: "paper-fig8-e", kind: Kind::Paper, path: "paper-fig8-e.json", name: "Paper Fig. 8 (e): once a current-term entry commits, S5 cannot win" },
+    Entry { id: "lab-backup", kind: Kind::Lab, path: "lab-backup.json", name: "Backup" },
+    Entry { id: "lab-churn", kind: Kind::Lab, path: "lab-churn.json", name: "Churn" },
+    Entry { id: "bug-double_vote", kind: Kind::Bug, path: "bugs/double_vote.json", name: "Planted bug: double_vote" },
+    Entry { id: "bug-forget_voted_for", kind: Kind::Bug, path: "bugs/forget_voted_for.json", name: "Planted bug: forget_voted_for" },
+    Entry { id: "bug-forget_current_term", kind: Kind::Bug, path: "bugs/forget_current_term.json", name: "Planted bug: forget_current_term" },
+    Entry { id: "bug-no_up_to_date_check", kind: Kind::Bug, path: "bugs/no_up_to_date_check.json", name: "Planted bug: no_up_to_date_check" },
+    Entry { id: "bug-accept_stale_term", kind: Kind::Bug, path: "bugs/accept_stale_term.json", name: "Planted bug: accept_stale_term" },
+    Entry { id: "bug-append_without_truncate", kind: Kind::Bug, path: "bugs/append_without_truncate.json", name: "Planted bug: append_without_truncate" },
+    Entry { id: "bug-commit_old_term_by_counting", kind: Kind::Bug, path: "bugs/commit_old_term_by_counting.json", name: "Planted bug: commit_old_term_by_counting" },
+    Entry { id: "bug-commit_beyond_last_new", kind: Kind::Bug, path: "bugs/commit_beyond_last_new.json", name: "Planted bug: commit_beyond_last_new" },
+    Entry { id: "bug-apply_before_commit", kind: Kind::Bug, path: "bugs/apply_before_commit.json", name: "Planted bug: apply_before_commit" },
+    Entry { id: "bug-stale_match_index", kind: Kind::Bug, path: "bugs/stale_match_index.json", name: "Planted bug: stale_match_index" },
 ];
 
-fn parsed() -> &'static [Option<ScenarioFile>] {
-    static P: OnceLock<Vec<Option<ScenarioFile>>> = OnceLock::new();
-    P.get_or_init(|| {
-        ENTRIES
+/// The entry called `id`.
+pub fn entry(id: &str) -> Option<&'static Entry> {
+    ENTRIES.iter().find(|e| e.id == id)
+}
+
+/// How many of `file`'s events came with `base` (the rest were recorded
+/// since), if `file` is `base` plus recorded actions.
+pub fn events_after(base: &ScenarioFile, file: &ScenarioFile) -> Option<usize> {
+    let n = base.events.len();
+    let same = file.events.len() >= n
+        && file.events[..n] == base.events[..]
+        && ScenarioFile {
+            events: base.events.clone(),
+            // What it was made with is not what it is.
+            behaviour: base.behaviour,
+            ..file.clone()
+        } == *base;
+    same.then_some(n)
+}
+
+/// The library entry among `bases` that `file` started from, and how many
+/// of its events came with it.
+pub fn base_in<'a>(
+    file: &ScenarioFile,
+    bases: impl IntoIterator<Item = (&'a str, &'a ScenarioFile)>,
+) -> Option<(&'a str, usize)> {
+    bases
+        .into_iter()
+        .find_map(|(id, base)| Some((id, events_after(base, file)?)))
+}
+
+#[cfg(feature = "library")]
+mod embedded {
+    use super::super::scenario::{Scenario, ScenarioFile};
+    use super::ENTRIES;
+    use std::sync::OnceLock;
+
+    // `fn by_path(&str) -> Option<&'static str>`: every file in `scenarios/`
+    // and `scenarios/bugs/`, minified by `build.rs`.
+    include!(concat!(env!("OUT_DIR"), "/library_texts.rs"));
+
+    /// The text of an entry, as `build.rs` minified it.
+    pub fn text(id: &str) -> Option<&'static str> {
+        by_path(super::entry(id)?.path)
+    }
+
+    fn parsed() -> &'static [Option<ScenarioFile>] {
+        static P: OnceLock<Vec<Option<ScenarioFile>>> = OnceLock::new();
+        P.get_or_init(|| {
+            ENTRIES
+                .iter()
+                .map(|e| Scenario::parse(by_path(e.path)?).ok().map(|s| s.file))
+                .collect()
+        })
+    }
+
+    /// A shipped scenario by id.
+    pub fn get(id: &str) -> Option<ScenarioFile> {
+        let i = ENTRIES.iter().position(|e| e.id == id)?;
+        parsed().get(i)?.clone()
+    }
+
+    /// The library entry `file` started from, and how many of its events
+    /// came with it (the rest were recorded since), if any.
+    pub fn base_of(file: &ScenarioFile) -> Option<(&'static str, usize)> {
+        let bases = ENTRIES
             .iter()
-            .map(|e| Scenario::parse(e.json).ok().map(|s| s.file))
-            .collect()
-    })
+            .zip(parsed())
+            .filter_map(|(e, b)| Some((e.id, b.as_ref()?)));
+        super::base_in(file, bases)
+    }
 }
 
-/// A shipped scenario by id.
-pub fn get(id: &str) -> Option<ScenarioFile> {
-    let i = ENTRIES.iter().position(|e| e.id == id)?;
-    parsed().get(i)?.clone()
-}
-
-/// The library entry `file` started from, and how many of its events came
-/// with it (the rest were recorded since), if any.
-pub fn base_of(file: &ScenarioFile) -> Option<(&'static str, usize)> {
-    ENTRIES.iter().zip(parsed()).find_map(|(e, base)| {
-        let base = base.as_ref()?;
-        let n = base.events.len();
-        let same = file.events.len() >= n
-            && file.events[..n] == base.events[..]
-            && ScenarioFile {
-                events: base.events.clone(),
-                // What it was made with is not what it is.
-                behaviour: base.behaviour,
-                ..file.clone()
-            } == *base;
-        same.then_some((e.id, n))
-    })
-}
+#[cfg(feature = "library")]
+pub use embedded::{base_of, get, text};

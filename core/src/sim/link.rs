@@ -13,6 +13,7 @@
 //! it can say the run may differ; a newer one is refused by name.
 
 use super::behaviour::{self, Older, BEHAVIOUR, UNVERSIONED_LINK};
+#[cfg(feature = "library")]
 use super::library;
 use super::scenario::{EventSpec, Scenario, ScenarioError, ScenarioFile, MAX_NODES};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -69,7 +70,7 @@ pub struct Link {
     pub view: ViewOptions,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Payload {
     /// The simulator behaviour it was made with (absent: 1).
@@ -155,10 +156,24 @@ fn compact(file: &ScenarioFile) -> Option<Box<serde_json::value::RawValue>> {
     serde_json::value::RawValue::from_string(v.to_string()).ok()
 }
 
-/// The fragment (with its `#`) for a run at `t_ms`.
+/// The fragment (with its `#`) for a run at `t_ms`: a shipped scenario
+/// travels as its id.
+#[cfg(feature = "library")]
 pub fn encode(file: &ScenarioFile, t_ms: f64, view: &ViewOptions) -> String {
+    encode_from(file, library::base_of(file), t_ms, view)
+}
+
+/// The fragment (with its `#`) for a run at `t_ms`; `base` is the library
+/// entry the run started from and how many of its events came with it
+/// ([`super::library::base_in`]), or `None` to carry the whole scenario.
+pub fn encode_from(
+    file: &ScenarioFile,
+    base: Option<(&str, usize)>,
+    t_ms: f64,
+    view: &ViewOptions,
+) -> String {
     let t = if t_ms.is_finite() { t_ms.max(0.0) } else { 0.0 };
-    let payload = match library::base_of(file) {
+    let payload = match base {
         Some((id, n)) => Payload {
             b: Some(BEHAVIOUR),
             lib: Some(id.to_string()),
@@ -182,7 +197,37 @@ pub fn encode(file: &ScenarioFile, t_ms: f64, view: &ViewOptions) -> String {
 }
 
 /// Read a link: a whole URL, or its fragment with or without `#`.
+#[cfg(feature = "library")]
 pub fn decode(link: &str) -> Result<Link, LinkError> {
+    let u = unpack(link)?;
+    let base = u.library_id().and_then(library::get);
+    u.finish(base)
+}
+
+/// A link unpacked but not yet opened: a link to a shipped scenario needs
+/// that scenario ([`Unpacked::library_id`]), which the page fetches first.
+#[derive(Debug)]
+pub struct Unpacked {
+    p: Payload,
+    made_with: u32,
+}
+
+impl Unpacked {
+    /// The shipped scenario this link is based on, if it is.
+    pub fn library_id(&self) -> Option<&str> {
+        self.p.lib.as_deref()
+    }
+
+    /// Open it; `base` is the shipped scenario named by
+    /// [`Unpacked::library_id`], if there is one of that name.
+    pub fn finish(self, base: Option<ScenarioFile>) -> Result<Link, LinkError> {
+        finish(self.p, self.made_with, base)
+    }
+}
+
+/// Check a link's packing and its format and behaviour numbers; the
+/// scenario inside is checked by [`Unpacked::finish`].
+pub fn unpack(link: &str) -> Result<Unpacked, LinkError> {
     let frag = match link.find('#') {
         Some(i) => &link[i + 1..],
         None => link,
@@ -234,9 +279,14 @@ pub fn decode(link: &str) -> Result<Link, LinkError> {
         Some(b) if b > BEHAVIOUR => return Err(LinkError::NewerBehaviour(b)),
         Some(b) => behaviour::check(b).map_err(LinkError::Damaged)?,
     };
+    Ok(Unpacked { p, made_with })
+}
+
+fn finish(p: Payload, made_with: u32, base: Option<ScenarioFile>) -> Result<Link, LinkError> {
     let mut file = match (p.lib, p.s) {
-        (Some(id), None) => library::get(&id)
-            .ok_or_else(|| LinkError::Damaged(format!("no shipped scenario is called {id:?}")))?,
+        (Some(id), None) => {
+            base.ok_or_else(|| LinkError::Damaged(format!("no shipped scenario is called {id:?}")))?
+        }
         (None, Some(raw)) => match Scenario::parse(raw.get()) {
             Ok(s) if s.file.behaviour.is_some() => {
                 return Err(LinkError::Damaged(

@@ -13,8 +13,10 @@ use crate::protocol::{
 };
 use std::collections::BTreeMap;
 
-/// One client event, for the linearizability check.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One client event, for the linearizability check (serialized: the page
+/// sends the history to its checker in a Web Worker).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "ev", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HistoryEvent {
     Invoke {
         t: Micros,
