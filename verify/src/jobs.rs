@@ -39,8 +39,9 @@ pub struct Reply {
     pub outcome: Outcome,
 }
 
+/// Externally tagged (the page reads it; see `Verdict`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Outcome {
     Linearizability {
         verdict: Verdict,

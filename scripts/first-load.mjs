@@ -1,0 +1,108 @@
+// The first load as a phone sees it (issue 12): dist/ served gzipped as
+// static hosts serve it, from a sub-path.
+//
+//   trunk build --release --offline && node scripts/first-load.mjs [--lighthouse]
+//
+// 1. In headless Chromium (Playwright), the bytes on the wire (gzip) of
+//    every response finished before the ring's first server is drawn, and
+//    the time to that frame; and what loads later (the worker, a scenario).
+// 2. With --lighthouse: Lighthouse's mobile preset (simulated slow 4G, 4x
+//    CPU), performance category: the score, LCP, FCP, TBT. Lighthouse
+//    12.2.3 is installed on first use into out/lighthouse/ (npm registry).
+// Writes out/first-load.json. A measurement, not a test.
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const SUB = '/course/quorum/';
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
+};
+
+function serve() {
+  const cache = new Map();
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!path.startsWith(SUB)) { res.writeHead(404).end(); return; }
+    let file = join(dist, path.slice(SUB.length));
+    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) { res.writeHead(404).end(); return; }
+    if (!cache.has(file)) cache.set(file, gzipSync(readFileSync(file), { level: 9 }));
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-encoding': 'gzip',
+      'cache-control': 'no-cache',
+    });
+    res.end(cache.get(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const server = await serve();
+const url = `http://127.0.0.1:${server.address().port}${SUB}`;
+const out = { url_path: SUB };
+try {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  const urls = new Map();
+  const done = [];
+  cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, e.response.url));
+  cdp.on('Network.loadingFinished', (e) => done.push({ url: urls.get(e.requestId), bytes: e.encodedDataLength, at: performance.now() }));
+  await page.goto(url);
+  await page.waitForSelector('g.node');
+  const ringAt = performance.now();
+  const firstFrameMs = await page.evaluate(() => performance.now());
+  const before = done.filter((d) => d.at <= ringAt);
+  out.first_load_bytes = before.reduce((a, d) => a + d.bytes, 0);
+  out.first_load = before.map((d) => ({ file: d.url.replace(url, ''), bytes: d.bytes }));
+  out.ring_drawn_ms = Math.round(firstFrameMs);
+  await browser.close();
+  console.log(`first load, before the ring is drawn: ${out.first_load_bytes} bytes on the wire (gzip), ring at ${out.ring_drawn_ms} ms (this machine, no throttling)`);
+  for (const f of out.first_load) console.log(`  ${String(f.bytes).padStart(8)}  ${f.file}`);
+
+  if (process.argv.includes('--lighthouse')) {
+    const lhDir = join(root, 'out', 'lighthouse');
+    const lhBin = join(lhDir, 'node_modules', '.bin', 'lighthouse');
+    if (!existsSync(lhBin)) {
+      mkdirSync(lhDir, { recursive: true });
+      execFileSync('npm', ['i', '--prefix', lhDir, '-E', '--no-audit', '--no-fund', 'lighthouse@12.2.3'], { stdio: 'inherit' });
+    }
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      // Asynchronously: this process serves the pages Lighthouse loads.
+      const { stdout: json } = await promisify(execFile)(lhBin, [url, '--only-categories=performance', '--output=json', '--quiet',
+        '--chrome-flags=--headless --no-sandbox --disable-gpu'], {
+        env: { ...process.env, CHROME_PATH: '/usr/bin/chromium' }, maxBuffer: 64 << 20,
+      });
+      const r = JSON.parse(json);
+      const a = r.audits;
+      runs.push({
+        score: Math.round(r.categories.performance.score * 100),
+        lcp_ms: Math.round(a['largest-contentful-paint'].numericValue),
+        fcp_ms: Math.round(a['first-contentful-paint'].numericValue),
+        tbt_ms: Math.round(a['total-blocking-time'].numericValue),
+        tti_ms: Math.round(a.interactive?.numericValue ?? 0),
+        bytes: a['total-byte-weight'].numericValue,
+        lcp_element: JSON.stringify(a['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node?.selector ?? null),
+      });
+      console.log(`lighthouse mobile run ${i + 1}: performance ${runs.at(-1).score}, LCP ${runs.at(-1).lcp_ms} ms, FCP ${runs.at(-1).fcp_ms} ms, TBT ${runs.at(-1).tbt_ms} ms, ${runs.at(-1).bytes} bytes; LCP element ${runs.at(-1).lcp_element}`);
+    }
+    out.lighthouse = runs;
+  }
+} finally {
+  server.close();
+}
+mkdirSync(join(root, 'out'), { recursive: true });
+writeFileSync(join(root, 'out', 'first-load.json'), JSON.stringify(out, null, 2));
