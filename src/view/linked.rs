@@ -35,9 +35,9 @@ pub fn lamport(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, n: u32) -> 
     let point = {
         let canvas = surfaces.lamport.clone();
         move |e: &MouseEvent| {
-            let el = canvas.cast::<web_sys::HtmlCanvasElement>()?;
-            let (w, h) = (f64::from(el.width()), f64::from(el.height()));
-            Some(super::to_box(&el, e, w, h))
+            let el = canvas.cast::<web_sys::Element>()?;
+            let h = crate::lamport::height(n);
+            Some(super::to_box(&el, e, crate::lamport::WIDTH, h))
         }
     };
     let at = point.clone();
