@@ -6,20 +6,32 @@ use crate::state::{Model, Session};
 use crate::view::Surfaces;
 use quorum_core::sim::Lab;
 
-/// The clock and the scrubber's position.
+/// The clock and the scrubber's position. While playing, the scrubber
+/// is set only when its thumb moves by 1/2000 of its range (under a
+/// pixel): the browser redraws the box around all that changed in a frame,
+/// and the scrubber is as wide as the page. Paused, it is exact.
 pub fn time(s: &Surfaces, lab: &Lab) {
     if let Some(c) = s.clock.cast::<web_sys::Element>() {
         c.set_text_content(Some(&crate::lab::clock_text(lab)));
     }
     if let Some(r) = s.scrub.cast::<web_sys::HtmlInputElement>() {
-        r.set_max(&crate::lab::ms_value(lab.horizon()));
-        r.set_value(&crate::lab::ms_value(lab.now()));
+        let new = (lab.horizon() / 1000, lab.now() / 1000);
+        let at = |(m, v): (u64, u64)| v as f64 / m.max(1) as f64;
+        let due = s.scrubbed.get().is_none_or(|old| {
+            old != new && (!s.playing.get() || (at(new) - at(old)).abs() * 2000.0 >= 1.0)
+        });
+        if due {
+            r.set_max(&crate::lab::ms_value(lab.horizon()));
+            r.set_value(&crate::lab::ms_value(lab.now()));
+            s.scrubbed.set(Some(new));
+        }
     }
 }
 
 /// Redraw what moves: the ring's canvas and the space-time diagram. The
 /// diagram's lanes are kept in the model: pointer hits are tested on them.
 pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
+    s.playing.set(session.running);
     if let Some(c) = s.canvas.cast::<web_sys::HtmlCanvasElement>() {
         crate::canvas::draw(&c, &session.lab, m.selection.msg, m.selection.hover);
     }
