@@ -36,11 +36,15 @@ pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
         crate::canvas::draw(&c, &session.lab, m.selection.msg, m.selection.hover);
     }
     // While playing, the diagram is redrawn at most 30 times a second (a
-    // canvas repaint costs most of a frame without a GPU); anything else
-    // (a pause, a seek, a hover) redraws it at once.
+    // canvas repaint costs most of a frame without a GPU), and not in a
+    // frame that re-renders the page, unless it is 50 ms old; anything
+    // else (a pause, a seek, a hover) redraws it at once.
     let ts = m.clock.last_ts.unwrap_or(f64::INFINITY);
+    let c = &m.clock;
+    let busy = ts == c.ring_built || ts == c.log_built || ts == c.views_built;
     let d = &mut m.diagram;
-    let due = !session.running || ts - d.drawn >= 30.0 || ts < d.drawn;
+    let age = ts - d.drawn;
+    let due = !session.running || age >= if busy { 50.0 } else { 30.0 } || age < 0.0;
     let Some(c) = s
         .lamport
         .cast::<web_sys::HtmlCanvasElement>()
