@@ -57,8 +57,12 @@ pub fn hit(lab: &Lab, x: f64, y: f64) -> Option<u64> {
 
 /// A canvas's 2-D context, if the browser gives one.
 pub fn context2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    // Opaque: both canvases lie on white panels, and the compositor skips
+    // what an opaque layer hides and copies it without blending.
+    let opaque = js_sys::Object::new();
+    js_sys::Reflect::set(&opaque, &"alpha".into(), &false.into()).ok();
     canvas
-        .get_context("2d")
+        .get_context_with_context_options("2d", &opaque)
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
@@ -67,7 +71,8 @@ pub fn context2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d>
 /// Size a canvas's bitmap to its box in device pixels, so the compositor
 /// copies it as it is instead of scaling it every frame (in software that
 /// costs as much as the drawing), and draw `w` × `h` units into it. The
-/// bitmap is resized only when the box changed. Returns the context.
+/// bitmap is resized only when the box changed. Returns the context, the
+/// bitmap filled white.
 pub fn fit(canvas: &HtmlCanvasElement, w: f64, h: f64) -> Option<CanvasRenderingContext2d> {
     let dpr = web_sys::window().map_or(1.0, |win| win.device_pixel_ratio());
     let px = (f64::from(canvas.client_width()) * dpr).round() as u32;
@@ -80,7 +85,8 @@ pub fn fit(canvas: &HtmlCanvasElement, w: f64, h: f64) -> Option<CanvasRendering
     let sx = f64::from(canvas.width()) / w;
     let sy = f64::from(canvas.height()) / h;
     ctx.set_transform(sx, 0.0, 0.0, sy, 0.0, 0.0).ok();
-    ctx.clear_rect(0.0, 0.0, w, h);
+    ctx.set_fill_style_str("#fff");
+    ctx.fill_rect(0.0, 0.0, w, h);
     Some(ctx)
 }
 
