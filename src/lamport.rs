@@ -6,7 +6,7 @@
 use crate::history::Lanes;
 use crate::lab::term_color;
 use quorum_core::protocol::{NodeId, Role};
-use quorum_core::sim::timeline::Mark;
+use quorum_core::sim::timeline::{Arrow, Mark};
 use quorum_core::sim::Micros;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -38,11 +38,7 @@ pub fn t_of(l: &Lanes, x: f64) -> Micros {
 }
 
 /// An arrow's drawn ends: an arrow still on the wire ends where it is now.
-fn ends(
-    l: &Lanes,
-    a: &quorum_core::sim::timeline::Arrow,
-    arrives: Option<Micros>,
-) -> (f64, f64, f64, f64) {
+fn ends(l: &Lanes, a: &Arrow, arrives: Option<Micros>) -> (f64, f64, f64, f64) {
     let (x1, y1) = (x_of(l, a.sent), lane_y(a.from));
     let y2full = lane_y(a.to);
     match a.end.or(arrives) {
@@ -55,14 +51,20 @@ fn ends(
     }
 }
 
-fn color(kind: usize, heartbeat: bool) -> &'static str {
+/// The arrows' colours by kind, then the colour of a highlighted arrow.
+const COLORS: [&str; 7] = [
+    "#f08c00", "#2f9e44", "#a5c8f0", "#1971c2", "#99d6df", "#0c8599", "#c2255c",
+];
+const HOT: usize = 6;
+
+fn color(kind: usize, heartbeat: bool) -> usize {
     match (kind, heartbeat) {
-        (0, _) => "#f08c00",
-        (1, _) => "#2f9e44",
-        (2, true) => "#a5c8f0",
-        (2, false) => "#1971c2",
-        (_, true) => "#99d6df",
-        _ => "#0c8599",
+        (0, _) => 0,
+        (1, _) => 1,
+        (2, true) => 2,
+        (2, false) => 3,
+        (_, true) => 4,
+        _ => 5,
     }
 }
 
@@ -91,11 +93,10 @@ pub fn draw(
     arrives: &dyn Fn(u64) -> Option<Micros>,
     hover: Option<u64>,
 ) {
-    let Some(ctx) = crate::canvas::context2d(canvas) else {
+    let h = height(n);
+    let Some(ctx) = crate::canvas::fit(canvas, WIDTH, h) else {
         return;
     };
-    let h = height(n);
-    ctx.clear_rect(0.0, 0.0, WIDTH, h);
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
     draw_lanes(&ctx, n);
@@ -115,17 +116,17 @@ pub fn draw(
 
 fn draw_lanes(ctx: &CanvasRenderingContext2d, n: u32) {
     // Lanes.
-    ctx.set_line_width(1.0);
+    ctx.set_fill_style_str("#495057");
+    ctx.begin_path();
     for id in 1..=n {
         let y = lane_y(id);
-        ctx.set_fill_style_str("#495057");
         ctx.fill_text(&format!("S{id}"), 8.0, y).ok();
-        ctx.set_stroke_style_str("#dee2e6");
-        ctx.begin_path();
         ctx.move_to(LEFT, y);
         ctx.line_to(WIDTH - RIGHT, y);
-        ctx.stroke();
     }
+    ctx.set_line_width(1.0);
+    ctx.set_stroke_style_str("#dee2e6");
+    ctx.stroke();
 }
 
 fn draw_ticks(ctx: &CanvasRenderingContext2d, l: &Lanes, h: f64) {
@@ -139,18 +140,18 @@ fn draw_ticks(ctx: &CanvasRenderingContext2d, l: &Lanes, h: f64) {
     .find(|s| span / s <= 8)
     .unwrap_or(20_000_000);
     ctx.set_fill_style_str("#868e96");
+    ctx.begin_path();
     let mut t = l.t0.div_ceil(step) * step;
     while t <= l.now {
         let x = x_of(l, t);
-        ctx.set_stroke_style_str("#f1f3f5");
-        ctx.begin_path();
         ctx.move_to(x, TOP * 0.5);
         ctx.line_to(x, h - TOP);
-        ctx.stroke();
         ctx.fill_text(&format!("{:.3}s", t as f64 / 1e6), x + 2.0, h - TOP * 0.5)
             .ok();
         t += step;
     }
+    ctx.set_stroke_style_str("#f1f3f5");
+    ctx.stroke();
 }
 
 fn draw_marks(ctx: &CanvasRenderingContext2d, l: &Lanes) {
@@ -196,15 +197,20 @@ fn draw_marks(ctx: &CanvasRenderingContext2d, l: &Lanes) {
 fn draw_commits(ctx: &CanvasRenderingContext2d, l: &Lanes) {
     // Commits: a small tick under the lane with the new commitIndex.
     ctx.set_fill_style_str("#5f3dc4");
+    ctx.begin_path();
     let mut last_label = f64::NEG_INFINITY;
     for &(t, node, index) in &l.commits {
         let (x, y) = (x_of(l, t), lane_y(node));
-        ctx.fill_rect(x - 1.0, y + 2.0, 2.0, 6.0);
+        ctx.move_to(x, y + 2.0);
+        ctx.line_to(x, y + 8.0);
         if x - last_label > 28.0 {
             ctx.fill_text(&format!("c{index}"), x + 2.0, y + 8.0).ok();
             last_label = x;
         }
     }
+    ctx.set_stroke_style_str("#5f3dc4");
+    ctx.set_line_width(2.0);
+    ctx.stroke();
 }
 
 fn draw_arrows(
@@ -213,50 +219,58 @@ fn draw_arrows(
     arrives: &dyn Fn(u64) -> Option<Micros>,
     hover: Option<u64>,
 ) {
-    // Arrows. Each crossing into the canvas API costs, so a style is set
-    // only when it changes, and arrowheads are left out when the window
-    // holds so many arrows that they would be a blur anyway.
+    // Arrows, one path per colour: each stroke or fill is a fixed cost in
+    // the software rasteriser, so a few hundred arrows cost a few calls,
+    // and lines under a pixel wide are drawn as fast hairlines. Arrowheads
+    // are left out when the window holds so many arrows that they would be
+    // a blur anyway; a lost message ends in a red cross.
     let heads = l.arrows.len() <= 300;
-    let mut last: Option<(&str, bool)> = None;
-    for a in &l.arrows {
-        let (x1, y1, x2, y2) = ends(l, a, arrives(a.id));
-        let hot = hover == Some(a.id) || l.culprits.contains(&a.id);
-        let style = if hot {
-            "#c2255c"
-        } else {
-            color(a.kind, a.heartbeat)
+    let hot = |a: &Arrow| hover == Some(a.id) || l.culprits.contains(&a.id);
+    for (c, style) in COLORS.iter().enumerate() {
+        let mine = |a: &&Arrow| {
+            c == if hot(a) {
+                HOT
+            } else {
+                color(a.kind, a.heartbeat)
+            }
         };
-        if last != Some((style, hot)) {
-            ctx.set_stroke_style_str(style);
-            ctx.set_fill_style_str(style);
-            ctx.set_line_width(if hot { 3.0 } else { 1.2 });
-            last = Some((style, hot));
-        }
         ctx.begin_path();
-        ctx.move_to(x1, y1);
-        ctx.line_to(x2, y2);
+        for a in l.arrows.iter().filter(mine) {
+            let (x1, y1, x2, y2) = ends(l, a, arrives(a.id));
+            ctx.move_to(x1, y1);
+            ctx.line_to(x2, y2);
+        }
+        ctx.set_stroke_style_str(style);
+        ctx.set_line_width(if c == HOT { 3.0 } else { 0.9 });
         ctx.stroke();
-        if a.dropped {
-            ctx.set_stroke_style_str("#e03131");
-            last = None;
-            ctx.begin_path();
-            ctx.move_to(x2 - 4.0, y2 - 4.0);
-            ctx.line_to(x2 + 4.0, y2 + 4.0);
-            ctx.move_to(x2 + 4.0, y2 - 4.0);
-            ctx.line_to(x2 - 4.0, y2 + 4.0);
-            ctx.stroke();
-        } else if (heads || hot) && a.end.is_some_and(|e| e <= l.now) {
-            // An arrowhead at the receiver, along the arrow.
+        // An arrowhead at the receiver, along the arrow.
+        ctx.begin_path();
+        for a in l.arrows.iter().filter(mine) {
+            if a.dropped || !(heads || c == HOT) || a.end.is_none_or(|e| e > l.now) {
+                continue;
+            }
+            let (x1, y1, x2, y2) = ends(l, a, arrives(a.id));
             let (dx, dy) = (x2 - x1, y2 - y1);
             let len = (dx * dx + dy * dy).sqrt().max(1e-9);
             let (ux, uy) = (dx / len, dy / len);
-            ctx.begin_path();
             ctx.move_to(x2, y2);
             ctx.line_to(x2 - 6.0 * ux - 2.5 * uy, y2 - 6.0 * uy + 2.5 * ux);
             ctx.line_to(x2 - 6.0 * ux + 2.5 * uy, y2 - 6.0 * uy - 2.5 * ux);
-            ctx.fill();
         }
+        ctx.set_fill_style_str(style);
+        ctx.fill();
     }
+    ctx.begin_path();
+    for a in l.arrows.iter().filter(|a| a.dropped) {
+        let (_, _, x2, y2) = ends(l, a, arrives(a.id));
+        ctx.move_to(x2 - 4.0, y2 - 4.0);
+        ctx.line_to(x2 + 4.0, y2 + 4.0);
+        ctx.move_to(x2 + 4.0, y2 - 4.0);
+        ctx.line_to(x2 - 4.0, y2 + 4.0);
+    }
+    ctx.set_stroke_style_str("#e03131");
+    ctx.set_line_width(1.2);
+    ctx.stroke();
 }
 
 fn draw_violations(ctx: &CanvasRenderingContext2d, l: &Lanes) {
@@ -275,7 +289,6 @@ fn draw_violations(ctx: &CanvasRenderingContext2d, l: &Lanes) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quorum_core::sim::timeline::Arrow;
 
     fn arrow(id: u64, from: NodeId, to: NodeId, sent: Micros, end: Option<Micros>) -> Arrow {
         Arrow {

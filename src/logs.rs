@@ -7,8 +7,10 @@ use quorum_core::protocol::NodeId;
 use quorum_core::sim::Lab;
 use quorum_core::util::Fnv64;
 
-/// How many log indexes the table shows at once (it scrolls past that).
-pub const LOG_WINDOW: u64 = 40;
+/// How many log indexes the table shows at once: as many as fit beside the
+/// row headers in a 1280-pixel window, so the newest entries are on screen
+/// while following (◀ ▶ move the window).
+pub const LOG_WINDOW: u64 = 16;
 
 /// The log table's data, rebuilt only when something in it changed, and
 /// only for the window of indexes on screen.

@@ -6,29 +6,45 @@ use crate::state::{Model, Session};
 use crate::view::Surfaces;
 use quorum_core::sim::Lab;
 
-/// The clock and the scrubber's position.
+/// The clock and the scrubber's position. While playing, the scrubber
+/// is set only when its thumb moves by 1/2000 of its range (under a
+/// pixel): the browser redraws the box around all that changed in a frame,
+/// and the scrubber is as wide as the page. Paused, it is exact.
 pub fn time(s: &Surfaces, lab: &Lab) {
     if let Some(c) = s.clock.cast::<web_sys::Element>() {
         c.set_text_content(Some(&crate::lab::clock_text(lab)));
     }
     if let Some(r) = s.scrub.cast::<web_sys::HtmlInputElement>() {
-        r.set_max(&crate::lab::ms_value(lab.horizon()));
-        r.set_value(&crate::lab::ms_value(lab.now()));
+        let new = (lab.horizon() / 1000, lab.now() / 1000);
+        let at = |(m, v): (u64, u64)| v as f64 / m.max(1) as f64;
+        let due = s.scrubbed.get().is_none_or(|old| {
+            old != new && (!s.playing.get() || (at(new) - at(old)).abs() * 2000.0 >= 1.0)
+        });
+        if due {
+            r.set_max(&crate::lab::ms_value(lab.horizon()));
+            r.set_value(&crate::lab::ms_value(lab.now()));
+            s.scrubbed.set(Some(new));
+        }
     }
 }
 
 /// Redraw what moves: the ring's canvas and the space-time diagram. The
 /// diagram's lanes are kept in the model: pointer hits are tested on them.
 pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
+    s.playing.set(session.running);
     if let Some(c) = s.canvas.cast::<web_sys::HtmlCanvasElement>() {
         crate::canvas::draw(&c, &session.lab, m.selection.msg, m.selection.hover);
     }
     // While playing, the diagram is redrawn at most 30 times a second (a
-    // canvas repaint costs most of a frame without a GPU); anything else
-    // (a pause, a seek, a hover) redraws it at once.
+    // canvas repaint costs most of a frame without a GPU), and not in a
+    // frame that re-renders the page, unless it is 50 ms old; anything
+    // else (a pause, a seek, a hover) redraws it at once.
     let ts = m.clock.last_ts.unwrap_or(f64::INFINITY);
+    let c = &m.clock;
+    let busy = ts == c.ring_built || ts == c.log_built || ts == c.views_built;
     let d = &mut m.diagram;
-    let due = !session.running || ts - d.drawn >= 30.0 || ts < d.drawn;
+    let age = ts - d.drawn;
+    let due = !session.running || age >= if busy { 50.0 } else { 30.0 } || age < 0.0;
     let Some(c) = s
         .lamport
         .cast::<web_sys::HtmlCanvasElement>()

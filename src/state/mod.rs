@@ -127,6 +127,8 @@ pub struct FrameClock {
     pub log_built: f64,
     /// When the event log and the charts were last rebuilt.
     pub views_built: f64,
+    /// When the ring's servers and clients were last re-rendered.
+    pub ring_built: f64,
     /// The fingerprint of what the SVG ring drew last.
     pub ring_version: u64,
 }
@@ -229,6 +231,7 @@ impl Model {
                 carry_us: 0.0,
                 log_built: f64::NEG_INFINITY,
                 views_built: f64::NEG_INFINITY,
+                ring_built: f64::NEG_INFINITY,
                 ring_version: 0,
             },
             log: LogTable {

@@ -219,8 +219,10 @@ impl Update<'_> {
     }
 
     /// Only what moves is redrawn every frame (the canvas and the clock).
-    /// The DOM is re-rendered when a server's drawn state changes, and the
-    /// log table and an open panel at most 5 times a second.
+    /// The DOM is re-rendered when a server's or a client's drawn state
+    /// changes, at most 20 times a second (with 40 clients one changes
+    /// nearly every frame, and each pass re-renders the whole page), and
+    /// the log table and an open panel at most 5 times a second.
     fn refresh_due(&mut self, ts: f64) -> bool {
         let mut render = false;
         if ts - self.m.clock.log_built >= 200.0 {
@@ -235,8 +237,11 @@ impl Update<'_> {
             render = true;
         }
         let v = crate::ring::ring_version(&self.s.lab);
-        render |= v != self.m.clock.ring_version;
-        self.m.clock.ring_version = v;
+        render |= v != self.m.clock.ring_version && ts - self.m.clock.ring_built >= 50.0;
+        if render {
+            self.m.clock.ring_version = v;
+            self.m.clock.ring_built = ts;
+        }
         // The run reached its end: show Play.
         render || !self.s.running
     }

@@ -35,9 +35,9 @@ pub fn lamport(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, n: u32) -> 
     let point = {
         let canvas = surfaces.lamport.clone();
         move |e: &MouseEvent| {
-            let el = canvas.cast::<web_sys::HtmlCanvasElement>()?;
-            let (w, h) = (f64::from(el.width()), f64::from(el.height()));
-            Some(super::to_box(&el, e, w, h))
+            let el = canvas.cast::<web_sys::Element>()?;
+            let h = crate::lamport::height(n);
+            Some(super::to_box(&el, e, crate::lamport::WIDTH, h))
         }
     };
     let at = point.clone();
@@ -153,7 +153,7 @@ pub fn event_log(
 }
 
 const CW: f64 = 300.0;
-const CH: f64 = 64.0;
+const CH: f64 = 48.0;
 
 fn path(points: impl Iterator<Item = (f64, f64)>) -> String {
     let mut d = String::new();
@@ -215,12 +215,12 @@ pub fn charts(c: &Charts) -> Html {
         let w = format!("{:.1}", (x(b) - x(a)).max(0.5));
         match who {
             Some((node, term)) => html! { <g>
-                <rect x={format!("{:.1}", x(a))} y="8" width={w} height="40" fill={crate::lab::term_color(term)} />
+                <rect x={format!("{:.1}", x(a))} y="6" width={w} height="36" fill={crate::lab::term_color(term)} />
                 if x(b) - x(a) > 40.0 {
-                    <text x={format!("{:.1}", x(a) + 3.0)} y="33" class="band-label">{ format!("S{node} T{term}") }</text>
+                    <text x={format!("{:.1}", x(a) + 3.0)} y="28" class="band-label">{ format!("S{node} T{term}") }</text>
                 }
             </g> },
-            None => html! { <rect class="gap" x={format!("{:.1}", x(a))} y="8" width={w} height="40" /> },
+            None => html! { <rect class="gap" x={format!("{:.1}", x(a))} y="6" width={w} height="36" /> },
         }
     });
     let gaps: f64 = c

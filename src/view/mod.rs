@@ -16,6 +16,7 @@ pub use logtable::{LogTable, LogTableProps};
 use crate::i18n::Text;
 use crate::share::{P_CHARTS, P_EVENTS, P_LAMPORT, P_LOG, P_RING, P_SAFETY};
 use crate::state::{Model, Msg, Session};
+use std::cell::Cell;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -28,6 +29,10 @@ pub struct Surfaces {
     pub clock: NodeRef,
     pub scrub: NodeRef,
     pub evlog: NodeRef,
+    /// The scrubber's range and position as last set (ms).
+    pub scrubbed: Cell<Option<(u64, u64)>>,
+    /// The run was playing at the last paint.
+    pub playing: Cell<bool>,
 }
 
 /// An event that sends a fixed message. One closure type serves every such
@@ -93,8 +98,10 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
                     </aside>
                 }
             </main>
-            if m.shows(P_LOG) { <LogTable model={m.log.model.clone()} on_scroll={send.reform(Msg::LogFrom)} /> }
+            // The two views drawn every frame sit together: the browser
+            // redraws the box around all that changed in a frame.
             if m.shows(P_LAMPORT) { { linked::lamport(m, surfaces, send, n) } }
+            if m.shows(P_LOG) { <LogTable model={m.log.model.clone()} on_scroll={send.reform(Msg::LogFrom)} /> }
             if m.shows(P_EVENTS) || m.shows(P_CHARTS) {
                 <div class="linked">
                     if m.shows(P_EVENTS) { { linked::event_log(m, surfaces, send, s, n) } }
