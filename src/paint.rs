@@ -45,6 +45,9 @@ pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
     let d = &mut m.diagram;
     let age = ts - d.drawn;
     let due = !session.running || age >= if busy { 50.0 } else { 30.0 } || age < 0.0;
+    // Off screen it is not drawn at all; `Msg::DiagramSeen` paints it
+    // (and its lanes, which clicks are tested on) when it comes into view.
+    let due = due && !s.diagram_hidden.get();
     let Some(c) = s
         .lamport
         .cast::<web_sys::HtmlCanvasElement>()

@@ -11,7 +11,7 @@ use crate::state::{update, Effect, Env, Model, Msg, Page, Session, Store};
 use crate::view::Surfaces;
 use std::cell::{Ref, RefCell};
 use std::rc::{Rc, Weak};
-use wasm_bindgen::UnwrapThrowExt;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use yew::Callback;
 
 pub struct Runtime {
@@ -151,6 +151,37 @@ impl Runtime {
         }
         if first {
             self.ensure_loop();
+            self.watch_diagram();
+        }
+    }
+
+    /// Tell the painter whether the space-time diagram is on screen; when it
+    /// comes into view, paint it at once.
+    fn watch_diagram(&self) {
+        let Some(canvas) = self.surfaces.lamport.cast::<web_sys::Element>() else {
+            return;
+        };
+        let me = self.me.clone();
+        let seen = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+            move |entries: js_sys::Array| {
+                let Some(rt) = me.upgrade() else { return };
+                // The latest entry says where it is now.
+                let on = entries
+                    .iter()
+                    .filter_map(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+                    .last()
+                    .is_none_or(|e| e.is_intersecting());
+                let was_hidden = rt.surfaces.diagram_hidden.replace(!on);
+                if on && was_hidden {
+                    rt.dispatch(Msg::DiagramSeen);
+                }
+            },
+        );
+        if let Ok(obs) = web_sys::IntersectionObserver::new(seen.as_ref().unchecked_ref()) {
+            obs.observe(&canvas);
+            // Both live as long as the page.
+            seen.forget();
+            std::mem::forget(obs);
         }
     }
 

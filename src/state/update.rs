@@ -95,6 +95,11 @@ impl Update<'_> {
             Msg::LamportHover(p) => self.hover(p.and_then(|(x, y)| self.lamport_hit(x, y))),
             Msg::LamportClick(x, y) => self.lamport_click(x, y),
             Msg::HoverMsg(id) => self.hover(id),
+            Msg::DiagramSeen => {
+                // Redrawn now, not in up to 30 ms.
+                self.m.diagram.drawn = f64::NEG_INFINITY;
+                self.effect(Effect::Paint)
+            }
             Msg::EvScroll(top, follow) => self.ev_scroll(top, follow),
             Msg::EvKind(bit) => self.filter(|f| f.kinds ^= bit),
             Msg::EvNode(n) => self.filter(|f| f.node = n),

@@ -33,6 +33,10 @@ pub struct Surfaces {
     pub scrubbed: Cell<Option<(u64, u64)>>,
     /// The run was playing at the last paint.
     pub playing: Cell<bool>,
+    /// The space-time diagram's canvas is off screen (an
+    /// IntersectionObserver says so): it is not redrawn until it scrolls
+    /// into view. A phone shows the ring; the diagram is far below.
+    pub diagram_hidden: Cell<bool>,
 }
 
 /// An event that sends a fixed message. One closure type serves every such
