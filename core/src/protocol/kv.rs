@@ -193,6 +193,25 @@ pub struct KvStore {
     max_sessions: usize,
     /// Session commands applied: the clock of least-recent use.
     used: u64,
+    /// The sessions by last use (each session's `used` is unique), so the
+    /// least recently used is found without a scan of every session.
+    by_use: UseOrder,
+}
+
+/// An index of `sessions` by last use: derived from the sessions, so it
+/// takes no part in equality or hashing (a store hashes as it did before
+/// the index; the model checker's states are unchanged).
+#[derive(Clone, Debug, Default)]
+struct UseOrder(BTreeMap<u64, ClientId>);
+
+impl PartialEq for UseOrder {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for UseOrder {}
+impl std::hash::Hash for UseOrder {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl Default for KvStore {
@@ -214,6 +233,7 @@ impl KvStore {
             expired: BTreeSet::new(),
             max_sessions: max.max(1),
             used: 0,
+            by_use: UseOrder::default(),
         }
     }
 
@@ -246,6 +266,8 @@ impl KvStore {
         self.used += 1;
         let used = self.used;
         let sess = self.sessions.entry(s.client).or_default();
+        self.by_use.0.remove(&sess.used);
+        self.by_use.0.insert(used, s.client);
         sess.used = used;
         if cmd.first_unacked > sess.first_unacked {
             sess.first_unacked = cmd.first_unacked;
@@ -270,12 +292,7 @@ impl KvStore {
     /// Least recently used sessions go once there are too many.
     fn expire(&mut self) {
         while self.sessions.len() > self.max_sessions {
-            let Some(oldest) = self
-                .sessions
-                .iter()
-                .min_by_key(|(_, s)| s.used)
-                .map(|(c, _)| *c)
-            else {
+            let Some((_, oldest)) = self.by_use.0.pop_first() else {
                 return;
             };
             self.sessions.remove(&oldest);
@@ -431,6 +448,44 @@ mod tests {
         );
         assert_eq!(kv.get("x"), Some("4"));
         assert_eq!(kv.apply(&cmd(1, 3, 3, put("x", "6"))), OpResult::Ok);
+    }
+
+    /// The index by last use picks the session a scan of every session
+    /// picks: a mixed stream of clients, against a plain model of LRU.
+    #[test]
+    fn expiry_by_the_use_index_matches_a_scan() {
+        let mut kv = KvStore::with_max_sessions(4);
+        let mut last_use: BTreeMap<ClientId, u64> = BTreeMap::new();
+        let mut expired: BTreeSet<ClientId> = BTreeSet::new();
+        let mut next_op: BTreeMap<ClientId, OpId> = BTreeMap::new();
+        let (mut x, mut clock, mut refused_seen) = (7u64, 0u64, 0);
+        for _ in 0..2000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let client = (x >> 33) % 12 + 1;
+            let op = next_op.entry(client).or_insert(0);
+            *op += 1;
+            let got = kv.apply(&cmd(client, *op, *op, put("x", "v")));
+            if expired.contains(&client) {
+                assert_eq!(got, refused("session expired"), "client {client}");
+                refused_seen += 1;
+                continue;
+            }
+            assert_eq!(got, OpResult::Ok, "client {client}");
+            clock += 1;
+            last_use.insert(client, clock);
+            while last_use.len() > 4 {
+                let (&oldest, _) = last_use.iter().min_by_key(|(_, u)| **u).unwrap();
+                last_use.remove(&oldest);
+                expired.insert(oldest);
+            }
+        }
+        assert!(refused_seen > 100, "{refused_seen}");
+        for c in 1..=12 {
+            let held = !kv.session_results(c).is_empty();
+            assert_eq!(held, last_use.contains_key(&c), "client {c}");
+        }
     }
 
     #[test]
