@@ -271,7 +271,7 @@ impl<N: Node> Simulator<N> {
             .w
             .queue
             .iter()
-            .filter_map(|q| match &q.ev {
+            .filter_map(|(at, ev)| match ev {
                 Ev::Deliver {
                     id,
                     from,
@@ -283,7 +283,7 @@ impl<N: Node> Simulator<N> {
                     from: *from,
                     to: *to,
                     sent: *sent,
-                    arrives: q.at,
+                    arrives: at,
                     msg,
                 }),
                 _ => None,
@@ -296,8 +296,8 @@ impl<N: Node> Simulator<N> {
     /// one shows twice).
     pub fn client_in_flight(&self) -> Vec<ClientInFlight<'_>> {
         let mut v: Vec<ClientInFlight<'_>> = Vec::new();
-        for q in self.w.queue.iter() {
-            let m = match &q.ev {
+        for (at, ev) in self.w.queue.iter() {
+            let m = match ev {
                 Ev::ToNode {
                     id,
                     sent,
@@ -312,7 +312,7 @@ impl<N: Node> Simulator<N> {
                     what: ClientMessage::Request(op),
                     op_id: *op_id,
                     sent: *sent,
-                    arrives: q.at,
+                    arrives: at,
                 },
                 Ev::ToClient {
                     id,
@@ -328,7 +328,7 @@ impl<N: Node> Simulator<N> {
                     what: ClientMessage::Reply(response),
                     op_id: *op_id,
                     sent: *sent,
-                    arrives: q.at,
+                    arrives: at,
                 },
                 _ => continue,
             };
@@ -372,11 +372,11 @@ impl<N: Node> Simulator<N> {
         if self.w.queue.next_at().is_none_or(|at| at > self.end) {
             return false;
         }
-        let Some(q) = self.w.queue.pop() else {
+        let Some((at, ev)) = self.w.queue.pop() else {
             return false;
         };
-        self.w.now = q.at;
-        self.handle(q.ev);
+        self.w.now = at;
+        self.handle(ev);
         true
     }
 

@@ -5,8 +5,7 @@
 
 use super::super::Micros;
 use crate::protocol::{ClientId, ClientResponse, KvOp, NodeId, OpId, Timer};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use crate::util::KeyHeap;
 
 /// One queued happening.
 #[derive(Clone, Debug)]
@@ -71,79 +70,104 @@ impl<M> Ev<M> {
     }
 }
 
-#[derive(Clone, Debug)]
-pub(super) struct Queued<M> {
-    pub at: Micros,
-    /// 0 for the simulation's own events, 1 for actions (scenario events,
-    /// user clicks): an action runs after every other event of its
-    /// microsecond. So an action a user takes at virtual time t, after the
-    /// simulator has run everything up to t, replays at the same place.
-    class: u8,
-    seq: u64,
-    pub ev: Ev<M>,
+/// A queued event's place in the order, as one integer: its time (the
+/// high 64 bits), then its class (0 for the simulation's own events, 1 for
+/// actions: scenario events and user clicks run after every other event of
+/// their microsecond, so an action a user takes at virtual time t, after
+/// the simulator has run everything up to t, replays at the same place),
+/// then the sequence number it was queued with. Sequence numbers are
+/// unique, so no two keys are equal and the order is total.
+fn key(at: Micros, class: u64, seq: u64) -> u128 {
+    (u128::from(at) << 64) | u128::from(class | seq)
 }
 
-impl<M> PartialEq for Queued<M> {
-    fn eq(&self, o: &Self) -> bool {
-        self.at == o.at && self.class == o.class && self.seq == o.seq
-    }
-}
-impl<M> Eq for Queued<M> {}
-impl<M> PartialOrd for Queued<M> {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl<M> Ord for Queued<M> {
-    // BinaryHeap is a max-heap: reverse, so the earliest (then first queued)
-    // event comes out first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.at.cmp(&self.at)
-            .then_with(|| o.class.cmp(&self.class))
-            .then_with(|| o.seq.cmp(&self.seq))
-    }
+const ACTION_CLASS: u64 = 1 << 63;
+
+fn key_at(key: u128) -> Micros {
+    (key >> 64) as Micros
 }
 
+fn key_seq(key: u128) -> u64 {
+    key as u64 & !ACTION_CLASS
+}
+
+/// The queue: a heap of keys, each pointing at the slot that holds its
+/// event. The heap moves only keys; the events (a message with its
+/// entries, a client's operation) stay put in their slots.
 #[derive(Clone, Debug)]
 pub(super) struct EventQueue<M> {
-    heap: BinaryHeap<Queued<M>>,
+    heap: KeyHeap,
+    /// The events, by slot; `None` for a free slot.
+    events: Vec<Option<Ev<M>>>,
+    /// Free slots, reused last-freed first.
+    free: Vec<u32>,
     seq: u64,
 }
 
 impl<M: Clone> EventQueue<M> {
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: KeyHeap::new(),
+            events: Vec::new(),
+            free: Vec::new(),
             seq: 0,
         }
     }
 
     pub fn push(&mut self, at: Micros, ev: Ev<M>) {
         self.seq += 1;
-        let class = u8::from(matches!(ev, Ev::Action(_)));
-        self.heap.push(Queued {
-            at,
-            class,
-            seq: self.seq,
-            ev,
-        });
+        let class = if matches!(ev, Ev::Action(_)) {
+            ACTION_CLASS
+        } else {
+            0
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.events[slot as usize] = Some(ev);
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.events.len()).expect("fewer than 2^32 queued events");
+                self.events.push(Some(ev));
+                slot
+            }
+        };
+        self.heap.push(key(at, class, self.seq), slot);
     }
 
     /// When the next event is due.
     pub fn next_at(&self) -> Option<Micros> {
-        self.heap.peek().map(|q| q.at)
+        self.heap.peek().map(|(k, _)| key_at(k))
     }
 
-    pub fn pop(&mut self) -> Option<Queued<M>> {
-        self.heap.pop()
+    /// The next event and its time.
+    pub fn pop(&mut self) -> Option<(Micros, Ev<M>)> {
+        let (k, slot) = self.heap.pop()?;
+        Some((key_at(k), self.take(slot)))
+    }
+
+    fn take(&mut self, slot: u32) -> Ev<M> {
+        self.free.push(slot);
+        self.events[slot as usize]
+            .take()
+            .expect("a queued key's slot holds its event")
     }
 
     pub fn len(&self) -> usize {
         self.heap.len()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Queued<M>> {
-        self.heap.iter()
+    /// Every queued event with its time, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (Micros, &Ev<M>)> {
+        self.heap
+            .iter()
+            .map(|(k, slot)| (key_at(k), self.event(slot)))
+    }
+
+    fn event(&self, slot: u32) -> &Ev<M> {
+        self.events[slot as usize]
+            .as_ref()
+            .expect("a queued key's slot holds its event")
     }
 
     /// Take every copy of message `id` off the wire; how many there were,
@@ -152,9 +176,21 @@ impl<M: Clone> EventQueue<M> {
         let client = self
             .find_delivery(id)
             .is_some_and(|e| e.is_client_message());
-        let before = self.heap.len();
-        self.heap.retain(|q| q.ev.message_id() != Some(id));
-        (before - self.heap.len(), client)
+        let mut gone = Vec::new();
+        let events = &self.events;
+        self.heap.retain(|_, slot| {
+            let hit = events[slot as usize]
+                .as_ref()
+                .is_some_and(|e| e.message_id() == Some(id));
+            if hit {
+                gone.push(slot);
+            }
+            !hit
+        });
+        for &slot in &gone {
+            self.take(slot);
+        }
+        (gone.len(), client)
     }
 
     /// A copy of the delivery of message `id`, if it is still on the wire
@@ -162,9 +198,9 @@ impl<M: Clone> EventQueue<M> {
     pub fn find_delivery(&self, id: u64) -> Option<Ev<M>> {
         self.heap
             .iter()
-            .filter(|q| q.ev.message_id() == Some(id))
-            .min_by_key(|q| q.seq)
-            .map(|q| q.ev.clone())
+            .filter(|&(_, slot)| self.event(slot).message_id() == Some(id))
+            .min_by_key(|&(k, _)| key_seq(k))
+            .map(|(_, slot)| self.event(slot).clone())
     }
 }
 
