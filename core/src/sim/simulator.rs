@@ -134,8 +134,10 @@ impl<N: Node> Simulator<N> {
                 timers: NodeTimers::default(),
             })
             .collect();
+        let mut w = World::new(net, seed);
+        w.queue.set_horizon(end);
         Simulator {
-            w: World::new(net, seed),
+            w,
             end,
             workload: Workload::new(None, nodes.len() as u32, &timing),
             nodes,
@@ -226,6 +228,7 @@ impl<N: Node> Simulator<N> {
     }
     pub fn set_end_time(&mut self, end: Micros) {
         self.end = end;
+        self.w.queue.set_horizon(end);
     }
     pub fn stats(&self) -> &Stats {
         &self.w.obs.stats

@@ -91,12 +91,26 @@ fn key_seq(key: u128) -> u64 {
     key as u64 & !ACTION_CLASS
 }
 
-/// The queue: a heap of keys, each pointing at the slot that holds its
-/// event. The heap moves only keys; the events (a message with its
+/// The queue: heaps of keys, each pointing at the slot that holds its
+/// event. The heaps move only keys; the events (a message with its
 /// entries, a client's operation) stay put in their slots.
+///
+/// Three places hold keys, so the heap that every event goes through stays
+/// small: the simulation's own events (`soon`), the actions (`actions`: a
+/// scenario may schedule 100 000 of them at boot) and whatever is due after
+/// the run's end (`later`: a client's deadline an hour away never needs
+/// ordering in a ten-minute run). `pop` takes the smallest key of all of
+/// them, so the order is exactly that of one heap.
 #[derive(Clone, Debug)]
 pub(super) struct EventQueue<M> {
-    heap: KeyHeap,
+    soon: KeyHeap,
+    actions: KeyHeap,
+    /// Keys due after `horizon`, unordered.
+    later: Vec<(u128, u32)>,
+    /// The smallest key in `later`.
+    later_min: Option<u128>,
+    /// Keys due after this go to `later` (the run's end time).
+    horizon: Micros,
     /// The events, by slot; `None` for a free slot.
     events: Vec<Option<Ev<M>>>,
     /// Free slots, reused last-freed first.
@@ -107,10 +121,29 @@ pub(super) struct EventQueue<M> {
 impl<M: Clone> EventQueue<M> {
     pub fn new() -> Self {
         EventQueue {
-            heap: KeyHeap::new(),
+            soon: KeyHeap::new(),
+            actions: KeyHeap::new(),
+            later: Vec::new(),
+            later_min: None,
+            horizon: Micros::MAX,
             events: Vec::new(),
             free: Vec::new(),
             seq: 0,
+        }
+    }
+
+    /// Events due after `horizon` (the run's end) need no ordering until
+    /// the horizon moves past them.
+    pub fn set_horizon(&mut self, horizon: Micros) {
+        if horizon > self.horizon {
+            let later = std::mem::take(&mut self.later);
+            self.later_min = None;
+            self.horizon = horizon;
+            for (k, slot) in later {
+                self.file(k, slot);
+            }
+        } else {
+            self.horizon = horizon;
         }
     }
 
@@ -132,17 +165,53 @@ impl<M: Clone> EventQueue<M> {
                 slot
             }
         };
-        self.heap.push(key(at, class, self.seq), slot);
+        self.file(key(at, class, self.seq), slot);
+    }
+
+    /// Put a key where it belongs.
+    fn file(&mut self, k: u128, slot: u32) {
+        if key_at(k) > self.horizon {
+            self.later.push((k, slot));
+            self.later_min = Some(self.later_min.map_or(k, |m| m.min(k)));
+        } else if k & u128::from(ACTION_CLASS) != 0 {
+            self.actions.push(k, slot);
+        } else {
+            self.soon.push(k, slot);
+        }
+    }
+
+    /// The smallest key in the heaps, and whether it is an action's.
+    fn first(&self) -> Option<(u128, bool)> {
+        match (self.soon.peek(), self.actions.peek()) {
+            (Some((s, _)), Some((a, _))) => Some(if a < s { (a, true) } else { (s, false) }),
+            (Some((s, _)), None) => Some((s, false)),
+            (None, Some((a, _))) => Some((a, true)),
+            (None, None) => None,
+        }
     }
 
     /// When the next event is due.
     pub fn next_at(&self) -> Option<Micros> {
-        self.heap.peek().map(|(k, _)| key_at(k))
+        let k = match (self.first(), self.later_min) {
+            (Some((k, _)), Some(l)) => k.min(l),
+            (Some((k, _)), None) => k,
+            (None, l) => l?,
+        };
+        Some(key_at(k))
     }
 
     /// The next event and its time.
     pub fn pop(&mut self) -> Option<(Micros, Ev<M>)> {
-        let (k, slot) = self.heap.pop()?;
+        if let Some(l) = self.later_min {
+            if self.first().is_none_or(|(k, _)| l < k) {
+                // Popping past the horizon: order everything.
+                self.set_horizon(Micros::MAX);
+            }
+        }
+        let (k, slot) = match self.first()? {
+            (_, true) => self.actions.pop()?,
+            (_, false) => self.soon.pop()?,
+        };
         Some((key_at(k), self.take(slot)))
     }
 
@@ -154,14 +223,20 @@ impl<M: Clone> EventQueue<M> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.soon.len() + self.actions.len() + self.later.len()
+    }
+
+    /// Every key and slot, in no particular order.
+    fn keys(&self) -> impl Iterator<Item = (u128, u32)> + '_ {
+        self.soon
+            .iter()
+            .chain(self.actions.iter())
+            .chain(self.later.iter().copied())
     }
 
     /// Every queued event with its time, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Micros, &Ev<M>)> {
-        self.heap
-            .iter()
-            .map(|(k, slot)| (key_at(k), self.event(slot)))
+        self.keys().map(|(k, slot)| (key_at(k), self.event(slot)))
     }
 
     fn event(&self, slot: u32) -> &Ev<M> {
@@ -178,7 +253,7 @@ impl<M: Clone> EventQueue<M> {
             .is_some_and(|e| e.is_client_message());
         let mut gone = Vec::new();
         let events = &self.events;
-        self.heap.retain(|_, slot| {
+        let mut keep = |slot: u32| {
             let hit = events[slot as usize]
                 .as_ref()
                 .is_some_and(|e| e.message_id() == Some(id));
@@ -186,7 +261,11 @@ impl<M: Clone> EventQueue<M> {
                 gone.push(slot);
             }
             !hit
-        });
+        };
+        // Deliveries are never actions.
+        self.soon.retain(|_, slot| keep(slot));
+        self.later.retain(|&(_, slot)| keep(slot));
+        self.later_min = self.later.iter().map(|&(k, _)| k).min();
         for &slot in &gone {
             self.take(slot);
         }
@@ -196,8 +275,7 @@ impl<M: Clone> EventQueue<M> {
     /// A copy of the delivery of message `id`, if it is still on the wire
     /// (the first queued copy, so a copy of a copy is deterministic).
     pub fn find_delivery(&self, id: u64) -> Option<Ev<M>> {
-        self.heap
-            .iter()
+        self.keys()
             .filter(|&(_, slot)| self.event(slot).message_id() == Some(id))
             .min_by_key(|&(k, _)| key_seq(k))
             .map(|(_, slot)| self.event(slot).clone())
@@ -215,4 +293,70 @@ pub(super) enum ClientTimer {
     Resend,
     /// Give up on the operation (tag = op id).
     Deadline,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Actions, the simulation's own events and events past the horizon
+    /// come out in the order one list sorted by (time, class, sequence)
+    /// gives, whatever the horizon does meanwhile.
+    #[test]
+    fn pops_in_time_class_sequence_order_across_its_parts() {
+        let mut q: EventQueue<()> = EventQueue::new();
+        q.set_horizon(500);
+        // (time, class, seq, what)
+        let mut model: Vec<(Micros, u8, u64, usize)> = Vec::new();
+        let (mut x, mut seq, mut now) = (3u64, 0u64, 0u64);
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        for round in 0..6_000usize {
+            let r = next();
+            if round == 2_000 {
+                q.set_horizon(300); // shrinks: nothing moves
+            }
+            if round == 4_000 {
+                q.set_horizon(2_000); // grows: `later` is ordered in
+            }
+            if r % 3 != 0 || model.is_empty() {
+                seq += 1;
+                let at = now + next() % 700;
+                let action = r % 5 == 0;
+                let ev = if action {
+                    Ev::Action(round)
+                } else {
+                    Ev::Client {
+                        client: round as ClientId,
+                        timer: ClientTimer::Think,
+                        tag: 0,
+                    }
+                };
+                q.push(at, ev);
+                model.push((at, u8::from(action), seq, round));
+            } else {
+                model.sort_unstable();
+                let (at, _, _, round) = model.remove(0);
+                assert_eq!(q.next_at(), Some(at));
+                let (t, ev) = q.pop().expect("an event");
+                now = t;
+                let got = match ev {
+                    Ev::Action(i) => i,
+                    Ev::Client { client, .. } => client as usize,
+                    _ => unreachable!(),
+                };
+                assert_eq!((t, got), (at, round));
+            }
+            assert_eq!(q.len(), model.len());
+        }
+        model.sort_unstable();
+        for (at, _, _, _) in model {
+            assert_eq!(q.pop().map(|(t, _)| t), Some(at));
+        }
+        assert!(q.pop().is_none() && q.next_at().is_none());
+    }
 }
