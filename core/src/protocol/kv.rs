@@ -15,7 +15,8 @@
 use super::types::{ClientId, OpId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// Keys and values are shared strings: copying an op, an entry or a
@@ -176,11 +177,55 @@ struct ClientSession {
     /// Requests below this were answered or given up on by the client:
     /// their results are forgotten and they never run again.
     first_unacked: OpId,
-    /// The result of each request run and not yet acknowledged, by op id
-    /// (a short list: a vector reuses its room, a map would allocate).
-    results: Vec<(OpId, OpResult)>,
+    /// The result of each request run and not yet acknowledged, by op id.
+    results: Results,
     /// When it was last used, counted in session commands applied.
     used: u64,
+}
+
+/// A session's results in op id order: a short list, its first entry kept
+/// in the session itself. Most sessions hold one result (a client runs one
+/// operation at a time), so most never allocate, and a session that expires
+/// is dropped without a visit to memory untouched since it was made.
+/// `first` is empty only when `rest` is too, so equal lists compare and
+/// hash equal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Results {
+    first: Option<(OpId, OpResult)>,
+    rest: Vec<(OpId, OpResult)>,
+}
+
+impl Results {
+    fn iter(&self) -> impl Iterator<Item = &(OpId, OpResult)> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    /// Forget the results below op `from`.
+    fn forget_below(&mut self, from: OpId) {
+        if self.first.as_ref().is_some_and(|(id, _)| *id < from) {
+            self.first = None;
+        }
+        self.rest.retain(|(id, _)| *id >= from);
+        if self.first.is_none() && !self.rest.is_empty() {
+            self.first = Some(self.rest.remove(0));
+        }
+    }
+
+    /// Add op `id`'s result, in order (`id` is not held yet).
+    fn insert(&mut self, id: OpId, r: OpResult) {
+        match &self.first {
+            None => self.first = Some((id, r)),
+            Some((f, _)) if id < *f => {
+                if let Some(old) = self.first.replace((id, r)) {
+                    self.rest.insert(0, old);
+                }
+            }
+            Some(_) => {
+                let at = self.rest.partition_point(|(x, _)| *x < id);
+                self.rest.insert(at, (id, r));
+            }
+        }
+    }
 }
 
 /// The key-value state machine. Deterministic: ordered maps only.
@@ -193,16 +238,19 @@ pub struct KvStore {
     max_sessions: usize,
     /// Session commands applied: the clock of least-recent use.
     used: u64,
-    /// The sessions by last use (each session's `used` is unique), so the
-    /// least recently used is found without a scan of every session.
+    /// Every use of a session, oldest first, so the least recently used
+    /// session is found without a scan of every session.
     by_use: UseOrder,
 }
 
-/// An index of `sessions` by last use: derived from the sessions, so it
-/// takes no part in equality or hashing (a store hashes as it did before
-/// the index; the model checker's states are unchanged).
+/// The sessions' uses in the order they happened, as (`used`, client).
+/// An entry is live while its session's `used` is still that value; older
+/// ones are skipped when they reach the front, and dropped in bulk when
+/// they outnumber the sessions. Derived from the sessions, so it takes no
+/// part in equality or hashing (a store hashes as it did before the index;
+/// the model checker's states are unchanged).
 #[derive(Clone, Debug, Default)]
-struct UseOrder(BTreeMap<u64, ClientId>);
+struct UseOrder(VecDeque<(u64, ClientId)>);
 
 impl PartialEq for UseOrder {
     fn eq(&self, _: &Self) -> bool {
@@ -258,21 +306,32 @@ impl KvStore {
     /// once the client has acknowledged it or the session expired.
     pub fn apply(&mut self, cmd: &KvCommand) -> OpResult {
         let Some(s) = cmd.session else {
-            return self.run(&cmd.op);
+            return run(&mut self.data, &cmd.op);
         };
-        if self.expired.contains(&s.client) {
+        // A client that has a session has not expired (an expired client
+        // never gets one back); a new one is looked up among the expired,
+        // unless its id is above all of theirs.
+        if !self.sessions.contains_key(&s.client)
+            && self.expired.last().is_some_and(|&m| m >= s.client)
+            && self.expired.contains(&s.client)
+        {
             return refused("session expired");
         }
         self.used += 1;
         let used = self.used;
+        if self.by_use.0.len() > 2 * self.sessions.len() + 64 {
+            let sessions = &self.sessions;
+            self.by_use
+                .0
+                .retain(|&(u, c)| sessions.get(&c).is_some_and(|s| s.used == u));
+        }
+        self.by_use.0.push_back((used, s.client));
         let sess = self.sessions.entry(s.client).or_default();
-        self.by_use.0.remove(&sess.used);
-        self.by_use.0.insert(used, s.client);
         sess.used = used;
         if cmd.first_unacked > sess.first_unacked {
             sess.first_unacked = cmd.first_unacked;
             let from = cmd.first_unacked;
-            sess.results.retain(|(id, _)| *id >= from);
+            sess.results.forget_below(from);
         }
         if s.op_id < sess.first_unacked {
             return refused("already acknowledged");
@@ -280,11 +339,8 @@ impl KvStore {
         if let Some((_, r)) = sess.results.iter().find(|(id, _)| *id == s.op_id) {
             return r.clone();
         }
-        let result = self.run(&cmd.op);
-        if let Some(sess) = self.sessions.get_mut(&s.client) {
-            let at = sess.results.partition_point(|(id, _)| *id < s.op_id);
-            sess.results.insert(at, (s.op_id, result.clone()));
-        }
+        let result = run(&mut self.data, &cmd.op);
+        sess.results.insert(s.op_id, result.clone());
         self.expire();
         result
     }
@@ -292,32 +348,38 @@ impl KvStore {
     /// Least recently used sessions go once there are too many.
     fn expire(&mut self) {
         while self.sessions.len() > self.max_sessions {
-            let Some((_, oldest)) = self.by_use.0.pop_first() else {
+            let Some((used, client)) = self.by_use.0.pop_front() else {
                 return;
             };
-            self.sessions.remove(&oldest);
-            self.expired.insert(oldest);
+            // The oldest live use is the least recently used session.
+            if let Entry::Occupied(e) = self.sessions.entry(client) {
+                if e.get().used == used {
+                    e.remove();
+                    self.expired.insert(client);
+                }
+            }
         }
     }
+}
 
-    fn run(&mut self, op: &KvOp) -> OpResult {
-        match op {
-            KvOp::Put { key, value } => {
-                self.data.insert(key.clone(), value.clone());
+/// Run one operation on the data.
+fn run(data: &mut BTreeMap<Text, Text>, op: &KvOp) -> OpResult {
+    match op {
+        KvOp::Put { key, value } => {
+            data.insert(key.clone(), value.clone());
+            OpResult::Ok
+        }
+        KvOp::Get { key } => OpResult::Value {
+            value: data.get(key).cloned(),
+        },
+        KvOp::Cas { key, expect, value } => {
+            let actual = data.get(key);
+            if actual == expect.as_ref() {
+                data.insert(key.clone(), value.clone());
                 OpResult::Ok
-            }
-            KvOp::Get { key } => OpResult::Value {
-                value: self.data.get(key).cloned(),
-            },
-            KvOp::Cas { key, expect, value } => {
-                let actual = self.data.get(key);
-                if actual == expect.as_ref() {
-                    self.data.insert(key.clone(), value.clone());
-                    OpResult::Ok
-                } else {
-                    OpResult::Mismatch {
-                        actual: actual.cloned(),
-                    }
+            } else {
+                OpResult::Mismatch {
+                    actual: actual.cloned(),
                 }
             }
         }
@@ -431,6 +493,33 @@ mod tests {
             refused("already acknowledged")
         );
         assert_eq!(kv.get("x"), Some("c"), "the duplicate had no effect");
+    }
+
+    /// A session's results stay in op id order, whatever order they come
+    /// in and whatever is forgotten, and equal lists are equal.
+    #[test]
+    fn results_keep_op_order_like_a_sorted_list() {
+        let mut r = Results::default();
+        let mut model: Vec<OpId> = Vec::new();
+        let ids = |r: &Results| r.iter().map(|(id, _)| *id).collect::<Vec<_>>();
+        for (i, id) in [5, 2, 9, 1, 7, 3].into_iter().enumerate() {
+            r.insert(id, OpResult::Ok);
+            model.push(id);
+            model.sort_unstable();
+            assert_eq!(ids(&r), model, "after inserting {id} (step {i})");
+        }
+        for from in [2, 4, 8, 10] {
+            r.forget_below(from);
+            model.retain(|&id| id >= from);
+            assert_eq!(ids(&r), model, "after forgetting below {from}");
+        }
+        assert_eq!(r, Results::default());
+        let (mut a, mut b) = (Results::default(), Results::default());
+        a.insert(1, OpResult::Ok);
+        a.insert(2, OpResult::Ok);
+        b.insert(2, OpResult::Ok);
+        b.insert(1, OpResult::Ok);
+        assert_eq!(a, b);
     }
 
     #[test]
