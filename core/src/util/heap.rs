@@ -32,9 +32,58 @@ impl KeyHeap {
     }
 
     pub fn push(&mut self, key: u128, val: u32) {
-        let mut i = self.keys.len();
+        let i = self.keys.len();
         self.keys.push(key);
         self.vals.push(val);
+        self.sift_up(i, key, val);
+    }
+
+    /// Take the smallest key and its payload.
+    pub fn pop(&mut self) -> Option<(u128, u32)> {
+        let top = self.peek()?;
+        let key = self.keys.pop()?;
+        let val = self.vals.pop()?;
+        if !self.keys.is_empty() {
+            // Floyd's way: move the hole at the root down to a leaf along
+            // the smallest children (no comparison with the moving key, no
+            // branch to mispredict), then sift the last entry up from there:
+            // it came from the bottom, so it seldom rises far.
+            let hole = self.hole_to_leaf(0);
+            self.sift_up(hole, key, val);
+        }
+        Some(top)
+    }
+
+    /// Move the hole at `i` down to a leaf, pulling up the smallest child
+    /// at each step; where the hole ends.
+    fn hole_to_leaf(&mut self, mut i: usize) -> usize {
+        let n = self.keys.len();
+        loop {
+            let first = ARITY * i + 1;
+            let c = if first + ARITY <= n {
+                let k = &self.keys[first..first + ARITY];
+                let (a, ka) = if k[1] < k[0] { (1, k[1]) } else { (0, k[0]) };
+                let (b, kb) = if k[3] < k[2] { (3, k[3]) } else { (2, k[2]) };
+                first + if kb < ka { b } else { a }
+            } else if first < n {
+                let mut c = first;
+                for j in first + 1..n {
+                    if self.keys[j] < self.keys[c] {
+                        c = j;
+                    }
+                }
+                c
+            } else {
+                return i;
+            };
+            self.keys[i] = self.keys[c];
+            self.vals[i] = self.vals[c];
+            i = c;
+        }
+    }
+
+    /// Put (`key`, `val`) into the hole at `i` or above it.
+    fn sift_up(&mut self, mut i: usize, key: u128, val: u32) {
         while i > 0 {
             let parent = (i - 1) / ARITY;
             if self.keys[parent] <= key {
@@ -48,17 +97,6 @@ impl KeyHeap {
         self.vals[i] = val;
     }
 
-    /// Take the smallest key and its payload.
-    pub fn pop(&mut self) -> Option<(u128, u32)> {
-        let top = self.peek()?;
-        let key = self.keys.pop()?;
-        let val = self.vals.pop()?;
-        if !self.keys.is_empty() {
-            self.sift_down(0, key, val);
-        }
-        Some(top)
-    }
-
     /// Put (`key`, `val`) into the hole at `i` or below it.
     fn sift_down(&mut self, mut i: usize, key: u128, val: u32) {
         let n = self.keys.len();
@@ -67,20 +105,16 @@ impl KeyHeap {
             if first >= n {
                 break;
             }
-            let last = (first + ARITY).min(n);
             let mut c = first;
-            let mut ck = self.keys[first];
-            for j in first + 1..last {
-                let k = self.keys[j];
-                if k < ck {
+            for j in first + 1..(first + ARITY).min(n) {
+                if self.keys[j] < self.keys[c] {
                     c = j;
-                    ck = k;
                 }
             }
-            if key <= ck {
+            if key <= self.keys[c] {
                 break;
             }
-            self.keys[i] = ck;
+            self.keys[i] = self.keys[c];
             self.vals[i] = self.vals[c];
             i = c;
         }
@@ -123,7 +157,7 @@ mod tests {
     #[test]
     fn pops_in_key_order() {
         let mut h = KeyHeap::new();
-        let mut model: Vec<(u128, u32)> = Vec::new();
+        let mut model: std::collections::BTreeSet<(u128, u32)> = Default::default();
         let mut x = 1u64;
         let mut next = || {
             x = x
@@ -139,10 +173,9 @@ mod tests {
                 seq += 1;
                 let key = (u128::from(r % 64) << 64) | seq;
                 h.push(key, round);
-                model.push((key, round));
+                model.insert((key, round));
             } else {
-                model.sort_unstable();
-                let want = model.remove(0);
+                let want = model.pop_first().expect("not empty");
                 assert_eq!(h.peek(), Some(want));
                 assert_eq!(h.pop(), Some(want));
             }
@@ -152,7 +185,6 @@ mod tests {
             }
             assert_eq!(h.len(), model.len());
         }
-        model.sort_unstable();
         for want in model {
             assert_eq!(h.pop(), Some(want));
         }
