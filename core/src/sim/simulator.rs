@@ -387,8 +387,11 @@ impl<N: Node> Simulator<N> {
     pub fn run_until(&mut self, t: Micros) {
         self.boot();
         let t = t.min(self.end);
-        while self.w.queue.next_at().is_some_and(|at| at <= t) {
-            self.step();
+        // As `step` until the next event is after `t`, in one look at the
+        // queue per event.
+        while let Some((at, ev)) = self.w.queue.pop_until(t) {
+            self.w.now = at;
+            self.handle(ev);
         }
         self.w.now = self.w.now.max(t);
     }

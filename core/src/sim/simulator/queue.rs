@@ -215,6 +215,29 @@ impl<M: Clone> EventQueue<M> {
         Some((key_at(k), self.take(slot)))
     }
 
+    /// The next event and its time, if it is due by `t`: `next_at` and
+    /// `pop` in one look at the heaps.
+    pub fn pop_until(&mut self, t: Micros) -> Option<(Micros, Ev<M>)> {
+        let first = self.first();
+        let Some((k, action)) = first.filter(|&(k, _)| self.later_min.is_none_or(|l| k < l)) else {
+            // Empty, or past the horizon: the general path.
+            return if self.next_at().is_some_and(|at| at <= t) {
+                self.pop()
+            } else {
+                None
+            };
+        };
+        if key_at(k) > t {
+            return None;
+        }
+        let (_, slot) = if action {
+            self.actions.pop()?
+        } else {
+            self.soon.pop()?
+        };
+        Some((key_at(k), self.take(slot)))
+    }
+
     fn take(&mut self, slot: u32) -> Ev<M> {
         self.free.push(slot);
         self.events[slot as usize]
@@ -342,7 +365,15 @@ mod tests {
                 model.sort_unstable();
                 let (at, _, _, round) = model.remove(0);
                 assert_eq!(q.next_at(), Some(at));
-                let (t, ev) = q.pop().expect("an event");
+                if at > 0 {
+                    assert!(q.pop_until(at - 1).is_none(), "nothing due before {at}");
+                }
+                let popped = if r % 2 == 0 {
+                    q.pop_until(at + r % 3)
+                } else {
+                    q.pop()
+                };
+                let (t, ev) = popped.expect("an event");
                 now = t;
                 let got = match ev {
                     Ev::Action(i) => i,
