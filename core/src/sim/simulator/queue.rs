@@ -123,7 +123,9 @@ impl<M: Clone> EventQueue<M> {
         EventQueue {
             soon: KeyHeap::new(),
             actions: KeyHeap::new(),
-            later: Vec::new(),
+            // Room for what is still queued at the end of a run, so the
+            // last moments of a run do not allocate.
+            later: Vec::with_capacity(64),
             later_min: None,
             horizon: Micros::MAX,
             events: Vec::new(),
