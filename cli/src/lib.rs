@@ -35,6 +35,33 @@ pub struct RunReport {
     pub not_applicable: Option<String>,
     /// The summary (or, with `state`, the end state as JSON).
     pub text: String,
+    /// How fast the simulator ran (`quorum run --time`).
+    pub speed: Speed,
+}
+
+/// The simulator's own wall time for a run: building the cluster and
+/// running it to the end (with the trace written, if asked for), not
+/// reading the scenario, the checks after the run or the summary.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Speed {
+    pub wall: std::time::Duration,
+    /// Virtual time run, in microseconds.
+    pub virtual_us: u64,
+    pub events: u64,
+}
+
+impl Speed {
+    /// `quorum run --time`'s line.
+    pub fn line(&self) -> String {
+        let wall = self.wall.as_secs_f64().max(1e-9);
+        let virt = self.virtual_us as f64 / 1e6;
+        format!(
+            "time: {virt:.3} virtual s in {wall:.6} s of wall time ({:.0}x real time), {} events ({:.2} million/s); the simulator only: building the cluster and running it, not reading the scenario or the process start\n",
+            virt / wall,
+            self.events,
+            self.events as f64 / wall / 1e6
+        )
+    }
 }
 
 /// Run a scenario with protocol `N`: stream the trace out, check what was
@@ -44,6 +71,7 @@ pub fn run<N: Protocol + Converges>(
     opts: &RunOptions,
 ) -> Result<RunReport, String> {
     let mut sink = trace_sink(opts.trace_to.as_deref())?;
+    let t0 = std::time::Instant::now();
     let mut sim = Simulator::<N>::for_protocol(scenario);
     sim.set_recording(sink.is_some());
     if opts.check {
@@ -51,6 +79,11 @@ pub fn run<N: Protocol + Converges>(
         sim.enable_history();
     }
     drive(&mut sim, &mut sink)?;
+    let speed = Speed {
+        wall: t0.elapsed(),
+        virtual_us: sim.now(),
+        events: sim.stats().events,
+    };
     let mut text = summary(scenario, &sim);
     let mut undecided = None;
     let mut not_applicable = None;
@@ -79,6 +112,7 @@ pub fn run<N: Protocol + Converges>(
         undecided,
         not_applicable,
         text,
+        speed,
     })
 }
 

@@ -62,6 +62,11 @@ enum Cmd {
         /// search may explore per key before it says "undecided" (exit 3).
         #[arg(long, value_name = "N", requires = "check")]
         lin_states: Option<usize>,
+        /// Print the simulator's own wall time for the run to stderr
+        /// (building the cluster and running it; not reading the scenario,
+        /// the checks after the run, or the process start).
+        #[arg(long)]
+        time: bool,
     },
     /// Print the share-link fragment for a scenario file.
     Link {
@@ -128,6 +133,7 @@ fn main() -> ExitCode {
             seed,
             check,
             lin_states,
+            time,
         } => match source(scenario.as_ref(), link.as_deref(), until, seed).and_then(|s| {
             let opts = quorum_cli::RunOptions {
                 trace_to: trace,
@@ -135,7 +141,7 @@ fn main() -> ExitCode {
                 state,
                 lin_states,
             };
-            run(s, &opts)
+            run(s, &opts, time)
         }) {
             Ok(Outcome::Clean) => ExitCode::SUCCESS,
             Ok(Outcome::Violation) => ExitCode::from(1),
@@ -309,8 +315,11 @@ pub fn load(path: &PathBuf, until: Option<f64>, seed: Option<u64>) -> Result<Sce
 }
 
 /// `quorum run`: Raft, through the same library path any protocol takes.
-fn run(scenario: Scenario, opts: &quorum_cli::RunOptions) -> Result<Outcome, String> {
+fn run(scenario: Scenario, opts: &quorum_cli::RunOptions, time: bool) -> Result<Outcome, String> {
     let report = quorum_cli::run::<RaftNode>(&scenario, opts)?;
+    if time {
+        eprint!("{}", report.speed.line());
+    }
     // Keep stdout a clean trace when the trace goes there.
     if opts.trace_to.as_deref() == Some("-") && !opts.state {
         eprint!("{}", report.text);

@@ -56,6 +56,31 @@ fn summary_reports_the_run() {
 }
 
 #[test]
+fn time_reports_the_simulators_own_wall_time_on_stderr() {
+    let plain = quorum(&["run", "scenarios/lab-basic-agree.json"]);
+    let timed = quorum(&["run", "scenarios/lab-basic-agree.json", "--time"]);
+    assert!(timed.status.success());
+    assert_eq!(timed.stdout, plain.stdout, "the summary is unchanged");
+    assert!(text(&plain.stderr).is_empty());
+    let se = text(&timed.stderr);
+    let so = text(&plain.stdout);
+    let events = so
+        .lines()
+        .find(|l| l.starts_with("seed "))
+        .and_then(|l| l.rsplit(", ").next())
+        .and_then(|w| w.strip_suffix(" events"))
+        .map(str::to_owned);
+    let line = se.lines().next().unwrap_or_default();
+    let field = |i: usize| line.split_whitespace().nth(i).unwrap_or_default();
+    assert_eq!(field(0), "time:", "{se}");
+    let wall: f64 = field(5).parse().unwrap_or(-1.0);
+    assert!(wall > 0.0 && wall < 60.0, "{se}");
+    assert!(line.contains("x real time"), "{se}");
+    let events = events.expect("the summary's event count");
+    assert!(line.contains(&format!(", {events} events (")), "{se}");
+}
+
+#[test]
 fn trace_to_stdout_is_clean_jsonl_and_replays() {
     let a = quorum(&["run", "scenarios/lab-basic-agree.json", "--trace", "-"]);
     assert_eq!(a.status.code(), Some(0));

@@ -15,7 +15,8 @@
 use super::types::{ClientId, OpId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// Keys and values are shared strings: copying an op, an entry or a
@@ -176,11 +177,55 @@ struct ClientSession {
     /// Requests below this were answered or given up on by the client:
     /// their results are forgotten and they never run again.
     first_unacked: OpId,
-    /// The result of each request run and not yet acknowledged, by op id
-    /// (a short list: a vector reuses its room, a map would allocate).
-    results: Vec<(OpId, OpResult)>,
+    /// The result of each request run and not yet acknowledged, by op id.
+    results: Results,
     /// When it was last used, counted in session commands applied.
     used: u64,
+}
+
+/// A session's results in op id order: a short list, its first entry kept
+/// in the session itself. Most sessions hold one result (a client runs one
+/// operation at a time), so most never allocate, and a session that expires
+/// is dropped without a visit to memory untouched since it was made.
+/// `first` is empty only when `rest` is too, so equal lists compare and
+/// hash equal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Results {
+    first: Option<(OpId, OpResult)>,
+    rest: Vec<(OpId, OpResult)>,
+}
+
+impl Results {
+    fn iter(&self) -> impl Iterator<Item = &(OpId, OpResult)> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    /// Forget the results below op `from`.
+    fn forget_below(&mut self, from: OpId) {
+        if self.first.as_ref().is_some_and(|(id, _)| *id < from) {
+            self.first = None;
+        }
+        self.rest.retain(|(id, _)| *id >= from);
+        if self.first.is_none() && !self.rest.is_empty() {
+            self.first = Some(self.rest.remove(0));
+        }
+    }
+
+    /// Add op `id`'s result, in order (`id` is not held yet).
+    fn insert(&mut self, id: OpId, r: OpResult) {
+        match &self.first {
+            None => self.first = Some((id, r)),
+            Some((f, _)) if id < *f => {
+                if let Some(old) = self.first.replace((id, r)) {
+                    self.rest.insert(0, old);
+                }
+            }
+            Some(_) => {
+                let at = self.rest.partition_point(|(x, _)| *x < id);
+                self.rest.insert(at, (id, r));
+            }
+        }
+    }
 }
 
 /// The key-value state machine. Deterministic: ordered maps only.
@@ -193,6 +238,28 @@ pub struct KvStore {
     max_sessions: usize,
     /// Session commands applied: the clock of least-recent use.
     used: u64,
+    /// Every use of a session, oldest first, so the least recently used
+    /// session is found without a scan of every session.
+    by_use: UseOrder,
+}
+
+/// The sessions' uses in the order they happened, as (`used`, client).
+/// An entry is live while its session's `used` is still that value; older
+/// ones are skipped when they reach the front, and dropped in bulk when
+/// they outnumber the sessions. Derived from the sessions, so it takes no
+/// part in equality or hashing (a store hashes as it did before the index;
+/// the model checker's states are unchanged).
+#[derive(Clone, Debug, Default)]
+struct UseOrder(VecDeque<(u64, ClientId)>);
+
+impl PartialEq for UseOrder {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for UseOrder {}
+impl std::hash::Hash for UseOrder {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl Default for KvStore {
@@ -214,6 +281,7 @@ impl KvStore {
             expired: BTreeSet::new(),
             max_sessions: max.max(1),
             used: 0,
+            by_use: UseOrder::default(),
         }
     }
 
@@ -238,19 +306,32 @@ impl KvStore {
     /// once the client has acknowledged it or the session expired.
     pub fn apply(&mut self, cmd: &KvCommand) -> OpResult {
         let Some(s) = cmd.session else {
-            return self.run(&cmd.op);
+            return run(&mut self.data, &cmd.op);
         };
-        if self.expired.contains(&s.client) {
+        // A client that has a session has not expired (an expired client
+        // never gets one back); a new one is looked up among the expired,
+        // unless its id is above all of theirs.
+        if !self.sessions.contains_key(&s.client)
+            && self.expired.last().is_some_and(|&m| m >= s.client)
+            && self.expired.contains(&s.client)
+        {
             return refused("session expired");
         }
         self.used += 1;
         let used = self.used;
+        if self.by_use.0.len() > 2 * self.sessions.len() + 64 {
+            let sessions = &self.sessions;
+            self.by_use
+                .0
+                .retain(|&(u, c)| sessions.get(&c).is_some_and(|s| s.used == u));
+        }
+        self.by_use.0.push_back((used, s.client));
         let sess = self.sessions.entry(s.client).or_default();
         sess.used = used;
         if cmd.first_unacked > sess.first_unacked {
             sess.first_unacked = cmd.first_unacked;
             let from = cmd.first_unacked;
-            sess.results.retain(|(id, _)| *id >= from);
+            sess.results.forget_below(from);
         }
         if s.op_id < sess.first_unacked {
             return refused("already acknowledged");
@@ -258,11 +339,8 @@ impl KvStore {
         if let Some((_, r)) = sess.results.iter().find(|(id, _)| *id == s.op_id) {
             return r.clone();
         }
-        let result = self.run(&cmd.op);
-        if let Some(sess) = self.sessions.get_mut(&s.client) {
-            let at = sess.results.partition_point(|(id, _)| *id < s.op_id);
-            sess.results.insert(at, (s.op_id, result.clone()));
-        }
+        let result = run(&mut self.data, &cmd.op);
+        sess.results.insert(s.op_id, result.clone());
         self.expire();
         result
     }
@@ -270,37 +348,38 @@ impl KvStore {
     /// Least recently used sessions go once there are too many.
     fn expire(&mut self) {
         while self.sessions.len() > self.max_sessions {
-            let Some(oldest) = self
-                .sessions
-                .iter()
-                .min_by_key(|(_, s)| s.used)
-                .map(|(c, _)| *c)
-            else {
+            let Some((used, client)) = self.by_use.0.pop_front() else {
                 return;
             };
-            self.sessions.remove(&oldest);
-            self.expired.insert(oldest);
+            // The oldest live use is the least recently used session.
+            if let Entry::Occupied(e) = self.sessions.entry(client) {
+                if e.get().used == used {
+                    e.remove();
+                    self.expired.insert(client);
+                }
+            }
         }
     }
+}
 
-    fn run(&mut self, op: &KvOp) -> OpResult {
-        match op {
-            KvOp::Put { key, value } => {
-                self.data.insert(key.clone(), value.clone());
+/// Run one operation on the data.
+fn run(data: &mut BTreeMap<Text, Text>, op: &KvOp) -> OpResult {
+    match op {
+        KvOp::Put { key, value } => {
+            data.insert(key.clone(), value.clone());
+            OpResult::Ok
+        }
+        KvOp::Get { key } => OpResult::Value {
+            value: data.get(key).cloned(),
+        },
+        KvOp::Cas { key, expect, value } => {
+            let actual = data.get(key);
+            if actual == expect.as_ref() {
+                data.insert(key.clone(), value.clone());
                 OpResult::Ok
-            }
-            KvOp::Get { key } => OpResult::Value {
-                value: self.data.get(key).cloned(),
-            },
-            KvOp::Cas { key, expect, value } => {
-                let actual = self.data.get(key);
-                if actual == expect.as_ref() {
-                    self.data.insert(key.clone(), value.clone());
-                    OpResult::Ok
-                } else {
-                    OpResult::Mismatch {
-                        actual: actual.cloned(),
-                    }
+            } else {
+                OpResult::Mismatch {
+                    actual: actual.cloned(),
                 }
             }
         }
@@ -416,6 +495,33 @@ mod tests {
         assert_eq!(kv.get("x"), Some("c"), "the duplicate had no effect");
     }
 
+    /// A session's results stay in op id order, whatever order they come
+    /// in and whatever is forgotten, and equal lists are equal.
+    #[test]
+    fn results_keep_op_order_like_a_sorted_list() {
+        let mut r = Results::default();
+        let mut model: Vec<OpId> = Vec::new();
+        let ids = |r: &Results| r.iter().map(|(id, _)| *id).collect::<Vec<_>>();
+        for (i, id) in [5, 2, 9, 1, 7, 3].into_iter().enumerate() {
+            r.insert(id, OpResult::Ok);
+            model.push(id);
+            model.sort_unstable();
+            assert_eq!(ids(&r), model, "after inserting {id} (step {i})");
+        }
+        for from in [2, 4, 8, 10] {
+            r.forget_below(from);
+            model.retain(|&id| id >= from);
+            assert_eq!(ids(&r), model, "after forgetting below {from}");
+        }
+        assert_eq!(r, Results::default());
+        let (mut a, mut b) = (Results::default(), Results::default());
+        a.insert(1, OpResult::Ok);
+        a.insert(2, OpResult::Ok);
+        b.insert(2, OpResult::Ok);
+        b.insert(1, OpResult::Ok);
+        assert_eq!(a, b);
+    }
+
     #[test]
     fn the_least_recently_used_session_expires_and_is_refused() {
         let mut kv = KvStore::with_max_sessions(2);
@@ -431,6 +537,44 @@ mod tests {
         );
         assert_eq!(kv.get("x"), Some("4"));
         assert_eq!(kv.apply(&cmd(1, 3, 3, put("x", "6"))), OpResult::Ok);
+    }
+
+    /// The index by last use picks the session a scan of every session
+    /// picks: a mixed stream of clients, against a plain model of LRU.
+    #[test]
+    fn expiry_by_the_use_index_matches_a_scan() {
+        let mut kv = KvStore::with_max_sessions(4);
+        let mut last_use: BTreeMap<ClientId, u64> = BTreeMap::new();
+        let mut expired: BTreeSet<ClientId> = BTreeSet::new();
+        let mut next_op: BTreeMap<ClientId, OpId> = BTreeMap::new();
+        let (mut x, mut clock, mut refused_seen) = (7u64, 0u64, 0);
+        for _ in 0..2000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let client = (x >> 33) % 12 + 1;
+            let op = next_op.entry(client).or_insert(0);
+            *op += 1;
+            let got = kv.apply(&cmd(client, *op, *op, put("x", "v")));
+            if expired.contains(&client) {
+                assert_eq!(got, refused("session expired"), "client {client}");
+                refused_seen += 1;
+                continue;
+            }
+            assert_eq!(got, OpResult::Ok, "client {client}");
+            clock += 1;
+            last_use.insert(client, clock);
+            while last_use.len() > 4 {
+                let (&oldest, _) = last_use.iter().min_by_key(|(_, u)| **u).unwrap();
+                last_use.remove(&oldest);
+                expired.insert(oldest);
+            }
+        }
+        assert!(refused_seen > 100, "{refused_seen}");
+        for c in 1..=12 {
+            let held = !kv.session_results(c).is_empty();
+            assert_eq!(held, last_use.contains_key(&c), "client {c}");
+        }
     }
 
     #[test]

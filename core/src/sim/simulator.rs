@@ -134,8 +134,10 @@ impl<N: Node> Simulator<N> {
                 timers: NodeTimers::default(),
             })
             .collect();
+        let mut w = World::new(net, seed);
+        w.queue.set_horizon(end);
         Simulator {
-            w: World::new(net, seed),
+            w,
             end,
             workload: Workload::new(None, nodes.len() as u32, &timing),
             nodes,
@@ -226,6 +228,7 @@ impl<N: Node> Simulator<N> {
     }
     pub fn set_end_time(&mut self, end: Micros) {
         self.end = end;
+        self.w.queue.set_horizon(end);
     }
     pub fn stats(&self) -> &Stats {
         &self.w.obs.stats
@@ -271,7 +274,7 @@ impl<N: Node> Simulator<N> {
             .w
             .queue
             .iter()
-            .filter_map(|q| match &q.ev {
+            .filter_map(|(at, ev)| match ev {
                 Ev::Deliver {
                     id,
                     from,
@@ -283,7 +286,7 @@ impl<N: Node> Simulator<N> {
                     from: *from,
                     to: *to,
                     sent: *sent,
-                    arrives: q.at,
+                    arrives: at,
                     msg,
                 }),
                 _ => None,
@@ -296,8 +299,8 @@ impl<N: Node> Simulator<N> {
     /// one shows twice).
     pub fn client_in_flight(&self) -> Vec<ClientInFlight<'_>> {
         let mut v: Vec<ClientInFlight<'_>> = Vec::new();
-        for q in self.w.queue.iter() {
-            let m = match &q.ev {
+        for (at, ev) in self.w.queue.iter() {
+            let m = match ev {
                 Ev::ToNode {
                     id,
                     sent,
@@ -312,7 +315,7 @@ impl<N: Node> Simulator<N> {
                     what: ClientMessage::Request(op),
                     op_id: *op_id,
                     sent: *sent,
-                    arrives: q.at,
+                    arrives: at,
                 },
                 Ev::ToClient {
                     id,
@@ -328,7 +331,7 @@ impl<N: Node> Simulator<N> {
                     what: ClientMessage::Reply(response),
                     op_id: *op_id,
                     sent: *sent,
-                    arrives: q.at,
+                    arrives: at,
                 },
                 _ => continue,
             };
@@ -372,11 +375,11 @@ impl<N: Node> Simulator<N> {
         if self.w.queue.next_at().is_none_or(|at| at > self.end) {
             return false;
         }
-        let Some(q) = self.w.queue.pop() else {
+        let Some((at, ev)) = self.w.queue.pop() else {
             return false;
         };
-        self.w.now = q.at;
-        self.handle(q.ev);
+        self.w.now = at;
+        self.handle(ev);
         true
     }
 
@@ -384,8 +387,11 @@ impl<N: Node> Simulator<N> {
     pub fn run_until(&mut self, t: Micros) {
         self.boot();
         let t = t.min(self.end);
-        while self.w.queue.next_at().is_some_and(|at| at <= t) {
-            self.step();
+        // As `step` until the next event is after `t`, in one look at the
+        // queue per event.
+        while let Some((at, ev)) = self.w.queue.pop_until(t) {
+            self.w.now = at;
+            self.handle(ev);
         }
         self.w.now = self.w.now.max(t);
     }

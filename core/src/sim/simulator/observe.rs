@@ -131,6 +131,20 @@ impl<M: Clone> Observers<M> {
     /// outputs that act on the world (send, reply, timers) are the
     /// simulator's and never come here.
     pub fn state_change(&mut self, t: Micros, node: NodeId, o: Output<M>) {
+        if !self.recording {
+            // Only the counters: no trace record to build and drop.
+            match o {
+                Output::Role {
+                    role: Role::Leader,
+                    term,
+                } => self.stats.leaders.entry(term).or_default().push(node),
+                Output::Commit { index } => {
+                    self.stats.max_commit = self.stats.max_commit.max(index)
+                }
+                _ => {}
+            }
+            return;
+        }
         let ev = match o {
             Output::Role { role, term } => {
                 if role == Role::Leader {
