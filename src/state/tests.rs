@@ -805,6 +805,9 @@ fn a_stale_or_failed_answer_is_never_a_pass() {
 fn the_diagram_coming_into_view_is_painted_at_once() {
     let (mut m, mut s) = page();
     m.diagram.drawn = 1234.0;
-    assert_eq!(update(&mut m, &mut s, Msg::DiagramSeen), vec![Effect::Paint]);
+    assert_eq!(
+        update(&mut m, &mut s, Msg::DiagramSeen),
+        vec![Effect::Paint]
+    );
     assert_eq!(m.diagram.drawn, f64::NEG_INFINITY, "due at the next paint");
 }
