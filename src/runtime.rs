@@ -169,7 +169,7 @@ impl Runtime {
                 let on = entries
                     .iter()
                     .filter_map(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
-                    .last()
+                    .next_back()
                     .is_none_or(|e| e.is_intersecting());
                 let was_hidden = rt.surfaces.diagram_hidden.replace(!on);
                 if on && was_hidden {
