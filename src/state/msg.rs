@@ -115,6 +115,31 @@ pub enum Msg {
     HashChanged(Option<String>),
 }
 
+impl Msg {
+    /// A command for the run on screen (playback, lesson steps, seeking,
+    /// an action): one that arrives while a shipped scenario is being
+    /// fetched waits for it.
+    pub fn is_run_command(&self) -> bool {
+        matches!(
+            self,
+            Msg::Play
+                | Msg::Pause
+                | Msg::Toggle
+                | Msg::Step
+                | Msg::StepEvents(_)
+                | Msg::Seek(_)
+                | Msg::LessonNext
+                | Msg::LessonBack
+                | Msg::Answer(_)
+                | Msg::Act(_)
+                | Msg::CrashLeader
+                | Msg::RestartAll
+                | Msg::Request
+                | Msg::Heal
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Export {
     Scenario,

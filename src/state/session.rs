@@ -24,6 +24,10 @@ pub struct Session {
     pub library: BTreeMap<String, ScenarioFile>,
     /// What waits for a shipped scenario being fetched.
     pub waiting: Option<Waiting>,
+    /// Commands for the run that came while a shipped scenario was being
+    /// fetched (an embedding page's `quorum:lesson` then `quorum:next`):
+    /// applied, in order, to it once it opens.
+    pub deferred: Vec<crate::state::Msg>,
 }
 
 /// Something that needs a shipped scenario the page has not fetched yet.
@@ -77,6 +81,7 @@ impl Session {
             env,
             library: BTreeMap::new(),
             waiting: None,
+            deferred: Vec::new(),
         }
     }
 

@@ -811,3 +811,48 @@ fn the_diagram_coming_into_view_is_painted_at_once() {
     );
     assert_eq!(m.diagram.drawn, f64::NEG_INFINITY, "due at the next paint");
 }
+
+#[test]
+fn commands_sent_while_a_lesson_is_fetched_apply_to_the_lesson() {
+    // An embedding page sends quorum:lesson then quorum:next at once.
+    let (mut m, mut s) = page();
+    update(&mut m, &mut s, Msg::Library("lesson-basic-election".into()));
+    assert!(
+        update(&mut m, &mut s, Msg::LessonNext).is_empty(),
+        "it waits"
+    );
+    assert_eq!(s.lab.scenario().seed, 7, "the live cluster is untouched");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/lesson-basic-election.json"
+    ))
+    .unwrap();
+    update(
+        &mut m,
+        &mut s,
+        Msg::Fetched {
+            id: "lesson-basic-election".into(),
+            text: Ok(text),
+        },
+    );
+    assert_eq!(m.lesson.lib_id.as_deref(), Some("lesson-basic-election"));
+    let first = *lesson_stops(s.lab.scenario())
+        .iter()
+        .find(|&&t| t > 0)
+        .unwrap();
+    assert!(s.running, "Next was applied to the lesson");
+    assert_eq!(m.lesson.stop_at, Some(first));
+    assert!(s.deferred.is_empty());
+    // A failed fetch applies them to the run on screen.
+    update(&mut m, &mut s, Msg::Library("paper-fig7".into()));
+    update(&mut m, &mut s, Msg::Pause);
+    update(
+        &mut m,
+        &mut s,
+        Msg::Fetched {
+            id: "paper-fig7".into(),
+            text: Err("HTTP 404".into()),
+        },
+    );
+    assert!(!s.running && s.deferred.is_empty());
+}

@@ -41,6 +41,12 @@ struct Update<'a> {
 impl Update<'_> {
     /// One message; whether the page must re-render.
     fn apply(&mut self, msg: Msg) -> bool {
+        // While a shipped scenario is fetched, commands for the run wait
+        // for it: they were meant for it.
+        if self.s.waiting.is_some() && msg.is_run_command() {
+            self.s.deferred.push(msg);
+            return false;
+        }
         match msg {
             Msg::Frame { ts, hidden } => self.frame(ts, hidden),
             Msg::Play => self.play(),
@@ -744,15 +750,31 @@ impl Update<'_> {
                 self.s.library.insert(id, sc.file);
             }
             Err(e) if waiting.is_some() => {
-                return self.notice(format!("could not load the shipped scenario {id:?}: {e}"));
+                self.notice(format!("could not load the shipped scenario {id:?}: {e}"));
+                self.run_deferred();
+                return true;
             }
             Err(_) => return false,
         }
-        match waiting {
+        let opened = match waiting {
             Some(Waiting::Library(id)) => self.library(id),
             Some(Waiting::Link(u)) => self.finish_link(u),
             None => false,
+        };
+        self.run_deferred() | opened
+    }
+
+    /// The commands that waited for a fetch, in order (on the scenario that
+    /// opened, or on the run as it is if the fetch failed).
+    fn run_deferred(&mut self) -> bool {
+        if self.s.waiting.is_some() {
+            return false;
         }
+        let mut render = false;
+        for msg in std::mem::take(&mut self.s.deferred) {
+            render |= self.apply(msg);
+        }
+        render
     }
 
     /// Open a file paused (an import or a link), leaving break-it mode.
