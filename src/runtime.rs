@@ -143,12 +143,16 @@ impl Runtime {
     pub fn rendered(&self, first: bool) {
         self.paint();
         self.told.borrow_mut().tell(&self.session.borrow().lab);
-        if self.model.borrow().events.follow {
+        let m = self.model.borrow();
+        let lines = std::rc::Rc::as_ptr(&m.events.lines) as usize;
+        if m.events.follow && self.surfaces.evlog_scrolled.replace(lines) != lines {
             if let Some(el) = self.surfaces.evlog.cast::<web_sys::Element>() {
-                // The browser clamps this to the bottom (no layout read).
+                // The browser clamps this to the bottom (no layout read,
+                // but a layout: so only when the lines changed).
                 el.set_scroll_top(i32::MAX);
             }
         }
+        drop(m);
         if first {
             self.ensure_loop();
             self.watch_diagram();

@@ -37,6 +37,10 @@ pub struct Surfaces {
     /// IntersectionObserver says so): it is not redrawn until it scrolls
     /// into view. A phone shows the ring; the diagram is far below.
     pub diagram_hidden: Cell<bool>,
+    /// The event log's lines it was last scrolled to the bottom for: set
+    /// again only when they change (setting the scroll position makes the
+    /// browser lay out the page at once).
+    pub evlog_scrolled: Cell<usize>,
 }
 
 /// An event that sends a fixed message. One closure type serves every such
