@@ -167,10 +167,23 @@ pub struct Checks {
     /// while playing).
     pub lin: Option<Verdict>,
     /// The history `lin` is about: its job's id, a hash of the history (the
-    /// same history is never checked twice).
+    /// same history is never checked twice). `None` when no job was needed.
     pub lin_of: Option<u64>,
-    /// Whether that job's answer is still to come.
-    pub lin_waiting: bool,
+}
+
+impl Checks {
+    /// The worker's answer to job `lin_of` is still to come.
+    pub fn lin_waiting(&self) -> bool {
+        self.lin
+            .as_ref()
+            .is_some_and(|v| v.state == LinState::Checking)
+    }
+
+    /// A verdict that needed no job (or none while playing).
+    pub fn settle(&mut self, lin: Option<Verdict>) {
+        self.lin = lin;
+        self.lin_of = None;
+    }
 }
 
 /// The linearizability check's result, in words.

@@ -334,11 +334,7 @@ impl Update<'_> {
         self.m.checks.charts = Rc::new(charts);
         match history {
             Some(h) => self.check_lin(h),
-            None => {
-                self.m.checks.lin = None;
-                self.m.checks.lin_of = None;
-                self.m.checks.lin_waiting = false;
-            }
+            None => self.m.checks.settle(None),
         }
     }
 
@@ -346,42 +342,34 @@ impl Update<'_> {
     /// worker (the page goes on drawing while it searches). The same
     /// history is not checked twice.
     fn check_lin(&mut self, history: Option<Vec<HistoryEvent>>) {
-        use quorum_verify::jobs::{Job, Request};
+        use quorum_verify::jobs::{request, Job};
         let c = &mut self.m.checks;
         let Some(history) = history else {
-            c.lin_of = None;
-            c.lin_waiting = false;
-            c.lin = Some(Verdict {
+            c.settle(Some(Verdict {
                 text: "undecided: too long a run to keep its history here (quorum run --check decides it)".into(),
                 state: LinState::Undecided,
-            });
+            }));
             return;
         };
         if history.is_empty() {
-            c.lin_of = None;
-            c.lin_waiting = false;
-            c.lin = Some(Verdict {
+            c.settle(Some(Verdict {
                 text: "no client operations yet".into(),
                 state: LinState::Holds,
-            });
+            }));
             return;
         }
-        let job = Job::Linearizability {
+        let (id, request) = request(&Job::Linearizability {
             history,
             max_states: quorum_verify::wgl::MAX_STATES,
-        };
-        let text = serde_json::to_string(&job).unwrap_or_default();
-        let id = quorum_core::util::Fnv64::new().str(&text).value();
+        });
         if c.lin_of == Some(id) {
             return;
         }
         c.lin_of = Some(id);
-        c.lin_waiting = true;
         c.lin = Some(Verdict {
             text: "checking…".into(),
             state: LinState::Checking,
         });
-        let request = serde_json::to_string(&Request { id, job }).unwrap_or_default();
         self.fx.push(Effect::Check { id, request });
     }
 
@@ -390,7 +378,7 @@ impl Update<'_> {
     fn checked(&mut self, reply: Result<String, (u64, String)>) -> bool {
         use quorum_verify::jobs::{Outcome, Reply};
         let c = &mut self.m.checks;
-        if !c.lin_waiting {
+        if !c.lin_waiting() {
             return false;
         }
         let pending = c.lin_of;
@@ -415,7 +403,6 @@ impl Update<'_> {
                 ),
             },
         };
-        c.lin_waiting = false;
         c.lin = Some(Verdict { text, state });
         true
     }

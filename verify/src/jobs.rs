@@ -52,6 +52,16 @@ pub enum Outcome {
     },
 }
 
+/// A request for `job` as JSON text, and its id: a hash of the job's text,
+/// so the same job always has the same id (the page sends a history it
+/// has already had checked only once). The job is written once.
+pub fn request(job: &Job) -> (u64, String) {
+    let job = serde_json::to_string(job).unwrap_or_default();
+    let id = quorum_core::util::Fnv64::new().str(&job).value();
+    // `Request`'s own layout, `{"id":…,"job":…}` (a test reads it back).
+    (id, format!(r#"{{"id":{id},"job":{job}}}"#))
+}
+
 /// Read a request, do it, and write the reply. Never panics on bad input:
 /// a request that cannot be read gets an `Error` reply (with id 0 if even
 /// the id is unreadable).
@@ -133,6 +143,29 @@ mod tests {
                 },
             },
         ]
+    }
+
+    #[test]
+    fn a_request_reads_back_as_its_job_under_an_id_that_names_the_job() {
+        let job = Job::Linearizability {
+            history: put(10, "a").into(),
+            max_states: 5,
+        };
+        let (id, text) = request(&job);
+        let back: Request = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            back,
+            Request {
+                id,
+                job: job.clone()
+            }
+        );
+        assert_eq!(request(&job).0, id, "the same job, the same id");
+        let other = Job::Linearizability {
+            history: put(10, "b").into(),
+            max_states: 5,
+        };
+        assert_ne!(request(&other).0, id);
     }
 
     fn ask(id: u64, history: Vec<HistoryEvent>) -> Reply {
