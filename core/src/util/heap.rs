@@ -57,28 +57,36 @@ impl KeyHeap {
     /// Move the hole at `i` down to a leaf, pulling up the smallest child
     /// at each step; where the hole ends.
     fn hole_to_leaf(&mut self, mut i: usize) -> usize {
-        let n = self.keys.len();
-        loop {
-            let first = ARITY * i + 1;
-            let c = if first + ARITY <= n {
-                let k = &self.keys[first..first + ARITY];
-                let (a, ka) = if k[1] < k[0] { (1, k[1]) } else { (0, k[0]) };
-                let (b, kb) = if k[3] < k[2] { (3, k[3]) } else { (2, k[2]) };
-                first + if kb < ka { b } else { a }
-            } else if first < n {
-                let mut c = first;
-                for j in first + 1..n {
-                    if self.keys[j] < self.keys[c] {
-                        c = j;
-                    }
-                }
-                c
-            } else {
-                return i;
-            };
+        while let Some(c) = self.min_child(i) {
             self.keys[i] = self.keys[c];
             self.vals[i] = self.vals[c];
             i = c;
+        }
+        i
+    }
+
+    /// The child of `i` with the smallest key (the first of equals), if `i`
+    /// has children. A full set of four is compared pairwise, without a
+    /// loop.
+    #[inline]
+    fn min_child(&self, i: usize) -> Option<usize> {
+        let n = self.keys.len();
+        let first = ARITY * i + 1;
+        if first + ARITY <= n {
+            let k = &self.keys[first..first + ARITY];
+            let (a, ka) = if k[1] < k[0] { (1, k[1]) } else { (0, k[0]) };
+            let (b, kb) = if k[3] < k[2] { (3, k[3]) } else { (2, k[2]) };
+            Some(first + if kb < ka { b } else { a })
+        } else if first < n {
+            let mut c = first;
+            for j in first + 1..n {
+                if self.keys[j] < self.keys[c] {
+                    c = j;
+                }
+            }
+            Some(c)
+        } else {
+            None
         }
     }
 
@@ -99,18 +107,7 @@ impl KeyHeap {
 
     /// Put (`key`, `val`) into the hole at `i` or below it.
     fn sift_down(&mut self, mut i: usize, key: u128, val: u32) {
-        let n = self.keys.len();
-        loop {
-            let first = ARITY * i + 1;
-            if first >= n {
-                break;
-            }
-            let mut c = first;
-            for j in first + 1..(first + ARITY).min(n) {
-                if self.keys[j] < self.keys[c] {
-                    c = j;
-                }
-            }
+        while let Some(c) = self.min_child(i) {
             if key <= self.keys[c] {
                 break;
             }
