@@ -31,25 +31,29 @@ fn send(m: &mut Model, s: &mut Session, msg: Msg) -> Vec<Effect> {
         let Effect::Fetch { id, url } = fx.remove(i) else {
             unreachable!()
         };
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&url);
-        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+        let text = served(&url);
         fx.extend(update(m, s, Msg::Fetched { id, text }));
     }
     fx
+}
+
+/// A file as dist/ serves it, by its URL relative to the page (the repo's
+/// `scenarios/` folder is copied there).
+fn served(url: &str) -> Result<String, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(url);
+    std::fs::read_to_string(&path).map_err(|e| e.to_string())
+}
+
+/// One frame at real time `ts` (ms), the tab visible.
+fn frame(m: &mut Model, s: &mut Session, ts: f64) {
+    update(m, s, Msg::Frame { ts, hidden: false });
 }
 
 /// Frames 100 ms apart at 10× until the run pauses (or `max` frames).
 fn play_until_paused(m: &mut Model, s: &mut Session, max: usize) {
     s.speed = 10.0;
     for k in 0..max {
-        update(
-            m,
-            s,
-            Msg::Frame {
-                ts: k as f64 * 100.0,
-                hidden: false,
-            },
-        );
+        frame(m, s, k as f64 * 100.0);
         if !s.running {
             return;
         }
@@ -272,14 +276,7 @@ fn seek_while_playing_pauses_there() {
     update(&mut m, &mut s, Msg::Play);
     s.speed = 10.0;
     for k in 0..20 {
-        update(
-            &mut m,
-            &mut s,
-            Msg::Frame {
-                ts: k as f64 * 50.0,
-                hidden: false,
-            },
-        );
+        frame(&mut m, &mut s, k as f64 * 50.0);
     }
     assert!(s.running && s.lab.now() > 500_000, "{}", s.lab.now());
     assert!(m.clock.last_ts.is_some());
@@ -297,14 +294,7 @@ fn seek_while_playing_pauses_there() {
 fn frames_run_virtual_time_only_while_playing_and_visible() {
     let (mut m, mut s) = page();
     s.speed = 1.0;
-    update(
-        &mut m,
-        &mut s,
-        Msg::Frame {
-            ts: 1000.0,
-            hidden: false,
-        },
-    );
+    frame(&mut m, &mut s, 1000.0);
     let fx = update(
         &mut m,
         &mut s,
@@ -332,14 +322,7 @@ fn frames_run_virtual_time_only_while_playing_and_visible() {
     assert!(fx.is_empty());
     assert_eq!((s.lab.now(), m.clock.last_ts), (40_000, None));
     update(&mut m, &mut s, Msg::Pause);
-    update(
-        &mut m,
-        &mut s,
-        Msg::Frame {
-            ts: 1200.0,
-            hidden: false,
-        },
-    );
+    frame(&mut m, &mut s, 1200.0);
     assert_eq!(s.lab.now(), 40_000);
 }
 
@@ -605,11 +588,7 @@ fn a_newer_request_replaces_the_wait_and_a_late_file_is_only_kept() {
     let fx = update(&mut m, &mut s, Msg::Library("lab-churn".into()));
     assert!(matches!(&fx[..], [Effect::Fetch { id, .. }] if id == "lab-churn"));
     // Fig. 7 arrives late: kept for later, not opened.
-    let fig7 = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/paper-fig7.json"
-    ))
-    .unwrap();
+    let fig7 = served("scenarios/paper-fig7.json").unwrap();
     update(
         &mut m,
         &mut s,
@@ -620,11 +599,7 @@ fn a_newer_request_replaces_the_wait_and_a_late_file_is_only_kept() {
     );
     assert_eq!(s.lab.scenario().seed, 7);
     assert!(s.library.contains_key("paper-fig7"));
-    let churn = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/lab-churn.json"
-    ))
-    .unwrap();
+    let churn = served("scenarios/lab-churn.json").unwrap();
     update(
         &mut m,
         &mut s,
@@ -699,14 +674,7 @@ fn paused_with_clients() -> (Model, Session, Vec<Effect>) {
     s.speed = 10.0;
     update(&mut m, &mut s, Msg::Play);
     for k in 0..40 {
-        update(
-            &mut m,
-            &mut s,
-            Msg::Frame {
-                ts: k as f64 * 100.0,
-                hidden: false,
-            },
-        );
+        frame(&mut m, &mut s, k as f64 * 100.0);
     }
     let fx = update(&mut m, &mut s, Msg::Pause);
     (m, s, fx)
@@ -782,22 +750,8 @@ fn a_stale_or_failed_answer_is_never_a_pass() {
     assert_eq!(m.checks.lin.as_ref().unwrap().state, LinState::Undecided);
     // Playing, there is no verdict to show.
     update(&mut m, &mut s, Msg::Play);
-    update(
-        &mut m,
-        &mut s,
-        Msg::Frame {
-            ts: 1.0,
-            hidden: false,
-        },
-    );
-    update(
-        &mut m,
-        &mut s,
-        Msg::Frame {
-            ts: 200.0,
-            hidden: false,
-        },
-    );
+    frame(&mut m, &mut s, 1.0);
+    frame(&mut m, &mut s, 200.0);
     assert!(m.checks.lin.is_none() || m.checks.lin.as_ref().unwrap().state != LinState::Holds);
 }
 
@@ -822,11 +776,7 @@ fn commands_sent_while_a_lesson_is_fetched_apply_to_the_lesson() {
         "it waits"
     );
     assert_eq!(s.lab.scenario().seed, 7, "the live cluster is untouched");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/lesson-basic-election.json"
-    ))
-    .unwrap();
+    let text = served("scenarios/lesson-basic-election.json").unwrap();
     update(
         &mut m,
         &mut s,
