@@ -52,25 +52,52 @@ const url = `http://127.0.0.1:${server.address().port}${SUB}`;
 const out = { url_path: SUB };
 try {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-  const urls = new Map();
-  const done = [];
-  cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, e.response.url));
-  cdp.on('Network.loadingFinished', (e) => done.push({ url: urls.get(e.requestId), bytes: e.encodedDataLength, at: performance.now() }));
-  await page.goto(url);
-  await page.waitForSelector('g.node');
-  const ringAt = performance.now();
-  const firstFrameMs = await page.evaluate(() => performance.now());
-  const before = done.filter((d) => d.at <= ringAt);
-  out.first_load_bytes = before.reduce((a, d) => a + d.bytes, 0);
-  out.first_load = before.map((d) => ({ file: d.url.replace(url, ''), bytes: d.bytes }));
-  out.ring_drawn_ms = Math.round(firstFrameMs);
-  await browser.close();
-  console.log(`first load, before the ring is drawn: ${out.first_load_bytes} bytes on the wire (gzip), ring at ${out.ring_drawn_ms} ms (this machine, no throttling)`);
+  // The page marks the moment its first module has drawn the ring
+  // (`quorum:ring`, boot/) and the moment the full page has taken over
+  // (`quorum:app-drawn`); Resource Timing gives each file's bytes on the
+  // wire and when it finished.
+  const load = async (cpu) => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    if (cpu > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
+    await page.addInitScript(() => {
+      window.__long = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([Math.round(e.startTime), Math.round(e.duration)]); })
+        .observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => performance.getEntriesByName('quorum:app-drawn').length > 0, null, { timeout: 60000 });
+    await page.waitForTimeout(cpu > 1 ? 3000 : 500);
+    const r = await page.evaluate(() => {
+      const at = (n) => performance.getEntriesByName(n)[0]?.startTime;
+      const nav = performance.getEntriesByType('navigation')[0];
+      const files = [{ file: '', bytes: nav.transferSize, end: nav.responseEnd },
+        ...performance.getEntriesByType('resource').map((e) => ({ file: e.name, bytes: e.transferSize, end: e.responseEnd }))];
+      return { marks: performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]), ring: at('quorum:ring'), app: at('quorum:app-drawn'), files, long: window.__long };
+    });
+    await page.close();
+    return r;
+  };
+  const r = await load(1);
+  const name = (f) => f.replace(url, '') || '(index.html)';
+  const before = r.files.filter((f) => f.end <= r.ring);
+  out.first_load_bytes = before.reduce((a, f) => a + f.bytes, 0);
+  out.first_load = before.map((f) => ({ file: name(f.file), bytes: f.bytes }));
+  out.later = r.files.filter((f) => f.end > r.ring).map((f) => ({ file: name(f.file), bytes: f.bytes }));
+  out.ring_drawn_ms = Math.round(r.ring);
+  out.app_drawn_ms = Math.round(r.app);
+  console.log(`first load, before the ring is drawn: ${out.first_load_bytes} bytes on the wire (gzip), ring at ${out.ring_drawn_ms} ms, full page at ${out.app_drawn_ms} ms (this machine, no throttling)`);
   for (const f of out.first_load) console.log(`  ${String(f.bytes).padStart(8)}  ${f.file}`);
+  console.log('loaded after the ring is drawn:');
+  for (const f of out.later) console.log(`  ${String(f.bytes).padStart(8)}  ${f.file}`);
+  // Long tasks with the CPU slowed 4x (as Lighthouse's mobile preset
+  // assumes): the main thread's blocking time until the full page is in.
+  const slow = await load(4);
+  out.cpu4 = { ring_ms: Math.round(slow.ring), app_ms: Math.round(slow.app), long_tasks: slow.long,
+    blocking_ms: slow.long.reduce((a, [, d]) => a + Math.max(0, d - 50), 0) };
+  console.log(JSON.stringify(slow.marks)); console.log(`4x CPU: ring at ${out.cpu4.ring_ms} ms, full page at ${out.cpu4.app_ms} ms; long tasks [start, ms] ${JSON.stringify(slow.long)}; blocking ${out.cpu4.blocking_ms} ms`);
+  await browser.close();
 
   if (process.argv.includes('--lighthouse')) {
     const lhDir = join(root, 'out', 'lighthouse');

@@ -36,6 +36,12 @@ impl Component for App {
         } else if let Some(id) = lesson {
             runtime.dispatch(Msg::Library(id));
         }
+        // Opened paused (taken over paused, or an embed without autoplay):
+        // the views and the checks are brought to this moment, as a pause
+        // does.
+        if !runtime.session().running {
+            runtime.dispatch(Msg::Pause);
+        }
         embed::post_to_parent(&embed::message("quorum:ready", &serde_json::json!({})));
         App {
             runtime,

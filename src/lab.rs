@@ -11,6 +11,8 @@ pub const MAX_SPEED: f64 = 10.0;
 /// Slow enough to follow each message with 150-300 ms timeouts.
 pub const DEFAULT_SPEED: f64 = 0.02;
 pub const MAX_NODES_UI: u32 = 15;
+/// The live cluster's servers when the page opens.
+pub const LIVE_NODES: u32 = 5;
 /// A live lab runs for a day of virtual time (the format's limit).
 pub const LIVE_DURATION_MS: f64 = 24.0 * 3600.0 * 1000.0;
 

@@ -26,6 +26,9 @@ pub struct Runtime {
     me: Weak<Runtime>,
     /// The Web Worker for long checks, started on first use.
     jobs: Jobs,
+    /// An IntersectionObserver watches the space-time diagram (once it is
+    /// drawn).
+    diagram_watched: std::cell::Cell<bool>,
 }
 
 impl Runtime {
@@ -58,14 +61,23 @@ impl Runtime {
                     }
                 }),
                 me: this,
+                diagram_watched: std::cell::Cell::new(false),
             }
         })
     }
 
     /// The page's first run, from the query string.
     pub fn start(env: Env) -> Rc<Self> {
+        dom::mark("quorum:app-start");
         let embed = crate::share::parse_query(&dom::location_search());
-        let session = Session::start(&embed, env).expect_throw("default scenario");
+        // The first-load module ran the live cluster until now: go on
+        // from where it is (only for a plain page: it never runs for a
+        // link, a lesson or an embed).
+        let session = match dom::take_over_boot() {
+            Some(h) => Session::resume(h, env),
+            None => Session::start(&embed, env),
+        }
+        .expect_throw("default scenario");
         let lang = embed
             .lang
             .unwrap_or_else(|| crate::i18n::Lang::from_tag(&dom::language()));
@@ -154,7 +166,19 @@ impl Runtime {
         }
         drop(m);
         if first {
+            dom::remove_boot();
+            dom::mark("quorum:app-drawn");
             self.ensure_loop();
+            // The linked views in a task of their own, after this one.
+            let me = self.me.clone();
+            gloo_timers::callback::Timeout::new(0, move || {
+                if let Some(rt) = me.upgrade() {
+                    rt.dispatch(Msg::LinkedViews);
+                }
+            })
+            .forget();
+        }
+        if !self.diagram_watched.get() {
             self.watch_diagram();
         }
     }
@@ -183,6 +207,7 @@ impl Runtime {
         );
         if let Ok(obs) = web_sys::IntersectionObserver::new(seen.as_ref().unchecked_ref()) {
             obs.observe(&canvas);
+            self.diagram_watched.set(true);
             // Both live as long as the page.
             seen.forget();
             std::mem::forget(obs);

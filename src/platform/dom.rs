@@ -1,6 +1,7 @@
 //! Small reads of the page: the document, the address, visibility, time.
 
 use crate::state::Env;
+use wasm_bindgen::JsCast;
 
 pub fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
@@ -46,9 +47,50 @@ pub fn page_url() -> String {
         .unwrap_or_default()
 }
 
+/// Where the first-load module (`boot/`) had the live cluster when this
+/// page took over: it stops at this call. `None` when the page was opened
+/// directly (a link, a lesson, an embed) or the answer is malformed.
+pub fn take_over_boot() -> Option<crate::state::Handover> {
+    let w = web_sys::window()?;
+    let boot = js_sys::Reflect::get(&w, &"quorumBoot".into()).ok()?;
+    let stop = js_sys::Reflect::get(&boot, &"stop".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let at = stop.call0(&boot).ok()?;
+    let num = |k: &str| js_sys::Reflect::get(&at, &k.into()).ok()?.as_f64();
+    let whole = |v: f64| (0.0..=9.0e15).contains(&v).then_some(v as u64);
+    Some(crate::state::Handover {
+        seed: whole(num("seed")?)?,
+        now: whole(num("now")?)?,
+        running: js_sys::Reflect::get(&at, &"running".into())
+            .ok()?
+            .as_bool()?,
+    })
+}
+
+/// Remove the first-load module's markup (after this page's first render,
+/// in the same task: nothing is painted in between).
+pub fn remove_boot() {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+    {
+        el.remove();
+    }
+}
+
 fn random_seed() -> u64 {
     // Only the starting seed is random; every run is then deterministic.
     (js_sys::Math::random() * 1_000_000.0) as u64
+}
+
+/// A User Timing mark (`performance.mark`), for profiles and for
+/// `scripts/first-load.mjs`: `quorum:app-start`, `quorum:app-drawn`.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
 }
 
 fn performance_now() -> Option<f64> {

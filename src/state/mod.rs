@@ -12,7 +12,7 @@ mod update;
 mod tests;
 
 pub use msg::{key_msg, Effect, Export, Msg, Opened};
-pub use session::{Env, Session, Waiting};
+pub use session::{Env, Handover, Session, Waiting};
 pub use update::{arrivals, update};
 
 use crate::history::{Charts, Filter, Lanes};
@@ -59,6 +59,11 @@ pub struct Model {
     /// simulator behaviour: the notice that it may differ from the one
     /// shared, until dismissed or another run is loaded.
     pub older: Option<OlderRun>,
+    /// The linked views below the ring (space-time diagram, log table,
+    /// event log, charts) are drawn: from the page's second task on, so
+    /// that the first one (the module's start and the first render) stays
+    /// short.
+    pub linked_on: bool,
 }
 
 /// A run made with an older simulator behaviour than this build's (see
@@ -239,14 +244,7 @@ impl Model {
             page,
             selection: Selection::default(),
             tools: Tools::default(),
-            clock: FrameClock {
-                last_ts: None,
-                carry_us: 0.0,
-                log_built: f64::NEG_INFINITY,
-                views_built: f64::NEG_INFINITY,
-                ring_built: f64::NEG_INFINITY,
-                ring_version: 0,
-            },
+            clock: FrameClock::default(),
             log: LogTable {
                 version: log.version,
                 model: log,
@@ -267,6 +265,7 @@ impl Model {
             lesson: Lesson::default(),
             bug: None,
             older: None,
+            linked_on: false,
         }
     }
 
@@ -285,6 +284,20 @@ impl Model {
             selected: self.selection.node,
         };
         s.fragment(&view)
+    }
+}
+
+impl Default for FrameClock {
+    /// Nothing drawn yet, no frame seen.
+    fn default() -> Self {
+        FrameClock {
+            last_ts: None,
+            carry_us: 0.0,
+            log_built: f64::NEG_INFINITY,
+            views_built: f64::NEG_INFINITY,
+            ring_built: f64::NEG_INFINITY,
+            ring_version: 0,
+        }
     }
 }
 

@@ -74,6 +74,8 @@ pub enum Msg {
     /// Space-time diagram: window length (µs), pointer moves and clicks in
     /// canvas units.
     LamportSpan(u64),
+    /// The page's first render is on screen: draw the linked views too.
+    LinkedViews,
     /// The diagram came into view (it is not drawn off screen): paint it.
     DiagramSeen,
     LamportHover(Option<(f64, f64)>),

@@ -2,7 +2,7 @@
 //! few things from outside that `update` needs (a clock, a random seed),
 //! passed in so that `update` stays pure and testable natively.
 
-use crate::lab::{default_scenario, new_lab, DEFAULT_SPEED};
+use crate::lab::{default_scenario, new_lab, DEFAULT_SPEED, LIVE_NODES};
 use crate::share::Embed;
 use quorum_core::protocol::KvOp;
 use quorum_core::sim::link::Unpacked;
@@ -47,6 +47,16 @@ impl Waiting {
             Waiting::Link(u) => u.library_id(),
         }
     }
+}
+
+/// Where the first-load module left the live cluster (`boot/`): its seed,
+/// its virtual time (µs), whether it was playing. The run is deterministic,
+/// so replaying the seed to `now` gives the cluster the student saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handover {
+    pub seed: u64,
+    pub now: u64,
+    pub running: bool,
 }
 
 /// The outside world, as `update` may see it.
@@ -107,13 +117,22 @@ impl Session {
     /// embed options say.
     pub fn start(embed: &Embed, env: Env) -> Result<Self, ScenarioError> {
         let seed = embed.seed.unwrap_or_else(env.random_seed);
-        let mut s = Session::new(new_lab(default_scenario(seed, 5))?, env);
+        let mut s = Session::new(new_lab(default_scenario(seed, LIVE_NODES))?, env);
         if let Some(sp) = embed.speed {
             s.speed = sp;
         }
         if embed.on {
             s.running = embed.autoplay;
         }
+        Ok(s)
+    }
+
+    /// The live cluster taken over from the first-load module, at the
+    /// moment it stopped.
+    pub fn resume(h: Handover, env: Env) -> Result<Self, ScenarioError> {
+        let mut s = Session::new(new_lab(default_scenario(h.seed, LIVE_NODES))?, env);
+        s.lab.advance(h.now);
+        s.running = h.running;
         Ok(s)
     }
 

@@ -806,3 +806,44 @@ fn commands_sent_while_a_lesson_is_fetched_apply_to_the_lesson() {
     );
     assert!(!s.running && s.deferred.is_empty());
 }
+
+/// The first-load module (`boot/`) runs the live cluster frame by frame,
+/// with checks but no history; the page then replays the same seed to the
+/// same moment in one step, with its timeline. Both must be the same
+/// cluster: the handover shows nothing new.
+#[test]
+fn a_taken_over_cluster_is_the_one_the_boot_module_ran() {
+    use quorum_core::sim::Lab;
+    let seed = 424_242;
+    let mut boot = Lab::with_checks(
+        crate::lab::default_scenario(seed, crate::lab::LIVE_NODES),
+        false,
+    )
+    .expect("default scenario");
+    let mut clock = FrameClock::default();
+    // 90 s of frames at 1/50×: past the first elections (1.8 s virtual).
+    let mut ts = 0.0;
+    while ts < 90_000.0 {
+        boot.advance(clock.tick(ts, crate::lab::DEFAULT_SPEED));
+        ts += 16.7;
+    }
+    assert!(boot.leader().is_some(), "a leader by {} µs", boot.now());
+    for running in [true, false] {
+        let h = Handover {
+            seed,
+            now: boot.now(),
+            running,
+        };
+        let s = Session::resume(h, Env::default()).expect("resumes");
+        assert_eq!(s.running, running);
+        assert_eq!(s.lab.now(), boot.now());
+        assert_eq!(s.lab.scenario().seed, seed);
+        let (a, b) = (s.lab.state(), boot.state());
+        assert_eq!(format!("{:?}", a.nodes), format!("{:?}", b.nodes));
+        assert_eq!(format!("{:?}", a.in_flight), format!("{:?}", b.in_flight));
+        assert_eq!(
+            crate::ring::ring_version(&s.lab),
+            crate::ring::ring_version(&boot)
+        );
+    }
+}

@@ -101,6 +101,7 @@ impl Update<'_> {
             Msg::LamportHover(p) => self.hover(p.and_then(|(x, y)| self.lamport_hit(x, y))),
             Msg::LamportClick(x, y) => self.lamport_click(x, y),
             Msg::HoverMsg(id) => self.hover(id),
+            Msg::LinkedViews => self.set(|m| m.linked_on = true),
             Msg::DiagramSeen => {
                 // Redrawn now, not in up to 30 ms.
                 self.m.diagram.drawn = f64::NEG_INFINITY;
