@@ -33,7 +33,18 @@ pub fn start() {
     let root = document
         .get_element_by_id("app")
         .or_else(|| document.body().map(Into::into));
-    if let Some(root) = root {
+    let Some(root) = root else {
+        return;
+    };
+    // After the boot module's first frame (boot/), this module was
+    // instantiated in the task that fetched it: the page is built in the
+    // next one, so that neither is long.
+    if platform::dom::boot_running() {
+        gloo_timers::callback::Timeout::new(0, move || {
+            yew::Renderer::<app::App>::with_root(root).render();
+        })
+        .forget();
+    } else {
         yew::Renderer::<app::App>::with_root(root).render();
     }
 }

@@ -131,9 +131,21 @@ impl Runtime {
                         }
                     });
                 }
+                Effect::LinkedViews => self.next_linked_view(),
                 Effect::Refused(_) => {}
             }
         }
+    }
+
+    /// The next linked view, in a task of its own after this one.
+    fn next_linked_view(&self) {
+        let me = self.me.clone();
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(rt) = me.upgrade() {
+                rt.dispatch(Msg::LinkedViews);
+            }
+        })
+        .forget();
     }
 
     fn ensure_loop(&self) {
@@ -169,14 +181,7 @@ impl Runtime {
             dom::remove_boot();
             dom::mark("quorum:app-drawn");
             self.ensure_loop();
-            // The linked views in a task of their own, after this one.
-            let me = self.me.clone();
-            gloo_timers::callback::Timeout::new(0, move || {
-                if let Some(rt) = me.upgrade() {
-                    rt.dispatch(Msg::LinkedViews);
-                }
-            })
-            .forget();
+            self.next_linked_view();
         }
         if !self.diagram_watched.get() {
             self.watch_diagram();

@@ -69,6 +69,13 @@ pub fn take_over_boot() -> Option<crate::state::Handover> {
     })
 }
 
+/// The first-load module is running (it waits to hand over).
+pub fn boot_running() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"quorumBoot".into()).ok())
+        .is_some_and(|b| b.is_object())
+}
+
 /// Remove the first-load module's markup (after this page's first render,
 /// in the same task: nothing is painted in between).
 pub fn remove_boot() {

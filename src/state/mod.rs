@@ -59,11 +59,11 @@ pub struct Model {
     /// simulator behaviour: the notice that it may differ from the one
     /// shared, until dismissed or another run is loaded.
     pub older: Option<OlderRun>,
-    /// The linked views below the ring (space-time diagram, log table,
-    /// event log, charts) are drawn: from the page's second task on, so
-    /// that the first one (the module's start and the first render) stays
-    /// short.
-    pub linked_on: bool,
+    /// How many of the linked views below the ring are drawn, in page
+    /// order (the space-time diagram, the log table, the event log and
+    /// the charts): none in the page's first render, then one more per
+    /// task (`Msg::LinkedViews`), so that no task is long.
+    pub linked_on: u8,
 }
 
 /// A run made with an older simulator behaviour than this build's (see
@@ -265,7 +265,7 @@ impl Model {
             lesson: Lesson::default(),
             bug: None,
             older: None,
-            linked_on: false,
+            linked_on: 0,
         }
     }
 

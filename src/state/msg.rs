@@ -74,7 +74,8 @@ pub enum Msg {
     /// Space-time diagram: window length (µs), pointer moves and clicks in
     /// canvas units.
     LamportSpan(u64),
-    /// The page's first render is on screen: draw the linked views too.
+    /// The page's first render is on screen: draw one more linked view
+    /// (`Model::linked_on`).
     LinkedViews,
     /// The diagram came into view (it is not drawn off screen): paint it.
     DiagramSeen,
@@ -179,6 +180,8 @@ pub enum Effect {
     /// Fetch a shipped scenario's file (`url` relative to the page); its
     /// text comes back as `Msg::Fetched`.
     Fetch { id: String, url: String },
+    /// Draw one more linked view after this task (`Msg::LinkedViews`).
+    LinkedViews,
     /// The action was refused, and why (also shown as the notice); the JS
     /// API returns it as `{error}`.
     Refused(String),

@@ -847,3 +847,18 @@ fn a_taken_over_cluster_is_the_one_the_boot_module_ran() {
         );
     }
 }
+
+/// The linked views come one per task after the first render, in page
+/// order, each asking for the next; the last asks for nothing.
+#[test]
+fn linked_views_come_one_task_at_a_time() {
+    let (mut m, mut s) = page();
+    assert_eq!(m.linked_on, 0);
+    for k in 1..=update::LINKED_VIEWS {
+        let fx = update(&mut m, &mut s, Msg::LinkedViews);
+        assert_eq!(m.linked_on, k);
+        let asks = fx.iter().any(|e| matches!(e, Effect::LinkedViews));
+        assert_eq!(asks, k < update::LINKED_VIEWS, "after view {k}");
+        assert!(fx.iter().any(|e| matches!(e, Effect::Render)));
+    }
+}

@@ -17,6 +17,9 @@ use std::rc::Rc;
 
 /// How long opening a link may replay (real ms) before it stops short.
 const OPEN_BUDGET_MS: f64 = 2500.0;
+/// The linked views drawn one per task after the first render
+/// (`Model::linked_on`): diagram, log table, event log, charts.
+pub const LINKED_VIEWS: u8 = 4;
 
 /// Apply `msg`; the effects for the shell to run, in order.
 pub fn update(model: &mut Model, session: &mut Session, msg: Msg) -> Vec<Effect> {
@@ -101,7 +104,13 @@ impl Update<'_> {
             Msg::LamportHover(p) => self.hover(p.and_then(|(x, y)| self.lamport_hit(x, y))),
             Msg::LamportClick(x, y) => self.lamport_click(x, y),
             Msg::HoverMsg(id) => self.hover(id),
-            Msg::LinkedViews => self.set(|m| m.linked_on = true),
+            Msg::LinkedViews => {
+                self.m.linked_on = self.m.linked_on.saturating_add(1);
+                if self.m.linked_on < LINKED_VIEWS {
+                    self.effect(Effect::LinkedViews);
+                }
+                true
+            }
             Msg::DiagramSeen => {
                 // Redrawn now, not in up to 30 ms.
                 self.m.diagram.drawn = f64::NEG_INFINITY;

@@ -108,12 +108,12 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             </main>
             // The two views drawn every frame sit together: the browser
             // redraws the box around all that changed in a frame.
-            if m.linked_on && m.shows(P_LAMPORT) { { linked::lamport(m, surfaces, send, n) } }
-            if m.linked_on && m.shows(P_LOG) { <LogTable model={m.log.model.clone()} on_scroll={send.reform(Msg::LogFrom)} /> }
-            if m.linked_on && (m.shows(P_EVENTS) || m.shows(P_CHARTS)) {
+            if m.linked_on >= 1 && m.shows(P_LAMPORT) { { linked::lamport(m, surfaces, send, n) } }
+            if m.linked_on >= 2 && m.shows(P_LOG) { <LogTable model={m.log.model.clone()} on_scroll={send.reform(Msg::LogFrom)} /> }
+            if m.linked_on >= 3 && (m.shows(P_EVENTS) || m.shows(P_CHARTS)) {
                 <div class="linked">
                     if m.shows(P_EVENTS) { { linked::event_log(m, surfaces, send, s, n) } }
-                    if m.shows(P_CHARTS) { { linked::charts(&m.checks.charts) } }
+                    if m.linked_on >= 4 && m.shows(P_CHARTS) { { linked::charts(&m.checks.charts) } }
                 </div>
             }
             { notices(m, s, send) }
