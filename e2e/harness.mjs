@@ -27,12 +27,13 @@ function freePort() {
   });
 }
 
-/** Serve a copy of dist/ at http://127.0.0.1:PORT/course/quorum/ (a sub-path). */
+/** Serve a copy of dist/ (or $QUORUM_DIST, to compare two builds) at
+ * http://127.0.0.1:PORT/course/quorum/ (a sub-path). */
 export async function serve() {
   const site = mkdtempSync(join(tmpdir(), 'quorum-site-'));
   const sub = join(site, 'course', 'quorum');
   mkdirSync(sub, { recursive: true });
-  cpSync(join(root, 'dist'), sub, { recursive: true });
+  cpSync(process.env.QUORUM_DIST || join(root, 'dist'), sub, { recursive: true });
   const port = await freePort();
   const proc = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', site], {
     stdio: 'ignore',
