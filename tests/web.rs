@@ -16,6 +16,18 @@ fn doc() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+/// Wait (up to 10 s) until `sel` matches `n` elements; how many it matched.
+/// The linked views come a task at a time after the first render.
+async fn until_count(sel: &str, n: u32) -> u32 {
+    for _ in 0..200 {
+        if count(sel) == n {
+            break;
+        }
+        sleep(50).await;
+    }
+    count(sel)
+}
+
 fn count(sel: &str) -> u32 {
     doc().query_selector_all(sel).unwrap().length()
 }
@@ -69,7 +81,7 @@ async fn the_app_draws_the_cluster_and_acts_on_it() {
 
     // The ring: five servers; the log table; the API.
     assert_eq!(count("svg.ring g.node"), 5);
-    assert_eq!(count(".log-grid .log-row[data-node]"), 5);
+    assert_eq!(until_count(".log-grid .log-row[data-node]", 5).await, 5);
     let s = api("state", &[]);
     assert_eq!(js_sys::Array::from(&get(&s, &["nodes"])).length(), 5);
 
