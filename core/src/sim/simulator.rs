@@ -273,7 +273,7 @@ impl<N: Node> Simulator<N> {
         let mut v: Vec<InFlight<'_, N::Msg>> = self
             .w
             .queue
-            .iter()
+            .messages()
             .filter_map(|(at, ev)| match ev {
                 Ev::Deliver {
                     id,
@@ -299,7 +299,7 @@ impl<N: Node> Simulator<N> {
     /// one shows twice).
     pub fn client_in_flight(&self) -> Vec<ClientInFlight<'_>> {
         let mut v: Vec<ClientInFlight<'_>> = Vec::new();
-        for (at, ev) in self.w.queue.iter() {
+        for (at, ev) in self.w.queue.messages() {
             let m = match ev {
                 Ev::ToNode {
                     id,

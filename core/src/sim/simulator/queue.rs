@@ -6,6 +6,7 @@
 use super::super::Micros;
 use crate::protocol::{ClientId, ClientResponse, KvOp, NodeId, OpId, Timer};
 use crate::util::KeyHeap;
+use std::collections::VecDeque;
 
 /// One queued happening.
 #[derive(Clone, Debug)]
@@ -95,18 +96,25 @@ fn key_seq(key: u128) -> u64 {
 /// event. The heaps move only keys; the events (a message with its
 /// entries, a client's operation) stay put in their slots.
 ///
-/// Three places hold keys, so the heap that every event goes through stays
-/// small: the simulation's own events (`soon`), the actions (`actions`: a
-/// scenario may schedule 100 000 of them at boot) and whatever is due after
-/// the run's end (`later`: a client's deadline an hour away never needs
-/// ordering in a ten-minute run). `pop` takes the smallest key of all of
-/// them, so the order is exactly that of one heap.
+/// Several places hold keys, so the heap that every event goes through
+/// stays small: the simulation's own events (`soon`), the actions
+/// (`in_order` and `actions`: a scenario may schedule 100 000 of them at
+/// boot) and whatever is due after the run's end (`later`: a client's
+/// deadline an hour away never needs ordering in a ten-minute run). `pop`
+/// takes the smallest key of all of them, so the order is exactly that of
+/// one heap.
 #[derive(Clone, Debug)]
 pub(super) struct EventQueue<M> {
     soon: KeyHeap,
+    /// Actions queued in key order, each after the last (the scenario's,
+    /// at boot, come sorted by time): taken from the front, so they need
+    /// no heap. An action is only its number, so it needs no slot either.
+    in_order: VecDeque<(u128, usize)>,
+    /// Actions queued before the last of `in_order` (a user's click before
+    /// a scheduled event), by number.
     actions: KeyHeap,
     /// Keys due after `horizon`, unordered.
-    later: Vec<(u128, u32)>,
+    later: Vec<(u128, Later)>,
     /// The smallest key in `later`.
     later_min: Option<u128>,
     /// Keys due after this go to `later` (the run's end time).
@@ -118,10 +126,32 @@ pub(super) struct EventQueue<M> {
     seq: u64,
 }
 
+/// An event due after the horizon. A client's timer is kept as it is (a
+/// few words, where a slot holds the largest event): each one-shot client
+/// leaves two an hour away, so a long run keeps tens of thousands.
+#[derive(Clone, Copy, Debug)]
+enum Later {
+    Slot(u32),
+    Client {
+        client: ClientId,
+        timer: ClientTimer,
+        tag: u64,
+    },
+}
+
+/// Where the smallest key is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Soon,
+    InOrder,
+    Actions,
+}
+
 impl<M: Clone> EventQueue<M> {
     pub fn new() -> Self {
         EventQueue {
             soon: KeyHeap::new(),
+            in_order: VecDeque::new(),
             actions: KeyHeap::new(),
             // Room for what is still queued at the end of a run, so the
             // last moments of a run do not allocate.
@@ -141,8 +171,13 @@ impl<M: Clone> EventQueue<M> {
             let later = std::mem::take(&mut self.later);
             self.later_min = None;
             self.horizon = horizon;
-            for (k, slot) in later {
-                self.file(k, slot);
+            for (k, l) in later {
+                match l {
+                    Later::Slot(slot) => self.file(k, slot),
+                    Later::Client { client, timer, tag } => {
+                        self.file_event(k, Ev::Client { client, timer, tag })
+                    }
+                }
             }
         } else {
             self.horizon = horizon;
@@ -151,11 +186,33 @@ impl<M: Clone> EventQueue<M> {
 
     pub fn push(&mut self, at: Micros, ev: Ev<M>) {
         self.seq += 1;
-        let class = if matches!(ev, Ev::Action(_)) {
-            ACTION_CLASS
+        if let Ev::Action(i) = ev {
+            self.push_action(key(at, ACTION_CLASS, self.seq), i);
         } else {
-            0
-        };
+            self.file_event(key(at, 0, self.seq), ev);
+        }
+    }
+
+    /// Queue action number `i` under key `k`: at the back of `in_order`
+    /// if it comes after all of those, else in the heap.
+    fn push_action(&mut self, k: u128, i: usize) {
+        if self.in_order.back().is_none_or(|&(last, _)| last < k) {
+            self.in_order.push_back((k, i));
+        } else {
+            let i = u32::try_from(i).expect("fewer than 2^32 actions");
+            self.actions.push(k, i);
+        }
+    }
+
+    /// Put a simulation event where it belongs: a client timer past the
+    /// horizon as it is, anything else in a slot.
+    fn file_event(&mut self, k: u128, ev: Ev<M>) {
+        if key_at(k) > self.horizon {
+            if let Ev::Client { client, timer, tag } = ev {
+                self.file_later(k, Later::Client { client, timer, tag });
+                return;
+            }
+        }
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.events[slot as usize] = Some(ev);
@@ -167,28 +224,39 @@ impl<M: Clone> EventQueue<M> {
                 slot
             }
         };
-        self.file(key(at, class, self.seq), slot);
+        self.file(k, slot);
     }
 
-    /// Put a key where it belongs.
+    /// Put the key of a simulation event in a slot where it belongs.
     fn file(&mut self, k: u128, slot: u32) {
         if key_at(k) > self.horizon {
-            self.later.push((k, slot));
-            self.later_min = Some(self.later_min.map_or(k, |m| m.min(k)));
-        } else if k & u128::from(ACTION_CLASS) != 0 {
-            self.actions.push(k, slot);
+            self.file_later(k, Later::Slot(slot));
         } else {
             self.soon.push(k, slot);
         }
     }
 
-    /// The smallest key in the heaps, and whether it is an action's.
-    fn first(&self) -> Option<(u128, bool)> {
-        match (self.soon.peek(), self.actions.peek()) {
-            (Some((s, _)), Some((a, _))) => Some(if a < s { (a, true) } else { (s, false) }),
-            (Some((s, _)), None) => Some((s, false)),
-            (None, Some((a, _))) => Some((a, true)),
-            (None, None) => None,
+    fn file_later(&mut self, k: u128, l: Later) {
+        self.later.push((k, l));
+        self.later_min = Some(self.later_min.map_or(k, |m| m.min(k)));
+    }
+
+    /// The smallest action key, and where it is.
+    fn first_action(&self) -> Option<(u128, Source)> {
+        let ordered = self.in_order.front().map(|&(k, _)| (k, Source::InOrder));
+        let heaped = self.actions.peek().map(|(k, _)| (k, Source::Actions));
+        match (ordered, heaped) {
+            (Some(o), Some(h)) => Some(if h.0 < o.0 { h } else { o }),
+            (o, h) => o.or(h),
+        }
+    }
+
+    /// The smallest key outside `later`, and where it is.
+    fn first(&self) -> Option<(u128, Source)> {
+        let soon = self.soon.peek().map(|(k, _)| (k, Source::Soon));
+        match (soon, self.first_action()) {
+            (Some(s), Some(a)) => Some(if a.0 < s.0 { a } else { s }),
+            (s, a) => s.or(a),
         }
     }
 
@@ -210,18 +278,15 @@ impl<M: Clone> EventQueue<M> {
                 self.set_horizon(Micros::MAX);
             }
         }
-        let (k, slot) = match self.first()? {
-            (_, true) => self.actions.pop()?,
-            (_, false) => self.soon.pop()?,
-        };
-        Some((key_at(k), self.take(slot)))
+        let (k, from) = self.first()?;
+        Some((key_at(k), self.take_from(from)))
     }
 
     /// The next event and its time, if it is due by `t`: `next_at` and
     /// `pop` in one look at the heaps.
     pub fn pop_until(&mut self, t: Micros) -> Option<(Micros, Ev<M>)> {
         let first = self.first();
-        let Some((k, action)) = first.filter(|&(k, _)| self.later_min.is_none_or(|l| k < l)) else {
+        let Some((k, from)) = first.filter(|&(k, _)| self.later_min.is_none_or(|l| k < l)) else {
             // Empty, or past the horizon: the general path.
             return if self.next_at().is_some_and(|at| at <= t) {
                 self.pop()
@@ -232,12 +297,20 @@ impl<M: Clone> EventQueue<M> {
         if key_at(k) > t {
             return None;
         }
-        let (_, slot) = if action {
-            self.actions.pop()?
-        } else {
-            self.soon.pop()?
+        Some((key_at(k), self.take_from(from)))
+    }
+
+    /// Take the first event of `from` (which has one).
+    fn take_from(&mut self, from: Source) -> Ev<M> {
+        let action = match from {
+            Source::Soon => {
+                let (_, slot) = self.soon.pop().expect("the heap holds the first key");
+                return self.take(slot);
+            }
+            Source::InOrder => self.in_order.pop_front().map(|(_, i)| i),
+            Source::Actions => self.actions.pop().map(|(_, i)| i as usize),
         };
-        Some((key_at(k), self.take(slot)))
+        Ev::Action(action.expect("the actions hold the first key"))
     }
 
     fn take(&mut self, slot: u32) -> Ev<M> {
@@ -248,20 +321,25 @@ impl<M: Clone> EventQueue<M> {
     }
 
     pub fn len(&self) -> usize {
-        self.soon.len() + self.actions.len() + self.later.len()
+        self.soon.len() + self.in_order.len() + self.actions.len() + self.later.len()
     }
 
-    /// Every key and slot, in no particular order.
-    fn keys(&self) -> impl Iterator<Item = (u128, u32)> + '_ {
-        self.soon
-            .iter()
-            .chain(self.actions.iter())
-            .chain(self.later.iter().copied())
+    /// The key and slot of every event in a slot (all but the actions and
+    /// the client timers past the horizon), in no particular order.
+    fn slotted(&self) -> impl Iterator<Item = (u128, u32)> + '_ {
+        let later = self.later.iter().filter_map(|&(k, l)| match l {
+            Later::Slot(slot) => Some((k, slot)),
+            Later::Client { .. } => None,
+        });
+        self.soon.iter().chain(later)
     }
 
-    /// Every queued event with its time, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (Micros, &Ev<M>)> {
-        self.keys().map(|(k, slot)| (key_at(k), self.event(slot)))
+    /// Every message on the wire (a server's message, a client's request
+    /// or a server's reply) with its arrival time, in no particular order.
+    pub fn messages(&self) -> impl Iterator<Item = (Micros, &Ev<M>)> {
+        self.slotted()
+            .map(|(k, slot)| (key_at(k), self.event(slot)))
+            .filter(|(_, ev)| ev.message_id().is_some())
     }
 
     fn event(&self, slot: u32) -> &Ev<M> {
@@ -287,9 +365,12 @@ impl<M: Clone> EventQueue<M> {
             }
             !hit
         };
-        // Deliveries are never actions.
+        // Deliveries are never actions, and have slots.
         self.soon.retain(|_, slot| keep(slot));
-        self.later.retain(|&(_, slot)| keep(slot));
+        self.later.retain(|&(_, l)| match l {
+            Later::Slot(slot) => keep(slot),
+            Later::Client { .. } => true,
+        });
         self.later_min = self.later.iter().map(|&(k, _)| k).min();
         for &slot in &gone {
             self.take(slot);
@@ -300,7 +381,7 @@ impl<M: Clone> EventQueue<M> {
     /// A copy of the delivery of message `id`, if it is still on the wire
     /// (the first queued copy, so a copy of a copy is deterministic).
     pub fn find_delivery(&self, id: u64) -> Option<Ev<M>> {
-        self.keys()
+        self.slotted()
             .filter(|&(_, slot)| self.event(slot).message_id() == Some(id))
             .min_by_key(|&(k, _)| key_seq(k))
             .map(|(_, slot)| self.event(slot).clone())
@@ -352,13 +433,21 @@ mod tests {
                 seq += 1;
                 let at = now + next() % 700;
                 let action = r % 5 == 0;
+                // Client timers are kept apart past the horizon; node
+                // timers are in slots wherever they are.
                 let ev = if action {
                     Ev::Action(round)
-                } else {
+                } else if r % 2 == 0 {
                     Ev::Client {
                         client: round as ClientId,
                         timer: ClientTimer::Think,
                         tag: 0,
+                    }
+                } else {
+                    Ev::Timer {
+                        node: 1,
+                        timer: Timer::Election,
+                        gen: round as u64,
                     }
                 };
                 q.push(at, ev);
@@ -380,6 +469,7 @@ mod tests {
                 let got = match ev {
                     Ev::Action(i) => i,
                     Ev::Client { client, .. } => client as usize,
+                    Ev::Timer { gen, .. } => gen as usize,
                     _ => unreachable!(),
                 };
                 assert_eq!((t, got), (at, round));

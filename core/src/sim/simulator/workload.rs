@@ -60,8 +60,10 @@ enum ClientState {
 #[derive(Clone, Debug, PartialEq)]
 struct Client {
     id: ClientId,
-    /// Issues one operation only (from a `request` event).
-    one_shot: Option<KvOp>,
+    /// Issues one operation only (from a `request` event), then is done.
+    /// Its operation is kept only while it waits (a run may have tens of
+    /// thousands of these clients).
+    one_shot: bool,
     target: NodeId,
     next_op: OpId,
     state: ClientState,
@@ -140,7 +142,7 @@ impl Workload {
             let id = ClientId::from(k) + 1;
             self.clients.push(Client {
                 id,
-                one_shot: None,
+                one_shot: false,
                 target: (k % self.n) + 1,
                 next_op: 1,
                 state: ClientState::Thinking,
@@ -165,7 +167,7 @@ impl Workload {
             let target = node.unwrap_or(self.leader_hint);
             self.clients.push(Client {
                 id,
-                one_shot: Some(op.clone()),
+                one_shot: true,
                 target,
                 next_op: 1,
                 state: ClientState::Thinking,
@@ -294,7 +296,7 @@ impl Workload {
             _ => w.now,
         };
         w.obs.complete(w.now, client, op_id, invoked, result);
-        if cl.one_shot.is_some() {
+        if cl.one_shot {
             cl.state = ClientState::Done;
             return;
         }
@@ -324,11 +326,10 @@ impl Workload {
                 {
                     return; // the load has stopped
                 }
+                // Only closed-loop clients think (a one-shot client is
+                // invoked when it is made, and is done after).
                 let keys = self.load.as_ref().map_or(1, |l| l.keys);
-                let op = match &self.clients[c].one_shot {
-                    Some(op) => op.clone(),
-                    None => self.next_op(w, c, keys),
-                };
+                let op = self.next_op(w, c, keys);
                 self.invoke(w, client, op);
             }
             (ClientTimer::Retry, ClientState::Waiting { attempt, .. }) if *attempt == tag => {
