@@ -84,6 +84,24 @@ fn key(at: Micros, class: u64, seq: u64) -> u128 {
 
 const ACTION_CLASS: u64 = 1 << 63;
 
+/// No key: larger than every real one (a real key would need sequence
+/// number 2^63 - 1 at the last microsecond).
+const NONE: u128 = u128::MAX;
+
+/// The list of node `node`'s `timer` among the queue's timer lists.
+fn timer_list(node: NodeId, timer: Timer) -> usize {
+    node as usize * Timer::ALL.len() + timer.slot()
+}
+
+/// Whose timer list `i` is (the inverse of `timer_list`).
+fn timer_of_list(i: usize) -> (NodeId, Timer) {
+    let n = Timer::ALL.len();
+    (
+        NodeId::try_from(i / n).unwrap_or(NodeId::MAX),
+        Timer::ALL[i % n],
+    )
+}
+
 fn key_at(key: u128) -> Micros {
     (key >> 64) as Micros
 }
@@ -97,15 +115,26 @@ fn key_seq(key: u128) -> u64 {
 /// entries, a client's operation) stay put in their slots.
 ///
 /// Several places hold keys, so the heap that every event goes through
-/// stays small: the simulation's own events (`soon`), the actions
-/// (`in_order` and `actions`: a scenario may schedule 100 000 of them at
-/// boot) and whatever is due after the run's end (`later`: a client's
-/// deadline an hour away never needs ordering in a ten-minute run). `pop`
-/// takes the smallest key of all of them, so the order is exactly that of
-/// one heap.
+/// stays small: the messages and client timers (`soon`), the node timers
+/// (`timers`), the actions (`in_order` and `actions`: a scenario may
+/// schedule 100 000 of them at boot) and whatever is due after the run's
+/// end (`later`: a client's deadline an hour away never needs ordering in a
+/// ten-minute run). `pop` takes the smallest key of all of them, so the
+/// order is exactly that of one heap.
 #[derive(Clone, Debug)]
 pub(super) struct EventQueue<M> {
     soon: KeyHeap,
+    /// Node timers' keys, one list per node and timer (at `timer_list`),
+    /// each in key order and with the generation its event carries. A
+    /// follower's election timer is set again on every AppendEntries, so
+    /// it has a dozen keys queued at a time, all but the last stale (each
+    /// still comes out at its time, as a step that does nothing). Kept out
+    /// of the heap they would double, they cost a short ordered insert
+    /// and a look at the lists' fronts.
+    timers: Vec<VecDeque<(u128, u64)>>,
+    /// The smallest key at the front of a timer list, and that list
+    /// (`NONE` if all are empty).
+    timers_first: (u128, usize),
     /// Actions queued in key order, each after the last (the scenario's,
     /// at boot, come sorted by time): taken from the front, so they need
     /// no heap. An action is only its number, so it needs no slot either.
@@ -143,6 +172,7 @@ enum Later {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Soon,
+    Timers,
     InOrder,
     Actions,
 }
@@ -151,6 +181,8 @@ impl<M: Clone> EventQueue<M> {
     pub fn new() -> Self {
         EventQueue {
             soon: KeyHeap::new(),
+            timers: Vec::new(),
+            timers_first: (NONE, 0),
             in_order: VecDeque::new(),
             actions: KeyHeap::new(),
             // Room for what is still queued at the end of a run, so the
@@ -186,11 +218,37 @@ impl<M: Clone> EventQueue<M> {
 
     pub fn push(&mut self, at: Micros, ev: Ev<M>) {
         self.seq += 1;
-        if let Ev::Action(i) = ev {
-            self.push_action(key(at, ACTION_CLASS, self.seq), i);
-        } else {
-            self.file_event(key(at, 0, self.seq), ev);
+        match ev {
+            Ev::Action(i) => self.push_action(key(at, ACTION_CLASS, self.seq), i),
+            Ev::Timer { node, timer, gen } => {
+                self.push_timer(key(at, 0, self.seq), timer_list(node, timer), gen)
+            }
+            ev => self.file_event(key(at, 0, self.seq), ev),
         }
+    }
+
+    /// Queue a node timer's event (generation `gen`) in its list `i`.
+    fn push_timer(&mut self, k: u128, i: usize, gen: u64) {
+        if self.timers.len() <= i {
+            self.timers.resize_with(i + 1, VecDeque::new);
+        }
+        let list = &mut self.timers[i];
+        let at = list.partition_point(|&(x, _)| x < k);
+        list.insert(at, (k, gen));
+        if k < self.timers_first.0 {
+            self.timers_first = (k, i);
+        }
+    }
+
+    /// Find the smallest key at a timer list's front again.
+    fn rescan_timers(&mut self) {
+        self.timers_first = self
+            .timers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, list)| list.front().map(|&(k, _)| (k, i)))
+            .min()
+            .unwrap_or((NONE, 0));
     }
 
     /// Queue action number `i` under key `k`: at the back of `in_order`
@@ -241,23 +299,26 @@ impl<M: Clone> EventQueue<M> {
         self.later_min = Some(self.later_min.map_or(k, |m| m.min(k)));
     }
 
-    /// The smallest action key, and where it is.
-    fn first_action(&self) -> Option<(u128, Source)> {
-        let ordered = self.in_order.front().map(|&(k, _)| (k, Source::InOrder));
-        let heaped = self.actions.peek().map(|(k, _)| (k, Source::Actions));
-        match (ordered, heaped) {
-            (Some(o), Some(h)) => Some(if h.0 < o.0 { h } else { o }),
-            (o, h) => o.or(h),
-        }
-    }
-
-    /// The smallest key outside `later`, and where it is.
+    /// The smallest key outside `later`, and where it is. Every event
+    /// goes through here: plain comparisons of keys, `NONE` standing for
+    /// an empty part.
+    #[inline]
     fn first(&self) -> Option<(u128, Source)> {
-        let soon = self.soon.peek().map(|(k, _)| (k, Source::Soon));
-        match (soon, self.first_action()) {
-            (Some(s), Some(a)) => Some(if a.0 < s.0 { a } else { s }),
-            (s, a) => s.or(a),
+        let mut first = (self.soon.peek_key().unwrap_or(NONE), Source::Soon);
+        if self.timers_first.0 < first.0 {
+            first = (self.timers_first.0, Source::Timers);
         }
+        if let Some(&(k, _)) = self.in_order.front() {
+            if k < first.0 {
+                first = (k, Source::InOrder);
+            }
+        }
+        if let Some(k) = self.actions.peek_key() {
+            if k < first.0 {
+                first = (k, Source::Actions);
+            }
+        }
+        (first.0 != NONE).then_some(first)
     }
 
     /// When the next event is due.
@@ -307,6 +368,13 @@ impl<M: Clone> EventQueue<M> {
                 let (_, slot) = self.soon.pop().expect("the heap holds the first key");
                 return self.take(slot);
             }
+            Source::Timers => {
+                let (_, i) = self.timers_first;
+                let (_, gen) = self.timers[i].pop_front().expect("its front");
+                self.rescan_timers();
+                let (node, timer) = timer_of_list(i);
+                return Ev::Timer { node, timer, gen };
+            }
             Source::InOrder => self.in_order.pop_front().map(|(_, i)| i),
             Source::Actions => self.actions.pop().map(|(_, i)| i as usize),
         };
@@ -321,7 +389,8 @@ impl<M: Clone> EventQueue<M> {
     }
 
     pub fn len(&self) -> usize {
-        self.soon.len() + self.in_order.len() + self.actions.len() + self.later.len()
+        let timers: usize = self.timers.iter().map(VecDeque::len).sum();
+        self.soon.len() + timers + self.in_order.len() + self.actions.len() + self.later.len()
     }
 
     /// The key and slot of every event in a slot (all but the actions and
@@ -445,8 +514,8 @@ mod tests {
                     }
                 } else {
                     Ev::Timer {
-                        node: 1,
-                        timer: Timer::Election,
+                        node: 1 + (r % 3) as NodeId,
+                        timer: Timer::ALL[(r / 3) as usize % 2],
                         gen: round as u64,
                     }
                 };
