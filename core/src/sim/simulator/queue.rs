@@ -251,6 +251,12 @@ impl<M: Clone> EventQueue<M> {
             .unwrap_or((NONE, 0));
     }
 
+    /// Room for `n` more actions queued in order (the scenario's, at
+    /// boot).
+    pub fn reserve_actions(&mut self, n: usize) {
+        self.in_order.reserve(n);
+    }
+
     /// Queue action number `i` under key `k`: at the back of `in_order`
     /// if it comes after all of those, else in the heap.
     fn push_action(&mut self, k: u128, i: usize) {

@@ -39,6 +39,8 @@ pub enum ClientStatus {
 
 /// The longest back-off after "not leader" without a hint.
 const BACKOFF_CAP: Micros = 1_000_000;
+/// The most clients room is made for at boot (the table grows past it).
+const RESERVE_CAP: u64 = 100_000;
 /// A client's deadline when no `clients` block sets one.
 const DEFAULT_TIMEOUT: Micros = 1_000_000;
 
@@ -105,6 +107,13 @@ impl Workload {
             keys: Vec::new(),
             n,
         }
+    }
+
+    /// Room for `one_shot` more clients (at most `RESERVE_CAP`): a
+    /// scenario's requests are known at boot.
+    pub fn reserve(&mut self, one_shot: u64) {
+        let n = one_shot.saturating_add(self.load_count()).min(RESERVE_CAP);
+        self.clients.reserve(usize::try_from(n).unwrap_or(0));
     }
 
     /// How many closed-loop clients the load has.
