@@ -143,7 +143,7 @@ pub(super) struct EventQueue<M> {
     /// a scheduled event), by number.
     actions: KeyHeap,
     /// Keys due after `horizon`, unordered.
-    later: Vec<(u128, Later)>,
+    later: Chunks<(u128, Later)>,
     /// The smallest key in `later`.
     later_min: Option<u128>,
     /// Keys due after this go to `later` (the run's end time).
@@ -153,6 +153,47 @@ pub(super) struct EventQueue<M> {
     /// Free slots, reused last-freed first.
     free: Vec<u32>,
     seq: u64,
+}
+
+/// An unordered list in chunks, for `later`: it grows without copying
+/// itself (a long run keeps tens of thousands of keys there), and only the
+/// last chunk takes new items.
+#[derive(Clone, Debug, Default)]
+struct Chunks<T>(Vec<Vec<T>>);
+
+/// Items per chunk after the first.
+const CHUNK: usize = 4096;
+
+impl<T> Chunks<T> {
+    /// A first chunk of room for `n`.
+    fn with_capacity(n: usize) -> Self {
+        Chunks(vec![Vec::with_capacity(n)])
+    }
+
+    fn push(&mut self, v: T) {
+        match self.0.last_mut() {
+            Some(c) if c.len() < c.capacity() => c.push(v),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(v);
+                self.0.push(c);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().flatten()
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        for c in &mut self.0 {
+            c.retain(&mut keep);
+        }
+    }
 }
 
 /// An event due after the horizon. A client's timer is kept as it is (a
@@ -187,7 +228,7 @@ impl<M: Clone> EventQueue<M> {
             actions: KeyHeap::new(),
             // Room for what is still queued at the end of a run, so the
             // last moments of a run do not allocate.
-            later: Vec::with_capacity(64),
+            later: Chunks::with_capacity(64),
             later_min: None,
             horizon: Micros::MAX,
             events: Vec::new(),
@@ -200,10 +241,10 @@ impl<M: Clone> EventQueue<M> {
     /// the horizon moves past them.
     pub fn set_horizon(&mut self, horizon: Micros) {
         if horizon > self.horizon {
-            let later = std::mem::take(&mut self.later);
+            let later = std::mem::take(&mut self.later.0);
             self.later_min = None;
             self.horizon = horizon;
-            for (k, l) in later {
+            for (k, l) in later.into_iter().flatten() {
                 match l {
                     Later::Slot(slot) => self.file(k, slot),
                     Later::Client { client, timer, tag } => {
