@@ -15,8 +15,7 @@
 use super::types::{ClientId, OpId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// Keys and values are shared strings: copying an op, an entry or a
@@ -228,13 +227,127 @@ impl Results {
     }
 }
 
+/// The sessions, in client id order: a sorted deque, not a map. Clients
+/// mostly arrive in id order and the least recently used is mostly the
+/// oldest (one-shot clients: a new session per request, one expiring per
+/// request), so a new session goes on the back and an expiring one comes
+/// off the front, each without a search or a tree rebalance. It compares
+/// and hashes as the `BTreeMap<ClientId, ClientSession>` it replaces (the
+/// entries in key order after their count), so the model checker's states
+/// are unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Sessions(VecDeque<(ClientId, ClientSession)>);
+
+impl Sessions {
+    /// Where `client`'s session is (`Ok`), or where it would go (`Err`).
+    fn find(&self, client: ClientId) -> Result<usize, usize> {
+        let s = &self.0;
+        match (s.front(), s.back()) {
+            (_, None) => Err(0),
+            (_, Some(&(last, _))) if last < client => Err(s.len()),
+            (_, Some(&(last, _))) if last == client => Ok(s.len() - 1),
+            (Some(&(first, _)), _) if first == client => Ok(0),
+            _ => s.binary_search_by_key(&client, |&(c, _)| c),
+        }
+    }
+
+    fn get(&self, client: ClientId) -> Option<&ClientSession> {
+        let i = self.find(client).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    /// The session `find` found (`Ok`), or a new one where it said (`Err`).
+    fn get_or_insert(&mut self, at: Result<usize, usize>, client: ClientId) -> &mut ClientSession {
+        let i = match at {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (client, ClientSession::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
+/// The clients whose session expired, as sorted, disjoint and
+/// non-adjacent inclusive ranges of ids: one-shot clients expire in about
+/// the order they came, so the set is a few long ranges, each expiry
+/// extends the last one, and it stays small however many clients a run
+/// has. Equal sets have equal ranges, and it hashes as the
+/// `BTreeSet<ClientId>` it replaces (the count, then every id in order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Expired(Vec<(ClientId, ClientId)>);
+
+impl Expired {
+    fn contains(&self, client: ClientId) -> bool {
+        match self.0.last() {
+            None => false,
+            Some(&(_, last)) if client > last => false,
+            Some(_) => {
+                let i = self.0.partition_point(|&(_, end)| end < client);
+                self.0.get(i).is_some_and(|&(start, _)| start <= client)
+            }
+        }
+    }
+
+    /// Add `client` (not in the set yet).
+    fn insert(&mut self, client: ClientId) {
+        // The first range that ends at or after the id before `client`:
+        // the one `client` extends at its end, or the first after it.
+        let i = self
+            .0
+            .partition_point(|&(_, end)| end.saturating_add(1) < client);
+        let joins_before = self
+            .0
+            .get(i)
+            .is_some_and(|&(start, end)| start <= client && client == end.saturating_add(1));
+        if joins_before {
+            self.0[i].1 = client;
+            // It may now touch the next range: merge them.
+            if self
+                .0
+                .get(i + 1)
+                .is_some_and(|&(start, _)| Some(start) == client.checked_add(1))
+            {
+                self.0[i].1 = self.0[i + 1].1;
+                self.0.remove(i + 1);
+            }
+        } else if self
+            .0
+            .get(i)
+            .is_some_and(|&(start, _)| Some(start) == client.checked_add(1))
+        {
+            self.0[i].0 = client;
+        } else {
+            self.0.insert(i, (client, client));
+        }
+    }
+
+    fn len(&self) -> usize {
+        let ids = |&(start, end): &(ClientId, ClientId)| (end - start) as usize + 1;
+        self.0.iter().map(ids).sum()
+    }
+}
+
+impl std::hash::Hash for Expired {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As `BTreeSet::hash`: the length prefix (a `usize`), then each id.
+        state.write_usize(self.len());
+        for &(start, end) in &self.0 {
+            for c in start..=end {
+                c.hash(state);
+            }
+        }
+    }
+}
+
 /// The key-value state machine. Deterministic: ordered maps only.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KvStore {
     data: BTreeMap<Text, Text>,
-    sessions: BTreeMap<ClientId, ClientSession>,
+    sessions: Sessions,
     /// Clients whose session expired: their commands are refused.
-    expired: BTreeSet<ClientId>,
+    expired: Expired,
     max_sessions: usize,
     /// Session commands applied: the clock of least-recent use.
     used: u64,
@@ -277,8 +390,8 @@ impl KvStore {
     pub fn with_max_sessions(max: usize) -> Self {
         KvStore {
             data: BTreeMap::new(),
-            sessions: BTreeMap::new(),
-            expired: BTreeSet::new(),
+            sessions: Sessions::default(),
+            expired: Expired::default(),
             max_sessions: max.max(1),
             used: 0,
             by_use: UseOrder::default(),
@@ -296,7 +409,7 @@ impl KvStore {
     /// Results a client's session holds, by op id (for views and tests).
     pub fn session_results(&self, client: ClientId) -> Vec<OpId> {
         self.sessions
-            .get(&client)
+            .get(client)
             .map(|s| s.results.iter().map(|(id, _)| *id).collect())
             .unwrap_or_default()
     }
@@ -309,24 +422,21 @@ impl KvStore {
             return run(&mut self.data, &cmd.op);
         };
         // A client that has a session has not expired (an expired client
-        // never gets one back); a new one is looked up among the expired,
-        // unless its id is above all of theirs.
-        if !self.sessions.contains_key(&s.client)
-            && self.expired.last().is_some_and(|&m| m >= s.client)
-            && self.expired.contains(&s.client)
-        {
+        // never gets one back); a new one is looked up among the expired.
+        let at = self.sessions.find(s.client);
+        if at.is_err() && self.expired.contains(s.client) {
             return refused("session expired");
         }
         self.used += 1;
         let used = self.used;
-        if self.by_use.0.len() > 2 * self.sessions.len() + 64 {
+        if self.by_use.0.len() > 2 * self.sessions.0.len() + 64 {
             let sessions = &self.sessions;
             self.by_use
                 .0
-                .retain(|&(u, c)| sessions.get(&c).is_some_and(|s| s.used == u));
+                .retain(|&(u, c)| sessions.get(c).is_some_and(|s| s.used == u));
         }
         self.by_use.0.push_back((used, s.client));
-        let sess = self.sessions.entry(s.client).or_default();
+        let sess = self.sessions.get_or_insert(at, s.client);
         sess.used = used;
         if cmd.first_unacked > sess.first_unacked {
             sess.first_unacked = cmd.first_unacked;
@@ -347,14 +457,14 @@ impl KvStore {
 
     /// Least recently used sessions go once there are too many.
     fn expire(&mut self) {
-        while self.sessions.len() > self.max_sessions {
+        while self.sessions.0.len() > self.max_sessions {
             let Some((used, client)) = self.by_use.0.pop_front() else {
                 return;
             };
             // The oldest live use is the least recently used session.
-            if let Entry::Occupied(e) = self.sessions.entry(client) {
-                if e.get().used == used {
-                    e.remove();
+            if let Ok(i) = self.sessions.find(client) {
+                if self.sessions.0[i].1.used == used {
+                    self.sessions.0.remove(i);
                     self.expired.insert(client);
                 }
             }
@@ -395,6 +505,7 @@ fn refused(reason: &str) -> OpResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     fn put(k: &str, v: &str) -> KvOp {
         KvOp::Put {
@@ -575,6 +686,57 @@ mod tests {
             let held = !kv.session_results(c).is_empty();
             assert_eq!(held, last_use.contains_key(&c), "client {c}");
         }
+    }
+
+    fn hash_of(v: &impl std::hash::Hash) -> u64 {
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::new();
+        v.hash(&mut h);
+        h.finish()
+    }
+
+    /// The expired ranges hold what a set of ids would, whatever order
+    /// ids come in, and hash as that set; the sessions hash as a map.
+    #[test]
+    fn expired_ranges_and_sessions_match_the_ordered_collections() {
+        let mut e = Expired::default();
+        let mut model: BTreeSet<ClientId> = BTreeSet::new();
+        let mut x = 11u64;
+        for round in 0..3000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Mostly rising ids, some out of order, some repeated.
+            let c = match (x >> 33) % 4 {
+                0 => (x >> 40) % 200,
+                _ => round / 2 + (x >> 50) % 5,
+            };
+            assert_eq!(e.contains(c), model.contains(&c), "{c} at {round}");
+            if model.insert(c) {
+                e.insert(c);
+            }
+            assert_eq!(e.len(), model.len());
+            for w in e.0.windows(2) {
+                assert!(w[0].1 + 1 < w[1].0, "ranges disjoint and apart: {w:?}");
+            }
+        }
+        assert!((0..2000).all(|c| e.contains(c) == model.contains(&c)));
+        assert_eq!(hash_of(&e), hash_of(&model));
+
+        let mut kv = KvStore::with_max_sessions(3);
+        let mut map: BTreeMap<ClientId, ClientSession> = BTreeMap::new();
+        for (client, op) in [(5, 1), (2, 1), (9, 1), (5, 2), (7, 1)] {
+            kv.apply(&cmd(client, op, op, put("x", "v")));
+        }
+        for (c, s) in &kv.sessions.0 {
+            map.insert(*c, s.clone());
+        }
+        assert_eq!(
+            kv.sessions.0.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+            [5, 7, 9]
+        );
+        assert_eq!(hash_of(&kv.sessions), hash_of(&map));
+        assert!(kv.expired.contains(2) && !kv.expired.contains(5));
     }
 
     #[test]

@@ -415,8 +415,9 @@ pub struct Scenario {
     pub duplicate: f64,
     pub clients: Option<ClientLoad>,
     pub duration: Micros,
-    /// Sorted by time; equal times keep file order.
-    pub actions: Vec<Action>,
+    /// Sorted by time; equal times keep file order. Shared: a simulator
+    /// (and every checkpoint of it) reads them without a copy.
+    pub actions: std::sync::Arc<[Action]>,
     /// Index id-1; `None`: a fresh node.
     pub initial: Vec<Option<InitialState>>,
     pub max_entries_per_append: u32,

@@ -21,7 +21,7 @@ use super::check::{Checker, Violation};
 use super::network::{Endpoint, Network};
 use super::node::{Node, Protocol};
 use super::rng::Chance;
-use super::scenario::{Action, Scenario};
+use super::scenario::{Action, ActionKind, Scenario};
 use super::status::NodeStatus;
 use super::trace::{DropReason, TraceRecord};
 use super::Micros;
@@ -99,7 +99,7 @@ pub struct Simulator<N: Node = RaftNode> {
     timing: Timing,
     workload: Workload,
     /// Every action so far (scenario events, then user clicks), by number.
-    actions: Vec<Action>,
+    actions: Actions,
     /// Loss and duplication probabilities as given (the trace's `network`
     /// event shows these, not their rounded [`Chance`]s).
     drop_p: f64,
@@ -107,6 +107,45 @@ pub struct Simulator<N: Node = RaftNode> {
     booted: bool,
     /// The output buffer lent to each node step (kept to reuse its memory).
     out: Vec<Output<N::Msg>>,
+}
+
+/// The actions by number: the scenario's (shared with it, not copied),
+/// then those added since (a user's clicks).
+#[derive(Clone, Debug, Default)]
+struct Actions {
+    scheduled: std::sync::Arc<[Action]>,
+    added: Vec<Action>,
+}
+
+impl Actions {
+    fn len(&self) -> usize {
+        self.scheduled.len() + self.added.len()
+    }
+
+    fn get(&self, i: usize) -> &Action {
+        match i.checked_sub(self.scheduled.len()) {
+            None => &self.scheduled[i],
+            Some(j) => &self.added[j],
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Action> {
+        self.scheduled.iter().chain(&self.added)
+    }
+
+    /// Add an action; its number.
+    fn push(&mut self, a: Action) -> usize {
+        self.added.push(a);
+        self.len() - 1
+    }
+}
+
+/// How many one-shot clients an action makes.
+fn requests(a: &Action) -> u64 {
+    match a.what {
+        ActionKind::Request { count, .. } => u64::from(count),
+        _ => 0,
+    }
 }
 
 impl Simulator<RaftNode> {
@@ -142,7 +181,7 @@ impl<N: Node> Simulator<N> {
             workload: Workload::new(None, nodes.len() as u32, &timing),
             nodes,
             timing,
-            actions: Vec::new(),
+            actions: Actions::default(),
             drop_p: 0.0,
             dup_p: 0.0,
             booted: false,
@@ -167,7 +206,10 @@ impl<N: Node> Simulator<N> {
         sim.drop_p = s.drop;
         sim.dup_p = s.duplicate;
         sim.workload = Workload::new(s.clients.clone(), s.nodes, &sim.timing);
-        sim.actions = s.actions.clone();
+        sim.actions = Actions {
+            scheduled: s.actions.clone(),
+            added: Vec::new(),
+        };
         sim
     }
 
@@ -182,9 +224,14 @@ impl<N: Node> Simulator<N> {
         for id in 1..=self.nodes.len() as NodeId {
             self.with_node(id, |node, out| node.start(out));
         }
-        for (i, a) in self.actions.iter().enumerate() {
+        self.w.queue.reserve_actions(self.actions.len());
+        for (i, a) in self.actions.scheduled.iter().enumerate() {
             self.w.queue.push(a.at, Ev::Action(i));
         }
+        // Room for every one-shot client the actions will make, so a long
+        // run's client table does not grow (and copy itself) as it goes.
+        let one_shot: u64 = self.actions.iter().map(requests).sum();
+        self.workload.reserve(one_shot);
         self.workload.boot(&mut self.w);
     }
 
@@ -273,7 +320,7 @@ impl<N: Node> Simulator<N> {
         let mut v: Vec<InFlight<'_, N::Msg>> = self
             .w
             .queue
-            .iter()
+            .messages()
             .filter_map(|(at, ev)| match ev {
                 Ev::Deliver {
                     id,
@@ -299,7 +346,7 @@ impl<N: Node> Simulator<N> {
     /// one shows twice).
     pub fn client_in_flight(&self) -> Vec<ClientInFlight<'_>> {
         let mut v: Vec<ClientInFlight<'_>> = Vec::new();
-        for (at, ev) in self.w.queue.iter() {
+        for (at, ev) in self.w.queue.messages() {
             let m = match ev {
                 Ev::ToNode {
                     id,
@@ -427,7 +474,7 @@ impl<N: Node> Simulator<N> {
             }
             Ev::Action(i) => {
                 self.w.obs.event();
-                let what = self.actions[i].what.clone();
+                let what = self.actions.get(i).what.clone();
                 self.act(what);
             }
             Ev::ToNode {

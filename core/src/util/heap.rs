@@ -26,6 +26,12 @@ impl KeyHeap {
         self.keys.is_empty()
     }
 
+    /// The smallest key.
+    #[inline]
+    pub fn peek_key(&self) -> Option<u128> {
+        self.keys.first().copied()
+    }
+
     /// The smallest key and its payload.
     pub fn peek(&self) -> Option<(u128, u32)> {
         Some((*self.keys.first()?, self.vals[0]))

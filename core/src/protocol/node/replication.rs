@@ -58,6 +58,11 @@ impl RaftNode {
         let Some(p) = self.progress.get_mut(&peer) else {
             return false;
         };
+        // Nothing to send: no entries allowed and no heartbeat asked for
+        // (most calls, after a proposal or a reply with the window full).
+        if !heartbeat && !p.can_send_entries(max_inflight) {
+            return false;
+        }
         let prev_log_index = p.next_index - 1;
         let Some(prev_log_term) = self.log.term(prev_log_index) else {
             // Below the snapshot: InstallSnapshot (§7) would go here.

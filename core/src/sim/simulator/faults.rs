@@ -45,8 +45,7 @@ impl<N: Node> Simulator<N> {
         }
         self.boot();
         let at = action.at.max(self.w.now);
-        let i = self.actions.len();
-        self.actions.push(Action { at, ..action });
+        let i = self.actions.push(Action { at, ..action });
         self.w.queue.push(at, Ev::Action(i));
         Ok(())
     }
@@ -55,12 +54,8 @@ impl<N: Node> Simulator<N> {
     /// closed-loop ones and every one-shot request's.
     fn client_total(&self, extra: &Action) -> u64 {
         let load = self.workload.load_count();
-        let request = |a: &Action| match a.what {
-            ActionKind::Request { count, .. } => u64::from(count),
-            _ => 0,
-        };
-        let scheduled: u64 = self.actions.iter().map(request).sum();
-        load + scheduled + request(extra)
+        let scheduled: u64 = self.actions.iter().map(super::requests).sum();
+        load + scheduled + super::requests(extra)
     }
 
     /// Carry out one action.

@@ -6,6 +6,7 @@
 use super::super::Micros;
 use crate::protocol::{ClientId, ClientResponse, KvOp, NodeId, OpId, Timer};
 use crate::util::KeyHeap;
+use std::collections::VecDeque;
 
 /// One queued happening.
 #[derive(Clone, Debug)]
@@ -83,6 +84,24 @@ fn key(at: Micros, class: u64, seq: u64) -> u128 {
 
 const ACTION_CLASS: u64 = 1 << 63;
 
+/// No key: larger than every real one (a real key would need sequence
+/// number 2^63 - 1 at the last microsecond).
+const NONE: u128 = u128::MAX;
+
+/// The list of node `node`'s `timer` among the queue's timer lists.
+fn timer_list(node: NodeId, timer: Timer) -> usize {
+    node as usize * Timer::ALL.len() + timer.slot()
+}
+
+/// Whose timer list `i` is (the inverse of `timer_list`).
+fn timer_of_list(i: usize) -> (NodeId, Timer) {
+    let n = Timer::ALL.len();
+    (
+        NodeId::try_from(i / n).unwrap_or(NodeId::MAX),
+        Timer::ALL[i % n],
+    )
+}
+
 fn key_at(key: u128) -> Micros {
     (key >> 64) as Micros
 }
@@ -95,18 +114,36 @@ fn key_seq(key: u128) -> u64 {
 /// event. The heaps move only keys; the events (a message with its
 /// entries, a client's operation) stay put in their slots.
 ///
-/// Three places hold keys, so the heap that every event goes through stays
-/// small: the simulation's own events (`soon`), the actions (`actions`: a
-/// scenario may schedule 100 000 of them at boot) and whatever is due after
-/// the run's end (`later`: a client's deadline an hour away never needs
-/// ordering in a ten-minute run). `pop` takes the smallest key of all of
-/// them, so the order is exactly that of one heap.
+/// Several places hold keys, so the heap that every event goes through
+/// stays small: the messages and client timers (`soon`), the node timers
+/// (`timers`), the actions (`in_order` and `actions`: a scenario may
+/// schedule 100 000 of them at boot) and whatever is due after the run's
+/// end (`later`: a client's deadline an hour away never needs ordering in a
+/// ten-minute run). `pop` takes the smallest key of all of them, so the
+/// order is exactly that of one heap.
 #[derive(Clone, Debug)]
 pub(super) struct EventQueue<M> {
     soon: KeyHeap,
+    /// Node timers' keys, one list per node and timer (at `timer_list`),
+    /// each in key order and with the generation its event carries. A
+    /// follower's election timer is set again on every AppendEntries, so
+    /// it has a dozen keys queued at a time, all but the last stale (each
+    /// still comes out at its time, as a step that does nothing). Kept out
+    /// of the heap they would double, they cost a short ordered insert
+    /// and a look at the lists' fronts.
+    timers: Vec<VecDeque<(u128, u64)>>,
+    /// The smallest key at the front of a timer list, and that list
+    /// (`NONE` if all are empty).
+    timers_first: (u128, usize),
+    /// Actions queued in key order, each after the last (the scenario's,
+    /// at boot, come sorted by time): taken from the front, so they need
+    /// no heap. An action is only its number, so it needs no slot either.
+    in_order: VecDeque<(u128, usize)>,
+    /// Actions queued before the last of `in_order` (a user's click before
+    /// a scheduled event), by number.
     actions: KeyHeap,
     /// Keys due after `horizon`, unordered.
-    later: Vec<(u128, u32)>,
+    later: Chunks<(u128, Later)>,
     /// The smallest key in `later`.
     later_min: Option<u128>,
     /// Keys due after this go to `later` (the run's end time).
@@ -118,14 +155,80 @@ pub(super) struct EventQueue<M> {
     seq: u64,
 }
 
+/// An unordered list in chunks, for `later`: it grows without copying
+/// itself (a long run keeps tens of thousands of keys there), and only the
+/// last chunk takes new items.
+#[derive(Clone, Debug, Default)]
+struct Chunks<T>(Vec<Vec<T>>);
+
+/// Items per chunk after the first.
+const CHUNK: usize = 4096;
+
+impl<T> Chunks<T> {
+    /// A first chunk of room for `n`.
+    fn with_capacity(n: usize) -> Self {
+        Chunks(vec![Vec::with_capacity(n)])
+    }
+
+    fn push(&mut self, v: T) {
+        match self.0.last_mut() {
+            Some(c) if c.len() < c.capacity() => c.push(v),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(v);
+                self.0.push(c);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().flatten()
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        for c in &mut self.0 {
+            c.retain(&mut keep);
+        }
+    }
+}
+
+/// An event due after the horizon. A client's timer is kept as it is (a
+/// few words, where a slot holds the largest event): each one-shot client
+/// leaves two an hour away, so a long run keeps tens of thousands.
+#[derive(Clone, Copy, Debug)]
+enum Later {
+    Slot(u32),
+    Client {
+        client: ClientId,
+        timer: ClientTimer,
+        tag: u64,
+    },
+}
+
+/// Where the smallest key is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Soon,
+    Timers,
+    InOrder,
+    Actions,
+}
+
 impl<M: Clone> EventQueue<M> {
     pub fn new() -> Self {
         EventQueue {
             soon: KeyHeap::new(),
+            timers: Vec::new(),
+            timers_first: (NONE, 0),
+            in_order: VecDeque::new(),
             actions: KeyHeap::new(),
             // Room for what is still queued at the end of a run, so the
             // last moments of a run do not allocate.
-            later: Vec::with_capacity(64),
+            later: Chunks::with_capacity(64),
             later_min: None,
             horizon: Micros::MAX,
             events: Vec::new(),
@@ -138,11 +241,16 @@ impl<M: Clone> EventQueue<M> {
     /// the horizon moves past them.
     pub fn set_horizon(&mut self, horizon: Micros) {
         if horizon > self.horizon {
-            let later = std::mem::take(&mut self.later);
+            let later = std::mem::take(&mut self.later.0);
             self.later_min = None;
             self.horizon = horizon;
-            for (k, slot) in later {
-                self.file(k, slot);
+            for (k, l) in later.into_iter().flatten() {
+                match l {
+                    Later::Slot(slot) => self.file(k, slot),
+                    Later::Client { client, timer, tag } => {
+                        self.file_event(k, Ev::Client { client, timer, tag })
+                    }
+                }
             }
         } else {
             self.horizon = horizon;
@@ -151,11 +259,65 @@ impl<M: Clone> EventQueue<M> {
 
     pub fn push(&mut self, at: Micros, ev: Ev<M>) {
         self.seq += 1;
-        let class = if matches!(ev, Ev::Action(_)) {
-            ACTION_CLASS
+        match ev {
+            Ev::Action(i) => self.push_action(key(at, ACTION_CLASS, self.seq), i),
+            Ev::Timer { node, timer, gen } => {
+                self.push_timer(key(at, 0, self.seq), timer_list(node, timer), gen)
+            }
+            ev => self.file_event(key(at, 0, self.seq), ev),
+        }
+    }
+
+    /// Queue a node timer's event (generation `gen`) in its list `i`.
+    fn push_timer(&mut self, k: u128, i: usize, gen: u64) {
+        if self.timers.len() <= i {
+            self.timers.resize_with(i + 1, VecDeque::new);
+        }
+        let list = &mut self.timers[i];
+        let at = list.partition_point(|&(x, _)| x < k);
+        list.insert(at, (k, gen));
+        if k < self.timers_first.0 {
+            self.timers_first = (k, i);
+        }
+    }
+
+    /// Find the smallest key at a timer list's front again.
+    fn rescan_timers(&mut self) {
+        self.timers_first = self
+            .timers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, list)| list.front().map(|&(k, _)| (k, i)))
+            .min()
+            .unwrap_or((NONE, 0));
+    }
+
+    /// Room for `n` more actions queued in order (the scenario's, at
+    /// boot).
+    pub fn reserve_actions(&mut self, n: usize) {
+        self.in_order.reserve(n);
+    }
+
+    /// Queue action number `i` under key `k`: at the back of `in_order`
+    /// if it comes after all of those, else in the heap.
+    fn push_action(&mut self, k: u128, i: usize) {
+        if self.in_order.back().is_none_or(|&(last, _)| last < k) {
+            self.in_order.push_back((k, i));
         } else {
-            0
-        };
+            let i = u32::try_from(i).expect("fewer than 2^32 actions");
+            self.actions.push(k, i);
+        }
+    }
+
+    /// Put a simulation event where it belongs: a client timer past the
+    /// horizon as it is, anything else in a slot.
+    fn file_event(&mut self, k: u128, ev: Ev<M>) {
+        if key_at(k) > self.horizon {
+            if let Ev::Client { client, timer, tag } = ev {
+                self.file_later(k, Later::Client { client, timer, tag });
+                return;
+            }
+        }
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.events[slot as usize] = Some(ev);
@@ -167,29 +329,43 @@ impl<M: Clone> EventQueue<M> {
                 slot
             }
         };
-        self.file(key(at, class, self.seq), slot);
+        self.file(k, slot);
     }
 
-    /// Put a key where it belongs.
+    /// Put the key of a simulation event in a slot where it belongs.
     fn file(&mut self, k: u128, slot: u32) {
         if key_at(k) > self.horizon {
-            self.later.push((k, slot));
-            self.later_min = Some(self.later_min.map_or(k, |m| m.min(k)));
-        } else if k & u128::from(ACTION_CLASS) != 0 {
-            self.actions.push(k, slot);
+            self.file_later(k, Later::Slot(slot));
         } else {
             self.soon.push(k, slot);
         }
     }
 
-    /// The smallest key in the heaps, and whether it is an action's.
-    fn first(&self) -> Option<(u128, bool)> {
-        match (self.soon.peek(), self.actions.peek()) {
-            (Some((s, _)), Some((a, _))) => Some(if a < s { (a, true) } else { (s, false) }),
-            (Some((s, _)), None) => Some((s, false)),
-            (None, Some((a, _))) => Some((a, true)),
-            (None, None) => None,
+    fn file_later(&mut self, k: u128, l: Later) {
+        self.later.push((k, l));
+        self.later_min = Some(self.later_min.map_or(k, |m| m.min(k)));
+    }
+
+    /// The smallest key outside `later`, and where it is. Every event
+    /// goes through here: plain comparisons of keys, `NONE` standing for
+    /// an empty part.
+    #[inline]
+    fn first(&self) -> Option<(u128, Source)> {
+        let mut first = (self.soon.peek_key().unwrap_or(NONE), Source::Soon);
+        if self.timers_first.0 < first.0 {
+            first = (self.timers_first.0, Source::Timers);
         }
+        if let Some(&(k, _)) = self.in_order.front() {
+            if k < first.0 {
+                first = (k, Source::InOrder);
+            }
+        }
+        if let Some(k) = self.actions.peek_key() {
+            if k < first.0 {
+                first = (k, Source::Actions);
+            }
+        }
+        (first.0 != NONE).then_some(first)
     }
 
     /// When the next event is due.
@@ -210,18 +386,15 @@ impl<M: Clone> EventQueue<M> {
                 self.set_horizon(Micros::MAX);
             }
         }
-        let (k, slot) = match self.first()? {
-            (_, true) => self.actions.pop()?,
-            (_, false) => self.soon.pop()?,
-        };
-        Some((key_at(k), self.take(slot)))
+        let (k, from) = self.first()?;
+        Some((key_at(k), self.take_from(from)))
     }
 
     /// The next event and its time, if it is due by `t`: `next_at` and
     /// `pop` in one look at the heaps.
     pub fn pop_until(&mut self, t: Micros) -> Option<(Micros, Ev<M>)> {
         let first = self.first();
-        let Some((k, action)) = first.filter(|&(k, _)| self.later_min.is_none_or(|l| k < l)) else {
+        let Some((k, from)) = first.filter(|&(k, _)| self.later_min.is_none_or(|l| k < l)) else {
             // Empty, or past the horizon: the general path.
             return if self.next_at().is_some_and(|at| at <= t) {
                 self.pop()
@@ -232,12 +405,27 @@ impl<M: Clone> EventQueue<M> {
         if key_at(k) > t {
             return None;
         }
-        let (_, slot) = if action {
-            self.actions.pop()?
-        } else {
-            self.soon.pop()?
+        Some((key_at(k), self.take_from(from)))
+    }
+
+    /// Take the first event of `from` (which has one).
+    fn take_from(&mut self, from: Source) -> Ev<M> {
+        let action = match from {
+            Source::Soon => {
+                let (_, slot) = self.soon.pop().expect("the heap holds the first key");
+                return self.take(slot);
+            }
+            Source::Timers => {
+                let (_, i) = self.timers_first;
+                let (_, gen) = self.timers[i].pop_front().expect("its front");
+                self.rescan_timers();
+                let (node, timer) = timer_of_list(i);
+                return Ev::Timer { node, timer, gen };
+            }
+            Source::InOrder => self.in_order.pop_front().map(|(_, i)| i),
+            Source::Actions => self.actions.pop().map(|(_, i)| i as usize),
         };
-        Some((key_at(k), self.take(slot)))
+        Ev::Action(action.expect("the actions hold the first key"))
     }
 
     fn take(&mut self, slot: u32) -> Ev<M> {
@@ -248,20 +436,26 @@ impl<M: Clone> EventQueue<M> {
     }
 
     pub fn len(&self) -> usize {
-        self.soon.len() + self.actions.len() + self.later.len()
+        let timers: usize = self.timers.iter().map(VecDeque::len).sum();
+        self.soon.len() + timers + self.in_order.len() + self.actions.len() + self.later.len()
     }
 
-    /// Every key and slot, in no particular order.
-    fn keys(&self) -> impl Iterator<Item = (u128, u32)> + '_ {
-        self.soon
-            .iter()
-            .chain(self.actions.iter())
-            .chain(self.later.iter().copied())
+    /// The key and slot of every event in a slot (all but the actions and
+    /// the client timers past the horizon), in no particular order.
+    fn slotted(&self) -> impl Iterator<Item = (u128, u32)> + '_ {
+        let later = self.later.iter().filter_map(|&(k, l)| match l {
+            Later::Slot(slot) => Some((k, slot)),
+            Later::Client { .. } => None,
+        });
+        self.soon.iter().chain(later)
     }
 
-    /// Every queued event with its time, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (Micros, &Ev<M>)> {
-        self.keys().map(|(k, slot)| (key_at(k), self.event(slot)))
+    /// Every message on the wire (a server's message, a client's request
+    /// or a server's reply) with its arrival time, in no particular order.
+    pub fn messages(&self) -> impl Iterator<Item = (Micros, &Ev<M>)> {
+        self.slotted()
+            .map(|(k, slot)| (key_at(k), self.event(slot)))
+            .filter(|(_, ev)| ev.message_id().is_some())
     }
 
     fn event(&self, slot: u32) -> &Ev<M> {
@@ -287,9 +481,12 @@ impl<M: Clone> EventQueue<M> {
             }
             !hit
         };
-        // Deliveries are never actions.
+        // Deliveries are never actions, and have slots.
         self.soon.retain(|_, slot| keep(slot));
-        self.later.retain(|&(_, slot)| keep(slot));
+        self.later.retain(|&(_, l)| match l {
+            Later::Slot(slot) => keep(slot),
+            Later::Client { .. } => true,
+        });
         self.later_min = self.later.iter().map(|&(k, _)| k).min();
         for &slot in &gone {
             self.take(slot);
@@ -300,7 +497,7 @@ impl<M: Clone> EventQueue<M> {
     /// A copy of the delivery of message `id`, if it is still on the wire
     /// (the first queued copy, so a copy of a copy is deterministic).
     pub fn find_delivery(&self, id: u64) -> Option<Ev<M>> {
-        self.keys()
+        self.slotted()
             .filter(|&(_, slot)| self.event(slot).message_id() == Some(id))
             .min_by_key(|&(k, _)| key_seq(k))
             .map(|(_, slot)| self.event(slot).clone())
@@ -352,13 +549,21 @@ mod tests {
                 seq += 1;
                 let at = now + next() % 700;
                 let action = r % 5 == 0;
+                // Client timers are kept apart past the horizon; node
+                // timers are in slots wherever they are.
                 let ev = if action {
                     Ev::Action(round)
-                } else {
+                } else if r % 2 == 0 {
                     Ev::Client {
                         client: round as ClientId,
                         timer: ClientTimer::Think,
                         tag: 0,
+                    }
+                } else {
+                    Ev::Timer {
+                        node: 1 + (r % 3) as NodeId,
+                        timer: Timer::ALL[(r / 3) as usize % 2],
+                        gen: round as u64,
                     }
                 };
                 q.push(at, ev);
@@ -380,6 +585,7 @@ mod tests {
                 let got = match ev {
                     Ev::Action(i) => i,
                     Ev::Client { client, .. } => client as usize,
+                    Ev::Timer { gen, .. } => gen as usize,
                     _ => unreachable!(),
                 };
                 assert_eq!((t, got), (at, round));

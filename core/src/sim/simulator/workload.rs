@@ -39,6 +39,8 @@ pub enum ClientStatus {
 
 /// The longest back-off after "not leader" without a hint.
 const BACKOFF_CAP: Micros = 1_000_000;
+/// The most clients room is made for at boot (the table grows past it).
+const RESERVE_CAP: u64 = 100_000;
 /// A client's deadline when no `clients` block sets one.
 const DEFAULT_TIMEOUT: Micros = 1_000_000;
 
@@ -60,8 +62,10 @@ enum ClientState {
 #[derive(Clone, Debug, PartialEq)]
 struct Client {
     id: ClientId,
-    /// Issues one operation only (from a `request` event).
-    one_shot: Option<KvOp>,
+    /// Issues one operation only (from a `request` event), then is done.
+    /// Its operation is kept only while it waits (a run may have tens of
+    /// thousands of these clients).
+    one_shot: bool,
     target: NodeId,
     next_op: OpId,
     state: ClientState,
@@ -105,6 +109,13 @@ impl Workload {
         }
     }
 
+    /// Room for `one_shot` more clients (at most `RESERVE_CAP`): a
+    /// scenario's requests are known at boot.
+    pub fn reserve(&mut self, one_shot: u64) {
+        let n = one_shot.saturating_add(self.load_count()).min(RESERVE_CAP);
+        self.clients.reserve(usize::try_from(n).unwrap_or(0));
+    }
+
     /// How many closed-loop clients the load has.
     pub fn load_count(&self) -> u64 {
         self.load.as_ref().map_or(0, |l| u64::from(l.count))
@@ -140,7 +151,7 @@ impl Workload {
             let id = ClientId::from(k) + 1;
             self.clients.push(Client {
                 id,
-                one_shot: None,
+                one_shot: false,
                 target: (k % self.n) + 1,
                 next_op: 1,
                 state: ClientState::Thinking,
@@ -165,7 +176,7 @@ impl Workload {
             let target = node.unwrap_or(self.leader_hint);
             self.clients.push(Client {
                 id,
-                one_shot: Some(op.clone()),
+                one_shot: true,
                 target,
                 next_op: 1,
                 state: ClientState::Thinking,
@@ -294,7 +305,7 @@ impl Workload {
             _ => w.now,
         };
         w.obs.complete(w.now, client, op_id, invoked, result);
-        if cl.one_shot.is_some() {
+        if cl.one_shot {
             cl.state = ClientState::Done;
             return;
         }
@@ -324,11 +335,10 @@ impl Workload {
                 {
                     return; // the load has stopped
                 }
+                // Only closed-loop clients think (a one-shot client is
+                // invoked when it is made, and is done after).
                 let keys = self.load.as_ref().map_or(1, |l| l.keys);
-                let op = match &self.clients[c].one_shot {
-                    Some(op) => op.clone(),
-                    None => self.next_op(w, c, keys),
-                };
+                let op = self.next_op(w, c, keys);
                 self.invoke(w, client, op);
             }
             (ClientTimer::Retry, ClientState::Waiting { attempt, .. }) if *attempt == tag => {
