@@ -53,6 +53,9 @@ pub enum Text {
     OlderBehaviour { source: Source, made_with: u32 },
     /// The label of a notice's close button.
     Dismiss,
+    /// The first-load module (`boot/`) could not load the full page; the
+    /// reason follows in parentheses.
+    PageNotLoaded,
 }
 
 impl Text {
@@ -75,6 +78,10 @@ impl Text {
             ),
             (Text::Dismiss, Lang::En) => "Dismiss".into(),
             (Text::Dismiss, Lang::Zh) => "关闭".into(),
+            (Text::PageNotLoaded, Lang::En) => {
+                "Quorum could not load completely: reload the page to try again".into()
+            }
+            (Text::PageNotLoaded, Lang::Zh) => "Quorum 未能完整加载：请重新加载页面再试".into(),
         }
     }
 }
@@ -85,7 +92,7 @@ mod tests {
 
     /// One of each key (a new key must be added here too).
     fn every_key() -> Vec<Text> {
-        let mut v = vec![Text::Dismiss];
+        let mut v = vec![Text::Dismiss, Text::PageNotLoaded];
         for source in [Source::Link, Source::File] {
             v.push(Text::OlderBehaviour {
                 source,

@@ -15,9 +15,11 @@
 //! `{seed, now, running}` (virtual time in µs). The run is deterministic
 //! from the seed, so the app replays to `now` and shows the same cluster.
 
+use quorum_app::i18n::{Lang, Text};
 use quorum_app::lab::{
     clock_text, default_scenario, ms_value, term_color, DEFAULT_SPEED, LIVE_NODES,
 };
+use quorum_app::platform::dom::{language, location_search, mark, random_seed};
 use quorum_app::ring::{node_pos, node_radius, ring_version};
 use quorum_app::state::FrameClock;
 use quorum_core::protocol::Role;
@@ -38,8 +40,6 @@ const LIN_PAUSED: &str = "<li id=\"linearizability\" data-property=\"Linearizabi
 /// a classic script defining `wasm_bindgen`, and its wasm).
 const APP_JS: &str = "./quorum-app.js";
 const APP_WASM: &str = "./quorum-app_bg.wasm";
-/// Shown when the full page cannot load, followed by why and ")".
-const FAILED: &str = "Quorum could not load completely: reload the page to try again (";
 
 struct Boot {
     lab: Lab,
@@ -74,9 +74,9 @@ fn main() {
 /// (then the full page loads at once).
 fn start(window: &Window) -> Option<()> {
     let doc = window.document()?;
-    // Only the starting seed is random; every run is then deterministic
-    // (the full page draws it the same way).
-    let seed = (js_sys::Math::random() * 1_000_000.0) as u64;
+    // Only the starting seed is random (as the full page draws it); every
+    // run is then deterministic.
+    let seed = random_seed();
     let lab = Lab::with_checks(default_scenario(seed, LIVE_NODES), false).ok()?;
     let root = doc.get_element_by_id("app")?;
     root.set_inner_html(
@@ -165,7 +165,7 @@ fn frame(window: &Window, boot: Shared, ts: f64) {
         // the next one: fetch the rest from the second, after this task, so
         // that nothing of the full page delays the first frame.
         if s.frames == 0 {
-            mark(window, "quorum:ring");
+            mark("quorum:ring");
         } else if s.frames == 1 {
             let w = window.clone();
             let load = Closure::once_into_js(move || load_app(&w));
@@ -296,14 +296,6 @@ impl Boot {
     }
 }
 
-/// A User Timing mark: `quorum:ring` when the first frame is drawn
-/// (`scripts/first-load.mjs` counts the bytes loaded before it).
-fn mark(window: &Window, name: &str) {
-    if let Some(p) = window.performance() {
-        let _ = p.mark(name);
-    }
-}
-
 /// Fetch the full page: its script defines `wasm_bindgen`, which starts it
 /// from its wasm. A failure is shown: the boot module alone cannot act on the run.
 fn load_app(window: &Window) {
@@ -320,6 +312,13 @@ fn add_script(doc: &Document) -> Result<(), String> {
         .create_element("script")
         .map_err(|_| "cannot create a script element".to_string())?;
     script.set_attribute("src", APP_JS).ok();
+    // The inline script below reports a failed start here.
+    let d = doc.clone();
+    let failed = Closure::<dyn FnMut(String)>::new(move |why: String| show_failure(&d, &why));
+    if let Some(w) = web_sys::window() {
+        js_sys::Reflect::set(&w, &"quorumBootFailed".into(), failed.as_ref()).ok();
+    }
+    failed.forget();
     // The script declares `wasm_bindgen` with a top-level `let`: a global
     // binding that is not a property of `window`, so a second (inline)
     // script calls it.
@@ -329,10 +328,8 @@ fn add_script(doc: &Document) -> Result<(), String> {
         };
         if let (Ok(start), Some(body)) = (doc.create_element("script"), doc.body()) {
             start.set_text_content(Some(&format!(
-                "wasm_bindgen({{ module_or_path: '{APP_WASM}' }}).catch(function (e) {{ \
-                 var d = document.createElement('div'); d.className = 'notice'; \
-                 d.setAttribute('role', 'alert'); d.textContent = '{FAILED}' + e + ')'; \
-                 document.body.appendChild(d); }})"
+                "wasm_bindgen({{ module_or_path: '{APP_WASM}' }})\
+                 .catch(function (e) {{ window.quorumBootFailed(String(e)); }})"
             )));
             body.append_child(&start).ok();
         }
@@ -359,7 +356,12 @@ fn show_failure(doc: &Document, why: &str) {
     };
     div.set_class_name("notice");
     div.set_attribute("role", "alert").ok();
-    div.set_text_content(Some(&format!("{FAILED}{why})")));
+    // In the page's language, chosen as the full page chooses it.
+    let lang = quorum_app::share::parse_query(&location_search())
+        .lang
+        .unwrap_or_else(|| Lang::from_tag(&language()));
+    let text = Text::PageNotLoaded.get(lang);
+    div.set_text_content(Some(&format!("{text} ({why})")));
     if let Some(body) = doc.body() {
         body.append_child(&div).ok();
     }

@@ -79,21 +79,19 @@ pub fn boot_running() -> bool {
 /// Remove the first-load module's markup (after this page's first render,
 /// in the same task: nothing is painted in between).
 pub fn remove_boot() {
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
-    {
+    if let Some(el) = document().and_then(|d| d.get_element_by_id("boot")) {
         el.remove();
     }
 }
 
-fn random_seed() -> u64 {
+pub fn random_seed() -> u64 {
     // Only the starting seed is random; every run is then deterministic.
     (js_sys::Math::random() * 1_000_000.0) as u64
 }
 
 /// A User Timing mark (`performance.mark`), for profiles and for
-/// `scripts/first-load.mjs`: `quorum:app-start`, `quorum:app-drawn`.
+/// `scripts/first-load.mjs`: `quorum:ring` (the boot module's first frame),
+/// `quorum:app-start`, `quorum:app-drawn`.
 pub fn mark(name: &str) {
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
         let _ = p.mark(name);
