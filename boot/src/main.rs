@@ -19,7 +19,7 @@ use quorum_app::i18n::{Lang, Text};
 use quorum_app::lab::{
     clock_text, default_scenario, ms_value, term_color, DEFAULT_SPEED, LIVE_NODES,
 };
-use quorum_app::platform::dom::{language, location_search, mark, random_seed};
+use quorum_app::platform::dom::{language, mark, random_seed};
 use quorum_app::ring::{node_pos, node_radius, ring_version};
 use quorum_app::state::FrameClock;
 use quorum_core::protocol::Role;
@@ -356,11 +356,9 @@ fn show_failure(doc: &Document, why: &str) {
     };
     div.set_class_name("notice");
     div.set_attribute("role", "alert").ok();
-    // In the page's language, chosen as the full page chooses it.
-    let lang = quorum_app::share::parse_query(&location_search())
-        .lang
-        .unwrap_or_else(|| Lang::from_tag(&language()));
-    let text = Text::PageNotLoaded.get(lang);
+    // In the browser's language (a page with `?lang=` skips the boot
+    // module's cluster, but reaches here if the full page fails).
+    let text = Text::PageNotLoaded.get(Lang::from_tag(&language()));
     div.set_text_content(Some(&format!("{text} ({why})")));
     if let Some(body) = doc.body() {
         body.append_child(&div).ok();
