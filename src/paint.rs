@@ -30,21 +30,25 @@ pub fn time(s: &Surfaces, lab: &Lab) {
 
 /// Redraw what moves: the ring's canvas and the space-time diagram. The
 /// diagram's lanes are kept in the model: pointer hits are tested on them.
-pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
+/// Says whether the diagram was redrawn while playing: the clock then
+/// waits for the next frame (see `Runtime::paint`).
+pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) -> bool {
     s.playing.set(session.running);
     if let Some(c) = s.canvas.cast::<web_sys::HtmlCanvasElement>() {
         crate::canvas::draw(&c, &session.lab, m.selection.msg, m.selection.hover);
     }
-    // While playing, the diagram is redrawn at most 30 times a second (a
-    // canvas repaint costs most of a frame without a GPU), and not in a
-    // frame that re-renders the page, unless it is 50 ms old; anything
+    // While playing, the diagram is redrawn at most 20 times a second (a
+    // canvas repaint costs most of a frame without a GPU, and the
+    // compositor redraws the bounding box of all that changed in a frame:
+    // the diagram and the ring together are most of the page), and not in
+    // a frame that re-renders the page, unless it is 80 ms old; anything
     // else (a pause, a seek, a hover) redraws it at once.
     let ts = m.clock.last_ts.unwrap_or(f64::INFINITY);
     let c = &m.clock;
     let busy = ts == c.ring_built || ts == c.log_built || ts == c.views_built;
     let d = &mut m.diagram;
     let age = ts - d.drawn;
-    let due = !session.running || age >= if busy { 50.0 } else { 30.0 } || age < 0.0;
+    let due = !session.running || age >= if busy { 80.0 } else { 45.0 } || age < 0.0;
     // Off screen it is not drawn at all; `Msg::DiagramSeen` paints it
     // (and its lanes, which clicks are tested on) when it comes into view.
     let due = due && !s.diagram_hidden.get();
@@ -53,7 +57,7 @@ pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
         .cast::<web_sys::HtmlCanvasElement>()
         .filter(|_| due)
     else {
-        return;
+        return false;
     };
     d.drawn = if ts.is_finite() {
         ts
@@ -70,4 +74,5 @@ pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) {
         &|id| arrives.get(&id).copied(),
         m.selection.hover,
     );
+    session.running
 }

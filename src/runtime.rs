@@ -154,12 +154,17 @@ impl Runtime {
         }
     }
 
-    /// Redraw the canvases, the clock and the scrubber.
+    /// Redraw the canvases, the clock and the scrubber. While playing, the
+    /// clock and the scrubber skip a frame that redraws the space-time
+    /// diagram: the compositor redraws one rectangle around all that
+    /// changed, and the clock, at the top, would stretch the diagram's
+    /// frame over the whole page above it.
     pub fn paint(&self) {
         let mut m = self.model.borrow_mut();
         let mut s = self.session.borrow_mut();
-        crate::paint::canvases(&self.surfaces, &mut m, &mut s);
-        crate::paint::time(&self.surfaces, &s.lab);
+        if !crate::paint::canvases(&self.surfaces, &mut m, &mut s) {
+            crate::paint::time(&self.surfaces, &s.lab);
+        }
     }
 
     /// After each virtual-DOM pass: paint, tell the embedding page, keep

@@ -174,8 +174,28 @@ fn chart(id: &str, title: String, body: Html) -> Html {
     }
 }
 
+/// The charts' data, compared by identity: it is rebuilt (a new `Rc`) at
+/// most once a second, and the page re-renders up to 20 times a second.
+#[derive(Properties)]
+pub struct ChartsProps {
+    pub charts: std::rc::Rc<Charts>,
+}
+
+impl PartialEq for ChartsProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.charts, &other.charts)
+    }
+}
+
+/// The charts as a component, so that a re-render of the page skips them
+/// (about 160 SVG elements) unless their data changed.
+#[function_component(ChartsView)]
+pub fn charts_view(p: &ChartsProps) -> Html {
+    charts(&p.charts)
+}
+
 /// The run's numbers up to now, as four small SVG charts.
-pub fn charts(c: &Charts) -> Html {
+fn charts(c: &Charts) -> Html {
     let span = c.now.saturating_sub(c.t0).max(1) as f64;
     let x = |t: Micros| t.saturating_sub(c.t0) as f64 / span * CW;
     // Latency: a dot per operation, the median per segment as a line.

@@ -15,6 +15,9 @@ pub struct LogTableProps {
 
 /// The replicated logs, one row per server, [`LOG_WINDOW`] indexes at a
 /// time; it follows the newest entries unless the user scrolls back.
+/// Every cell has the same elements, empty or not: when the window moves
+/// (five times a second while following a busy cluster) only their texts
+/// and attributes change, not the element tree.
 #[function_component(LogTable)]
 pub fn log_table(p: &LogTableProps) -> Html {
     let m = &p.model;
@@ -25,10 +28,14 @@ pub fn log_table(p: &LogTableProps) -> Html {
         let cb = p.on_scroll.clone();
         Callback::from(move |_: MouseEvent| cb.emit(to))
     };
-    let header =
-        (first..=last).map(|i| html! { <div class="cell head" role="columnheader">{ i }</div> });
+    // Always a whole window of columns, the ones past the end empty: the
+    // table keeps its width and its elements as entries come in.
+    let shown = first..first + LOG_WINDOW;
+    let header = shown
+        .clone()
+        .map(|i| html! { <div class="cell head" role="columnheader">{ i }</div> });
     let rows = m.rows.iter().map(|r| {
-        let cells = (first..=last).map(|i| match r.cells.get((i - first) as usize) {
+        let cells = shown.clone().map(|i| match r.cells.get((i - first) as usize) {
             Some((term, label)) => {
                 let state = if i <= r.applied {
                     "applied"
@@ -50,14 +57,13 @@ pub fn log_table(p: &LogTableProps) -> Html {
                 html! {
                     <div role="cell" class={classes!("cell", state, (r.flag == Some(i)).then_some("violating"))} style={format!("--term:{}", term_color(*term))}
                         data-index={i.to_string()} title={format!("index {i}, term {term}: {label} ({state})")}>
-                        <span class="t">{ *term }</span><span class="c">{ label.clone() }</span>
-                        if !marks.is_empty() { <span class="mark">{ marks }</span> }
+                        <span class="t">{ *term }</span><span class="c">{ label.clone() }</span><span class="mark">{ marks }</span>
                     </div>
                 }
             }
             None => {
                 let next = r.next_match.is_some_and(|(n, _)| n == i);
-                html! { <div role="cell" class="cell empty">if next { <span class="mark">{"n"}</span> }</div> }
+                html! { <div role="cell" class="cell empty"><span class="t">{ "" }</span><span class="c">{ "" }</span><span class="mark">{ if next { "n" } else { "" } }</span></div> }
             }
         });
         let nm = r.next_match.map_or(String::new(), |(n, mm)| format!("next {n} · match {mm}"));
