@@ -4,11 +4,13 @@
 
 use super::on;
 use super::Surfaces;
+use crate::history::Filter;
 use crate::history::{Charts, KINDS};
 use crate::state::{Model, Msg};
 use crate::state::{Session, ROW};
-use quorum_core::sim::describe::format_line;
+use quorum_core::sim::describe::{format_line, Line};
 use quorum_core::sim::Micros;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Event-log view height, in CSS pixels.
@@ -71,20 +73,72 @@ fn log_window_s(lab: &quorum_core::sim::Lab) -> f64 {
     lab.timeline().map_or(0.0, |t| t.segment_len() as f64 / 1e6)
 }
 
-pub fn event_log(
+/// What the event log shows, compared cheaply: the lines by identity (a
+/// new `Rc` when they change, at most five times a second while playing),
+/// the rest by value. While playing no line is marked as "now", so the
+/// page's re-renders (up to 20 a second) skip the event log unless its
+/// lines, its scroll position, the filter or a highlight changed.
+#[derive(Properties, Clone)]
+pub struct EventLogProps {
+    pub lines: Rc<Vec<Line>>,
+    pub filter: Filter,
+    /// The first line drawn (the lines around the scroll position are).
+    pub first: usize,
+    pub hover: Option<u64>,
+    pub culprits: Vec<u64>,
+    /// Virtual time, marked on its lines while paused.
+    pub now: Option<Micros>,
+    pub nodes: u32,
+    /// How far back the lines go, in whole seconds.
+    pub window_s: u64,
+    pub send: Callback<Msg>,
+    pub evlog: NodeRef,
+}
+
+impl PartialEq for EventLogProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.lines, &o.lines)
+            && (
+                self.filter,
+                self.first,
+                self.hover,
+                self.now,
+                self.nodes,
+                self.window_s,
+            ) == (o.filter, o.first, o.hover, o.now, o.nodes, o.window_s)
+            && self.culprits == o.culprits
+            && self.send == o.send
+            && self.evlog == o.evlog
+    }
+}
+
+/// The event log's props from the model.
+pub fn event_log_props(
     m: &Model,
     surfaces: &Surfaces,
     send: &Callback<Msg>,
     s: &Session,
     n: u32,
-) -> Html {
-    let lines = m.events.lines.clone();
-    let filter = m.events.filter;
-    let first = ((m.events.scroll / ROW).floor() as usize).saturating_sub(4);
+) -> EventLogProps {
+    EventLogProps {
+        lines: m.events.lines.clone(),
+        filter: m.events.filter,
+        first: ((m.events.scroll / ROW).floor() as usize).saturating_sub(4),
+        hover: m.selection.hover,
+        culprits: m.diagram.lanes.culprits.clone(),
+        now: (!s.running).then(|| s.lab.now()),
+        nodes: n,
+        window_s: log_window_s(&s.lab).round() as u64,
+        send: send.clone(),
+        evlog: surfaces.evlog.clone(),
+    }
+}
+
+#[function_component(EventLog)]
+pub fn event_log(p: &EventLogProps) -> Html {
+    let (send, lines, filter, first, n) = (&p.send, &p.lines, p.filter, p.first, p.nodes);
     let last = (first + (VIEW / ROW) as usize + 10).min(lines.len());
-    let hover = m.selection.hover;
-    let culprits = &m.diagram.lanes.culprits;
-    let now = s.lab.now();
+    let (hover, culprits) = (p.hover, &p.culprits);
     let rows = lines
         .get(first..last)
         .unwrap_or(&[])
@@ -98,7 +152,7 @@ pub fn event_log(
                 "ev",
                 format!("k-{:?}", l.kind).to_lowercase(),
                 hot.then_some("hl"),
-                (l.t == now).then_some("now")
+                (Some(l.t) == p.now).then_some("now")
             );
             let onclick = send.reform(move |_| Msg::Seek(t_ms));
             let onmouseenter = send.reform(move |_| Msg::HoverMsg(msg));
@@ -141,13 +195,13 @@ pub fn event_log(
                 </select>
             </div>
             <div class="kinds">{ for kinds }</div>
-            <div class="evlog" id="evlog" ref={surfaces.evlog.clone()} onscroll={onscroll}
+            <div class="evlog" id="evlog" ref={p.evlog.clone()} onscroll={onscroll}
                 style={format!("height:{VIEW}px")} onmouseleave={on(send, || Msg::HoverMsg(None))}>
                 <div class="ev-space" style={format!("height:{}px", lines.len() as f64 * ROW)}>
                     { for rows }
                 </div>
             </div>
-            <p class="ev-foot">{ format!("{} lines up to now, from the last {:.0} s; click one to go there", lines.len(), log_window_s(&s.lab)) }</p>
+            <p class="ev-foot">{ format!("{} lines up to now, from the last {} s; click one to go there", lines.len(), p.window_s) }</p>
         </section>
     }
 }

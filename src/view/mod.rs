@@ -112,7 +112,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             if m.linked_on >= 2 && m.shows(P_LOG) { <LogTable model={m.log.model.clone()} on_scroll={send.reform(Msg::LogFrom)} /> }
             if m.linked_on >= 3 && (m.shows(P_EVENTS) || m.shows(P_CHARTS)) {
                 <div class="linked">
-                    if m.shows(P_EVENTS) { { linked::event_log(m, surfaces, send, s, n) } }
+                    if m.shows(P_EVENTS) { <linked::EventLog ..linked::event_log_props(m, surfaces, send, s, n) /> }
                     if m.linked_on >= 4 && m.shows(P_CHARTS) { <linked::ChartsView charts={m.checks.charts.clone()} /> }
                 </div>
             }
