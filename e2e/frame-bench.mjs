@@ -13,6 +13,12 @@
 //     interval, and how many intervals exceed 50 ms;
 //   - the messages in flight while measuring, and the load average (the
 //     machine may be shared: a busy machine slows the raster too).
+// With TRACE=1, it then records a Chromium trace of 3 s more and prints
+// how busy each thread was (ms of tasks per second): the page's main
+// thread, the compositor thread and the software compositor (Viz), whose
+// work grows with the pixels that change in a frame. This host's speed
+// drifts within minutes, so compare builds by alternating runs
+// (QUORUM_DIST=another dist/).
 // It asserts nothing. Run: node e2e/frame-bench.mjs (after a release build).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -109,6 +115,29 @@ try {
   console.log(`frame interval: median ${out.median_ms} ms, p99 ${out.p99_ms} ms, worst ${out.worst_ms} ms, ${out.over_50ms} over 50 ms`);
   console.log(`server messages in flight: min ${inf[0]}, median ${out.in_flight.median}, max ${out.in_flight.max}; load average ${out.load_average}`);
   if (errors.length) console.log('console errors:', errors);
+  if (process.env.TRACE) {
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'viz', 'toplevel'] });
+    await page.waitForTimeout(3000);
+    const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+    const names = {};
+    for (const e of events) if (e.name === 'thread_name') names[e.tid] = e.args.name;
+    const busy = {};
+    let [t0, t1, animationFrames] = [Infinity, 0, 0];
+    for (const e of events) {
+      if (e.ph !== 'X') continue;
+      const thread = names[e.tid];
+      if (e.name === 'ThreadControllerImpl::RunTask' && ['CrRendererMain', 'Compositor', 'VizCompositorThread'].includes(thread)) {
+        busy[thread] = (busy[thread] ?? 0) + e.dur;
+        [t0, t1] = [Math.min(t0, e.ts), Math.max(t1, e.ts + e.dur)];
+      }
+      if (thread === 'CrRendererMain' && e.name === 'FireAnimationFrame') animationFrames++;
+    }
+    const secs = (t1 - t0) / 1e6;
+    out.trace = { seconds: +secs.toFixed(2), fps: +(animationFrames / secs).toFixed(1),
+      busy_ms_per_s: Object.fromEntries(Object.entries(busy).map(([k, v]) => [k, Math.round(v / 1000 / secs)])) };
+    console.log(`traced ${out.trace.seconds} s: ${out.trace.fps} animation frames/s; busy ms per second: ` +
+      Object.entries(out.trace.busy_ms_per_s).map(([k, v]) => `${k} ${v}`).join(', '));
+  }
   mkdirSync(join(root, 'out'), { recursive: true });
   writeFileSync(join(root, 'out', 'frame-bench.json'), JSON.stringify(out, null, 2) + '\n');
 } finally {
