@@ -4,8 +4,7 @@
 
 use super::on;
 use super::Surfaces;
-use crate::history::Filter;
-use crate::history::{Charts, KINDS};
+use crate::history::{Charts, Filter, KINDS};
 use crate::state::{Model, Msg};
 use crate::state::{Session, ROW};
 use quorum_core::sim::describe::{format_line, Line};
@@ -78,7 +77,7 @@ fn log_window_s(lab: &quorum_core::sim::Lab) -> f64 {
 /// the rest by value. While playing no line is marked as "now", so the
 /// page's re-renders (up to 20 a second) skip the event log unless its
 /// lines, its scroll position, the filter or a highlight changed.
-#[derive(Properties, Clone)]
+#[derive(Properties)]
 pub struct EventLogProps {
     pub lines: Rc<Vec<Line>>,
     pub filter: Filter,
@@ -232,12 +231,12 @@ fn chart(id: &str, title: String, body: Html) -> Html {
 /// most once a second, and the page re-renders up to 20 times a second.
 #[derive(Properties)]
 pub struct ChartsProps {
-    pub charts: std::rc::Rc<Charts>,
+    pub charts: Rc<Charts>,
 }
 
 impl PartialEq for ChartsProps {
     fn eq(&self, other: &Self) -> bool {
-        std::rc::Rc::ptr_eq(&self.charts, &other.charts)
+        Rc::ptr_eq(&self.charts, &other.charts)
     }
 }
 
