@@ -193,7 +193,7 @@ test('lessons: captions appear, Next stops at the next one, a question asks and 
   assert.deepEqual(errors, []);
 });
 
-test('the embed example: two lessons driven by postMessage; bad messages are ignored', async () => {
+test('the embed example: two lessons driven by postMessage; every command is answered, bad ones with the reason', async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const warnings = [];
   const errors = [];
@@ -243,6 +243,29 @@ test('the embed example: two lessons driven by postMessage; bad messages are ign
   assert.ok(warnings.some((w) => /unknown message "quorum:bogus"/.test(w)), warnings.join('\n'));
   assert.ok(warnings.some((w) => /quorum:load refused/.test(w)), warnings.join('\n'));
   assert.equal(await fb.evaluate(() => window.quorum.scenario().name), 'three');
+  // Every command is answered, with the reason when refused, and carries
+  // the request id back.
+  const replies = await page.evaluate(() => window.received.filter((m) => m.type === 'quorum:reply' && m.from === 'b'));
+  const seekNo = replies.find((r) => r.command === 'quorum:seek' && !r.ok);
+  assert.match(seekNo?.error ?? '', /needs t_ms/);
+  assert.ok(replies.some((r) => r.command === 'quorum:bogus' && !r.ok && /unknown message/.test(r.error)));
+  assert.ok(replies.some((r) => r.command === 'quorum:load' && !r.ok && /refused/.test(r.error)));
+  assert.ok(replies.some((r) => r.command === 'quorum:load' && r.ok), 'the good load was answered ok');
+  await page.evaluate(() => {
+    const w = document.getElementById('b').contentWindow;
+    w.postMessage({ type: 'quorum:speed', speed: 0.5, skip_quiet: false, request_id: 'sp-1' }, '*');
+    w.postMessage({ type: 'quorum:speed', speed: 'fast', request_id: 'sp-2' }, '*');
+    w.postMessage({ type: 'quorum:getState', request_id: 42 }, '*');
+  });
+  await until(page, () => ['sp-1', 'sp-2'].every((id) => window.received.some((m) => m.request_id === id))
+    && window.received.some((m) => m.type === 'quorum:state' && m.request_id === 42));
+  const byId = async (id) => page.evaluate((i) => window.received.find((m) => m.request_id === i), id);
+  assert.deepEqual(await byId('sp-1'), { from: 'b', type: 'quorum:reply', command: 'quorum:speed', ok: true, request_id: 'sp-1' });
+  assert.match((await byId('sp-2')).error, /speed must be a positive number/);
+  assert.equal((await byId(42)).speed, 0.5, 'the state reply shows the new speed');
+  assert.equal((await byId(42)).skip_quiet, false);
+  assert.equal(await fb.evaluate(() => document.getElementById('skip-quiet')), null, 'embed bar: no checkbox');
+  assert.equal(await fb.evaluate(() => window.quorum.state().speed), 0.5);
   await page.screenshot({ path: join(shots, 'embed-example.png'), fullPage: true });
   assert.deepEqual(errors, []);
   void frame;

@@ -46,6 +46,100 @@ pub fn new_lab(file: ScenarioFile) -> Result<Lab, quorum_core::sim::ScenarioErro
     Lab::with_timeline(file, true, quorum_core::sim::lab::CHECKPOINT_INTERVAL)
 }
 
+/// While nothing is on the wire (only timers run), virtual time passes
+/// this many times faster than the chosen speed ("skip quiet time", on by
+/// default): at 1/50× a 150-300 ms election timeout is 0.3-0.6 s of real
+/// time instead of 7.5-15 s, while every message still flies at 1/50×.
+pub const QUIET_SPEEDUP: f64 = 25.0;
+
+/// A lesson's "Next" reaches its stop within this much real time (ms):
+/// the speed is raised for the way there if the chosen one is slower.
+pub const NEXT_REAL_MS: f64 = 2500.0;
+
+/// At most this many stretches in one frame (each quiet one ends at an
+/// event, so a frame of many stale timers cannot spin).
+pub const MAX_STRETCHES: usize = 256;
+
+/// One stretch of a frame's real time, as [`stretch`] maps it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stretch {
+    /// Virtual µs to run.
+    pub step: Micros,
+    /// Real ms of the frame it takes.
+    pub used_ms: f64,
+    /// Nothing was on the wire: time passed [`QUIET_SPEEDUP`] times faster.
+    pub quiet: bool,
+}
+
+/// How the next part of `real_ms` of real time maps to virtual time: at
+/// `speed`, or, with `skip_quiet` while nothing is on the wire, at
+/// [`QUIET_SPEEDUP`] times that up to the next event (where a message may
+/// leave, so the caller runs the stretch and asks again). Only the pace
+/// changes, never the run: it is the same events at the same virtual
+/// times. `carry` keeps the fraction of a µs between frames.
+pub fn stretch(lab: &Lab, real_ms: f64, speed: f64, skip_quiet: bool, carry: &mut f64) -> Stretch {
+    let now = lab.now();
+    let quiet = if skip_quiet {
+        lab.sim().quiet_until().filter(|&t| t > now)
+    } else {
+        None
+    };
+    let mut whole = |rate: f64, ms: f64| {
+        let v = ms * rate + *carry;
+        let w = v.floor().max(0.0);
+        *carry = v - w;
+        w as Micros
+    };
+    let Some(until) = quiet else {
+        return Stretch {
+            step: whole(speed * 1000.0, real_ms),
+            used_ms: real_ms,
+            quiet: false,
+        };
+    };
+    // Virtual µs per real ms.
+    let rate = speed * QUIET_SPEEDUP * 1000.0;
+    let need = (until - now) as f64 / rate;
+    if need <= real_ms {
+        *carry = 0.0;
+        Stretch {
+            step: until - now,
+            used_ms: need,
+            quiet: true,
+        }
+    } else {
+        Stretch {
+            step: whole(rate, real_ms),
+            used_ms: real_ms,
+            quiet: true,
+        }
+    }
+}
+
+/// Run `real_ms` of real time at `speed`, quiet time skipped if asked
+/// (the first-load module's loop: no lesson stops there). Says whether
+/// the last stretch was quiet (the clock shows it).
+pub fn run_paced(
+    lab: &mut Lab,
+    real_ms: f64,
+    speed: f64,
+    skip_quiet: bool,
+    carry: &mut f64,
+) -> bool {
+    let mut left = real_ms;
+    let mut quiet = false;
+    for _ in 0..MAX_STRETCHES {
+        if left <= 0.0 || lab.at_end() {
+            break;
+        }
+        let s = stretch(lab, left, speed, skip_quiet, carry);
+        quiet = s.quiet;
+        lab.advance(s.step);
+        left -= s.used_ms;
+    }
+    quiet
+}
+
 /// Slider position (log10 of speed) to speed, clamped to the range.
 pub fn slider_to_speed(v: f64) -> f64 {
     if !v.is_finite() {
@@ -179,6 +273,80 @@ mod tests {
         assert_eq!(slider_to_speed(f64::NAN), DEFAULT_SPEED);
         assert_eq!(speed_label(0.02), "1/50×");
         assert_eq!(speed_label(2.0), "2×");
+    }
+
+    /// Real seconds of 60 Hz frames until the default cluster (seed
+    /// `seed`) has a leader at the default speed, and that leader's term.
+    fn first_leader(seed: u64, skip_quiet: bool) -> (f64, u64) {
+        let mut lab = new_lab(default_scenario(seed, LIVE_NODES)).expect("lab");
+        let mut carry = 0.0;
+        let frame = 1000.0 / 60.0;
+        for f in 1..=60 * 60 {
+            run_paced(&mut lab, frame, DEFAULT_SPEED, skip_quiet, &mut carry);
+            if let Some(l) = lab.leader() {
+                let term = lab.node(l).map_or(0, |n| n.current_term());
+                return (f as f64 * frame / 1000.0, term);
+            }
+        }
+        (f64::INFINITY, 0)
+    }
+
+    #[test]
+    fn skipping_quiet_time_brings_the_first_leader_within_seconds() {
+        let mut skip: Vec<(f64, u64)> = (1..=40).map(|seed| first_leader(seed, true)).collect();
+        // Issue 13: a leader within 3 s of loading (loading takes some).
+        // The first election's messages take 1-2 s at 1/50x; a split vote
+        // (term 2 or more) is a second round, worth watching at that pace.
+        for (i, &(t, term)) in skip.iter().enumerate() {
+            assert!(
+                term >= 1 && (term > 1 || t <= 2.5),
+                "seed {}: {t:.2} s, term {term}",
+                i + 1
+            );
+        }
+        skip.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert!(skip[20].0 <= 2.0, "median {:.2} s", skip[20].0);
+        // Without it, the wait includes the election timeout at 1/50x.
+        let plain = (1..=10).map(|seed| first_leader(seed, false).0);
+        assert!(plain.fold(f64::INFINITY, f64::min) >= 7.5);
+    }
+
+    #[test]
+    fn pacing_changes_when_things_happen_on_screen_not_the_run() {
+        let file = default_scenario(7, LIVE_NODES);
+        let mut paced = new_lab(file.clone()).expect("lab");
+        let mut carry = 0.0;
+        let mut quiet_frames = 0;
+        for _ in 0..600 {
+            quiet_frames += usize::from(run_paced(&mut paced, 16.0, 0.05, true, &mut carry));
+        }
+        assert!(quiet_frames > 0, "some frames were quiet");
+        let mut straight = new_lab(file).expect("lab");
+        straight.advance(paced.now());
+        assert_eq!(paced.now(), straight.now());
+        assert!(
+            paced.now() > 600 * 16 * 50,
+            "quiet time ran faster than 1/20x"
+        );
+        let json = |l: &Lab| serde_json::to_string(&l.state()).expect("state");
+        assert_eq!(json(&paced), json(&straight));
+        let stats = |l: &Lab| format!("{:?}", l.sim().stats());
+        assert_eq!(stats(&paced), stats(&straight));
+    }
+
+    #[test]
+    fn a_quiet_stretch_ends_at_the_next_event() {
+        let mut lab = new_lab(default_scenario(3, LIVE_NODES)).expect("lab");
+        lab.advance(0);
+        let until = lab.sim().quiet_until().expect("only timers at first");
+        let mut carry = 0.0;
+        let s = stretch(&lab, 1e9, 0.02, true, &mut carry);
+        assert_eq!(s.step, until);
+        assert!(s.quiet);
+        assert!((s.used_ms - until as f64 / (0.02 * QUIET_SPEEDUP * 1000.0)).abs() < 1e-9);
+        // Switched off, the same frame runs at the speed chosen.
+        let s = stretch(&lab, 100.0, 0.02, false, &mut carry);
+        assert_eq!((s.step, s.quiet), (2000, false));
     }
 
     #[test]

@@ -10,9 +10,10 @@ use quorum_core::sim::Lab;
 /// is set only when its thumb moves by 1/2000 of its range (under a
 /// pixel): the browser redraws the box around all that changed in a frame,
 /// and the scrubber is as wide as the page. Paused, it is exact.
-pub fn time(s: &Surfaces, lab: &Lab) {
+pub fn time(s: &Surfaces, lab: &Lab, quiet: bool) {
     if let Some(c) = s.clock.cast::<web_sys::Element>() {
         c.set_text_content(Some(&crate::lab::clock_text(lab)));
+        quiet_mark(&c, quiet);
     }
     if let Some(r) = s.scrub.cast::<web_sys::HtmlInputElement>() {
         let new = (lab.horizon() / 1000, lab.now() / 1000);
@@ -75,4 +76,16 @@ pub fn canvases(s: &Surfaces, m: &mut Model, session: &mut Session) -> bool {
         m.selection.hover,
     );
     session.running
+}
+
+/// Mark the clock while quiet time passes quickly ("skip quiet time"):
+/// `data-quiet`, which the style sheet shows as ⏩ beside the time.
+pub fn quiet_mark(clock: &web_sys::Element, quiet: bool) {
+    if clock.has_attribute("data-quiet") != quiet {
+        if quiet {
+            clock.set_attribute("data-quiet", "").ok();
+        } else {
+            clock.remove_attribute("data-quiet").ok();
+        }
+    }
 }

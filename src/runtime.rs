@@ -163,7 +163,7 @@ impl Runtime {
         let mut m = self.model.borrow_mut();
         let mut s = self.session.borrow_mut();
         if !crate::paint::canvases(&self.surfaces, &mut m, &mut s) {
-            crate::paint::time(&self.surfaces, &s.lab);
+            crate::paint::time(&self.surfaces, &s.lab, m.clock.quiet);
         }
     }
 

@@ -33,6 +33,8 @@ pub struct Embed {
     pub autoplay: bool,
     pub looping: bool,
     pub speed: Option<f64>,
+    /// `quiet=0`: quiet time passes at the chosen speed too.
+    pub skip_quiet: Option<bool>,
     pub lesson: Option<String>,
     pub seed: Option<u64>,
     /// `lang=zh`: the page's language, over the browser's.
@@ -47,6 +49,7 @@ impl Default for Embed {
             autoplay: false,
             looping: false,
             speed: None,
+            skip_quiet: None,
             lesson: None,
             seed: None,
             lang: None,
@@ -76,6 +79,7 @@ pub fn parse_query(search: &str) -> Embed {
                     .filter(|s| s.is_finite() && *s > 0.0)
                     .map(|s| s.clamp(crate::lab::MIN_SPEED, crate::lab::MAX_SPEED))
             }
+            "quiet" => e.skip_quiet = Some(flag(&v)),
             "lesson" if v.len() <= 64 => e.lesson = Some(v),
             "seed" => e.seed = v.parse().ok(),
             "lang" if !v.is_empty() && v.len() <= 35 => e.lang = Some(Lang::from_tag(&v)),
@@ -274,6 +278,9 @@ mod tests {
         assert!(e.on && e.autoplay && !e.looping);
         assert_eq!(e.panels, P_RING | P_LOG);
         assert_eq!(e.speed, Some(0.1));
+        assert_eq!(e.skip_quiet, None);
+        assert_eq!(parse_query("?embed&quiet=0").skip_quiet, Some(false));
+        assert_eq!(parse_query("?quiet").skip_quiet, Some(true));
         assert_eq!(e.lesson.as_deref(), Some("lesson-split-vote"));
         let bad = parse_query("?speed=-3&panels=nope&seed=x&lesson=");
         assert_eq!(bad.speed, None);

@@ -12,12 +12,12 @@
 //! the query) skips the boot module: the full page opens it.
 //!
 //! The handover, as `window.quorumBoot.stop()` returns it:
-//! `{seed, now, running}` (virtual time in µs). The run is deterministic
+//! `{seed, now, running, skip_quiet}` (virtual time in µs). The run is deterministic
 //! from the seed, so the app replays to `now` and shows the same cluster.
 
 use quorum_app::i18n::{Lang, Text};
 use quorum_app::lab::{
-    clock_text, default_scenario, ms_value, term_color, DEFAULT_SPEED, LIVE_NODES,
+    clock_text, default_scenario, ms_value, run_paced, term_color, DEFAULT_SPEED, LIVE_NODES,
 };
 use quorum_app::platform::dom::{language, mark, random_seed};
 use quorum_app::ring::{node_pos, node_radius, ring_version};
@@ -52,6 +52,8 @@ struct Boot {
     time: Element,
     scrub: HtmlInputElement,
     play: Element,
+    /// "Skip quiet time", as the student left it.
+    skip: HtmlInputElement,
     stopped: bool,
     /// Frames run so far.
     frames: u32,
@@ -96,15 +98,20 @@ fn start(window: &Window) -> Option<()> {
         time: find("#boot #clock")?,
         scrub: find("#boot #scrubber")?.dyn_into().ok()?,
         play: find("#boot #play")?,
+        skip: find("#boot #skip-quiet")?.dyn_into().ok()?,
         stopped: false,
         frames: 0,
     }));
+    // A property, as the app sets it (so the markup stays the same).
+    boot.borrow().skip.set_checked(true);
     let toggle = {
         let s = boot.clone();
         Closure::<dyn FnMut()>::new(move || {
             let mut s = s.borrow_mut();
             s.running = !s.running;
             s.clock.last_ts = None;
+            s.clock.quiet = false;
+            quorum_app::paint::quiet_mark(&s.time, false);
             s.paint_play();
         })
     };
@@ -133,6 +140,7 @@ fn install_handover(window: &Window, boot: &Shared) -> Option<()> {
         set("seed", JsValue::from_f64(s.seed as f64));
         set("now", JsValue::from_f64(s.lab.now() as f64));
         set("running", JsValue::from_bool(s.running));
+        set("skip_quiet", JsValue::from_bool(s.skip.checked()));
         o.into()
     });
     let api = js_sys::Object::new();
@@ -155,8 +163,12 @@ fn frame(window: &Window, boot: Shared, ts: f64) {
             return;
         }
         if s.running {
-            let step = s.clock.tick(ts, DEFAULT_SPEED);
-            s.lab.advance(step);
+            let dt = s.clock.real_dt(ts);
+            let Boot {
+                lab, clock, skip, ..
+            } = &mut *s;
+            let on = skip.checked();
+            clock.quiet = run_paced(lab, dt, DEFAULT_SPEED, on, &mut clock.carry_us);
         }
         if s.running || s.frames == 0 {
             s.draw();
@@ -202,6 +214,7 @@ impl Boot {
     fn draw(&mut self) {
         quorum_app::canvas::draw(&self.canvas, &self.lab, None, None);
         self.time.set_text_content(Some(&clock_text(&self.lab)));
+        quorum_app::paint::quiet_mark(&self.time, self.running && self.clock.quiet);
         self.scrub.set_max(&ms_value(self.lab.horizon()));
         self.scrub.set_value(&ms_value(self.lab.now()));
         let v = ring_version(&self.lab);

@@ -21,6 +21,7 @@ struct State {
     t_ms: f64,
     running: bool,
     speed: f64,
+    skip_quiet: bool,
     #[serde(flatten)]
     lab: LabState,
     leader: Option<u32>,
@@ -66,6 +67,7 @@ fn state_of(s: &Session) -> JsValue {
         t_ms: lab.t_ms,
         running: s.running,
         speed: s.speed,
+        skip_quiet: s.skip_quiet,
         leader: s.lab.leader(),
         lab,
     })
@@ -147,7 +149,11 @@ fn warn(msg: &str) {
 }
 
 /// The postMessage API for an embedding page (see docs/embedding.md).
-/// Anything unknown or malformed is ignored with a console warning.
+/// Every command is answered to its sender with `quorum:reply`: the
+/// command, the sender's `request_id` if it gave one, and `ok: true` or
+/// `ok: false` with the `error` in words. `quorum:getState` is answered
+/// with `quorum:state` (and the `request_id`). Messages whose type does
+/// not start with `quorum:` are not for us and get no answer.
 fn on_message(store: &StoreRef, e: &web_sys::MessageEvent) {
     let data = e.data();
     let kind = js_sys::Reflect::get(&data, &"type".into())
@@ -158,14 +164,47 @@ fn on_message(store: &StoreRef, e: &web_sys::MessageEvent) {
     };
     let field =
         |name: &str| js_sys::Reflect::get(&data, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let msg = match kind.as_str() {
-        "quorum:load" => {
-            if let Err(err) = load(store, &field("scenario")) {
-                warn(&format!("quorum:load refused: {err}"));
-            }
-            return;
+    let request_id = field("request_id");
+    let reply = if kind == "quorum:getState" {
+        state_of(&store.session())
+    } else {
+        let result = command_message(store, &kind, &field);
+        if let Err(why) = &result {
+            warn(why);
         }
-        "quorum:getState" => return reply_state(store, e),
+        let o = js_sys::Object::new();
+        set(&o, "command", kind.as_str().into());
+        set(&o, "ok", result.is_ok().into());
+        if let Err(why) = result {
+            set(&o, "error", why.into());
+        }
+        o.into()
+    };
+    let Ok(o) = reply.dyn_into::<js_sys::Object>() else {
+        return;
+    };
+    let answer = if kind == "quorum:getState" {
+        "quorum:state"
+    } else {
+        "quorum:reply"
+    };
+    set(&o, "type", answer.into());
+    if !request_id.is_undefined() {
+        set(&o, "request_id", request_id);
+    }
+    answer_sender(e, &o);
+}
+
+/// Run one command from the embedding page; the refusal in words.
+fn command_message(
+    store: &StoreRef,
+    kind: &str,
+    field: &dyn Fn(&str) -> JsValue,
+) -> Result<(), String> {
+    let msg = match kind {
+        "quorum:load" => {
+            return load(store, &field("scenario")).map_err(|e| format!("quorum:load refused: {e}"))
+        }
         "quorum:play" => Msg::Play,
         "quorum:pause" => Msg::Pause,
         "quorum:step" => Msg::Step,
@@ -173,24 +212,53 @@ fn on_message(store: &StoreRef, e: &web_sys::MessageEvent) {
         "quorum:back" => Msg::LessonBack,
         "quorum:seek" => match field("t_ms").as_f64() {
             Some(ms) if ms.is_finite() && ms >= 0.0 => Msg::Seek(ms),
-            _ => return warn("quorum:seek needs t_ms, a number >= 0"),
+            _ => return Err("quorum:seek needs t_ms, a number >= 0".into()),
         },
         "quorum:lesson" => match field("id").as_string() {
             Some(id) if id.len() <= 64 => Msg::Library(id),
-            _ => return warn("quorum:lesson needs id, a shipped scenario's id"),
+            _ => return Err("quorum:lesson needs id, a shipped scenario's id".into()),
         },
-        other => return warn(&format!("unknown message {other:?} ignored")),
+        "quorum:speed" => return speed_message(store, &field("speed"), &field("skip_quiet")),
+        other => return Err(format!("unknown message {other:?} ignored")),
     };
-    store.dispatch(msg);
+    let fx = store.dispatch(msg);
+    match fx.iter().find_map(|e| match e {
+        Effect::Refused(why) => Some(why.clone()),
+        _ => None,
+    }) {
+        Some(why) => Err(format!("{kind} refused: {why}")),
+        None => Ok(()),
+    }
 }
 
-/// `quorum:getState`: answer the sender (or the parent) with the state.
-fn reply_state(store: &StoreRef, e: &web_sys::MessageEvent) {
-    let st = state_of(&store.session());
-    let Ok(o) = st.dyn_into::<js_sys::Object>() else {
-        return;
+/// `quorum:speed`: `speed` (1 = real time) and/or `skip_quiet`.
+fn speed_message(store: &StoreRef, speed: &JsValue, skip: &JsValue) -> Result<(), String> {
+    let speed = match speed.as_f64() {
+        _ if speed.is_undefined() => None,
+        Some(v) if v.is_finite() && v > 0.0 => Some(v),
+        _ => return Err("quorum:speed: speed must be a positive number (1 = real time)".into()),
     };
-    js_sys::Reflect::set(&o, &"type".into(), &"quorum:state".into()).ok();
+    let skip = match skip.as_bool() {
+        _ if skip.is_undefined() => None,
+        Some(b) => Some(b),
+        None => return Err("quorum:speed: skip_quiet must be true or false".into()),
+    };
+    if speed.is_none() && skip.is_none() {
+        return Err(
+            "quorum:speed needs speed (a positive number) or skip_quiet (true or false)".into(),
+        );
+    }
+    if let Some(v) = speed {
+        store.dispatch(Msg::Speed(speed_to_slider(v)));
+    }
+    if let Some(b) = skip {
+        store.dispatch(Msg::SkipQuiet(b));
+    }
+    Ok(())
+}
+
+/// Answer the sender of `e` (or the parent), at its origin when known.
+fn answer_sender(e: &web_sys::MessageEvent, o: &js_sys::Object) {
     let origin = e.origin();
     let target = if origin.is_empty() || origin == "null" {
         "*".to_string()
@@ -202,9 +270,9 @@ fn reply_state(store: &StoreRef, e: &web_sys::MessageEvent) {
         .and_then(|src| src.dyn_into::<web_sys::Window>().ok())
     {
         Some(w) => {
-            w.post_message(&o, &target).ok();
+            w.post_message(o, &target).ok();
         }
-        None => post_to_parent(&o),
+        None => post_to_parent(o),
     }
 }
 
@@ -249,6 +317,13 @@ pub fn install(store: StoreRef) {
     command(&api, &store, "pause", || Msg::Pause);
     command(&api, &store, "step", || Msg::Step);
     call(&api, &store, "setSpeed", set_speed);
+    call(&api, &store, "setSkipQuiet", |s, v| match v.as_bool() {
+        Some(b) => {
+            s.dispatch(Msg::SkipQuiet(b));
+            ok()
+        }
+        None => error("setSkipQuiet takes true or false"),
+    });
     call(&api, &store, "load", |s, v| match load(s, v) {
         Ok(()) => ok(),
         Err(e) => error(&e),

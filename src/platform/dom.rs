@@ -66,6 +66,11 @@ pub fn take_over_boot() -> Option<crate::state::Handover> {
         running: js_sys::Reflect::get(&at, &"running".into())
             .ok()?
             .as_bool()?,
+        // Absent (an older first-load module still cached): the default.
+        skip_quiet: js_sys::Reflect::get(&at, &"skip_quiet".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true),
     })
 }
 

@@ -136,6 +136,8 @@ pub struct FrameClock {
     pub ring_built: f64,
     /// The fingerprint of what the SVG ring drew last.
     pub ring_version: u64,
+    /// The last frame passed quiet time quickly (the clock shows it).
+    pub quiet: bool,
 }
 
 /// The log table: its model, rebuilt when its fingerprint changes, and
@@ -217,6 +219,9 @@ pub struct Lesson {
     pub lib_id: Option<String>,
     /// "Next": play until this time, then pause.
     pub stop_at: Option<Micros>,
+    /// The speed on the way to `stop_at`: the chosen one, or faster, so
+    /// that the stop comes within `lab::NEXT_REAL_MS`.
+    pub pace: f64,
     /// The open checkpoint question.
     pub question: Option<Question>,
     pub answered: Vec<bool>,
@@ -297,6 +302,7 @@ impl Default for FrameClock {
             views_built: f64::NEG_INFINITY,
             ring_built: f64::NEG_INFINITY,
             ring_version: 0,
+            quiet: false,
         }
     }
 }
@@ -305,12 +311,19 @@ impl FrameClock {
     /// Real time since the last frame (capped, so a stall does not jump
     /// the run), times speed, is virtual time: the whole µs to run now.
     pub fn tick(&mut self, ts: f64, speed: f64) -> u64 {
-        let dt = self.last_ts.map_or(0.0, |l| (ts - l).clamp(0.0, 100.0));
-        self.last_ts = Some(ts);
+        let dt = self.real_dt(ts);
         self.carry_us += dt * speed * 1000.0;
         let whole = self.carry_us.floor();
         self.carry_us -= whole;
         whole as u64
+    }
+
+    /// Real time (ms) since the last frame, capped so a stall does not
+    /// jump the run; `lab::stretch` maps it to virtual time.
+    pub fn real_dt(&mut self, ts: f64) -> f64 {
+        let dt = self.last_ts.map_or(0.0, |l| (ts - l).clamp(0.0, 100.0));
+        self.last_ts = Some(ts);
+        dt
     }
 }
 

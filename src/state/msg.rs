@@ -21,6 +21,8 @@ pub enum Msg {
     Step,
     /// The speed slider's position (log10 of speed).
     Speed(f64),
+    /// "Skip quiet time" on or off (`lab::QUIET_SPEEDUP`).
+    SkipQuiet(bool),
     /// The tab was hidden or shown.
     Visibility {
         hidden: bool,

@@ -14,6 +14,9 @@ pub struct Session {
     pub lab: Lab,
     pub running: bool,
     pub speed: f64,
+    /// Quiet stretches (nothing on the wire) pass `lab::QUIET_SPEEDUP`
+    /// times faster (on by default).
+    pub skip_quiet: bool,
     /// The last refused action or load, shown to the user.
     pub notice: Option<String>,
     /// Counts requests the user sent, to give each a distinct value.
@@ -57,6 +60,8 @@ pub struct Handover {
     pub seed: u64,
     pub now: u64,
     pub running: bool,
+    /// "Skip quiet time", as the student left it.
+    pub skip_quiet: bool,
 }
 
 /// The outside world, as `update` may see it.
@@ -86,6 +91,7 @@ impl Session {
             lab,
             running: true,
             speed: DEFAULT_SPEED,
+            skip_quiet: true,
             notice: None,
             requests: 0,
             env,
@@ -121,6 +127,9 @@ impl Session {
         if let Some(sp) = embed.speed {
             s.speed = sp;
         }
+        if let Some(q) = embed.skip_quiet {
+            s.skip_quiet = q;
+        }
         if embed.on {
             s.running = embed.autoplay;
         }
@@ -133,6 +142,7 @@ impl Session {
         let mut s = Session::new(new_lab(default_scenario(h.seed, LIVE_NODES))?, env);
         s.lab.advance(h.now);
         s.running = h.running;
+        s.skip_quiet = h.skip_quiet;
         Ok(s)
     }
 

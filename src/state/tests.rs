@@ -294,6 +294,8 @@ fn seek_while_playing_pauses_there() {
 fn frames_run_virtual_time_only_while_playing_and_visible() {
     let (mut m, mut s) = page();
     s.speed = 1.0;
+    // Quiet time at the speed chosen (see the test of skipping it).
+    s.skip_quiet = false;
     frame(&mut m, &mut s, 1000.0);
     let fx = update(
         &mut m,
@@ -833,9 +835,11 @@ fn a_taken_over_cluster_is_the_one_the_boot_module_ran() {
             seed,
             now: boot.now(),
             running,
+            skip_quiet: running,
         };
         let s = Session::resume(h, Env::default()).expect("resumes");
         assert_eq!(s.running, running);
+        assert_eq!(s.skip_quiet, running);
         assert_eq!(s.lab.now(), boot.now());
         assert_eq!(s.lab.scenario().seed, seed);
         let (a, b) = (s.lab.state(), boot.state());
@@ -861,4 +865,92 @@ fn linked_views_come_one_task_at_a_time() {
         assert_eq!(asks, k < update::LINKED_VIEWS, "after view {k}");
         assert!(fx.iter().any(|e| matches!(e, Effect::Render)));
     }
+}
+
+/// Frames at 60 Hz and the default speed until the run pauses; the real
+/// ms that took.
+fn frames_until_paused(m: &mut Model, s: &mut Session, ts: &mut f64) -> f64 {
+    let start = *ts;
+    while s.running && *ts - start < 120_000.0 {
+        *ts += 1000.0 / 60.0;
+        frame(m, s, *ts);
+    }
+    *ts - start
+}
+
+#[test]
+fn every_lesson_goes_from_next_to_next_within_seconds() {
+    use quorum_core::sim::library::{Kind, ENTRIES};
+    for lesson in ENTRIES.iter().filter(|e| e.kind == Kind::Lesson) {
+        let (mut m, mut s) = page();
+        send(&mut m, &mut s, Msg::Library(lesson.id.into()));
+        assert_eq!(s.speed, crate::lab::DEFAULT_SPEED);
+        let stops = lesson_stops(s.lab.scenario());
+        let mut ts = 0.0;
+        let mut total = 0.0;
+        for &stop in stops.iter().filter(|&&t| t > 0) {
+            if matches!(m.lesson.question, Some(q) if q.chosen.is_none()) {
+                // Next does not skip an open question: it must be answered.
+                let fx = update(&mut m, &mut s, Msg::LessonNext);
+                assert!(matches!(fx[..], [Effect::Refused(_)]), "{fx:?}");
+                assert!(!s.running);
+                update(&mut m, &mut s, Msg::Answer(0));
+            }
+            update(&mut m, &mut s, Msg::LessonNext);
+            let took = frames_until_paused(&mut m, &mut s, &mut ts);
+            assert_eq!(s.lab.now(), stop, "{}: paused at the stop", lesson.id);
+            // NEXT_REAL_MS, and a frame or two.
+            assert!(
+                took <= crate::lab::NEXT_REAL_MS + 50.0,
+                "{}: {took} ms to {stop} µs",
+                lesson.id
+            );
+            total += took;
+        }
+        assert!(
+            total < 60_000.0,
+            "{}: {total} ms from Next to Next",
+            lesson.id
+        );
+    }
+}
+
+#[test]
+fn next_pressed_again_on_the_way_goes_straight_to_the_stop() {
+    let (mut m, mut s) = page();
+    send(&mut m, &mut s, Msg::Library("lesson-basic-election".into()));
+    let first = *lesson_stops(s.lab.scenario())
+        .iter()
+        .find(|&&t| t > 0)
+        .expect("a stop");
+    update(&mut m, &mut s, Msg::LessonNext);
+    let mut ts = 0.0;
+    for _ in 0..3 {
+        ts += 16.0;
+        frame(&mut m, &mut s, ts);
+    }
+    assert!(s.running && s.lab.now() < first);
+    update(&mut m, &mut s, Msg::LessonNext);
+    assert_eq!(s.lab.now(), first);
+    assert!(!s.running);
+}
+
+#[test]
+fn skip_quiet_time_is_a_switch_and_quiet_frames_are_marked() {
+    let (mut m, mut s) = page();
+    assert!(s.skip_quiet, "on by default");
+    frame(&mut m, &mut s, 0.0);
+    frame(&mut m, &mut s, 16.0);
+    // At the start only election timers run.
+    assert!(m.clock.quiet);
+    assert!(
+        s.lab.now() > 16 * 20 * 10,
+        "faster than 1/50x: {}",
+        s.lab.now()
+    );
+    update(&mut m, &mut s, Msg::SkipQuiet(false));
+    let before = s.lab.now();
+    frame(&mut m, &mut s, 32.0);
+    assert!(!m.clock.quiet);
+    assert_eq!(s.lab.now() - before, 16 * 20, "16 ms at 1/50x");
 }

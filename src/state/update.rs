@@ -58,6 +58,7 @@ impl Update<'_> {
             Msg::Toggle => self.play(),
             Msg::Step => self.step(),
             Msg::Speed(v) => self.session(|s| s.speed = slider_to_speed(v)),
+            Msg::SkipQuiet(on) => self.session(|s| s.skip_quiet = on),
             Msg::Visibility { hidden: true } => self.stop_loop(),
             Msg::Visibility { hidden: false } => self.effect(Effect::EnsureLoop),
             Msg::SelectNode(id) | Msg::PartitionPick(id) => self.select_node(id),
@@ -188,8 +189,7 @@ impl Update<'_> {
             self.m.clock.last_ts = None;
             return false;
         }
-        let step = self.m.clock.tick(ts, self.s.speed);
-        self.advance(step);
+        self.run_frame(ts);
         let render = self.refresh_due(ts);
         if !render {
             self.fx.push(Effect::Paint);
@@ -197,6 +197,35 @@ impl Update<'_> {
         self.fx.push(Effect::TellParent);
         self.fx.push(Effect::EnsureLoop);
         render
+    }
+
+    /// The real time since the last frame, as virtual time: at the
+    /// chosen speed (or a lesson's faster pace on the way to its stop),
+    /// quiet stretches faster when "skip quiet time" is on. The run is the
+    /// same whatever the pace: only when it is shown changes.
+    fn run_frame(&mut self, ts: f64) {
+        let mut left = self.m.clock.real_dt(ts);
+        let speed = match self.m.lesson.stop_at {
+            Some(_) => self.s.speed.max(self.m.lesson.pace),
+            None => self.s.speed,
+        };
+        let mut quiet = false;
+        for _ in 0..crate::lab::MAX_STRETCHES {
+            if left <= 0.0 || !self.s.running {
+                break;
+            }
+            let st = crate::lab::stretch(
+                &self.s.lab,
+                left,
+                speed,
+                self.s.skip_quiet,
+                &mut self.m.clock.carry_us,
+            );
+            quiet = st.quiet;
+            self.advance(st.step);
+            left -= st.used_ms;
+        }
+        self.m.clock.quiet = quiet && self.s.running;
     }
 
     fn advance(&mut self, step: u64) {
@@ -860,11 +889,34 @@ impl Update<'_> {
 
     // ---- Lessons ----------------------------------------------------------
 
+    /// "Next": on to the next caption or question, within
+    /// `lab::NEXT_REAL_MS` of real time (faster than the chosen speed if
+    /// need be); pressed again on the way, straight there. A question left
+    /// open and unanswered keeps it: Next does not skip it.
     fn lesson_next(&mut self) -> bool {
+        if matches!(self.m.lesson.question, Some(q) if q.chosen.is_none()) {
+            // Not a notice: the open question says what to do.
+            self.fx
+                .push(Effect::Refused("answer the open question first".into()));
+            return false;
+        }
         let now = self.s.lab.now();
+        if self.s.running {
+            if let Some(stop) = self.m.lesson.next_stop(self.s.lab.scenario(), now) {
+                if self.m.lesson.stop_at.is_some() {
+                    self.advance(stop.saturating_sub(now));
+                    self.m.clock.log_built = f64::NEG_INFINITY;
+                    return true;
+                }
+            }
+        }
         let stops = crate::lab::lesson_stops(self.s.lab.scenario());
         self.m.lesson.question = None;
         self.m.lesson.stop_at = stops.into_iter().find(|&t| t > now);
+        let to = self.m.lesson.next_stop(self.s.lab.scenario(), now);
+        self.m.lesson.pace = to.map_or(0.0, |t| {
+            t.saturating_sub(now) as f64 / (crate::lab::NEXT_REAL_MS * 1000.0)
+        });
         self.play()
     }
 

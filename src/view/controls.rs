@@ -4,7 +4,7 @@
 
 use super::{input_value, on, Surfaces};
 use crate::lab::{speed_label, speed_to_slider, MAX_NODES_UI, MAX_SPEED, MIN_SPEED};
-use crate::state::{Export, Model, Msg};
+use crate::state::{Export, Model, Msg, Session};
 use quorum_core::sim::scenario::EventSpec;
 use quorum_core::sim::Lab;
 use web_sys::HtmlInputElement;
@@ -96,9 +96,9 @@ pub fn controls(
     surfaces: &Surfaces,
     send: &Callback<Msg>,
     lab: &Lab,
-    running: bool,
-    speed: f64,
+    s: &Session,
 ) -> Html {
+    let (running, speed) = (s.running, s.speed);
     let partitioning = m.tools.partition.is_some();
     html! {
         <header class="controls">
@@ -115,6 +115,12 @@ pub fn controls(
                     min={MIN_SPEED.log10().to_string()} max={MAX_SPEED.log10().to_string()} step="0.01"
                     value={speed_to_slider(speed).to_string()}
                     oninput={send.reform(|e: InputEvent| Msg::Speed(input_value(&e)))} />
+            </label>
+            <label class="group quiet" title={format!("While nothing is on the wire, time passes {}× faster", crate::lab::QUIET_SPEEDUP)}>
+                <input type="checkbox" id="skip-quiet" checked={s.skip_quiet}
+                    onchange={send.reform(|e: Event| Msg::SkipQuiet(
+                        e.target_dyn_into::<HtmlInputElement>().is_some_and(|i| i.checked())))} />
+                {"Skip quiet time"}
             </label>
             <div class="group">
                 <button aria-label="Send a client request" id="request" onclick={on(send, || Msg::Request)}>{"✉ Request"}</button>

@@ -84,7 +84,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
     let side = m.shows(P_SAFETY) || !embed;
     html! {
         <div class={classes!("quorum", embed.then_some("embed"))}>
-            if embed { { controls::embed_bar(surfaces, send, s.running) } } else { { controls::controls(m, surfaces, send, lab, s.running, s.speed) } }
+            if embed { { controls::embed_bar(surfaces, send, s.running) } } else { { controls::controls(m, surfaces, send, lab, s) } }
             { controls::scrubber(surfaces, send, lab) }
             { controls::lesson_bar(send, lab) }
             { older_notice(m, send) }

@@ -315,6 +315,17 @@ impl<N: Node> Simulator<N> {
         self.w.queue.len()
     }
 
+    /// When the next event is due, if nothing is on the wire now (no
+    /// server message, client request or reply): until then only timers
+    /// run, so a viewer may pass that stretch quickly ("skip quiet time").
+    /// `None` while a message is in flight or when nothing is queued.
+    pub fn quiet_until(&self) -> Option<Micros> {
+        if self.w.queue.messages().next().is_some() {
+            return None;
+        }
+        self.w.queue.next_at()
+    }
+
     /// Messages on the wire now, by id (a duplicated message shows twice).
     pub fn in_flight(&self) -> Vec<InFlight<'_, N::Msg>> {
         let mut v: Vec<InFlight<'_, N::Msg>> = self
@@ -654,6 +665,38 @@ mod tests {
                 log: Vec::new(),
             }
         }
+    }
+
+    #[test]
+    fn quiet_until_is_the_next_event_while_nothing_is_on_the_wire() {
+        let s = Scenario::parse(
+            r#"{"version":1,"seed":3,"nodes":3,"duration_ms":5000,
+                "timing":{"election_timeout_ms":[150,300],"heartbeat_ms":50,"latency_ms":[10,20]}}"#,
+        )
+        .expect("scenario");
+        let mut sim: Simulator = Simulator::from_scenario(&s);
+        sim.boot();
+        // Only election timers run: quiet until the first one fires.
+        let first = sim.quiet_until().expect("quiet at the start");
+        assert!((150_000..=300_000).contains(&first), "{first}");
+        assert!(sim.in_flight().is_empty());
+        sim.run_until(first);
+        // That server's RequestVotes are on the wire now.
+        assert!(!sim.in_flight().is_empty());
+        assert_eq!(sim.quiet_until(), None);
+        // Once they and the answers have arrived, only timers run again.
+        while sim.quiet_until().is_none() {
+            let next = sim.in_flight().iter().map(|m| m.arrives).min();
+            let Some(t) = next else { break };
+            sim.run_until(t);
+        }
+        assert!(sim.in_flight().is_empty());
+        let q = sim.quiet_until().expect("quiet between rounds");
+        assert!(
+            q > sim.now(),
+            "the next event is ahead: {q} > {}",
+            sim.now()
+        );
     }
 
     #[test]
