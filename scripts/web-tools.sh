@@ -26,7 +26,7 @@ ensure_node() {
 
 ensure_npm_packages() {
   ensure_node
-  if [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/node_modules/playwright-core" ]; then
+  if [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/node_modules/playwright-core" ] || [ ! -d "$ROOT/node_modules/axe-core" ]; then
     (cd "$ROOT" && npm ci --no-audit --no-fund)
   fi
 }
@@ -49,6 +49,11 @@ ensure_wasm_bindgen() {
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     apt-get update && apt-get install -y chromium chromium-driver
+  fi
+  # Chinese glyphs for the browser tests and screenshots (the page's font
+  # stack falls back to the system's CJK fonts).
+  if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+    apt-get update && apt-get install -y fonts-noto-cjk
   fi
 }
 

@@ -16,18 +16,19 @@ pub const MAX_DRAWN: usize = 2000;
 const UNITS: f64 = 600.0;
 
 pub fn style(class: &str) -> (&'static str, &'static str, bool) {
-    // (fill, stroke, filled)
+    // (fill, stroke, filled); hollow dots are filled with the panel's colour.
+    let p = crate::theme::palette();
     match class {
-        "m-rv" => ("#f08c00", "#d9480f", true),
-        "m-vote-yes" => ("#2f9e44", "#2b8a3e", true),
-        "m-vote-no" => ("#ffffff", "#e03131", false),
-        "m-hb" => ("#ffffff", "#1971c2", false),
-        "m-ae" => ("#1971c2", "#1864ab", true),
-        "m-ae-ok" => ("#0c8599", "#0b7285", true),
-        "m-creq" => ("#7048e8", "#5f3dc4", true),
-        "m-crep" => ("#ffffff", "#7048e8", false),
-        "m-crep-no" => ("#ffffff", "#e8590c", false),
-        _ => ("#ffffff", "#e03131", false),
+        "m-rv" => (p.rv.0, p.rv.1, true),
+        "m-vote-yes" => (p.yes.0, p.yes.1, true),
+        "m-vote-no" => (p.panel, p.no, false),
+        "m-hb" => (p.panel, p.ae.0, false),
+        "m-ae" => (p.ae.0, p.ae.1, true),
+        "m-ae-ok" => (p.ok.0, p.ok.1, true),
+        "m-creq" => (p.creq.0, p.creq.1, true),
+        "m-crep" => (p.panel, p.crep, false),
+        "m-crep-no" => (p.panel, p.crep_no, false),
+        _ => (p.panel, p.no, false),
     }
 }
 
@@ -85,7 +86,7 @@ pub fn fit(canvas: &HtmlCanvasElement, w: f64, h: f64) -> Option<CanvasRendering
     let sx = f64::from(canvas.width()) / w;
     let sy = f64::from(canvas.height()) / h;
     ctx.set_transform(sx, 0.0, 0.0, sy, 0.0, 0.0).ok();
-    ctx.set_fill_style_str("#fff");
+    ctx.set_fill_style_str(crate::theme::palette().panel);
     ctx.fill_rect(0.0, 0.0, w, h);
     Some(ctx)
 }
@@ -126,7 +127,8 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover:
                 dash.push(&6.0.into());
             }
             ctx.set_line_dash(&dash).ok();
-            ctx.set_stroke_style_str(if blocked { "#ffa8a8" } else { "#dee2e6" });
+            let p = crate::theme::palette();
+            ctx.set_stroke_style_str(if blocked { p.blocked } else { p.line });
             ctx.stroke();
         }
     }
@@ -148,7 +150,7 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover:
         }
     }
     ctx.set_line_width(3.0);
-    ctx.set_stroke_style_str("#f59f00");
+    ctx.set_stroke_style_str(crate::theme::palette().timer);
     ctx.stroke();
 
     // Messages (the latest sent, when there are more than a ring can
@@ -183,10 +185,11 @@ pub fn draw(canvas: &HtmlCanvasElement, lab: &Lab, selected: Option<u64>, hover:
             ctx.begin_path();
             ctx.arc(x, y, size + 5.0, 0.0, TAU).ok();
             ctx.set_line_width(if hover == Some(id) { 4.0 } else { 2.5 });
+            let p = crate::theme::palette();
             ctx.set_stroke_style_str(if hover == Some(id) {
-                "#c2255c"
+                p.hover
             } else {
-                "#000000"
+                p.selected
             });
             ctx.stroke();
             ctx.begin_path();

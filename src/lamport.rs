@@ -106,7 +106,7 @@ pub fn draw(
     draw_arrows(&ctx, l, arrives, hover);
     draw_violations(&ctx, l);
     // The playhead.
-    ctx.set_stroke_style_str("#212529");
+    ctx.set_stroke_style_str(crate::theme::palette().ink);
     ctx.set_line_width(1.5);
     ctx.begin_path();
     ctx.move_to(WIDTH - RIGHT, 0.0);
@@ -116,7 +116,7 @@ pub fn draw(
 
 fn draw_lanes(ctx: &CanvasRenderingContext2d, n: u32) {
     // Lanes.
-    ctx.set_fill_style_str("#495057");
+    ctx.set_fill_style_str(crate::theme::palette().text);
     ctx.begin_path();
     for id in 1..=n {
         let y = lane_y(id);
@@ -125,7 +125,7 @@ fn draw_lanes(ctx: &CanvasRenderingContext2d, n: u32) {
         ctx.line_to(WIDTH - RIGHT, y);
     }
     ctx.set_line_width(1.0);
-    ctx.set_stroke_style_str("#dee2e6");
+    ctx.set_stroke_style_str(crate::theme::palette().line);
     ctx.stroke();
 }
 
@@ -139,7 +139,7 @@ fn draw_ticks(ctx: &CanvasRenderingContext2d, l: &Lanes, h: f64) {
     .into_iter()
     .find(|s| span / s <= 8)
     .unwrap_or(20_000_000);
-    ctx.set_fill_style_str("#868e96");
+    ctx.set_fill_style_str(crate::theme::palette().muted);
     ctx.begin_path();
     let mut t = l.t0.div_ceil(step) * step;
     while t <= l.now {
@@ -150,7 +150,7 @@ fn draw_ticks(ctx: &CanvasRenderingContext2d, l: &Lanes, h: f64) {
             .ok();
         t += step;
     }
-    ctx.set_stroke_style_str("#f1f3f5");
+    ctx.set_stroke_style_str(crate::theme::palette().grid);
     ctx.stroke();
 }
 
@@ -196,7 +196,7 @@ fn draw_marks(ctx: &CanvasRenderingContext2d, l: &Lanes) {
 
 fn draw_commits(ctx: &CanvasRenderingContext2d, l: &Lanes) {
     // Commits: a small tick under the lane with the new commitIndex.
-    ctx.set_fill_style_str("#5f3dc4");
+    ctx.set_fill_style_str(crate::theme::palette().client);
     ctx.begin_path();
     let mut last_label = f64::NEG_INFINITY;
     for &(t, node, index) in &l.commits {
@@ -208,7 +208,7 @@ fn draw_commits(ctx: &CanvasRenderingContext2d, l: &Lanes) {
             last_label = x;
         }
     }
-    ctx.set_stroke_style_str("#5f3dc4");
+    ctx.set_stroke_style_str(crate::theme::palette().client);
     ctx.set_line_width(2.0);
     ctx.stroke();
 }
@@ -268,14 +268,14 @@ fn draw_arrows(
         ctx.move_to(x2 + 4.0, y2 - 4.0);
         ctx.line_to(x2 - 4.0, y2 + 4.0);
     }
-    ctx.set_stroke_style_str("#e03131");
+    ctx.set_stroke_style_str(crate::theme::palette().bad);
     ctx.set_line_width(1.2);
     ctx.stroke();
 }
 
 fn draw_violations(ctx: &CanvasRenderingContext2d, l: &Lanes) {
     // Violations: a red bar across the lanes involved.
-    ctx.set_fill_style_str("#e03131");
+    ctx.set_fill_style_str(crate::theme::palette().bad);
     for (t, nodes) in &l.violations {
         let x = x_of(l, *t);
         for &node in nodes {

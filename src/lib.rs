@@ -8,6 +8,7 @@
 //! the embedding page share), `platform` (the browser), and `app`, the
 //! thin component shell mounted here.
 
+pub mod announce;
 pub mod app;
 pub mod canvas;
 pub mod history;
@@ -21,6 +22,7 @@ pub mod ring;
 pub mod runtime;
 pub mod share;
 pub mod state;
+pub mod theme;
 pub mod view;
 
 use wasm_bindgen::prelude::*;

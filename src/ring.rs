@@ -172,3 +172,17 @@ pub fn ring_version(lab: &Lab) -> u64 {
     mix(lab.violations().len() as u64);
     h.value()
 }
+
+/// A server's name for screen readers: what its drawing says, in words
+/// ("S2, candidate, term 3, voted for S2").
+pub fn node_label(
+    id: NodeId,
+    role: quorum_core::protocol::Role,
+    term: quorum_core::protocol::Term,
+    voted_for: Option<NodeId>,
+    up: bool,
+) -> String {
+    let vote = voted_for.map_or(String::new(), |v| format!(", voted for S{v}"));
+    let down = if up { "" } else { ", crashed" };
+    format!("S{id}, {}, term {term}{vote}{down}", role.as_str())
+}

@@ -29,6 +29,10 @@ pub struct Runtime {
     /// An IntersectionObserver watches the space-time diagram (once it is
     /// drawn).
     diagram_watched: std::cell::Cell<bool>,
+    /// Where focus was before a modal dialog took it (`dom::focus_dialog`).
+    focus_return: RefCell<Option<web_sys::HtmlElement>>,
+    /// What the live region said last (`announce::Announcer`).
+    announcer: RefCell<crate::announce::Announcer>,
 }
 
 impl Runtime {
@@ -62,6 +66,8 @@ impl Runtime {
                 }),
                 me: this,
                 diagram_watched: std::cell::Cell::new(false),
+                focus_return: RefCell::new(None),
+                announcer: RefCell::new(crate::announce::Announcer::default()),
             }
         })
     }
@@ -81,10 +87,13 @@ impl Runtime {
         let lang = embed
             .lang
             .unwrap_or_else(|| crate::i18n::Lang::from_tag(&dom::language()));
+        let dark = dom::resolved_dark();
+        crate::theme::set_dark(dark);
         let page = Page {
             embed,
             url: dom::page_url(),
             lang,
+            dark,
         };
         Runtime::new(page, session)
     }
@@ -114,13 +123,23 @@ impl Runtime {
                 Effect::Paint => self.paint(),
                 Effect::EnsureLoop => self.ensure_loop(),
                 Effect::StopLoop => self.frames.cancel(),
-                Effect::TellParent => self.told.borrow_mut().tell(&self.session.borrow().lab),
+                Effect::TellParent => {
+                    self.told.borrow_mut().tell(&self.session.borrow().lab);
+                    self.announce();
+                }
                 Effect::Download { name, mime, text } => {
                     if let Err(why) = files::download(name, mime, text) {
                         self.dispatch(Msg::Notice(why));
                     }
                 }
-                Effect::CopyToClipboard(text) => dom::copy_text(text),
+                Effect::CopyToClipboard(text) => {
+                    let me = self.me.clone();
+                    dom::copy_text(text, move |ok| {
+                        if let Some(rt) = me.upgrade() {
+                            rt.dispatch(Msg::Copied(ok));
+                        }
+                    });
+                }
                 Effect::Check { id, request } => self.jobs.submit(*id, request.clone()),
                 Effect::Fetch { id, url } => {
                     let me = self.me.clone();
@@ -132,6 +151,13 @@ impl Runtime {
                     });
                 }
                 Effect::LinkedViews => self.next_linked_view(),
+                Effect::Theme { dark, remember } => {
+                    dom::set_theme(*dark, *remember);
+                    crate::theme::set_dark(*dark);
+                    // The diagram is redrawn at once (paused or not).
+                    self.model.borrow_mut().diagram.drawn = f64::NEG_INFINITY;
+                    self.paint();
+                }
                 Effect::Refused(_) => {}
             }
         }
@@ -167,10 +193,24 @@ impl Runtime {
         }
     }
 
+    /// Say what changed in the run in the live region, while it plays
+    /// (a seek or a step changes much at once: it is only noted).
+    fn announce(&self) {
+        let s = self.session.borrow();
+        let said = self.announcer.borrow_mut().update(&s.lab, dom::now_ms());
+        if let (Some(text), true) = (said, s.running) {
+            if let Some(el) = dom::document().and_then(|d| d.get_element_by_id("announce")) {
+                el.set_text_content(Some(&text));
+            }
+        }
+    }
+
     /// After each virtual-DOM pass: paint, tell the embedding page, keep
     /// the event log at its bottom while following, start the loop.
     pub fn rendered(&self, first: bool) {
         self.paint();
+        dom::focus_dialog(&self.focus_return);
+        self.announce();
         self.told.borrow_mut().tell(&self.session.borrow().lab);
         let m = self.model.borrow();
         let lines = std::rc::Rc::as_ptr(&m.events.lines) as usize;

@@ -20,7 +20,7 @@ use quorum_app::lab::{
     clock_text, default_scenario, ms_value, run_paced, term_color, DEFAULT_SPEED, LIVE_NODES,
 };
 use quorum_app::platform::dom::{language, mark, random_seed};
-use quorum_app::ring::{node_pos, node_radius, ring_version};
+use quorum_app::ring::{node_label, node_pos, node_radius, ring_version};
 use quorum_app::state::FrameClock;
 use quorum_core::protocol::Role;
 use quorum_core::sim::Lab;
@@ -80,6 +80,8 @@ fn start(window: &Window) -> Option<()> {
     // run is then deterministic.
     let seed = random_seed();
     let lab = Lab::with_checks(default_scenario(seed, LIVE_NODES), false).ok()?;
+    let dark = quorum_app::platform::dom::resolved_dark();
+    quorum_app::theme::set_dark(dark);
     let root = doc.get_element_by_id("app")?;
     root.set_inner_html(
         &PAGE
@@ -104,6 +106,10 @@ fn start(window: &Window) -> Option<()> {
     }));
     // A property, as the app sets it (so the markup stays the same).
     boot.borrow().skip.set_checked(true);
+    if let Some(b) = find("#boot #theme") {
+        b.set_attribute("aria-pressed", if dark { "true" } else { "false" })
+            .ok()?;
+    }
     let toggle = {
         let s = boot.clone();
         Closure::<dyn FnMut()>::new(move || {
@@ -256,12 +262,12 @@ impl Boot {
             let stroke = term_color(term);
             let name = role.as_str();
             let crashed = if up { "" } else { " crashed" };
+            let label = node_label(id, role, term, node.voted_for(), up);
             let _ = write!(
                 out,
                 "<g transform=\"translate({x:.1},{y:.1})\" role=\"button\" tabindex=\"0\" \
-                 aria-label=\"S{id}, {name}, term {term}{}\" data-node=\"{id}\" data-role=\"{name}\" \
-                 data-term=\"{term}\" data-up=\"{up}\" class=\"node {name}{crashed}\">",
-                if up { "" } else { ", crashed" }
+                 aria-label=\"{label}\" data-node=\"{id}\" data-role=\"{name}\" \
+                 data-term=\"{term}\" data-up=\"{up}\" class=\"node {name}{crashed}\">"
             );
             let _ = match role {
                 Role::Leader => write!(
@@ -287,9 +293,12 @@ impl Boot {
                 .voted_for()
                 .map(|v| format!("voted S{v}"))
                 .unwrap_or_default();
+            // The texts beside the button, as `view/ring.rs` draws them.
             let _ = write!(
                 out,
-                "<text y=\"-4\" class=\"name\">S{id}</text><text y=\"13\" class=\"term\">T{term}</text>\
+                "</g><g aria-hidden=\"true\" transform=\"translate({x:.1},{y:.1})\" \
+                 class=\"node-text{crashed}\"><text y=\"-4\" class=\"name\">S{id}</text>\
+                 <text y=\"13\" class=\"term\">T{term}</text>\
                  <text y=\"{}\" class=\"vote\">{vote}</text>",
                 r + 24.0
             );

@@ -262,10 +262,16 @@ fn every_lesson_parses_with_captions_and_questions_in_order() {
             );
             last = q.at_ms;
         }
-        // A lesson in the Chinese catalogue has all of it there: the
-        // name, every caption and every question, at the same times, with
-        // as many choices.
-        if let Some(z) = zh(name) {
+        // Every lesson (`lesson-*`) is in the Chinese catalogue, all of
+        // it: the name, every caption and every question, at the same
+        // times, with as many choices. The paper's figures and the lab
+        // runs need no Chinese, but any they have must be complete.
+        let z = zh(name);
+        assert!(
+            z.is_some() || !name.starts_with("lesson-"),
+            "{name}: no Chinese (scenarios/zh/{name}.json is missing)"
+        );
+        if let Some(z) = z {
             assert_eq!(z.lesson, name);
             assert!(
                 !z.name.is_empty() && z.description.len() > 100,
@@ -313,23 +319,39 @@ fn every_lesson_parses_with_captions_and_questions_in_order() {
 #[test]
 fn lesson_basic_election() {
     let (s, sim, tr) = run("lesson-basic-election");
+    let z = zh("lesson-basic-election").expect("the lesson in Chinese");
     // S3 is the only candidate, at 197 ms, in term 1.
     let c = tr.candidacies();
     assert_eq!(c.len(), 1, "{c:?}");
     assert_eq!((c[0].1, c[0].2), (3, 1));
     near(c[0].0, 197.0, "S3 times out");
-    says(&s, 200.0, "197 ms");
+    says_both(&s, &z, 200.0, "197 ms", "197 毫秒");
+    says_both(
+        &s,
+        &z,
+        200.0,
+        "S3's timer runs out first",
+        "S3 的计时器最先到期",
+    );
     // The question: the first leader.
     let (t, l) = tr.leader_of(1).expect("a leader in term 1");
     assert_eq!(answer(&s, 0), format!("S{l}"));
     assert_eq!(l, 3);
     near(t, 221.0, "S3 leads");
-    says(&s, 223.0, "221 ms");
+    says_both(&s, &z, 223.0, "221 ms", "221 毫秒");
     // S1 first, then S2, S5, S4; all for S3.
     let v = tr.votes_for(1, 3);
     assert_eq!(voters(&v), [1, 2, 5, 4]);
     near(v[0].0, 208.0, "S1 votes");
     near(v[3].0, 217.0, "S4 votes");
+    says_both(&s, &z, 210.0, "at 208 ms", "在 208 毫秒");
+    says_both(
+        &s,
+        &z,
+        218.0,
+        "S2, S5 and S4 vote for S3 as well (208 to 217 ms)",
+        "S2、S5 和 S4 也投票给 S3（208 到 217 毫秒）",
+    );
     // The votes of S2 and S5 arrive first; the second of them makes S3 leader.
     let mut arrivals: Vec<(u64, NodeId)> = tr
         .sends(|_, to, m| {
@@ -348,6 +370,13 @@ fn lesson_basic_election() {
     arrivals.sort();
     assert_eq!([arrivals[0].1, arrivals[1].1], [2, 5]);
     assert_eq!(arrivals[1].0, t);
+    says_both(
+        &s,
+        &z,
+        223.0,
+        "The votes of S2 and S5 reach S3 first",
+        "S2 和 S5 的选票最先到达 S3",
+    );
     // The no-op at index 1, committed by S3 at 249 ms, by the others at 281-288 ms.
     let a = tr.appends(3, 1);
     assert_eq!(
@@ -355,6 +384,7 @@ fn lesson_basic_election() {
         (t, 1, r#"{"type":"noop"}"#)
     );
     near(tr.committed(3, 1).unwrap(), 249.0, "S3 commits index 1");
+    says_both(&s, &z, 255.0, "At 249 ms", "249 毫秒时");
     let follower_commits: Vec<u64> = [1, 2, 4, 5]
         .iter()
         .map(|&i| tr.committed(i, 1).unwrap())
@@ -369,6 +399,7 @@ fn lesson_basic_election() {
         288.0,
         "last follower commit",
     );
+    says_both(&s, &z, 292.0, "(281 to 288 ms)", "（281 到 288 毫秒）");
     // Heartbeats every 50 ms from then on; nothing else happens.
     let hb: Vec<u64> = tr
         .sends(|from, to, m| from == 3 && to == 1 && is_append(m) && entries_of(m) == 0)
@@ -380,6 +411,7 @@ fn lesson_basic_election() {
         hb.windows(2).all(|w| w[1] - w[0] <= ms(50)),
         "heartbeats every 50 ms"
     );
+    says_both(&s, &z, 450.0, "every 50 ms", "每 50 毫秒");
     assert_eq!(tr.leaders().len(), 1);
     assert_eq!(all_terms(&sim), [1; 5]);
     assert_eq!(node(&sim, 3).role(), Role::Leader);
@@ -388,11 +420,20 @@ fn lesson_basic_election() {
 #[test]
 fn lesson_leader_crash() {
     let (s, sim, tr) = run("lesson-leader-crash");
+    let z = zh("lesson-leader-crash").expect("the lesson in Chinese");
     let (t1, l1) = tr.leader_of(1).unwrap();
     assert_eq!(l1, 2);
     near(t1, 175.0, "S2 leads term 1");
     near(tr.candidacies()[0].0, 151.0, "S2 times out");
     assert_eq!(voters(&tr.votes_for(1, 2)).len(), 4, "all four vote for S2");
+    says_both(&s, &z, 180.0, "(151 ms)", "（151 毫秒）");
+    says_both(
+        &s,
+        &z,
+        180.0,
+        "with all four votes and leads from 175 ms",
+        "以全部四票赢得任期 1，从 175 毫秒起",
+    );
     // put x=1 and put y=2.
     near(tr.appended(2, 2), 551.0, "S2 appends index 2");
     near(tr.committed(2, 2).unwrap(), 582.0, "index 2 commits");
@@ -400,6 +441,10 @@ fn lesson_leader_crash() {
     near(t, 598.0, "put x=1 answered");
     assert_eq!(r, OpResult::Ok);
     near(tr.committed(2, 3).unwrap(), 745.0, "index 3 commits");
+    says_both(&s, &z, 560.0, "index 2 (551 ms)", "索引 2（551 毫秒）");
+    says_both(&s, &z, 600.0, "committed at 582 ms", "在 582 毫秒提交");
+    says_both(&s, &z, 600.0, "OK at 598 ms", "在 598 毫秒收到 OK");
+    says_both(&s, &z, 760.0, "index 3 (745 ms)", "索引 3（745 毫秒）");
     let before = at(&s, 1000.0);
     for i in 1..=5 {
         assert_eq!(
@@ -408,8 +453,22 @@ fn lesson_leader_crash() {
             "S{i} has indexes 1-3"
         );
     }
+    says_both(
+        &s,
+        &z,
+        760.0,
+        "Every server holds indexes 1 to 3",
+        "每台服务器都存有索引 1 到 3",
+    );
     // The crash, the silence, the question.
     assert!(!at(&s, 1001.0).is_up(2));
+    says_both(
+        &s,
+        &z,
+        1005.0,
+        "At 1000 ms the leader S2 crashes",
+        "1000 毫秒时，领导者 S2 崩溃",
+    );
     let after: Vec<_> = tr
         .candidacies()
         .into_iter()
@@ -418,6 +477,13 @@ fn lesson_leader_crash() {
     assert_eq!(after.len(), 1, "one candidate after the crash: {after:?}");
     assert_eq!((after[0].1, after[0].2), (5, 2));
     near(after[0].0, 1182.0, "S5 times out");
+    says_both(
+        &s,
+        &z,
+        1190.0,
+        "S5's timer runs out first, at 1182 ms. S5 moves to term 2",
+        "S5 的计时器最先到期，在 1182 毫秒。S5 进入任期 2",
+    );
     let v = tr.votes_for(2, 5);
     assert_eq!(voters(&v), [4, 1, 3]);
     near(v[0].0, 1199.0, "S4 votes");
@@ -427,9 +493,26 @@ fn lesson_leader_crash() {
         3,
         "S5 has all three entries"
     );
+    says_both(
+        &s,
+        &z,
+        1205.0,
+        "S4, S1 and S3 vote for S5 (1199 to 1201 ms)",
+        "S4、S1 和 S3 投票给 S5（1199 到 1201 毫秒）",
+    );
+    says_both(&s, &z, 1205.0, "all three entries", "全部三个条目");
     let (t2, l2) = tr.leader_of(2).unwrap();
     assert_eq!(l2, 5);
     near(t2, 1215.0, "S5 leads term 2");
+    says_both(
+        &s,
+        &z,
+        1220.0,
+        "At 1215 ms S5 becomes leader of term 2",
+        "1215 毫秒时，S5 成为任期 2 的领导者",
+    );
+    near(t2 - ms(1000), 215.0, "no leader since the crash");
+    says_both(&s, &z, 1220.0, "no leader for 215 ms", "215 毫秒没有领导者");
     assert_eq!(answer(&s, 0), "Term 2");
     assert_eq!(
         tr.leaders().keys().copied().collect::<Vec<_>>(),
@@ -438,14 +521,51 @@ fn lesson_leader_crash() {
     );
     assert_eq!(tr.appends(5, 4)[0].2, r#"{"type":"noop"}"#);
     near(tr.committed(5, 4).unwrap(), 1245.0, "S5 commits index 4");
+    says_both(
+        &s,
+        &z,
+        1250.0,
+        "no-op at index 4 and commits it at 1245 ms",
+        "在索引 4 添加一个空操作条目，并在 1245 毫秒提交",
+    );
     // put x=3: sent to S2 at 1800 ms, found S5 after the 300 ms retry.
+    let q3 = tr.requests(|c, _, _| c == 3);
+    assert_eq!(q3.iter().map(|x| x.3).collect::<Vec<_>>(), [2, 3, 5]);
+    assert_eq!((q3[0].0, q3[1].0 - q3[0].0), (ms(1800), ms(300)));
+    assert!(matches!(
+        tr.replies_to(3)[0].3,
+        ClientResponse::NotLeader { hint: Some(5) }
+    ));
+    says_both(
+        &s,
+        &z,
+        1810.0,
+        "At 1800 ms a client sends put x=3 to S2",
+        "1800 毫秒时，一个客户端把 put x=3 发给 S2",
+    );
+    says_both(
+        &s,
+        &z,
+        2150.0,
+        "After 300 ms of silence the client tries S3, which points it to S5",
+        "沉默了 300 毫秒之后，客户端改试 S3，S3 把它指向 S5",
+    );
     let a = tr.appends(5, 5);
     near(a[0].0, 2141.0, "S5 appends put x=3");
     assert!(a[0].0 > ms(2100) && a[0].2.contains(r#""value":"3""#));
+    says_both(&s, &z, 2150.0, "index 5 (2141 ms)", "索引 5（2141 毫秒）");
     near(tr.committed(5, 5).unwrap(), 2169.0, "index 5 commits");
     let (t, r) = tr.returned(3);
     near(t, 2182.0, "put x=3 answered");
     assert_eq!(r, OpResult::Ok);
+    says_both(
+        &s,
+        &z,
+        2185.0,
+        "Index 5 commits at 2169 ms",
+        "索引 5 在 2169 毫秒提交",
+    );
+    says_both(&s, &z, 2185.0, "OK at 2182 ms", "在 2182 毫秒收到 OK");
     // S2 restarts as a follower of term 1 with its log but commitIndex 0.
     let back = at(&s, 2500.0);
     let s2 = node(&back, 2);
@@ -455,30 +575,96 @@ fn lesson_leader_crash() {
         (Role::Follower, 1, 0)
     );
     assert_eq!(s2.log().last_index(), 3);
+    says_both(
+        &s,
+        &z,
+        2505.0,
+        "At 2500 ms S2 restarts",
+        "2500 毫秒时 S2 重启",
+    );
+    says_both(
+        &s,
+        &z,
+        2505.0,
+        "as a follower, still in term 1",
+        "作为跟随者回来，仍处于任期 1",
+    );
+    says_both(
+        &s,
+        &z,
+        2505.0,
+        "its commitIndex starts again at 0",
+        "它的 commitIndex 重新从 0 开始",
+    );
     let caught: Vec<_> = tr
         .roles(Role::Follower)
         .into_iter()
         .filter(|r| r.1 == 2 && r.2 == 2)
         .collect();
     near(caught[0].0, 2534.0, "S2 moves to term 2");
+    near(tr.appended(2, 4), 2534.0, "S2 takes index 4");
     near(tr.appended(2, 5), 2534.0, "S2 takes index 5");
+    says_both(
+        &s,
+        &z,
+        2540.0,
+        "reaches S2 at 2534 ms",
+        "在 2534 毫秒到达 S2",
+    );
+    says_both(
+        &s,
+        &z,
+        2540.0,
+        "S2 moves to term 2 and takes indexes 4 and 5",
+        "S2 进入任期 2，并接收索引 4 和 5",
+    );
     for i in 1..=5 {
         assert_eq!(log_terms(node(&sim, i)), [1, 1, 1, 2, 2], "S{i}");
         assert_eq!(node(&sim, i).commit_index(), 5);
     }
+    says_both(&s, &z, 3400.0, "1 1 1 2 2", "1 1 1 2 2");
 }
 
 #[test]
 fn lesson_split_vote() {
     let (s, sim, tr) = run("lesson-split-vote");
+    let z = zh("lesson-split-vote").expect("the lesson in Chinese");
     let c = tr.candidacies();
     assert_eq!(c[..2], [(ms(60), 1, 1), (ms(60), 3, 1)]);
+    says_both(
+        &s,
+        &z,
+        65.0,
+        "At 60 ms S1 and S3 time out at the same moment",
+        "60 毫秒时，S1 和 S3 在同一时刻超时",
+    );
+    says_both(
+        &s,
+        &z,
+        65.0,
+        "Both become candidates in term 1",
+        "两者都成为任期 1 的候选人",
+    );
     // S4 votes for S1, S2 for S3; no other vote in term 1.
     let for1 = tr.votes_for(1, 1);
     let for3 = tr.votes_for(1, 3);
     assert_eq!((voters(&for1), voters(&for3)), (vec![4], vec![2]));
     near(for1[0].0, 71.0, "S4 votes for S1");
     near(for3[0].0, 73.0, "S2 votes for S3");
+    says_both(
+        &s,
+        &z,
+        75.0,
+        "votes for S1 (71 ms)",
+        "S4 先收到 S1 的请求，投票给 S1（71 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        75.0,
+        "votes for S3 (73 ms)",
+        "S2 先收到 S3 的请求，投票给 S3（73 毫秒）",
+    );
     assert!(tr.votes_for(1, 2).is_empty() && tr.votes_for(1, 4).is_empty());
     let refused = tr.sends(|_, _, m| {
         matches!(
@@ -490,15 +676,43 @@ fn lesson_split_vote() {
         )
     });
     assert_eq!(refused.len(), 4, "each server refuses the later request");
+    says_both(
+        &s,
+        &z,
+        85.0,
+        "every later request is refused",
+        "之后的每个请求都被拒绝",
+    );
     // Term 1 has no leader; S4 wins term 2.
     assert_eq!(tr.leader_of(1), None);
+    says_both(
+        &s,
+        &z,
+        150.0,
+        "Term 1 will have no leader",
+        "任期 1 将不会有领导者",
+    );
     assert_eq!(c.len(), 3, "{c:?}");
     assert_eq!((c[2].1, c[2].2), (4, 2));
     near(c[2].0, 230.0, "S4 times out");
+    says_both(
+        &s,
+        &z,
+        235.0,
+        "S4's timer runs out first, at 230 ms. S4 starts term 2",
+        "S4 的计时器最先到期，在 230 毫秒。S4 发起任期 2",
+    );
     let v = tr.votes_for(2, 4);
     assert_eq!(voters(&v), [3, 1, 2]);
     near(v[0].0, 245.0, "S3 votes");
     near(v[2].0, 249.0, "S2 votes");
+    says_both(
+        &s,
+        &z,
+        252.0,
+        "S3, S1 and S2 all vote for S4 in term 2 (245 to 249 ms)",
+        "S3、S1 和 S2 都在任期 2 投票给 S4（245 到 249 毫秒）",
+    );
     for n in [1, 3] {
         assert!(tr
             .roles(Role::Follower)
@@ -509,23 +723,84 @@ fn lesson_split_vote() {
     assert_eq!(answer(&s, 0), format!("S{l}"));
     assert_eq!(l, 4);
     near(t, 259.0, "S4 leads term 2");
+    near(t - ms(60), 200.0, "S4 leads, after the split");
+    says_both(
+        &s,
+        &z,
+        262.0,
+        "At 259 ms S4 is leader of term 2, 200 ms after the split",
+        "259 毫秒时，S4 成为任期 2 的领导者，距选票分裂 200 毫秒",
+    );
     assert_eq!(tr.leaders().len(), 1);
     assert_eq!(all_terms(&sim), [2; 4]);
+    says_both(
+        &s,
+        &z,
+        1900.0,
+        "Term 1 never had a leader; term 2 has S4",
+        "任期 1 始终没有领导者；任期 2 的领导者是 S4",
+    );
 }
 
 #[test]
 fn lesson_lagging_follower() {
     let (s, sim, tr) = run("lesson-lagging-follower");
+    let z = zh("lesson-lagging-follower").expect("the lesson in Chinese");
+    // The writes: every 200 ms from 400 to 1800 ms, but not at 800 ms.
+    let writes: Vec<f64> = s
+        .file
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            quorum_core::sim::scenario::EventSpec::Request { at_ms, .. } => Some(*at_ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        [400.0, 600.0, 1000.0, 1200.0, 1400.0, 1600.0, 1800.0]
+    );
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "every 200 ms from 400 ms to 1800 ms, except at 800 ms",
+        "从 400 毫秒到 1800 毫秒，每 200 毫秒一个条目，800 毫秒时除外",
+    );
     let (t, l) = tr.leader_of(1).unwrap();
     assert_eq!(l, 1);
     near(t, 213.0, "S1 leads");
     near(tr.committed(1, 1).unwrap(), 242.0, "no-op committed");
+    says_both(
+        &s,
+        &z,
+        220.0,
+        "S1 is leader of term 1 from 213 ms",
+        "S1 从 213 毫秒起是任期 1 的领导者",
+    );
+    says_both(&s, &z, 220.0, "committed at 242 ms", "于 242 毫秒提交");
     near(tr.committed(1, 2).unwrap(), 445.0, "put x=1 committed");
     for i in 2..=5 {
         tr.appended(i, 2);
     }
+    says_both(&s, &z, 450.0, "commits at 445 ms", "在 445 毫秒提交");
     near(tr.committed(1, 3).unwrap(), 644.0, "put y=2 committed");
+    says_both(
+        &s,
+        &z,
+        650.0,
+        "index 3 (644 ms)",
+        "在索引 3 提交（644 毫秒）",
+    );
     // S4 is down from 800 ms to 2200 ms and misses indexes 4-8, which commit anyway.
+    assert!(at(&s, 799.0).is_up(4) && !at(&s, 801.0).is_up(4));
+    says_both(
+        &s,
+        &z,
+        805.0,
+        "At 800 ms follower S4 crashes",
+        "800 毫秒时，跟随者 S4 崩溃",
+    );
     let t4 = tr.committed(1, 4).unwrap();
     near(t4, 1042.0, "index 4 commits");
     let lost = tr.sends(|from, to, m| {
@@ -534,17 +809,48 @@ fn lesson_lagging_follower() {
             && matches!(m, Message::AppendEntries(AppendEntries { prev_log_index: 3, entries, .. }) if entries.len() == 1)
     });
     assert_eq!(tr.dropped_why(lost[0].1), Some("crashed"));
+    says_both(
+        &s,
+        &z,
+        1050.0,
+        "The copy for S4 is lost",
+        "发给 S4 的副本丢失了",
+    );
+    says_both(
+        &s,
+        &z,
+        1050.0,
+        "index 4 commits at 1042 ms",
+        "索引 4 在 1042 毫秒提交",
+    );
     near(tr.committed(1, 5).unwrap(), 1246.0, "index 5 commits");
     near(tr.committed(1, 8).unwrap(), 1840.0, "index 8 commits");
+    says_both(&s, &z, 1850.0, "(1246 to 1840 ms)", "（1246 到 1840 毫秒）");
     let down = at(&s, 2199.0);
     assert!(!down.is_up(4));
     assert_eq!(node(&down, 4).log().last_index(), 3);
     assert_eq!(node(&down, 1).commit_index(), 8);
     assert!(tr.appends(4, 4).iter().all(|a| a.0 > ms(2200)));
+    says_both(
+        &s,
+        &z,
+        2205.0,
+        "At 2200 ms S4 restarts with its old log, which ends at index 3",
+        "2200 毫秒时，S4 带着旧日志重启，它的日志止于索引 3",
+    );
     // The repair: one rejection with a hint, then indexes 4-8 at once.
     let rej = tr.sends(|from, to, m| from == 4 && to == 1 && is_mismatch(m));
     assert_eq!(rej.len(), 1, "exactly one rejection");
     near(rej[0].0, 2232.0, "S4 says no");
+    says_both(&s, &z, 2234.0, "index 8, term 1", "索引 8、任期 1");
+    says_both(&s, &z, 2234.0, "(2232 ms)", "（2232 毫秒）");
+    says_both(
+        &s,
+        &z,
+        2234.0,
+        "its log ends at index 3",
+        "它的日志止于索引 3",
+    );
     match rej[0].4 {
         Message::AppendEntriesReply(AppendEntriesReply {
             prev_log_index,
@@ -567,28 +873,67 @@ fn lesson_lagging_follower() {
         matches!(fix.4, Message::AppendEntries(AppendEntries { prev_log_index: 3, entries, .. }) if entries.len() == 5)
     );
     assert!(answer(&s, 0).starts_with("Index 4"));
+    says_both(&s, &z, 2255.0, "nextIndex to 4", "nextIndex 设为 4");
+    says_both(
+        &s,
+        &z,
+        2255.0,
+        "indexes 4 to 8 in one AppendEntries (2251 ms)",
+        "在一个 AppendEntries 中发送索引 4 到 8（2251 毫秒）",
+    );
     for i in 4..=8 {
         near(tr.appended(4, i), 2271.0, "S4 appends");
     }
     near(tr.committed(4, 8).unwrap(), 2271.0, "S4 commits 8");
+    says_both(
+        &s,
+        &z,
+        2272.0,
+        "appends indexes 4 to 8, and learns that they are all committed (2271 ms)",
+        "追加索引 4 到 8，并得知它们都已提交（2271 毫秒）",
+    );
     assert_eq!(assert_converged(&sim).len(), 8);
+    says_both(&s, &z, 2900.0, "the same 8 entries", "相同的 8 个条目");
 }
 
 #[test]
 fn lesson_partition_cap() {
     let (s, sim, tr) = run("lesson-partition-cap");
+    let z = zh("lesson-partition-cap").expect("the lesson in Chinese");
     let (t, l) = tr.leader_of(1).unwrap();
     assert_eq!(l, 1);
     near(t, 213.0, "S1 leads");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "S1 will win the first election, at 213 ms",
+        "S1 将在 213 毫秒赢得第一次选举",
+    );
     near(tr.committed(1, 2).unwrap(), 539.0, "put x=1 commits");
     for i in 1..=5 {
         assert!(tr.appends(i, 2)[0].2.contains(r#""value":"1""#));
     }
+    says_both(
+        &s,
+        &z,
+        545.0,
+        "committed at index 2 (539 ms)",
+        "在索引 2 提交（539 毫秒）",
+    );
     // The write sent to the minority leader.
     let a1 = tr.appends(1, 3);
     near(a1[0].0, 1064.0, "S1 appends put x=2");
     assert!(a1[0].1 == 1 && a1[0].2.contains(r#""value":"2""#));
     near(tr.appended(2, 3), 1080.0, "S2 copies it");
+    says_both(&s, &z, 1085.0, "index 3 (1064 ms)", "索引 3（1064 毫秒）");
+    says_both(
+        &s,
+        &z,
+        1085.0,
+        "S2 copies it (1080 ms)",
+        "S2 复制了它（1080 毫秒）",
+    );
     // CAP: while partitioned, the minority's commitIndex does not move, and the
     // majority's does. S1 keeps believing it leads.
     let mut sim2 = Simulator::from_scenario(&s);
@@ -616,23 +961,95 @@ fn lesson_partition_cap() {
         .collect();
     assert_eq!((c[0].1, c[0].2), (3, 2));
     near(c[0].0, 1159.0, "S3 times out");
+    says_both(
+        &s,
+        &z,
+        1165.0,
+        "(1159 ms): it starts term 2",
+        "（1159 毫秒）：它发起任期 2",
+    );
     assert_eq!(voters(&tr.votes_for(2, 3)), [4, 5]);
+    says_both(
+        &s,
+        &z,
+        1195.0,
+        "S4 and S5 vote for S3",
+        "S4 和 S5 投票给 S3",
+    );
     let (t, l) = tr.leader_of(2).unwrap();
     assert_eq!(l, 3);
     near(t, 1192.0, "S3 leads term 2");
+    says_both(
+        &s,
+        &z,
+        1195.0,
+        "S3 leads term 2 from 1192 ms",
+        "S3 从 1192 毫秒起领导任期 2",
+    );
     near(tr.committed(3, 3).unwrap(), 1217.0, "S3 commits its no-op");
+    says_both(
+        &s,
+        &z,
+        1220.0,
+        "S3 commits its no-op at index 3 (1217 ms)",
+        "S3 在索引 3 提交它的空操作条目（1217 毫秒）",
+    );
     near(tr.committed(3, 4).unwrap(), 1682.0, "put x=3 commits");
     assert!(tr.appends(3, 4)[0].2.contains(r#""value":"3""#));
-    // The read on the minority side.
+    // put x=3 went to S4, which pointed the client to S3.
+    let q3 = tr.requests(|c, _, _| c == 3);
+    assert_eq!(q3.iter().map(|x| x.3).collect::<Vec<_>>(), [4, 3]);
+    assert!(matches!(
+        tr.replies_to(3)[0].3,
+        ClientResponse::NotLeader { hint: Some(3) }
+    ));
+    says_both(
+        &s,
+        &z,
+        1690.0,
+        "sent to S4, which points the client to its leader, S3",
+        "被发给 S4，S4 把客户端指向它的领导者 S3",
+    );
+    says_both(
+        &s,
+        &z,
+        1690.0,
+        "at index 4 at 1682 ms",
+        "在 1682 毫秒于索引 4 提交",
+    );
+    // The read on the minority side: sent to S2, which points it to S1.
+    let q4 = tr.requests(|c, _, _| c == 4);
+    assert_eq!(q4.iter().map(|x| x.3).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(q4[0].0, ms(2000));
+    assert!(matches!(
+        tr.replies_to(4)[0].3,
+        ClientResponse::NotLeader { hint: Some(1) }
+    ));
+    says_both(
+        &s,
+        &z,
+        2050.0,
+        "At 2000 ms a client asks S2 to read x. S2 points it to its leader, S1",
+        "2000 毫秒时，一个客户端请求 S2 读取 x。S2 把它指向自己的领导者 S1",
+    );
     let g = tr.appends(1, 4);
     near(g[0].0, 2046.0, "S1 appends the read");
     assert!(g[0].2.contains(r#""type":"get""#));
+    says_both(&s, &z, 2050.0, "index 4 (2046 ms)", "索引 4（2046 毫秒）");
     let (t, r) = tr.returned(2);
     near(t, 2550.0, "put x=2 gives up");
     assert_eq!(r, timeout());
+    says_both(
+        &s,
+        &z,
+        2555.0,
+        "gives up after 1.5 s (2550 ms)",
+        "在 1.5 秒后放弃（2550 毫秒）",
+    );
     let (t, r) = tr.returned(4);
     near(t, 3500.0, "the read gives up");
     assert_eq!(r, timeout());
+    says_both(&s, &z, 3505.0, "(3500 ms)", "（3500 毫秒）");
     assert_eq!(tr.returned(3).1, OpResult::Ok);
     // The heal: S1 and S2 step down and drop indexes 3-4.
     let down: Vec<_> = tr
@@ -642,31 +1059,83 @@ fn lesson_partition_cap() {
         .collect();
     assert_eq!(down[0].1, 1);
     near(down[0].0, 3042.0, "S1 steps down");
+    says_both(
+        &s,
+        &z,
+        3065.0,
+        "reaches S1 at 3042 ms with term 2, and S1 steps down",
+        "在 3042 毫秒带着任期 2 到达 S1，S1 退位",
+    );
     let tr_ = tr.truncates();
     assert_eq!(tr_.len(), 2);
     assert_eq!((tr_[0].1, tr_[0].2, tr_[1].1, tr_[1].2), (1, 3, 2, 3));
+    assert_eq!(node(&at(&s, 3052.0), 1).log().last_index(), 4);
     near(tr_[0].0, 3053.0, "S1 truncates");
     near(tr_[1].0, 3061.0, "S2 truncates");
+    says_both(
+        &s,
+        &z,
+        3065.0,
+        "At 3053 ms it deletes its uncommitted indexes 3 and 4",
+        "3053 毫秒时，它删除自己未提交的索引 3 和 4",
+    );
+    says_both(
+        &s,
+        &z,
+        3065.0,
+        "S2 does the same (3061 ms)",
+        "S2 也这样做（3061 毫秒）",
+    );
     assert_converged(&sim);
     for i in 1..=5 {
         assert_eq!(node(&sim, i).kv().get("x"), Some("3"), "S{i}");
     }
+    says_both(
+        &s,
+        &z,
+        3900.0,
+        "x=3 on every server",
+        "每台服务器上都是 x=3",
+    );
 }
 
 #[test]
 fn lesson_old_leader_rejoins() {
     let (s, sim, tr) = run("lesson-old-leader-rejoins");
+    let z = zh("lesson-old-leader-rejoins").expect("the lesson in Chinese");
     let (t, l) = tr.leader_of(1).unwrap();
     assert_eq!(l, 2);
     near(t, 175.0, "S2 leads");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "S2 will win the first election, at 175 ms",
+        "S2 将在 175 毫秒赢得第一次选举",
+    );
     near(tr.committed(2, 2).unwrap(), 477.0, "put x=1 commits");
+    says_both(
+        &s,
+        &z,
+        490.0,
+        "committed at index 2 (477 ms)",
+        "在索引 2 提交（477 毫秒）",
+    );
     // Cut off, S2 takes two writes no one else ever sees.
     let a = tr.appends(2, 3);
     near(a[0].0, 914.0, "S2 appends stale-1");
     assert!(a[0].2.contains("stale-1") && a[0].1 == 1);
+    says_both(&s, &z, 920.0, "index 3 (914 ms)", "索引 3（914 毫秒）");
     let b = tr.appends(2, 4);
     near(b[0].0, 1014.0, "S2 appends stale-2");
     assert!(b[0].2.contains("stale-2") && b[0].1 == 1);
+    says_both(
+        &s,
+        &z,
+        1020.0,
+        "index 4 on S2 (1014 ms)",
+        "S2 上的索引 4（1014 毫秒）",
+    );
     for r in &tr {
         if let TraceEvent::Append { node, op, .. } = &r.ev {
             assert!(
@@ -682,13 +1151,55 @@ fn lesson_old_leader_rejoins() {
         .collect();
     assert_eq!((c[0].1, c[0].2), (3, 2));
     near(c[0].0, 962.0, "S3 times out");
+    says_both(
+        &s,
+        &z,
+        965.0,
+        "(962 ms): it starts term 2",
+        "（962 毫秒）：它发起任期 2",
+    );
     assert_eq!(voters(&tr.votes_for(2, 3)), [5, 4, 1]);
+    says_both(
+        &s,
+        &z,
+        995.0,
+        "S5, S4 and S1 vote for S3",
+        "S5、S4 和 S1 投票给 S3",
+    );
     let (t, l) = tr.leader_of(2).unwrap();
     assert_eq!(l, 3);
     near(t, 992.0, "S3 leads term 2");
+    says_both(
+        &s,
+        &z,
+        995.0,
+        "At 992 ms S3 leads term 2",
+        "992 毫秒时，S3 领导任期 2",
+    );
     near(tr.committed(3, 3).unwrap(), 1024.0, "S3 commits its no-op");
+    says_both(
+        &s,
+        &z,
+        1030.0,
+        "S3 commits its no-op at index 3 (1024 ms)",
+        "S3 在索引 3 提交它的空操作条目（1024 毫秒）",
+    );
     near(tr.committed(3, 4).unwrap(), 1550.0, "put x=2 commits");
+    says_both(
+        &s,
+        &z,
+        1560.0,
+        "commits at index 4 on the majority side (1550 ms)",
+        "在多数派一侧的索引 4 提交（1550 毫秒）",
+    );
     near(tr.committed(3, 5).unwrap(), 1747.0, "put y=3 commits");
+    says_both(
+        &s,
+        &z,
+        1760.0,
+        "commits at index 5 (1747 ms)",
+        "在索引 5 提交（1747 毫秒）",
+    );
     // Just before the heal: two leaders, of different terms.
     let before = at(&s, 2499.0);
     let s2 = node(&before, 2);
@@ -698,12 +1209,27 @@ fn lesson_old_leader_rejoins() {
     );
     assert_eq!(s2.log().last_index(), 4);
     assert_eq!(node(&before, 3).role(), Role::Leader);
+    says_both(&s, &z, 995.0, "S2 still leads term 1", "S2 仍领导着任期 1");
     let (t, r) = tr.returned(2);
     near(t, 2400.0, "stale-1 gives up");
     assert_eq!(r, timeout());
+    says_both(
+        &s,
+        &z,
+        2405.0,
+        "gives up after 1.5 s (2400 ms)",
+        "在 1.5 秒后放弃（2400 毫秒）",
+    );
     let (t, r) = tr.returned(3);
     near(t, 2500.0, "stale-2 gives up");
     assert_eq!(r, timeout());
+    says_both(
+        &s,
+        &z,
+        2505.0,
+        "(The client of y=stale-2 gives up at the same moment.)",
+        "（y=stale-2 的客户端也在同一时刻放弃。）",
+    );
     // The heal: S2's term-1 heartbeats, the term-2 refusals, the step-down.
     let hb = tr
         .sends(|from, _, m| {
@@ -713,6 +1239,13 @@ fn lesson_old_leader_rejoins() {
         .find(|x| x.0 > ms(2500))
         .unwrap();
     near(hb.0, 2525.0, "S2's heartbeat");
+    says_both(
+        &s,
+        &z,
+        2530.0,
+        "It sends its heartbeats for term 1 (2525 ms)",
+        "它发出任期 1 的心跳（2525 毫秒）",
+    );
     let refusals = tr.sends(|_, to, m| {
         to == 2
             && matches!(
@@ -731,6 +1264,20 @@ fn lesson_old_leader_rejoins() {
         .find(|r| r.1 == 2 && r.2 == 2)
         .unwrap();
     near(down.0, 2553.0, "S2 steps down");
+    says_both(
+        &s,
+        &z,
+        2555.0,
+        "reply with their term, 2",
+        "附上自己的任期 2",
+    );
+    says_both(
+        &s,
+        &z,
+        2555.0,
+        "At 2553 ms S2 sees it and steps down",
+        "2553 毫秒时，S2 看到它并退位",
+    );
     assert_eq!(tr.truncates().len(), 1);
     let (tt, n, from) = tr.truncates()[0];
     assert_eq!((n, from), (2, 3));
@@ -738,6 +1285,20 @@ fn lesson_old_leader_rejoins() {
     for i in 3..=5 {
         assert_eq!(tr.appends(2, i).last().unwrap().0, tt);
     }
+    says_both(
+        &s,
+        &z,
+        2565.0,
+        "reaches S2 at 2559 ms",
+        "在 2559 毫秒到达 S2",
+    );
+    says_both(
+        &s,
+        &z,
+        2565.0,
+        "S2 deletes indexes 3 and 4 and appends S3's indexes 3 to 5",
+        "S2 删除索引 3 和 4，并追加 S3 的索引 3 到 5",
+    );
     assert!(answer(&s, 0).contains("deletes them"));
     let terms = assert_converged(&sim);
     assert_eq!(terms, [1, 1, 2, 2, 2]);
@@ -745,20 +1306,36 @@ fn lesson_old_leader_rejoins() {
         let kv = node(&sim, i).kv();
         assert_eq!((kv.get("x"), kv.get("y")), (Some("2"), Some("3")), "S{i}");
     }
+    says_both(&s, &z, 3400.0, "with x=2 and y=3", "x=2、y=3");
 }
 
 #[test]
 fn lesson_lossy_network() {
     let (s, sim, tr) = run("lesson-lossy-network");
+    let z = zh("lesson-lossy-network").expect("the lesson in Chinese");
     // One leader all run.
     assert_eq!(tr.leaders().into_iter().collect::<Vec<_>>(), [(1, vec![1])]);
     let c = tr.candidacies();
     assert_eq!(c.iter().map(|x| x.1).collect::<Vec<_>>(), [1, 4]);
     near(c[0].0, 167.0, "S1 stands");
     near(c[1].0, 176.0, "S4 stands");
+    says_both(&s, &z, 200.0, "(167 and 176 ms)", "（167 和 176 毫秒）");
     assert_eq!(voters(&tr.votes_for(1, 1)), [2, 3, 5]);
+    says_both(
+        &s,
+        &z,
+        200.0,
+        "S2, S3 and S5 voted for S1",
+        "S2、S3 和 S5 投票给 S1",
+    );
     near(tr.leader_of(1).unwrap().0, 195.0, "S1 leads");
-    says(&s, 200.0, "leads from 195 ms");
+    says_both(
+        &s,
+        &z,
+        200.0,
+        "leads from 195 ms",
+        "从 195 毫秒起成为领导者",
+    );
     // Client 1's put x=1: its OK is lost, its retry duplicated.
     let session = |client: u64| format!(r#""client":{client},"op_id":1"#);
     let i2 = tr.appends(1, 2);
@@ -767,11 +1344,13 @@ fn lesson_lossy_network() {
     let r1 = tr.replies_to(1);
     near(r1[0].0, 443.0, "S1 answers client 1");
     assert_eq!(tr.dropped_why(r1[0].1), Some("loss"), "the answer is lost");
-    says(&s, 445.0, "index 2 (415 ms)");
-    says(
+    says_both(&s, &z, 445.0, "index 2 (415 ms)", "索引 2（415 毫秒）");
+    says_both(
         &s,
+        &z,
         445.0,
         "answers OK (443 ms), but the network loses the answer",
+        "回答 OK（443 毫秒），但网络丢失了这个回答",
     );
     let q1 = tr.requests(|c, _, _| c == 1);
     assert_eq!(
@@ -779,6 +1358,7 @@ fn lesson_lossy_network() {
         [1, 2, 1, 2, 3, 1]
     );
     near(q1[1].0, 500.0, "client 1 tries S2");
+    says_both(&s, &z, 552.0, "at 500 ms it tries S2", "在 500 毫秒改试 S2");
     assert!(matches!(
         r1[1].3,
         ClientResponse::NotLeader { hint: Some(1) }
@@ -790,15 +1370,21 @@ fn lesson_lossy_network() {
         near(a[0].0, t, "put x=1 again");
         assert_eq!(a[0].2, i2[0].2, "index {i} repeats index 2");
     }
-    says(&s, 552.0, "as indexes 4 and 5 (547 and 549 ms)");
+    says_both(
+        &s,
+        &z,
+        552.0,
+        "as indexes 4 and 5 (547 and 549 ms)",
+        "作为索引 4 和 5（547 和 549 毫秒）",
+    );
     near(r1[2].0, 576.0, "the answer to the repeat");
     assert!(matches!(r1[2].3, ClientResponse::Done { .. }));
     assert_eq!(tr.dropped_why(r1[2].1), Some("loss"), "lost too");
     let (t, r) = tr.returned(1);
     near(t, 768.0, "client 1's OK");
     assert_eq!(r, OpResult::Ok);
-    says(&s, 770.0, "lost too (576 ms)");
-    says(&s, 770.0, "gets its OK at 768 ms");
+    says_both(&s, &z, 770.0, "lost too (576 ms)", "也丢失了（576 毫秒）");
+    says_both(&s, &z, 770.0, "gets its OK at 768 ms", "在 768 毫秒收到 OK");
     // Client 18's put y=18 lands four times around client 20's put y=20.
     let i24 = tr.appends(1, 24);
     near(i24[0].0, 2455.0, "put y=18 at index 24");
@@ -806,14 +1392,23 @@ fn lesson_lossy_network() {
     let r18 = tr.replies_to(18);
     near(r18[0].0, 2480.0, "S1 answers client 18");
     assert_eq!(tr.dropped_why(r18[0].1), Some("loss"));
-    says(
+    says_both(
         &s,
+        &z,
         2485.0,
         "index 24 (2455 ms). Again S1's OK is lost (2480 ms)",
+        "索引 24（2455 毫秒）。S1 的 OK 又丢失了（2480 毫秒）",
     );
     let q18 = tr.requests(|c, _, _| c == 18);
     assert_eq!(q18.iter().map(|x| x.3).collect::<Vec<_>>(), [1, 2, 1, 2, 1]);
     near(q18[1].0, 2540.0, "client 18 tries S2");
+    says_both(
+        &s,
+        &z,
+        2620.0,
+        "At 2540 ms client 18 tries S2",
+        "2540 毫秒时，客户端 18 改试 S2",
+    );
     assert!(matches!(
         r18[1].3,
         ClientResponse::NotLeader { hint: Some(1) }
@@ -823,10 +1418,12 @@ fn lesson_lossy_network() {
     assert_eq!(i26[0].2, i24[0].2, "index 26 repeats index 24");
     near(r18[2].0, 2613.0, "the second OK");
     assert_eq!(tr.dropped_why(r18[2].1), Some("loss"));
-    says(
+    says_both(
         &s,
+        &z,
         2620.0,
         "as index 26 (2581 ms), and again the OK is lost (2613 ms)",
+        "作为索引 26（2581 毫秒），OK 又丢失了（2613 毫秒）",
     );
     assert_eq!(
         tr.delivered(q18[4].1).len(),
@@ -841,8 +1438,14 @@ fn lesson_lossy_network() {
     let i27 = tr.appends(1, 27);
     near(i27[0].0, 2692.0, "put y=20 at index 27");
     assert!(i27[0].2.contains(r#""key":"y","value":"20""#) && i27[0].2.contains(&session(20)));
-    says(&s, 2712.0, "indexes 28 and 29 (2704 and 2710 ms)");
-    says(&s, 2712.0, "index 27 (2692 ms)");
+    says_both(
+        &s,
+        &z,
+        2712.0,
+        "indexes 28 and 29 (2704 and 2710 ms)",
+        "索引 28 和 29（2704 和 2710 毫秒）",
+    );
+    says_both(&s, &z, 2712.0, "index 27 (2692 ms)", "索引 27（2692 毫秒）");
     let twice: Vec<LogIndex> = node(&sim, 1)
         .log()
         .iter()
@@ -853,7 +1456,7 @@ fn lesson_lossy_network() {
     assert_eq!(twice, [24, 26, 28, 29]);
     let t28 = tr.applied(1, 28).unwrap();
     near(t28, 2730.0, "index 28 applied");
-    says(&s, 2760.0, "applied at 2730 ms");
+    says_both(&s, &z, 2760.0, "applied at 2730 ms", "在 2730 毫秒被应用");
     let after = at(&s, t28 as f64 / 1000.0 + 0.001);
     assert_eq!(node(&after, 1).last_applied(), 28);
     assert_eq!(
@@ -861,15 +1464,22 @@ fn lesson_lossy_network() {
         Some("20"),
         "the repeat was skipped"
     );
+    says_both(&s, &z, 2760.0, "y stays 20", "y 保持为 20");
     assert_eq!(answer(&s, 0), "20");
     let (t, r) = tr.returned(18);
     near(t, 2749.0, "client 18's OK");
     assert_eq!(r, OpResult::Ok);
-    says(&s, 2760.0, "gets its OK at 2749 ms");
+    says_both(
+        &s,
+        &z,
+        2760.0,
+        "gets its OK at 2749 ms",
+        "在 2749 毫秒收到 OK",
+    );
     // The read at the end, and the totals.
     let (t, r) = tr.returned(31);
     near(t, 4493.0, "the read");
-    says(&s, 4500.0, "returns 7 (4493 ms)");
+    says_both(&s, &z, 4500.0, "returns 7 (4493 ms)", "返回 7（4493 毫秒）");
     assert_eq!(
         r,
         OpResult::Value {
@@ -882,21 +1492,32 @@ fn lesson_lossy_network() {
         (st.client_dropped, st.client_sent, st.client_duplicated),
         (10, 106, 13)
     );
-    says(
+    says_both(
         &s,
+        &z,
         4950.0,
         "108 of the servers' messages were lost and 121 duplicated",
+        "服务器的消息中有 108 条丢失、121 条重复",
     );
-    says(
+    says_both(
         &s,
+        &z,
         4950.0,
         "10 of the 106 client requests and answers were lost and 13 duplicated",
+        "106 个客户端请求和回答中有 10 个丢失、13 个重复",
     );
     let rs = tr.returns();
     assert_eq!(rs.len(), 31);
     assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
+    says_both(
+        &s,
+        &z,
+        4950.0,
+        "all 31 requests were answered",
+        "31 个请求全部得到了回答",
+    );
     assert_eq!(assert_converged(&sim).len(), 45);
-    says(&s, 4950.0, "the same 45 entries");
+    says_both(&s, &z, 4950.0, "the same 45 entries", "相同的 45 个条目");
     for i in 1..=5 {
         assert_eq!(node(&sim, i).kv().get("z"), Some("7"));
         assert_eq!(node(&sim, i).kv().get("y"), Some("30"));

@@ -107,6 +107,11 @@ fn performance_now() -> Option<f64> {
     Some(web_sys::window()?.performance()?.now())
 }
 
+/// Real time in ms (0 where the page has no clock).
+pub fn now_ms() -> f64 {
+    performance_now().unwrap_or(0.0)
+}
+
 /// The browser as `update` sees it.
 pub fn env() -> Env {
     Env {
@@ -115,10 +120,113 @@ pub fn env() -> Env {
     }
 }
 
-/// Put text on the clipboard. May be refused (no permission, not https):
-/// the link is also shown to copy by hand.
-pub fn copy_text(text: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(text);
+/// Put text on the clipboard; `done` hears whether the browser allowed it
+/// (a frame without `allow="clipboard-write"`, a page not on https, or a
+/// refusal says no). The link is also shown to copy by hand.
+pub fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
+    let Some(w) = web_sys::window() else {
+        return done(false);
+    };
+    let promise = w.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::spawn_local(async move {
+        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        done(ok);
+    });
+}
+
+/// Where the theme choice is remembered (`localStorage`).
+pub const THEME_KEY: &str = "quorum-theme";
+
+/// The page's theme: `data-theme` on the root element (`index.html` sets
+/// it from `theme=` or the remembered choice before anything is drawn),
+/// else the system's `prefers-color-scheme`.
+pub fn resolved_dark() -> bool {
+    match explicit_theme().as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => system_dark(),
+    }
+}
+
+/// The theme set on the page, if one was (not the system's).
+pub fn explicit_theme() -> Option<String> {
+    document()?.document_element()?.get_attribute("data-theme")
+}
+
+/// The system asks for dark colours.
+pub fn system_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Show the page light or dark; `remember` keeps the choice for the next
+/// visit (not for an embed's `theme=`). Storage may be refused (private
+/// mode, a sandboxed frame): the page still changes.
+pub fn set_theme(dark: bool, remember: bool) {
+    let name = if dark { "dark" } else { "light" };
+    if let Some(root) = document().and_then(|d| d.document_element()) {
+        root.set_attribute("data-theme", name).ok();
+    }
+    if remember {
+        if let Some(store) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            store.set_item(THEME_KEY, name).ok();
+        }
+    }
+}
+
+/// The open modal dialog, if any (`role=dialog` with `aria-modal`).
+pub fn modal_dialog() -> Option<web_sys::Element> {
+    document()?
+        .query_selector("[role=dialog][aria-modal=true]")
+        .ok()
+        .flatten()
+}
+
+/// The elements in `root` that Tab reaches, in order.
+pub fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    let Ok(list) = root.query_selector_all(
+        "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), \
+         textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])",
+    ) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+/// A modal dialog takes focus when it opens (its first control) and gives
+/// it back where it was when it closes. `saved` holds that place between
+/// calls (after every render).
+pub fn focus_dialog(saved: &std::cell::RefCell<Option<web_sys::HtmlElement>>) {
+    let Some(doc) = document() else { return };
+    let active = doc.active_element();
+    match modal_dialog() {
+        Some(d) => {
+            // A control just disabled (an answered question's choices)
+            // loses focus at the next frame: move it on now.
+            let inside = active
+                .as_ref()
+                .is_some_and(|a| d.contains(Some(a)) && !a.matches(":disabled").unwrap_or(false));
+            if inside {
+                return;
+            }
+            let mut s = saved.borrow_mut();
+            if s.is_none() {
+                *s = active.and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
+            }
+            if let Some(first) = focusables(&d).into_iter().next() {
+                first.focus().ok();
+            }
+        }
+        None => {
+            if let Some(el) = saved.borrow_mut().take() {
+                if el.is_connected() {
+                    el.focus().ok();
+                }
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ pub trait Store {
 }
 
 /// Event-log row height, in CSS pixels (the log is virtualised by rows).
-pub const ROW: f64 = 18.0;
+pub const ROW: f64 = 24.0;
 
 /// What the views show that is not the simulator's.
 pub struct Model {
@@ -100,6 +100,9 @@ pub struct Page {
     pub url: String,
     /// The page's language (`?lang=`, else the browser's).
     pub lang: Lang,
+    /// Dark colours (the theme button, remembered; `theme=`; else the
+    /// system's).
+    pub dark: bool,
 }
 
 /// What is picked or pointed at.
@@ -117,9 +120,15 @@ pub struct Tools {
     /// The partition tool's picks, when it is open.
     pub partition: Option<PartitionTool>,
     pub help: bool,
+    /// On a phone, the controls beyond play, step and the faults are
+    /// folded behind "More" (the style sheet hides them there).
+    pub more: bool,
     pub show_scenario: bool,
     /// The last link made by "Copy link", shown for copying by hand.
     pub share_url: Option<String>,
+    /// Whether the browser put that link on the clipboard (`None` while
+    /// it has not answered).
+    pub copied: Option<bool>,
 }
 
 /// Real time (ms) as the frame loop sees it.
@@ -225,6 +234,9 @@ pub struct Lesson {
     /// The open checkpoint question.
     pub question: Option<Question>,
     pub answered: Vec<bool>,
+    /// The open question is folded to a bar so the student can look at
+    /// the ring it asks about.
+    pub peek: bool,
 }
 
 /// A checkpoint question on screen and the choice made, if any.

@@ -54,6 +54,13 @@ pub enum Msg {
     Drop(f64),
     Duplicate(f64),
     Help(bool),
+    /// "More" on a phone: show or fold the rest of the controls.
+    ToggleMore,
+    /// The theme button: dark colours or light, remembered.
+    ToggleTheme,
+    /// The system's colour scheme changed (dark or not); followed unless a
+    /// theme was chosen.
+    SystemTheme(bool),
     /// The "?" key.
     ToggleHelp,
     /// The Escape key: close panels and tools.
@@ -109,6 +116,10 @@ pub enum Msg {
     /// A checkpoint question: pick a choice; close it.
     Answer(usize),
     CloseQuestion,
+    /// The browser answered "Copy link": copied, or refused.
+    Copied(bool),
+    /// Fold the open question to a bar to look at the ring, or unfold it.
+    PeekQuestion(bool),
     CopyLink,
     CloseShare,
     /// Download the scenario, the trace or the ring.
@@ -184,6 +195,9 @@ pub enum Effect {
     Fetch { id: String, url: String },
     /// Draw one more linked view after this task (`Msg::LinkedViews`).
     LinkedViews,
+    /// Show the page dark or light; `remember` the choice for the next
+    /// visit (not in an embed).
+    Theme { dark: bool, remember: bool },
     /// The action was refused, and why (also shown as the notice); the JS
     /// API returns it as `{error}`.
     Refused(String),

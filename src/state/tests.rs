@@ -19,6 +19,7 @@ fn page() -> (Model, Session) {
         embed: Embed::default(),
         url: URL.into(),
         lang: Lang::En,
+        dark: false,
     };
     (Model::new(page, &session), session)
 }

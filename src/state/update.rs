@@ -89,6 +89,24 @@ impl Update<'_> {
             Msg::Drop(p) => self.network(Some(p), None, None),
             Msg::Duplicate(p) => self.network(None, Some(p), None),
             Msg::Help(on) => self.set(|m| m.tools.help = on),
+            Msg::ToggleMore => self.set(|m| m.tools.more = !m.tools.more),
+            Msg::ToggleTheme => {
+                self.m.page.dark = !self.m.page.dark;
+                let remember = !self.m.page.embed.on;
+                self.fx.push(Effect::Theme {
+                    dark: self.m.page.dark,
+                    remember,
+                });
+                true
+            }
+            Msg::SystemTheme(dark) => {
+                self.m.page.dark = dark;
+                self.fx.push(Effect::Theme {
+                    dark,
+                    remember: false,
+                });
+                true
+            }
             Msg::ToggleHelp => self.set(|m| m.tools.help = !m.tools.help),
             Msg::Escape => self.escape(),
             Msg::LogFrom(f) => self.log_from(f),
@@ -128,8 +146,10 @@ impl Update<'_> {
             Msg::LessonBack => self.lesson_back(),
             Msg::Answer(i) => self.set(|m| m.lesson.answer(i)),
             Msg::CloseQuestion => self.set(|m| m.lesson.question = None),
+            Msg::PeekQuestion(on) => self.set(|m| m.lesson.peek = on),
             Msg::CopyLink => self.copy_link(),
             Msg::CloseShare => self.set(|m| m.tools.share_url = None),
+            Msg::Copied(ok) => self.set(|m| m.tools.copied = Some(ok)),
             Msg::Export(what) => self.export(what),
             Msg::Import(name, text) => self.import(&name, text),
             Msg::HashChanged(None) => false,
@@ -240,6 +260,7 @@ impl Update<'_> {
             self.s.running = false;
             self.m.lesson.stop_at = None;
             self.m.lesson.question = self.m.lesson.question_at(self.s.lab.scenario(), st);
+            self.m.lesson.peek = false;
             self.m.clock.views_built = f64::NEG_INFINITY;
         }
         // A broken invariant pauses the run, at the very moment it broke.
@@ -502,6 +523,13 @@ impl Update<'_> {
     }
 
     fn escape(&mut self) -> bool {
+        // An answered question closes; an open one folds to a bar (it
+        // still waits for its answer).
+        match self.m.lesson.question {
+            Some(q) if q.chosen.is_some() => self.m.lesson.question = None,
+            Some(_) => self.m.lesson.peek = true,
+            None => {}
+        }
         self.m.tools.help = false;
         self.m.tools.show_scenario = false;
         self.m.selection.msg = None;
@@ -935,6 +963,7 @@ impl Update<'_> {
         let url = format!("{}{}", self.m.page.url, self.m.fragment(self.s));
         self.fx.push(Effect::CopyToClipboard(url.clone()));
         self.m.tools.share_url = Some(url);
+        self.m.tools.copied = None;
         true
     }
 

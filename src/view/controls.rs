@@ -16,17 +16,17 @@ use yew::prelude::*;
 pub fn scrubber(surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> Html {
     let forks = lab.forks();
     html! {
-        <div class="scrubber">
+        <section class="scrubber" aria-label="Timeline">
             <input type="range" id="scrubber" ref={surfaces.scrub.clone()} aria-label="Timeline: drag to go back and forth in virtual time"
                 min="0" step="1"
                 oninput={send.reform(|e: InputEvent| Msg::Seek(input_value(&e)))} />
-            <button aria-label="Step back one event" onclick={on(send, || Msg::StepEvents(-1))}>{"‹ back"}</button>
-            <button aria-label="Step forward one event" onclick={on(send, || Msg::StepEvents(1))}>{"fwd ›"}</button>
+            <button aria-label="Previous event" title="Step back one event (←)" onclick={on(send, || Msg::StepEvents(-1))}>{"‹ event"}</button>
+            <button aria-label="Next event" title="Step forward one event (→)" onclick={on(send, || Msg::StepEvents(1))}>{"event ›"}</button>
             if forks > 0 {
                 <span class="forked" id="forked" title="You acted in the past: the recorded future after that point was replaced">
                     { format!("future replaced ×{forks}") }</span>
             }
-        </div>
+        </section>
     }
 }
 
@@ -34,6 +34,7 @@ pub fn scrubber(surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> Html {
 pub fn embed_bar(surfaces: &Surfaces, send: &Callback<Msg>, running: bool) -> Html {
     html! {
         <header class="controls embed-bar">
+            <h1 class="sr-only">{"Quorum"}</h1>
             <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
                 onclick={on(send, || Msg::Toggle)}>{ if running { "Pause" } else { "Play" } }</button>
             <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
@@ -78,16 +79,16 @@ pub fn lesson_bar(send: &Callback<Msg>, lab: &Lab) -> Html {
     let at = stops.iter().filter(|&&t| t <= now).count();
     let caption = crate::lab::caption_at(file, now);
     html! {
-        <div class="lesson" id="lesson">
+        <section class="lesson" id="lesson" aria-label="Lesson">
             <button id="lesson-back" aria-label="Back to the previous caption" disabled={now == 0}
                 onclick={on(send, || Msg::LessonBack)}>{"‹ Back"}</button>
             <p class="caption" id="caption" aria-live="polite" data-index={caption.map_or(String::new(), |c| c.0.to_string())}>
                 { caption.map_or("", |c| c.1).to_string() }
             </p>
             <span class="progress">{ format!("{at} / {}", stops.len()) }</span>
-            <button class="primary" id="lesson-next" aria-label="Play to the next caption" disabled={at >= stops.len() && lab.at_end()}
+            <button class="primary" id="lesson-next" aria-label="Next caption" title="Play to the next caption" disabled={at >= stops.len() && lab.at_end()}
                 onclick={on(send, || Msg::LessonNext)}>{"Next ›"}</button>
-        </div>
+        </section>
     }
 }
 
@@ -101,7 +102,7 @@ pub fn controls(
     let (running, speed) = (s.running, s.speed);
     let partitioning = m.tools.partition.is_some();
     html! {
-        <header class="controls">
+        <header class={classes!("controls", m.tools.more.then_some("open"))}>
             <h1 class="brand">{"Quorum"}</h1>
             <div class="group">
                 <button class="primary" aria-label={if running {"Pause"} else {"Play"}} id="play"
@@ -109,14 +110,17 @@ pub fn controls(
                 <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
                 <span class="clock" aria-label="Virtual time" id="clock" ref={surfaces.clock.clone()}></span>
             </div>
-            <label class="group speed">
+            // On a phone the controls below the faults fold behind this.
+            <button class="more-toggle" id="more" aria-expanded={m.tools.more.to_string()}
+                onclick={on(send, || Msg::ToggleMore)}>{ if m.tools.more { "× Less" } else { "☰ More" } }</button>
+            <label class="group speed secondary">
                 <span>{"Speed "}<b id="speed-label">{ speed_label(speed) }</b></span>
                 <input type="range" aria-label="Speed" id="speed"
                     min={MIN_SPEED.log10().to_string()} max={MAX_SPEED.log10().to_string()} step="0.01"
                     value={speed_to_slider(speed).to_string()}
                     oninput={send.reform(|e: InputEvent| Msg::Speed(input_value(&e)))} />
             </label>
-            <label class="group quiet" title={format!("While nothing is on the wire, time passes {}× faster", crate::lab::QUIET_SPEEDUP)}>
+            <label class="group quiet secondary" title={format!("While nothing is on the wire, time passes {}× faster", crate::lab::QUIET_SPEEDUP)}>
                 <input type="checkbox" id="skip-quiet" checked={s.skip_quiet}
                     onchange={send.reform(|e: Event| Msg::SkipQuiet(
                         e.target_dyn_into::<HtmlInputElement>().is_some_and(|i| i.checked())))} />
@@ -124,10 +128,10 @@ pub fn controls(
             </label>
             <div class="group">
                 <button aria-label="Send a client request" id="request" onclick={on(send, || Msg::Request)}>{"✉ Request"}</button>
-                <button aria-label="Crash the leader" id="crash-leader" onclick={on(send, || Msg::CrashLeader)}>{"✕ Crash leader"}</button>
+                <button aria-label="Crash leader" id="crash-leader" onclick={on(send, || Msg::CrashLeader)}>{"✕ Crash leader"}</button>
                 <button aria-label="Restart all crashed nodes" onclick={on(send, || Msg::RestartAll)}>{"↻ Restart all"}</button>
             </div>
-            <div class="group">
+            <div class="group secondary">
                 <button aria-pressed={partitioning.to_string()} aria-label="Partition tool" id="partition"
                     class={classes!(partitioning.then_some("active"))}
                     onclick={on(send, || Msg::PartitionMode)}>{"✂ Partition"}</button>
@@ -140,9 +144,11 @@ pub fn controls(
             { network_settings(send, lab) }
             { cluster_group(send, lab) }
             { share_group(m, send) }
-            <div class="group">
-                <button aria-label="Show the recorded scenario" onclick={on(send, || Msg::ShowScenario(true))}>
+            <div class="group secondary">
+                <button title="Show the recorded scenario" onclick={on(send, || Msg::ShowScenario(true))}>
                     { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
+                <button id="theme" aria-pressed={m.page.dark.to_string()} title="Dark colours, remembered for your next visit"
+                    onclick={on(send, || Msg::ToggleTheme)}>{"◐ Dark"}</button>
                 <button aria-label="Help and keyboard shortcuts" id="help" onclick={on(send, || Msg::Help(true))}>{"?"}</button>
             </div>
         </header>
@@ -155,7 +161,7 @@ fn network_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
     let drop_p = current_prob(lab, true);
     let dup_p = current_prob(lab, false);
     html! {
-        <details class="group net">
+        <details class="group net secondary">
             <summary aria-label="Network settings">{"Network"}</summary>
             <label>{ format!("latency min {} ms", lo / 1000) }
                 <input type="range" min="0" max="500" step="1" aria-label="Minimum latency (ms)"
@@ -184,7 +190,7 @@ fn cluster_group(send: &Callback<Msg>, lab: &Lab) -> Html {
         html! { <option value={k.to_string()} selected={k == n}>{ format!("{k} nodes") }</option> }
     });
     html! {
-        <div class="group">
+        <div class="group secondary">
             <select aria-label="Cluster size" id="size"
                 onchange={send.reform(|e: Event| {
                     let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
@@ -192,7 +198,7 @@ fn cluster_group(send: &Callback<Msg>, lab: &Lab) -> Html {
                 })}>{ for sizes }</select>
             <span class="seed" aria-label="Seed" id="seed">{ format!("seed {}", lab.scenario().seed) }</span>
             <button aria-label="Reset with the same seed" onclick={on(send, || Msg::Reset)}>{"Reset"}</button>
-            <button aria-label="Reset with a new seed" onclick={on(send, || Msg::NewSeed)}>{"New seed"}</button>
+            <button title="Reset with a new seed" onclick={on(send, || Msg::NewSeed)}>{"New seed"}</button>
         </div>
     }
 }
@@ -200,11 +206,11 @@ fn cluster_group(send: &Callback<Msg>, lab: &Lab) -> Html {
 /// The library, share links, export and import.
 fn share_group(m: &Model, send: &Callback<Msg>) -> Html {
     html! {
-        <div class="group">
+        <div class="group secondary">
             { library_menu(m, send) }
-            <button aria-label="Copy a link to this run at this moment" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Copy link"}</button>
+            <button title="Copy a link to this run at this moment" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Copy link"}</button>
             <details class="group net" id="export">
-                <summary aria-label="Export and import">{"Export / import"}</summary>
+                <summary>{"Export / import"}</summary>
                 <button id="export-scenario" onclick={on(send, || Msg::Export(Export::Scenario))}>{"Scenario (JSON)"}</button>
                 <button id="export-trace" onclick={on(send, || Msg::Export(Export::Trace))}>{"Trace (JSON Lines)"}</button>
                 <button id="export-svg" onclick={on(send, || Msg::Export(Export::Svg))}>{"Ring (SVG)"}</button>

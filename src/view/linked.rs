@@ -13,7 +13,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Event-log view height, in CSS pixels.
-pub const VIEW: f64 = 234.0;
+pub const VIEW: f64 = 240.0;
 
 /// Lamport window choices (virtual time).
 pub const SPANS: [(Micros, &str); 5] = [

@@ -88,7 +88,7 @@ pub fn log_table(p: &LogTableProps) -> Html {
                 <button aria-label="Later entries" disabled={last >= m.total} onclick={scroll(Some(fwd))}>{"▶"}</button>
                 <button aria-label="Follow the newest entries" disabled={m.follow} onclick={scroll(None)}>{"⇥ follow"}</button>
             </div>
-            <div class="logs-scroll">
+            <div class="logs-scroll" tabindex="0" aria-label="Log entries (scrolls sideways)">
                 <div class="log-grid" role="table" aria-label="One row per server, one column per log index">
                     <div role="row" class="log-row head"><div role="columnheader" class="who-cell">{"index"}</div>{ for header }</div>
                     { for rows }

@@ -117,6 +117,9 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
                 </div>
             }
             { notices(m, s, send) }
+            // Elections, crashes, commits and broken properties, said
+            // politely (written by `Runtime::announce`, not by the view).
+            <div id="announce" class="sr-only" role="status" aria-live="polite"></div>
             { overlays::question(m, send, lab) }
             if m.tools.help { { overlays::help(&on(send, || Msg::Help(false))) } }
             if m.tools.show_scenario { { overlays::scenario_view(send, lab) } }
@@ -152,7 +155,11 @@ fn notices(m: &Model, s: &Session, send: &Callback<Msg>) -> Html {
             }
             if let Some(url) = &m.tools.share_url {
                 <div class="notice share" role="status" id="share">
-                    <span>{"Link copied. It replays this run to this moment:"}</span>
+                    <span id="share-status">{ match m.tools.copied {
+                        Some(true) => "Link copied. It replays this run to this moment:",
+                        Some(false) => "The browser did not allow copying: select the link and copy it by hand. It replays this run to this moment:",
+                        None => "This link replays this run to this moment:",
+                    } }</span>
                     <input id="share-link" readonly=true value={url.to_string()} aria-label="Share link"
                         onfocus={Callback::from(|e: FocusEvent| { if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); } })} />
                     <button aria-label="Close" onclick={on(send, || Msg::CloseShare)}>{"×"}</button>

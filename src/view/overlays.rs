@@ -22,16 +22,27 @@ pub fn question(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
         html! { <button class={class} data-choice={k.to_string()} disabled={chosen.is_some()}
         onclick={send.reform(move |_| Msg::Answer(k))}>{ c.clone() }</button> }
     });
-    html! {
-        <div class="overlay" role="dialog" aria-label="Question" id="question">
-            <div class="overlay-box">
-                <h2>{ q.question.clone() }</h2>
-                <div class="choices">{ for choices }</div>
-                if let Some(x) = chosen {
-                    <p class="verdict" id="verdict">{ if x == q.answer { "Right. ".to_string() } else { format!("Not quite: it is {}. ", q.choices.get(q.answer).cloned().unwrap_or_default()) } }{ q.explain.clone() }</p>
-                    <button class="primary" id="question-continue" onclick={on(send, || Msg::CloseQuestion)}>{"Continue"}</button>
-                }
+    if m.lesson.peek {
+        // Folded: the ring is in full view; the question waits in a bar.
+        return html! {
+            <div class="question-sheet peek" role="region" aria-label="Question" id="question-bar" key="question-bar">
+                <span class="q-text">{ q.question.clone() }</span>
+                <button class="primary" id="question-unpeek" onclick={on(send, || Msg::PeekQuestion(false))}>{"Back to the question"}</button>
             </div>
+        };
+    }
+    // Beside the ring (a sheet at the bottom on a phone), not over it: it
+    // asks about what the ring shows.
+    html! {
+        <div class="question-sheet" role="dialog" aria-modal="true" aria-labelledby="question-title" id="question" key="question">
+            <h2 id="question-title">{ q.question.clone() }</h2>
+            <div class="choices">{ for choices }</div>
+            if let Some(x) = chosen {
+                <p class="verdict" id="verdict">{ if x == q.answer { "Right. ".to_string() } else { format!("Not quite: it is {}. ", q.choices.get(q.answer).cloned().unwrap_or_default()) } }{ q.explain.clone() }</p>
+                <button class="primary" id="question-continue" onclick={on(send, || Msg::CloseQuestion)}>{"Continue"}</button>
+            } else {
+                <button id="question-peek" onclick={on(send, || Msg::PeekQuestion(true))}>{"Look at the ring first"}</button>
+            }
         </div>
     }
 }
@@ -40,7 +51,7 @@ pub fn question(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
 pub fn help(on_close: &Callback<MouseEvent>) -> Html {
     let close = on_close.clone();
     html! {
-        <div class="overlay" role="dialog" aria-label="Help" id="help-overlay">
+        <div class="overlay" role="dialog" aria-modal="true" aria-label="Help" id="help-overlay">
             <div class="overlay-box">
                 <h2>{"Quorum: a Raft cluster you can poke"}</h2>
                 <p>{"Each box is a server. Colour of the outline = its term; shape = its role (circle follower, diamond candidate, square leader). The arc around a server is its election timer draining. Small squares in the corners are clients (filled while waiting). Dots are messages in flight, the clients' too."}</p>
@@ -66,7 +77,7 @@ pub fn scenario_view(send: &Callback<Msg>, lab: &Lab) -> Html {
     let json = quorum_core::util::pretty::to_string_pretty(&lab.scenario().exported());
     let close = on(send, || Msg::ShowScenario(false));
     html! {
-        <div class="overlay" role="dialog" aria-label="Recorded scenario">
+        <div class="overlay" role="dialog" aria-modal="true" aria-label="Recorded scenario">
             <div class="overlay-box wide">
                 <h2>{"The scenario so far"}</h2>
                 <p>{"Every action you took, at the virtual time you took it. Run it with "}<code>{"quorum run"}</code>{" to replay this run exactly."}</p>

@@ -42,7 +42,7 @@ pub fn ring(m: &Model, surfaces: &Surfaces, send: &Callback<Msg>, lab: &Lab) -> 
     html! {
         <div class="ring-box">
             <canvas class="ring-canvas" ref={surfaces.canvas.clone()} width="1200" height="1200" aria-hidden="true" />
-            <svg class="ring" viewBox="0 0 600 600" role="img" onclick={onclick}
+            <svg class="ring" viewBox="0 0 600 600" role="group" onclick={onclick}
                 aria-label="Servers on a ring, clients in the corners; messages in flight are drawn between them">
                 <g class="nodes">{ for nodes }</g>
                 <g class="clients">{ for clients }</g>
@@ -127,26 +127,38 @@ fn node_view(p: &NodeProps, on_select: &Callback<NodeId>) -> Html {
         e.stop_propagation();
         id
     });
-    // Keyboard users open a server with Enter.
+    // Keyboard users open a server with Enter or Space, as a button.
     let onkeydown = super::maybe(on_select, move |e: KeyboardEvent| {
-        (e.key() == "Enter").then_some(id)
+        let press = e.key() == "Enter" || e.key() == " ";
+        if press {
+            e.prevent_default();
+        }
+        press.then_some(id)
     });
     html! {
+        <>
         <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), p.selected.then_some("selected"),
                     p.group.is_some().then_some("partitioned"), p.violating.then_some("violating"))}
             transform={format!("translate({x:.1},{y:.1})")} onclick={onclick} onkeydown={onkeydown}
-            role="button" tabindex="0" aria-label={format!("S{id}, {}, term {term}{}", role.as_str(), if up {""} else {", crashed"})}
+            role="button" tabindex="0" aria-label={crate::ring::node_label(id, role, term, p.voted_for, up)}
             data-node={id.to_string()} data-role={role.as_str()} data-term={term.to_string()} data-up={up.to_string()}>
             if let Some(color) = group_ring {
                 <circle class="group-ring" r={(r + 14.0).to_string()} stroke={color} />
             }
             { shape }
+        </g>
+        // The texts beside the button, not in it: what they say is in the
+        // server's name, in words (a button's visible text must be in its
+        // name, and "S1 T0" is not a name to hear).
+        <g class={classes!("node-text", (!up).then_some("crashed"))} aria-hidden="true"
+            transform={format!("translate({x:.1},{y:.1})")}>
             <text class="name" y="-4">{ format!("S{id}") }</text>
             <text class="term" y="13">{ format!("T{term}") }</text>
             <text class="vote" y={(r + 24.0).to_string()}>{ vote }</text>
             if role == Role::Leader { <text class="badge" y={(-r - 6.0).to_string()}>{"★ leader"}</text> }
             if !up { <text class="cross" y="4">{"✕"}</text> }
         </g>
+        </>
     }
 }
 
@@ -216,7 +228,7 @@ fn client_view(p: &ClientProps, on_pick: &Callback<ClientId>) -> Html {
             }
             <rect class="shape" x={(-r).to_string()} y={(-r).to_string()} width={(2.0 * r).to_string()}
                 height={(2.0 * r).to_string()} rx="5" />
-            <text class="name" y="4">{ format!("C{id}") }</text>
+            <text class="name" y="4" aria-hidden="true">{ format!("C{id}") }</text>
         </g>
     }
 }

@@ -63,7 +63,7 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
             <div class="actions">
                 if up {
                     <button aria-label={format!("Crash S{id}")} id="node-crash" onclick={act(EventSpec::Crash { at_ms: 0.0, node: id })}>{"Crash"}</button>
-                    <button aria-label={format!("Force an election timeout on S{id}")} onclick={act(EventSpec::Timeout { at_ms: 0.0, node: id })}>{"Time out"}</button>
+                    <button aria-label={format!("Time out S{id}")} title="Force an election timeout" onclick={act(EventSpec::Timeout { at_ms: 0.0, node: id })}>{"Time out"}</button>
                     <button aria-label={format!("Send a client request to S{id}")} onclick={act(request)}>{"Request"}</button>
                 } else {
                     <button aria-label={format!("Restart S{id}")} id="node-restart" onclick={act(EventSpec::Restart { at_ms: 0.0, node: id })}>{"Restart"}</button>
@@ -145,7 +145,7 @@ fn break_it(m: &Model, send: &Callback<Msg>) -> Html {
                 { for options }
             </select>
             if let Some((_, on)) = current {
-                <button id="toggle-bug" aria-pressed={on.to_string()} aria-label="Switch the planted bug off or on"
+                <button id="toggle-bug" aria-pressed={on.to_string()} title="Switch the planted bug off or on"
                     onclick={super::on(send, || Msg::ToggleBug)}>{ if on { "Bug on: switch off" } else { "Bug off: switch on" } }</button>
             }
         </div>
@@ -242,8 +242,10 @@ pub fn flight_list(send: &Callback<Msg>, lab: &Lab) -> Html {
     let count = msgs.len() + clients.len();
     let items = rows.into_iter().map(|(id, from, to, label)| {
         let onclick = send.reform(move |_: MouseEvent| Msg::SelectMessage(id));
+        // The visible text is the name (a screen reader reads the arrow as
+        // "right arrow"; the title says it in words).
         html! { <li><button class="link-button" data-msg={id.to_string()} onclick={onclick}
-        aria-label={format!("Inspect message {id}: {label} from {from} to {to}")}>
+        title={format!("Inspect message {id}: {label} from {from} to {to}")}>
         { format!("#{id} {from}→{to} {label}") }</button></li> }
     });
     html! {
