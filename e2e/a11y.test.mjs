@@ -212,3 +212,27 @@ test('dark mode: the theme button switches, is remembered, and theme= sets an em
   await e.close();
   assert.deepEqual(errors, []);
 });
+
+test('reduced motion: nothing plays by itself; print shows the ring, the logs and the caption, not the controls', async () => {
+  const p = await browser.newPage({ viewport: desk, reducedMotion: 'reduce' });
+  await p.goto(server.url);
+  await until(p, () => !!window.quorum && !document.getElementById('boot'));
+  // The first-load module waited for Play too: no time passed.
+  const s = await p.evaluate(() => window.quorum.state());
+  assert.equal(s.running, false);
+  assert.equal(s.t_ms, 0);
+  assert.equal(await p.textContent('#play'), 'Play');
+  await p.close();
+  const e = await browser.newPage({ viewport: { width: 560, height: 700 }, reducedMotion: 'reduce' });
+  await e.goto(`${server.url}?embed=1&autoplay=1&lesson=lesson-split-vote`);
+  await until(e, () => !!window.quorum?.scenario().captions?.length);
+  await e.waitForTimeout(300);
+  assert.equal(await e.evaluate(() => window.quorum.state().running), false, 'no autoplay');
+  await e.emulateMedia({ media: 'print' });
+  const shown = await e.evaluate(() => ['.embed-bar', '.ring-box', '#caption', '#lesson-next'].map((q) => {
+    const el = document.querySelector(q);
+    return el ? getComputedStyle(el).display !== 'none' : null;
+  }));
+  assert.deepEqual(shown, [false, true, true, false]);
+  await e.close();
+});

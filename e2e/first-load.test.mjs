@@ -116,3 +116,34 @@ test('a link skips the first-load module; a full page that cannot load says so',
   await broken.waitForFunction((t) => document.querySelector('#boot #clock').textContent !== t, t0);
   await broken.close();
 });
+
+test('until a module draws, a skeleton says the cluster is loading; without WebAssembly or when a module fails, the page says so', async () => {
+  // A lesson skips the boot module: the skeleton shows until the full page draws.
+  const { page, release } = await held({ width: 1280, height: 900 });
+  await page.goto(`${server.url}?lesson=lesson-basic-election`);
+  assert.equal(await page.textContent('#skeleton-text'), 'Loading the cluster…');
+  release();
+  await page.waitForFunction(() => window.quorum && !document.getElementById('skeleton'));
+  await page.close();
+  // In Chinese, by lang=.
+  const zh = await browser.newPage();
+  await zh.route('**/quorum-app.js', () => {});
+  await zh.goto(`${server.url}?lang=zh-CN`);
+  assert.equal(await zh.textContent('#skeleton-text'), '正在加载集群…');
+  await zh.close();
+  // No WebAssembly: said in the page, not only in the console.
+  const old = await browser.newPage();
+  await old.addInitScript(() => { delete window.WebAssembly; });
+  await old.goto(server.url);
+  const msg = await old.waitForSelector('#skeleton.failed[role="alert"]');
+  assert.match(await msg.textContent(), /needs WebAssembly/);
+  await old.close();
+  // A module that does not load, on a link (no boot module drew anything).
+  const broken = await browser.newPage();
+  await broken.route('**/quorum-app_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await broken.goto(`${server.url}?lesson=lesson-basic-election`);
+  const said = await broken.waitForSelector('#skeleton.failed', { timeout: 15000 });
+  assert.match(await said.textContent(), /could not load/);
+  assert.match(await broken.textContent('.notice[role="alert"]'), /could not load completely/);
+  await broken.close();
+});

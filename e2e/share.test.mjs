@@ -213,6 +213,19 @@ test('the embed example: two lessons driven by postMessage; every command is ans
   const t0 = await fa.evaluate(() => window.quorum.state().t_ms);
   await page.click('button[data-frame="a"][data-msg="quorum:next"]');
   await fa.waitForFunction((t) => window.quorum.state().t_ms > t && !window.quorum.state().running, t0);
+  // The lesson says where it stopped.
+  await until(page, () => window.received.some((m) => m.type === 'quorum:caption' && m.from === 'a'));
+  const cap = await page.evaluate(() => window.received.find((m) => m.type === 'quorum:caption' && m.from === 'a'));
+  assert.equal(cap.t_ms, await fa.evaluate(() => window.quorum.state().t_ms));
+  assert.equal(cap.index, Number(await fa.evaluate(() => document.querySelector('#caption').dataset.index)));
+  // Each frame is as tall as its content (quorum:resize), nothing scrolls inside.
+  for (const id of ['a', 'b']) {
+    await until(page, (i) => window.received.some((m) => m.type === 'quorum:resize' && m.from === i), id);
+    const f = id === 'a' ? fa : fb;
+    const inner = await f.evaluate(() => document.documentElement.scrollHeight);
+    const outer = await page.evaluate((i) => document.getElementById(i).clientHeight, id);
+    assert.ok(inner <= outer + 1, `frame ${id}: content ${inner} px in a ${outer} px frame`);
+  }
   // Ask for the state: the reply is the same JSON as quorum.state().
   await page.click('button[data-frame="a"][data-msg="quorum:getState"]');
   await until(page, () => window.received.some((m) => m.type === 'quorum:state' && m.from === 'a'));

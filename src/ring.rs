@@ -74,6 +74,12 @@ pub fn along(
 ) -> (f64, f64) {
     let span = arrives.saturating_sub(sent).max(1) as f64;
     let f = (now.saturating_sub(sent) as f64 / span).clamp(0.0, 1.0);
+    // Reduced motion: a message moves in four steps, not smoothly.
+    let f = if crate::theme::reduced_motion() {
+        (f * 4.0).floor().min(3.0) / 3.0
+    } else {
+        f
+    };
     (from.0 + (to.0 - from.0) * f, from.1 + (to.1 - from.1) * f)
 }
 

@@ -84,6 +84,14 @@ impl Runtime {
             None => Session::start(&embed, env),
         }
         .expect_throw("default scenario");
+        // Reduced motion: nothing plays until asked (an autoplaying embed
+        // included), and messages move in steps.
+        let reduced = dom::prefers_reduced_motion();
+        crate::theme::set_reduced_motion(reduced);
+        let mut session = session;
+        if reduced {
+            session.running = false;
+        }
         let lang = embed
             .lang
             .unwrap_or_else(|| crate::i18n::Lang::from_tag(&dom::language()));
@@ -159,6 +167,7 @@ impl Runtime {
                     self.paint();
                 }
                 Effect::Refused(_) => {}
+                Effect::Lesson(ev) => crate::platform::embed::tell_lesson(ev),
             }
         }
     }
@@ -223,6 +232,7 @@ impl Runtime {
         }
         drop(m);
         if first {
+            crate::platform::embed::watch_height();
             dom::remove_boot();
             dom::mark("quorum:app-drawn");
             self.ensure_loop();

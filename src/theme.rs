@@ -11,6 +11,17 @@ use std::cell::Cell;
 
 thread_local! {
     static DARK: Cell<bool> = const { Cell::new(false) };
+    static REDUCED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The system asks for reduced motion (`prefers-reduced-motion`): the page
+/// does not start playing by itself, and messages move in steps.
+pub fn set_reduced_motion(on: bool) {
+    REDUCED.with(|r| r.set(on));
+}
+
+pub fn reduced_motion() -> bool {
+    REDUCED.with(Cell::get)
 }
 
 /// Draw in dark colours from now on (or light).

@@ -82,6 +82,8 @@ fn start(window: &Window) -> Option<()> {
     let lab = Lab::with_checks(default_scenario(seed, LIVE_NODES), false).ok()?;
     let dark = quorum_app::platform::dom::resolved_dark();
     quorum_app::theme::set_dark(dark);
+    let reduced = quorum_app::platform::dom::prefers_reduced_motion();
+    quorum_app::theme::set_reduced_motion(reduced);
     let root = doc.get_element_by_id("app")?;
     root.set_inner_html(
         &PAGE
@@ -92,7 +94,8 @@ fn start(window: &Window) -> Option<()> {
     let boot = Rc::new(RefCell::new(Boot {
         lab,
         seed,
-        running: true,
+        // Reduced motion: it waits for Play.
+        running: !reduced,
         clock: FrameClock::default(),
         drawn: None,
         nodes: find("#boot g.nodes")?,
@@ -106,6 +109,9 @@ fn start(window: &Window) -> Option<()> {
     }));
     // A property, as the app sets it (so the markup stays the same).
     boot.borrow().skip.set_checked(true);
+    if reduced {
+        boot.borrow().paint_play();
+    }
     if let Some(b) = find("#boot #theme") {
         b.set_attribute("aria-pressed", if dark { "true" } else { "false" })
             .ok()?;
@@ -382,6 +388,13 @@ fn show_failure(doc: &Document, why: &str) {
     // module's cluster, but reaches here if the full page fails).
     let text = Text::PageNotLoaded.get(Lang::from_tag(&language()));
     div.set_text_content(Some(&format!("{text} ({why})")));
+    // A link or a lesson drew nothing yet: the skeleton says it too.
+    if let Some(sk) = doc.get_element_by_id("skeleton") {
+        sk.set_class_name("skeleton failed");
+        if let Some(t) = doc.get_element_by_id("skeleton-text") {
+            t.set_text_content(Some(&text));
+        }
+    }
     if let Some(body) = doc.body() {
         body.append_child(&div).ok();
     }

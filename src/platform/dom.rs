@@ -84,8 +84,10 @@ pub fn boot_running() -> bool {
 /// Remove the first-load module's markup (after this page's first render,
 /// in the same task: nothing is painted in between).
 pub fn remove_boot() {
-    if let Some(el) = document().and_then(|d| d.get_element_by_id("boot")) {
-        el.remove();
+    for id in ["boot", "skeleton"] {
+        if let Some(el) = document().and_then(|d| d.get_element_by_id(id)) {
+            el.remove();
+        }
     }
 }
 
@@ -229,4 +231,15 @@ pub fn focus_dialog(saved: &std::cell::RefCell<Option<web_sys::HtmlElement>>) {
             }
         }
     }
+}
+
+/// The system asks for reduced motion.
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches())
 }

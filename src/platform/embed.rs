@@ -90,3 +90,61 @@ impl Told {
 fn post(kind: &str, fields: &serde_json::Value) {
     post_to_parent(&message(kind, fields));
 }
+
+/// How a lesson goes, for the embedding page.
+pub fn tell_lesson(ev: &crate::state::LessonEvent) {
+    use crate::state::LessonEvent as L;
+    if !in_frame() {
+        return;
+    }
+    match ev {
+        L::Caption { index, t_ms } => post(
+            "quorum:caption",
+            &serde_json::json!({"index": index, "t_ms": t_ms}),
+        ),
+        L::Question { index, t_ms } => post(
+            "quorum:question",
+            &serde_json::json!({"index": index, "t_ms": t_ms}),
+        ),
+        L::Answer {
+            index,
+            choice,
+            right,
+        } => post(
+            "quorum:answer",
+            &serde_json::json!({"index": index, "choice": choice, "right": right}),
+        ),
+        L::End => post("quorum:lesson-end", &serde_json::json!({})),
+    }
+}
+
+/// In a frame, tell the embedding page the content's height whenever it
+/// changes (`quorum:resize {height}`), so it can size the iframe to fit
+/// (docs/embedding.md has the snippet).
+pub fn watch_height() {
+    if !in_frame() {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(root) = doc.document_element() else {
+        return;
+    };
+    let last = std::cell::Cell::new(-1);
+    let observed = root.clone();
+    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+        let h = observed.scroll_height();
+        if h != last.replace(h) {
+            post("quorum:resize", &serde_json::json!({ "height": h }));
+        }
+    });
+    if let Ok(ro) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+        if let Some(body) = doc.body() {
+            ro.observe(&body);
+        }
+        // Lives as long as the page.
+        std::mem::forget(ro);
+    }
+    cb.forget();
+}

@@ -11,7 +11,7 @@ mod update;
 #[cfg(test)]
 mod tests;
 
-pub use msg::{key_msg, Effect, Export, Msg, Opened};
+pub use msg::{key_msg, Effect, Export, LessonEvent, Msg, Opened};
 pub use session::{Env, Handover, Session, Waiting};
 pub use update::{arrivals, update};
 

@@ -195,12 +195,32 @@ pub enum Effect {
     Fetch { id: String, url: String },
     /// Draw one more linked view after this task (`Msg::LinkedViews`).
     LinkedViews,
+    /// Tell the embedding page how a lesson goes (`quorum:caption`,
+    /// `quorum:question`, `quorum:answer`, `quorum:lesson-end`).
+    Lesson(LessonEvent),
     /// Show the page dark or light; `remember` the choice for the next
     /// visit (not in an embed).
     Theme { dark: bool, remember: bool },
     /// The action was refused, and why (also shown as the notice); the JS
     /// API returns it as `{error}`.
     Refused(String),
+}
+
+/// A step of a lesson, for the embedding page (docs/embedding.md).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonEvent {
+    /// Lesson mode stopped at caption `index` (its time in ms).
+    Caption { index: usize, t_ms: f64 },
+    /// Lesson mode stopped at question `index`, which now waits.
+    Question { index: usize, t_ms: f64 },
+    /// Question `index` was answered with `choice`: right or not.
+    Answer {
+        index: usize,
+        choice: usize,
+        right: bool,
+    },
+    /// The last stop of the lesson was reached.
+    End,
 }
 
 /// A run to open, with the moment and the view to show.

@@ -955,3 +955,49 @@ fn skip_quiet_time_is_a_switch_and_quiet_frames_are_marked() {
     assert!(!m.clock.quiet);
     assert_eq!(s.lab.now() - before, 16 * 20, "16 ms at 1/50x");
 }
+
+#[test]
+fn a_lesson_tells_the_embedding_page_each_stop_each_answer_and_its_end() {
+    let (mut m, mut s) = page();
+    send(&mut m, &mut s, Msg::Library("lesson-basic-election".into()));
+    let stops = lesson_stops(s.lab.scenario())
+        .into_iter()
+        .filter(|&t| t > 0)
+        .count();
+    let mut events = Vec::new();
+    let mut ts = 0.0;
+    for _ in 0..stops {
+        if matches!(m.lesson.question, Some(q) if q.chosen.is_none()) {
+            let right = s.lab.scenario().questions[0].answer;
+            events.extend(update(&mut m, &mut s, Msg::Answer(right)));
+        }
+        update(&mut m, &mut s, Msg::LessonNext);
+        while s.running {
+            ts += 100.0;
+            events.extend(update(&mut m, &mut s, Msg::Frame { ts, hidden: false }));
+        }
+    }
+    let told: Vec<LessonEvent> = events
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Lesson(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    let captions = told
+        .iter()
+        .filter(|e| matches!(e, LessonEvent::Caption { .. }))
+        .count();
+    let questions = told
+        .iter()
+        .filter(|e| matches!(e, LessonEvent::Question { .. }))
+        .count();
+    assert_eq!(captions + questions, stops, "{told:?}");
+    assert_eq!(questions, 1);
+    assert!(told.contains(&LessonEvent::Answer {
+        index: 0,
+        choice: s.lab.scenario().questions[0].answer,
+        right: true
+    }));
+    assert_eq!(told.last(), Some(&LessonEvent::End));
+}

@@ -4,7 +4,8 @@
 //! address bar's fragment and the tab's visibility arrive in the message).
 
 use super::{
-    Effect, Export, LinState, Model, Msg, OlderRun, Opened, PlantedBug, Session, Verdict, Waiting,
+    Effect, Export, LessonEvent, LinState, Model, Msg, OlderRun, Opened, PlantedBug, Session,
+    Verdict, Waiting,
 };
 use crate::i18n::Source;
 use crate::lab::{groups_from_choice, ms_to_us, new_lab, slider_to_speed, MAX_NODES_UI};
@@ -144,7 +145,7 @@ impl Update<'_> {
             Msg::Checked(reply) => self.checked(reply),
             Msg::LessonNext => self.lesson_next(),
             Msg::LessonBack => self.lesson_back(),
-            Msg::Answer(i) => self.set(|m| m.lesson.answer(i)),
+            Msg::Answer(i) => self.answer(i),
             Msg::CloseQuestion => self.set(|m| m.lesson.question = None),
             Msg::PeekQuestion(on) => self.set(|m| m.lesson.peek = on),
             Msg::CopyLink => self.copy_link(),
@@ -261,6 +262,7 @@ impl Update<'_> {
             self.m.lesson.stop_at = None;
             self.m.lesson.question = self.m.lesson.question_at(self.s.lab.scenario(), st);
             self.m.lesson.peek = false;
+            self.tell_stop(st);
             self.m.clock.views_built = f64::NEG_INFINITY;
         }
         // A broken invariant pauses the run, at the very moment it broke.
@@ -946,6 +948,48 @@ impl Update<'_> {
             t.saturating_sub(now) as f64 / (crate::lab::NEXT_REAL_MS * 1000.0)
         });
         self.play()
+    }
+
+    /// The embedding page hears where the lesson stopped.
+    fn tell_stop(&mut self, at: Micros) {
+        let file = self.s.lab.scenario();
+        let t_ms = at as f64 / 1000.0;
+        let event = match self.m.lesson.question {
+            Some(q) => LessonEvent::Question {
+                index: q.index,
+                t_ms,
+            },
+            None => match crate::lab::caption_at(file, at) {
+                Some((index, _)) => LessonEvent::Caption { index, t_ms },
+                None => return,
+            },
+        };
+        self.fx.push(Effect::Lesson(event));
+        let stops = crate::lab::lesson_stops(file);
+        if stops.last() == Some(&at) {
+            self.fx.push(Effect::Lesson(LessonEvent::End));
+        }
+    }
+
+    /// A choice for the open question (taken once), right or not.
+    fn answer(&mut self, choice: usize) -> bool {
+        let open = self.m.lesson.question;
+        self.m.lesson.answer(choice);
+        if let (Some(q), None) = (open, open.and_then(|q| q.chosen)) {
+            let right = self
+                .s
+                .lab
+                .scenario()
+                .questions
+                .get(q.index)
+                .is_some_and(|x| x.answer == choice);
+            self.fx.push(Effect::Lesson(LessonEvent::Answer {
+                index: q.index,
+                choice,
+                right,
+            }));
+        }
+        true
     }
 
     fn lesson_back(&mut self) -> bool {
