@@ -1,7 +1,7 @@
 // The first load as a phone sees it (issue 12): dist/ served gzipped as
 // static hosts serve it, from a sub-path.
 //
-//   trunk build --release --offline && node scripts/first-load.mjs [--lighthouse]
+//   trunk build --release --offline && node scripts/first-load.mjs [--lighthouse] [--a11y]
 //
 // 1. In headless Chromium (Playwright), the bytes on the wire (gzip,
 //    Resource Timing) of every response finished before the boot module
@@ -131,6 +131,23 @@ try {
       console.log(`lighthouse mobile run ${i + 1}: performance ${runs.at(-1).score}, LCP ${runs.at(-1).lcp_ms} ms, FCP ${runs.at(-1).fcp_ms} ms, TBT ${runs.at(-1).tbt_ms} ms, ${runs.at(-1).bytes} bytes; LCP element ${runs.at(-1).lcp_element}`);
     }
     out.lighthouse = runs;
+  }
+  if (process.argv.includes('--a11y')) {
+    // Lighthouse's accessibility category, mobile and desktop presets
+    // (after `--lighthouse` installed it): the score and what failed.
+    const lhBin = join(root, 'out', 'lighthouse', 'node_modules', '.bin', 'lighthouse');
+    out.a11y = {};
+    for (const preset of ['mobile', 'desktop']) {
+      const args = [url, '--only-categories=accessibility', '--output=json', '--quiet',
+        '--chrome-flags=--headless --no-sandbox --disable-gpu', ...(preset === 'desktop' ? ['--preset=desktop'] : [])];
+      const { stdout: json } = await promisify(execFile)(lhBin, args, {
+        env: { ...process.env, CHROME_PATH: '/usr/bin/chromium' }, maxBuffer: 64 << 20,
+      });
+      const r = JSON.parse(json);
+      const failed = Object.values(r.audits).filter((x) => x.score === 0).map((x) => x.id);
+      out.a11y[preset] = { score: Math.round(r.categories.accessibility.score * 100), failed };
+      console.log(`lighthouse ${preset} accessibility ${out.a11y[preset].score}${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+    }
   }
 } finally {
   server.close();
