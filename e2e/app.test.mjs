@@ -88,7 +88,9 @@ test('pacing: quiet time passes fast (marked on the clock) while messages fly at
   await page.waitForTimeout(1000);
   const t1 = await page.evaluate(() => [performance.now(), window.quorum.state().t_ms]);
   const rate = (t1[1] - t0[1]) / (t1[0] - t0[0]);
-  assert.ok(rate <= 0.0201, `virtual per real ms ${rate} with skipping off`);
+  // 1/50x, give or take the frame before the first sample (skipping, the
+  // quiet wait for the next election alone would run at 1/2x).
+  assert.ok(rate <= 0.025, `virtual per real ms ${rate} with skipping off`);
   assert.equal(await page.evaluate(() => !!document.querySelector('#clock[data-quiet]')), false);
   await page.check('#skip-quiet');
   assert.equal(await page.evaluate(() => window.quorum.state().skip_quiet), true);
