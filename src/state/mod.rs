@@ -320,16 +320,6 @@ impl Default for FrameClock {
 }
 
 impl FrameClock {
-    /// Real time since the last frame (capped, so a stall does not jump
-    /// the run), times speed, is virtual time: the whole µs to run now.
-    pub fn tick(&mut self, ts: f64, speed: f64) -> u64 {
-        let dt = self.real_dt(ts);
-        self.carry_us += dt * speed * 1000.0;
-        let whole = self.carry_us.floor();
-        self.carry_us -= whole;
-        whole as u64
-    }
-
     /// Real time (ms) since the last frame, capped so a stall does not
     /// jump the run; `lab::stretch` maps it to virtual time.
     pub fn real_dt(&mut self, ts: f64) -> f64 {

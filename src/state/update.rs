@@ -931,14 +931,16 @@ impl Update<'_> {
             return false;
         }
         let now = self.s.lab.now();
-        if self.s.running {
-            if let Some(stop) = self.m.lesson.next_stop(self.s.lab.scenario(), now) {
-                if self.m.lesson.stop_at.is_some() {
-                    self.advance(stop.saturating_sub(now));
-                    self.m.clock.log_built = f64::NEG_INFINITY;
-                    return true;
-                }
-            }
+        let on_the_way = self.s.running && self.m.lesson.stop_at.is_some();
+        if let Some(stop) = self
+            .m
+            .lesson
+            .next_stop(self.s.lab.scenario(), now)
+            .filter(|_| on_the_way)
+        {
+            self.advance(stop.saturating_sub(now));
+            self.m.clock.log_built = f64::NEG_INFINITY;
+            return true;
         }
         let stops = crate::lab::lesson_stops(self.s.lab.scenario());
         self.m.lesson.question = None;
