@@ -31,7 +31,7 @@ impl Lang {
     pub fn tag(self) -> &'static str {
         match self {
             Lang::En => "en",
-            Lang::Zh => "zh",
+            Lang::Zh => "zh-CN",
         }
     }
 }
@@ -56,6 +56,9 @@ pub enum Text {
     /// The first-load module (`boot/`) could not load the full page; the
     /// reason follows in parentheses.
     PageNotLoaded,
+    /// The page's translation could not be loaded: it is shown in English
+    /// (the reason follows in parentheses).
+    CatalogueNotLoaded,
 }
 
 impl Text {
@@ -82,6 +85,10 @@ impl Text {
                 "Quorum could not load completely: reload the page to try again".into()
             }
             (Text::PageNotLoaded, Lang::Zh) => "Quorum 未能完整加载：请重新加载页面再试".into(),
+            (Text::CatalogueNotLoaded, Lang::En) => {
+                "The page's translation could not be loaded: it is shown in English".into()
+            }
+            (Text::CatalogueNotLoaded, Lang::Zh) => "未能加载页面的中文翻译：页面以英文显示".into(),
         }
     }
 }
@@ -92,7 +99,7 @@ mod tests {
 
     /// One of each key (a new key must be added here too).
     fn every_key() -> Vec<Text> {
-        let mut v = vec![Text::Dismiss, Text::PageNotLoaded];
+        let mut v = vec![Text::Dismiss, Text::PageNotLoaded, Text::CatalogueNotLoaded];
         for source in [Source::Link, Source::File] {
             v.push(Text::OlderBehaviour {
                 source,
@@ -144,6 +151,6 @@ mod tests {
         ] {
             assert_eq!(Lang::from_tag(tag), want, "{tag:?}");
         }
-        assert_eq!(Lang::Zh.tag(), "zh");
+        assert_eq!(Lang::Zh.tag(), "zh-CN");
     }
 }

@@ -23,6 +23,7 @@ pub mod runtime;
 pub mod share;
 pub mod state;
 pub mod theme;
+pub mod translate;
 pub mod view;
 
 use wasm_bindgen::prelude::*;

@@ -92,9 +92,8 @@ impl Runtime {
         if reduced {
             session.running = false;
         }
-        let lang = embed
-            .lang
-            .unwrap_or_else(|| crate::i18n::Lang::from_tag(&dom::language()));
+        // As the first-load module put the document (`platform::translator`).
+        let lang = crate::platform::translator::current();
         let dark = dom::resolved_dark();
         crate::theme::set_dark(dark);
         let page = Page {
@@ -166,6 +165,7 @@ impl Runtime {
                     self.model.borrow_mut().diagram.drawn = f64::NEG_INFINITY;
                     self.paint();
                 }
+                Effect::Language(lang) => dom::set_language(*lang),
                 Effect::Refused(_) => {}
                 Effect::Lesson(ev) => crate::platform::embed::tell_lesson(ev),
             }

@@ -19,7 +19,8 @@ use quorum_app::i18n::{Lang, Text};
 use quorum_app::lab::{
     clock_text, default_scenario, ms_value, run_paced, term_color, DEFAULT_SPEED, LIVE_NODES,
 };
-use quorum_app::platform::dom::{language, mark, random_seed};
+use quorum_app::platform::dom::{mark, random_seed};
+use quorum_app::platform::{i18n_loader, translator};
 use quorum_app::ring::{node_label, node_pos, node_radius, ring_version};
 use quorum_app::state::FrameClock;
 use quorum_core::protocol::Role;
@@ -65,10 +66,51 @@ fn main() {
     let Some(window) = web_sys::window() else {
         return;
     };
+    match translator::wanted() {
+        Lang::En => go(&window),
+        // The translator first (its own module, fetched only for this):
+        // the cluster and the full page are then translated from their
+        // first frame. Without it the page goes on in English.
+        lang => {
+            let ready = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {
+                if let Some(w) = web_sys::window() {
+                    go(&w);
+                }
+            });
+            let failed = Closure::<dyn FnMut(JsValue)>::new(move |why: JsValue| {
+                if let Some(w) = web_sys::window() {
+                    if let Some(doc) = w.document() {
+                        if let Some(root) = doc.document_element() {
+                            root.set_attribute("lang", Lang::En.tag()).ok();
+                        }
+                        let why = why.as_string().unwrap_or_default();
+                        notice(
+                            &doc,
+                            &format!("{} ({why})", Text::CatalogueNotLoaded.get(lang)),
+                        );
+                    }
+                    go(&w);
+                }
+            });
+            let _ = i18n_loader::load(lang, false).then2(&ready, &failed);
+            ready.forget();
+            failed.forget();
+        }
+    }
+}
+
+/// The live cluster for a plain visit (nothing in the fragment, and no
+/// query but the language and the theme); else the full page at once.
+fn go(window: &Window) {
     let loc = window.location();
-    let plain = loc.hash().is_ok_and(|h| h.len() <= 1) && loc.search().is_ok_and(|q| q.len() <= 1);
-    if !plain || start(&window).is_none() {
-        load_app(&window);
+    let plain = loc.hash().is_ok_and(|h| h.len() <= 1)
+        && loc.search().is_ok_and(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .all(|kv| kv.is_empty() || kv.starts_with("lang=") || kv.starts_with("theme="))
+        });
+    if !plain || start(window).is_none() {
+        load_app(window);
     }
 }
 
@@ -378,24 +420,28 @@ fn add_script(doc: &Document) -> Result<(), String> {
     Ok(())
 }
 
-fn show_failure(doc: &Document, why: &str) {
+/// A visible alert, already in the page's language (not translated again).
+fn notice(doc: &Document, text: &str) {
     let Ok(div) = doc.create_element("div") else {
         return;
     };
     div.set_class_name("notice");
     div.set_attribute("role", "alert").ok();
-    // In the browser's language (a page with `?lang=` skips the boot
-    // module's cluster, but reaches here if the full page fails).
-    let text = Text::PageNotLoaded.get(Lang::from_tag(&language()));
-    div.set_text_content(Some(&format!("{text} ({why})")));
+    div.set_attribute("translate", "no").ok();
+    div.set_text_content(Some(text));
+    if let Some(body) = doc.body() {
+        body.append_child(&div).ok();
+    }
+}
+
+fn show_failure(doc: &Document, why: &str) {
+    let text = Text::PageNotLoaded.get(translator::wanted());
+    notice(doc, &format!("{text} ({why})"));
     // A link or a lesson drew nothing yet: the skeleton says it too.
     if let Some(sk) = doc.get_element_by_id("skeleton") {
         sk.set_class_name("skeleton failed");
         if let Some(t) = doc.get_element_by_id("skeleton-text") {
             t.set_text_content(Some(&text));
         }
-    }
-    if let Some(body) = doc.body() {
-        body.append_child(&div).ok();
     }
 }

@@ -177,6 +177,19 @@ pub fn set_theme(dark: bool, remember: bool) {
     }
 }
 
+/// Put the page in `lang` and remember it: the translator module does it
+/// (`platform::i18n_loader`), so the full page carries no translation
+/// code.
+pub fn set_language(lang: crate::i18n::Lang) {
+    let failed = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+        |why: wasm_bindgen::JsValue| {
+            web_sys::console::warn_2(&"the page could not change its language:".into(), &why);
+        },
+    );
+    let _ = super::i18n_loader::load(lang, true).catch(&failed);
+    failed.forget();
+}
+
 /// The open modal dialog, if any (`role=dialog` with `aria-modal`).
 pub fn modal_dialog() -> Option<web_sys::Element> {
     document()?

@@ -8,5 +8,7 @@ pub mod dom;
 pub mod embed;
 pub mod files;
 pub mod frame;
+pub mod i18n_loader;
 pub mod listeners;
+pub mod translator;
 pub mod worker;

@@ -61,6 +61,8 @@ pub enum Msg {
     /// The system's colour scheme changed (dark or not); followed unless a
     /// theme was chosen.
     SystemTheme(bool),
+    /// The language picker (not a run's event: the page's words only).
+    SetLanguage(crate::i18n::Lang),
     /// The "?" key.
     ToggleHelp,
     /// The Escape key: close panels and tools.
@@ -201,6 +203,8 @@ pub enum Effect {
     /// Show the page dark or light; `remember` the choice for the next
     /// visit (not in an embed).
     Theme { dark: bool, remember: bool },
+    /// Put the page's words in this language, and remember it.
+    Language(crate::i18n::Lang),
     /// The action was refused, and why (also shown as the notice); the JS
     /// API returns it as `{error}`.
     Refused(String),

@@ -108,6 +108,11 @@ impl Update<'_> {
                 });
                 true
             }
+            Msg::SetLanguage(lang) => {
+                self.m.page.lang = lang;
+                self.fx.push(Effect::Language(lang));
+                true
+            }
             Msg::ToggleHelp => self.set(|m| m.tools.help = !m.tools.help),
             Msg::Escape => self.escape(),
             Msg::LogFrom(f) => self.log_from(f),

@@ -68,8 +68,9 @@ fn library_menu(m: &Model, send: &Callback<Msg>) -> Html {
     }
 }
 
-/// The caption track, and lesson mode's Back / Next.
-pub fn lesson_bar(send: &Callback<Msg>, lab: &Lab) -> Html {
+/// The caption track, and lesson mode's Back / Next. `lesson`: the shipped
+/// lesson's id (its translation is found by it).
+pub fn lesson_bar(send: &Callback<Msg>, lab: &Lab, lesson: Option<&str>) -> Html {
     let file = lab.scenario();
     if file.captions.is_empty() && file.questions.is_empty() {
         return html! {};
@@ -79,7 +80,7 @@ pub fn lesson_bar(send: &Callback<Msg>, lab: &Lab) -> Html {
     let at = stops.iter().filter(|&&t| t <= now).count();
     let caption = crate::lab::caption_at(file, now);
     html! {
-        <section class="lesson" id="lesson" aria-label="Lesson">
+        <section class="lesson" id="lesson" aria-label="Lesson" data-lesson={lesson.filter(|l| l.starts_with("lesson-")).map(str::to_owned)}>
             <button id="lesson-back" aria-label="Back to the previous caption" disabled={now == 0}
                 onclick={on(send, || Msg::LessonBack)}>{"‹ Back"}</button>
             <p class="caption" id="caption" aria-live="polite" data-index={caption.map_or(String::new(), |c| c.0.to_string())}>
@@ -149,9 +150,30 @@ pub fn controls(
                     { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
                 <button id="theme" aria-pressed={m.page.dark.to_string()} title="Dark colours, remembered for your next visit"
                     onclick={on(send, || Msg::ToggleTheme)}>{"◐ Dark"}</button>
+                { language_picker(m, send) }
                 <button aria-label="Help and keyboard shortcuts" id="help" onclick={on(send, || Msg::Help(true))}>{"?"}</button>
             </div>
         </header>
+    }
+}
+
+/// The page's language: each named in its own words (not translated).
+fn language_picker(m: &Model, send: &Callback<Msg>) -> Html {
+    use crate::i18n::Lang;
+    let zh = m.page.lang == Lang::Zh;
+    let onchange = {
+        let send = send.clone();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                send.emit(Msg::SetLanguage(Lang::from_tag(&s.value())));
+            }
+        })
+    };
+    html! {
+        <select id="lang" translate="no" aria-label="Language / 语言" {onchange}>
+            <option value="en" lang="en" selected={!zh}>{"English"}</option>
+            <option value="zh-CN" lang="zh-CN" selected={zh}>{"中文"}</option>
+        </select>
     }
 }
 

@@ -86,7 +86,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
         <div class={classes!("quorum", embed.then_some("embed"))}>
             if embed { { controls::embed_bar(surfaces, send, s.running) } } else { { controls::controls(m, surfaces, send, lab, s) } }
             { controls::scrubber(surfaces, send, lab) }
-            { controls::lesson_bar(send, lab) }
+            { controls::lesson_bar(send, lab, m.lesson.lib_id.as_deref()) }
             { older_notice(m, send) }
             <main class={classes!("stage", (!side).then_some("solo"))}>
                 if m.shows(P_RING) {
@@ -136,7 +136,7 @@ fn older_notice(m: &Model, send: &Callback<Msg>) -> Html {
     };
     let lang = m.page.lang;
     html! {
-        <div class="banner" role="status" id="older-notice" lang={lang.tag()}>
+        <div class="banner" role="status" id="older-notice" lang={lang.tag()} translate="no">
             <span>{ older.text().get(lang) }</span>
             <button aria-label={Text::Dismiss.get(lang)} onclick={on(send, || Msg::DismissOlder)}>{"×"}</button>
         </div>
