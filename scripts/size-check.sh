@@ -8,6 +8,8 @@
 # - full page: the app's own module (src/), fetched after the first frame
 #   (at once for a link, a lesson or an embed);
 # - worker: the Web Worker's module (long checks), fetched when first used;
+# - translation: the translator module and the Chinese catalogue, fetched
+#   only by a page in Chinese (an English page never does);
 # - data: the shipped scenarios and lessons (dist/scenarios/), fetched one
 #   at a time when opened.
 #
@@ -17,6 +19,7 @@ cd "$(dirname "$0")/.."
 FIRST_BUDGET=${FIRST_LOAD_BUDGET_BYTES:-250000}
 APP_BUDGET=${APP_BUDGET_BYTES:-400000}
 WORKER_BUDGET=${WORKER_BUDGET_BYTES:-70000}
+I18N_BUDGET=${I18N_BUDGET_BYTES:-60000}
 # The largest single data file (a lesson with its captions).
 DATA_FILE_BUDGET=${DATA_FILE_BUDGET_BYTES:-8000}
 shopt -s nullglob
@@ -27,8 +30,9 @@ line() { printf '  %-58s %9d bytes raw %9d bytes gzipped\n' "$1" "$(stat -c %s "
 first=(dist/index.html dist/quorum-boot-*.js dist/quorum-boot-*_bg.wasm dist/*.css)
 app=(dist/quorum-app.js dist/quorum-app_bg.wasm)
 worker=(dist/quorum-worker*)
+i18n=(dist/quorum-i18n.js dist/quorum-i18n_bg.wasm dist/i18n/zh.json)
 data=(dist/scenarios/*.json dist/scenarios/*/*.json)
-if [ ! -f dist/index.html ] || [ ${#first[@]} -lt 4 ] || [ ! -f dist/quorum-app_bg.wasm ] || [ ${#worker[@]} -eq 0 ] || [ ${#data[@]} -eq 0 ]; then
+if [ ! -f dist/index.html ] || [ ${#first[@]} -lt 4 ] || [ ! -f dist/quorum-app_bg.wasm ] || [ ${#worker[@]} -eq 0 ] || [ ! -f dist/quorum-i18n_bg.wasm ] || [ ${#data[@]} -eq 0 ]; then
   echo "size-check: no complete dist/ build found (trunk build --release)" >&2
   exit 1
 fi
@@ -48,6 +52,7 @@ part() { # name budget files...
 part "first load" "$FIRST_BUDGET" "${first[@]}"
 part "full page (after the first frame)" "$APP_BUDGET" "${app[@]}"
 part "worker (on first check)" "$WORKER_BUDGET" "${worker[@]}"
+part "translation (a page in Chinese only)" "$I18N_BUDGET" "${i18n[@]}"
 
 largest=0 sum=0
 for f in "${data[@]}"; do

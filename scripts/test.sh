@@ -18,7 +18,7 @@ cargo --version; node --version; trunk --version; wasm-bindgen --version; chromi
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p quorum-app -p quorum-boot -p wasm-trace -p quorum-worker --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p quorum-app -p quorum-boot -p quorum-i18n -p wasm-trace -p quorum-worker --all-targets -- -D warnings
 # The linearizability checker (stateright) builds for the browser too.
 cargo clippy --target wasm32-unknown-unknown -p quorum-verify --lib -- -D warnings
 

@@ -1009,3 +1009,43 @@ fn a_lesson_tells_the_embedding_page_each_stop_each_answer_and_its_end() {
     }));
     assert_eq!(told.last(), Some(&LessonEvent::End));
 }
+
+#[test]
+fn step_never_skips_an_unanswered_question() {
+    let (mut m, mut s) = page();
+    let file = r#"{"version":1,"nodes":3,"seed":3,
+        "questions":[{"at_ms":200,"question":"Who leads?","choices":["S1","S2"],"answer":1}]}"#;
+    update(
+        &mut m,
+        &mut s,
+        Msg::Import("q.json".into(), Ok(file.into())),
+    );
+    // Step, one event at a time, from 0: it stops at 200 ms, question open.
+    let mut steps = 0;
+    while m.lesson.question.is_none() && steps < 10_000 {
+        update(&mut m, &mut s, Msg::Step);
+        steps += 1;
+        assert!(s.lab.now() <= 200_000, "stepped past the question");
+    }
+    assert_eq!(s.lab.now(), 200_000);
+    assert_eq!(m.lesson.question.map(|q| q.chosen), Some(None));
+    // Open and unanswered: Step, the next event and Next all wait.
+    for msg in [Msg::Step, Msg::StepEvents(1), Msg::LessonNext] {
+        let fx = update(&mut m, &mut s, msg);
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::Refused(r) if r.contains("answer"))));
+        assert_eq!(s.lab.now(), 200_000);
+    }
+    // Answered: Step goes on.
+    update(&mut m, &mut s, Msg::Answer(1));
+    update(&mut m, &mut s, Msg::CloseQuestion);
+    update(&mut m, &mut s, Msg::Step);
+    assert!(s.lab.now() > 200_000);
+    // Stepping by events past a question stops there too.
+    update(&mut m, &mut s, Msg::Seek(0.0));
+    m.lesson.answered.clear();
+    update(&mut m, &mut s, Msg::StepEvents(100_000));
+    assert_eq!(s.lab.now(), 200_000, "the question stopped the jump");
+    assert!(m.lesson.question.is_some());
+}

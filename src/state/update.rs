@@ -344,11 +344,48 @@ impl Update<'_> {
     }
 
     fn step(&mut self) -> bool {
+        if self.question_open() {
+            return false;
+        }
         self.s.running = false;
         self.stop_loop();
+        let from = self.s.lab.now();
         self.s.lab.step();
+        self.stop_at_question(from);
         self.refresh_logs();
         true
+    }
+
+    /// An unanswered question is open: Step and Next wait for its answer
+    /// (the embedding page hears why).
+    fn question_open(&mut self) -> bool {
+        let open = matches!(self.m.lesson.question, Some(q) if q.chosen.is_none());
+        if open {
+            // Not a notice: the open question says what to do.
+            self.fx
+                .push(Effect::Refused("answer the open question first".into()));
+        }
+        open
+    }
+
+    /// Stepped from `from` past an unanswered question: back to it, and
+    /// open it (a step never skips a question).
+    fn stop_at_question(&mut self, from: Micros) {
+        let file = self.s.lab.scenario();
+        let Some((index, at)) = crate::lab::next_question(file, from, &self.m.lesson.answered)
+        else {
+            return;
+        };
+        if at > self.s.lab.now() {
+            return;
+        }
+        self.s.lab.seek(at);
+        self.m.lesson.question = Some(crate::state::Question {
+            index,
+            chosen: None,
+        });
+        self.m.lesson.peek = false;
+        self.tell_stop(at);
     }
 
     /// Go to virtual time `us` (clamped to the run's end). Seeking pauses,
@@ -362,10 +399,17 @@ impl Update<'_> {
     }
 
     fn step_events(&mut self, k: i64) -> bool {
+        if k > 0 && self.question_open() {
+            return false;
+        }
         self.s.running = false;
         self.stop_loop();
+        let from = self.s.lab.now();
         let target = self.s.lab.sim().stats().events.saturating_add_signed(k);
         self.s.lab.seek_events(target);
+        if k > 0 {
+            self.stop_at_question(from);
+        }
         self.refresh_logs();
         true
     }
@@ -929,10 +973,7 @@ impl Update<'_> {
     /// need be); pressed again on the way, straight there. A question left
     /// open and unanswered keeps it: Next does not skip it.
     fn lesson_next(&mut self) -> bool {
-        if matches!(self.m.lesson.question, Some(q) if q.chosen.is_none()) {
-            // Not a notice: the open question says what to do.
-            self.fx
-                .push(Effect::Refused("answer the open question first".into()));
+        if self.question_open() {
             return false;
         }
         let now = self.s.lab.now();

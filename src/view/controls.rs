@@ -146,7 +146,7 @@ pub fn controls(
             { cluster_group(send, lab) }
             { share_group(m, send) }
             <div class="group secondary">
-                <button title="Show the recorded scenario" onclick={on(send, || Msg::ShowScenario(true))}>
+                <button id="show-scenario" title="Show the recorded scenario" onclick={on(send, || Msg::ShowScenario(true))}>
                     { match lab.scenario().events.len() { 1 => "Scenario (1 event)".to_string(), n => format!("Scenario ({n} events)") } }</button>
                 <button id="theme" aria-pressed={m.page.dark.to_string()} title="Dark colours, remembered for your next visit"
                     onclick={on(send, || Msg::ToggleTheme)}>{"◐ Dark"}</button>
