@@ -100,9 +100,13 @@ for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 
 
 test('a link skips the first-load module; a full page that cannot load says so', async () => {
   const page = await browser.newPage();
-  await page.goto(`${server.url}?lang=en`);
+  await page.goto(`${server.url}?quiet=0`);
   await page.waitForFunction(() => window.quorum);
   assert.equal(await page.evaluate(() => !!window.quorumBoot), false, 'no boot with a query');
+  // The language and the theme are not a link: the live cluster starts.
+  await page.goto(`${server.url}?lang=en&theme=dark`);
+  await page.waitForFunction(() => window.quorum);
+  assert.equal(await page.evaluate(() => !!window.quorumBoot), true, 'the boot module with lang= and theme=');
   await page.close();
 
   const broken = await browser.newPage();

@@ -49,9 +49,31 @@ export async function serve() {
   return { url, stop: () => proc.kill() };
 }
 
-// Playwright gives each launch a fresh, empty profile of its own.
+// Playwright gives each launch a fresh, empty profile of its own. Its
+// pages have seen the welcome (a first visit shows it over the page);
+// `browser.newFirstVisit()` opens a page that has not.
+const WELCOMED = "try { localStorage.setItem('quorum-welcomed', '1') } catch (e) {}";
 export async function launch() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const newContext = b.newContext.bind(b);
+  b.newContext = async (opts) => {
+    const c = await newContext(opts);
+    await c.addInitScript(WELCOMED);
+    return c;
+  };
+  b.newPage = async (opts) => {
+    const c = await b.newContext(opts);
+    const p = await c.newPage();
+    p.on('close', () => c.close().catch(() => {}));
+    return p;
+  };
+  b.newFirstVisit = async (opts) => {
+    const c = await newContext(opts);
+    const p = await c.newPage();
+    p.on('close', () => c.close().catch(() => {}));
+    return p;
+  };
+  return b;
 }
 
 /** Open the app; collect console errors and page errors. */

@@ -52,9 +52,9 @@ const englishLeft = () => {
     if (skip(n.parentElement)) continue;
     if (words(n.data).length) found.add(n.data.trim());
   }
-  for (const e of document.body.querySelectorAll('[aria-label],[title],[placeholder],[alt]')) {
+  for (const e of document.body.querySelectorAll('[aria-label],[title],[placeholder],[alt],optgroup[label]')) {
     if (skip(e)) continue;
-    for (const a of ['aria-label', 'title', 'placeholder', 'alt']) {
+    for (const a of ['aria-label', 'title', 'placeholder', 'alt', 'label']) {
       const v = e.getAttribute(a);
       if (v && words(v).length) found.add(`${a}=${v}`);
     }

@@ -96,11 +96,23 @@ impl Runtime {
         let lang = crate::platform::translator::current();
         let dark = dom::resolved_dark();
         crate::theme::set_dark(dark);
+        use crate::state::{DONE_KEY, WELCOMED_KEY};
+        let first_visit = dom::remembered(WELCOMED_KEY).is_none()
+            && dom::location_hash().is_none()
+            && embed.lesson.is_none();
+        let done = dom::remembered(DONE_KEY)
+            .unwrap_or_default()
+            .split(',')
+            .filter(|id| id.starts_with("lesson-") && id.len() <= 64)
+            .map(str::to_owned)
+            .collect();
         let page = Page {
             embed,
             url: dom::page_url(),
             lang,
             dark,
+            first_visit,
+            done,
         };
         Runtime::new(page, session)
     }
@@ -166,6 +178,7 @@ impl Runtime {
                     self.paint();
                 }
                 Effect::Language(lang) => dom::set_language(*lang),
+                Effect::Remember { key, value } => dom::remember(key, value),
                 Effect::Refused(_) => {}
                 Effect::Lesson(ev) => crate::platform::embed::tell_lesson(ev),
             }

@@ -171,10 +171,24 @@ pub fn set_theme(dark: bool, remember: bool) {
         root.set_attribute("data-theme", name).ok();
     }
     if remember {
-        if let Some(store) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            store.set_item(THEME_KEY, name).ok();
-        }
+        self::remember(THEME_KEY, name);
     }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A fact kept for the next visit (none if storage is refused).
+pub fn remember(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        s.set_item(key, value).ok();
+    }
+}
+
+/// A fact kept by an earlier visit.
+pub fn remembered(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
 }
 
 /// Put the page in `lang` and remember it: the translator module does it

@@ -37,6 +37,7 @@ const ATTRS: &[&str] = &[
     "aria-roledescription",
     "aria-valuetext",
     "alt",
+    "label",
 ];
 /// Where the Chinese catalogue is, relative to the page.
 pub const ZH_CATALOGUE: &str = "i18n/zh.json";

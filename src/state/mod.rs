@@ -13,7 +13,7 @@ mod tests;
 
 pub use msg::{key_msg, Effect, Export, LessonEvent, Msg, Opened};
 pub use session::{Env, Handover, Session, Waiting};
-pub use update::{arrivals, update};
+pub use update::{arrivals, update, DONE_KEY, WELCOMED_KEY};
 
 use crate::history::{Charts, Filter, Lanes};
 use crate::i18n::{Lang, Source, Text};
@@ -103,6 +103,10 @@ pub struct Page {
     /// Dark colours (the theme button, remembered; `theme=`; else the
     /// system's).
     pub dark: bool,
+    /// A first visit (no welcome seen on this browser).
+    pub first_visit: bool,
+    /// The shipped lessons finished on this browser, by id (remembered).
+    pub done: Vec<String>,
 }
 
 /// What is picked or pointed at.
@@ -129,6 +133,10 @@ pub struct Tools {
     /// Whether the browser put that link on the clipboard (`None` while
     /// it has not answered).
     pub copied: Option<bool>,
+    /// The welcome for a first visit, until dismissed (remembered).
+    pub welcome: bool,
+    /// The lesson chooser is open.
+    pub chooser: bool,
 }
 
 /// Real time (ms) as the frame loop sees it.
@@ -257,10 +265,17 @@ impl Model {
     /// A fresh page for this lab.
     pub fn new(page: Page, session: &Session) -> Self {
         let log = Rc::new(LogModel::build(&session.lab, None));
+        // A first visit to the plain page (not an embed, a link or a
+        // lesson): where to start.
+        let welcome =
+            page.first_visit && !page.embed.on && session.lab.scenario().captions.is_empty();
         Model {
             page,
             selection: Selection::default(),
-            tools: Tools::default(),
+            tools: Tools {
+                welcome,
+                ..Tools::default()
+            },
             clock: FrameClock::default(),
             log: LogTable {
                 version: log.version,

@@ -61,6 +61,13 @@ pub enum Msg {
     /// The system's colour scheme changed (dark or not); followed unless a
     /// theme was chosen.
     SystemTheme(bool),
+    /// The welcome: closed (remembered), and the first lesson opened if
+    /// `start`.
+    CloseWelcome {
+        start: bool,
+    },
+    /// The lesson chooser: open or closed.
+    Chooser(bool),
     /// The language picker (not a run's event: the page's words only).
     SetLanguage(crate::i18n::Lang),
     /// The "?" key.
@@ -203,6 +210,9 @@ pub enum Effect {
     /// Show the page dark or light; `remember` the choice for the next
     /// visit (not in an embed).
     Theme { dark: bool, remember: bool },
+    /// Keep a small fact for the next visit (`localStorage`): the welcome
+    /// was seen, the lessons finished.
+    Remember { key: &'static str, value: String },
     /// Put the page's words in this language, and remember it.
     Language(crate::i18n::Lang),
     /// The action was refused, and why (also shown as the notice); the JS

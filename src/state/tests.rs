@@ -20,6 +20,8 @@ fn page() -> (Model, Session) {
         url: URL.into(),
         lang: Lang::En,
         dark: false,
+        first_visit: false,
+        done: Default::default(),
     };
     (Model::new(page, &session), session)
 }
@@ -921,7 +923,54 @@ fn every_lesson_goes_from_next_to_next_within_seconds() {
             "{}: {total} ms from Next to Next",
             lesson.id
         );
+        // Its last stop reached: finished, for the chooser.
+        assert!(
+            m.page.done.iter().any(|d| d == lesson.id),
+            "{} marked finished",
+            lesson.id
+        );
     }
+}
+
+#[test]
+fn a_first_visit_is_welcomed_once_and_can_start_the_first_lesson() {
+    let (m0, s0) = page();
+    assert!(!m0.tools.welcome, "not a first visit");
+    drop((m0, s0));
+    let session = Session::start(&Embed::default(), Env::default()).expect("default scenario");
+    let first = |embed: Embed| Page {
+        embed,
+        url: URL.into(),
+        lang: Lang::En,
+        dark: false,
+        first_visit: true,
+        done: Default::default(),
+    };
+    let mut m = Model::new(first(Embed::default()), &session);
+    assert!(m.tools.welcome, "a first visit is welcomed");
+    let embedded = Model::new(
+        first(Embed {
+            on: true,
+            ..Default::default()
+        }),
+        &session,
+    );
+    assert!(!embedded.tools.welcome, "an embed is not");
+    let mut s = session;
+    // "Choose a lesson" opens the chooser in its place; Escape closes it.
+    update(&mut m, &mut s, Msg::Chooser(true));
+    assert!(m.tools.chooser && !m.tools.welcome);
+    update(&mut m, &mut s, Msg::Escape);
+    assert!(!m.tools.chooser);
+    // "Start the first lesson": remembered, and lesson 1 opens.
+    m.tools.welcome = true;
+    let fx = send(&mut m, &mut s, Msg::CloseWelcome { start: true });
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Remember { key, .. } if *key == WELCOMED_KEY)));
+    assert!(!m.tools.welcome);
+    assert_eq!(m.lesson.lib_id.as_deref(), Some(update::FIRST_LESSON));
+    assert!(!s.lab.scenario().captions.is_empty());
 }
 
 #[test]

@@ -18,6 +18,12 @@ use std::rc::Rc;
 
 /// How long opening a link may replay (real ms) before it stops short.
 const OPEN_BUDGET_MS: f64 = 2500.0;
+/// `localStorage`: the welcome was seen on this browser.
+pub const WELCOMED_KEY: &str = "quorum-welcomed";
+/// `localStorage`: the shipped lessons finished, their ids joined by `,`.
+pub const DONE_KEY: &str = "quorum-done";
+/// Where the welcome's "Start the first lesson" goes.
+pub const FIRST_LESSON: &str = "lesson-basic-election";
 /// The linked views drawn one per task after the first render
 /// (`Model::linked_on`): diagram, log table, event log, charts.
 pub const LINKED_VIEWS: u8 = 4;
@@ -108,6 +114,21 @@ impl Update<'_> {
                 });
                 true
             }
+            Msg::CloseWelcome { start } => {
+                self.m.tools.welcome = false;
+                self.fx.push(Effect::Remember {
+                    key: WELCOMED_KEY,
+                    value: "1".into(),
+                });
+                if start {
+                    return self.library(FIRST_LESSON.into());
+                }
+                true
+            }
+            Msg::Chooser(on) => self.set(|m| {
+                m.tools.chooser = on;
+                m.tools.welcome &= !on;
+            }),
             Msg::SetLanguage(lang) => {
                 self.m.page.lang = lang;
                 self.fx.push(Effect::Language(lang));
@@ -582,6 +603,7 @@ impl Update<'_> {
             None => {}
         }
         self.m.tools.help = false;
+        self.m.tools.chooser = false;
         self.m.tools.show_scenario = false;
         self.m.selection.msg = None;
         self.m.tools.partition = None;
@@ -756,6 +778,8 @@ impl Update<'_> {
     /// Load a shipped scenario. A lesson waits for "Next"; embedded,
     /// autoplay decides.
     fn library(&mut self, id: String) -> bool {
+        self.m.tools.chooser = false;
+        self.m.tools.welcome = false;
         let file = match self.s.library.get(&id) {
             Some(f) => f.clone(),
             None => return self.fetch(Waiting::Library(id)),
@@ -1016,6 +1040,23 @@ impl Update<'_> {
         let stops = crate::lab::lesson_stops(file);
         if stops.last() == Some(&at) {
             self.fx.push(Effect::Lesson(LessonEvent::End));
+            // A shipped lesson, finished: the chooser marks it.
+            if let Some(id) = self
+                .m
+                .lesson
+                .lib_id
+                .as_ref()
+                .filter(|l| l.starts_with("lesson-"))
+            {
+                if !self.m.page.done.contains(id) {
+                    self.m.page.done.push(id.clone());
+                    let value = self.m.page.done.join(",");
+                    self.fx.push(Effect::Remember {
+                        key: DONE_KEY,
+                        value,
+                    });
+                }
+            }
         }
     }
 

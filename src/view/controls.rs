@@ -40,6 +40,7 @@ pub fn embed_bar(surfaces: &Surfaces, send: &Callback<Msg>, running: bool) -> Ht
             <button aria-label="Step to the next event" id="step" onclick={on(send, || Msg::Step)}>{"Step ›"}</button>
             <span class="clock" aria-label="Virtual time" id="clock" ref={surfaces.clock.clone()}></span>
             <button aria-label="Copy a link to this run" id="copy-link" onclick={on(send, || Msg::CopyLink)}>{"Link"}</button>
+            <button aria-label="Help and legend" id="help" onclick={on(send, || Msg::Help(true))}>{"?"}</button>
         </header>
     }
 }
@@ -55,6 +56,7 @@ fn library_menu(m: &Model, send: &Callback<Msg>) -> Html {
         html! { <optgroup label={label}>{ for items }</optgroup> }
     };
     html! {
+        <>
         <select id="library" aria-label="Scenarios and lessons"
             onchange={send.reform(|e: Event| {
                 Msg::Library(e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default())
@@ -65,6 +67,8 @@ fn library_menu(m: &Model, send: &Callback<Msg>) -> Html {
             { group(Kind::Lab, "Lab runs") }
             { group(Kind::Bug, "Planted bugs") }
         </select>
+        <button id="lessons" onclick={on(send, || Msg::Chooser(true))}>{"Lessons"}</button>
+        </>
     }
 }
 

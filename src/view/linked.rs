@@ -2,14 +2,15 @@
 //! (virtualised: only the rows in view are in the DOM) and the charts
 //! (plain SVG).
 
-use super::on;
 use super::Surfaces;
+use super::{maybe, on};
 use crate::history::{Charts, Filter, KINDS};
 use crate::state::{Model, Msg};
 use crate::state::{Session, ROW};
 use quorum_core::sim::describe::{format_line, Line};
 use quorum_core::sim::Micros;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Event-log view height, in CSS pixels.
@@ -149,14 +150,14 @@ pub fn event_log(p: &EventLogProps) -> Html {
             let hot = msg.is_some() && (msg == hover || msg.is_some_and(|m| culprits.contains(&m)));
             let class = classes!(
                 "ev",
-                format!("k-{:?}", l.kind).to_lowercase(),
+                format!("k-{:?}", l.kind).to_ascii_lowercase(),
                 hot.then_some("hl"),
                 (Some(l.t) == p.now).then_some("now")
             );
             let onclick = send.reform(move |_| Msg::Seek(t_ms));
             let onmouseenter = send.reform(move |_| Msg::HoverMsg(msg));
             html! {
-                <div class={class} style={format!("top:{}px", (first + i) as f64 * ROW)}
+                <div key={first + i} class={class} style={format!("top:{}px", (first + i) as f64 * ROW)}
                     data-t={t_ms.to_string()} onclick={onclick} onmouseenter={onmouseenter}
                     role="button" tabindex="-1">{ format_line(l) }</div>
             }
@@ -194,7 +195,9 @@ pub fn event_log(p: &EventLogProps) -> Html {
                 </select>
             </div>
             <div class="kinds">{ for kinds }</div>
-            <div class="evlog" id="evlog" ref={p.evlog.clone()} onscroll={onscroll}
+            <div class="evlog" id="evlog" ref={p.evlog.clone()} onscroll={onscroll} tabindex="0"
+                aria-label="Event log lines: the arrow keys move between them, Enter goes to one"
+                onkeydown={maybe(send, ev_key)}
                 style={format!("height:{VIEW}px")} onmouseleave={on(send, || Msg::HoverMsg(None))}>
                 <div class="ev-space" style={format!("height:{}px", lines.len() as f64 * ROW)}>
                     { for rows }
@@ -202,6 +205,50 @@ pub fn event_log(p: &EventLogProps) -> Html {
             </div>
             <p class="ev-foot">{ format!("{} lines up to now, from the last {} s; click one to go there", lines.len(), p.window_s) }</p>
         </section>
+    }
+}
+
+/// The event log by keyboard: the arrow keys move focus from line to line
+/// (from the scroller, to the first line in view), scrolling it into view;
+/// Enter or Space goes to the focused line's time, as a click does.
+fn ev_key(e: KeyboardEvent) -> Option<Msg> {
+    let key = e.key();
+    let line = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .filter(|a| a.matches("#evlog .ev").unwrap_or(false));
+    let go = |el: Option<web_sys::Element>| {
+        if let Some(h) = el.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            h.focus().ok();
+            h.scroll_into_view_with_bool(false);
+        }
+    };
+    match (key.as_str(), line) {
+        ("ArrowDown" | "ArrowUp", Some(l)) => {
+            e.prevent_default();
+            go(if key == "ArrowDown" {
+                l.next_element_sibling()
+            } else {
+                l.previous_element_sibling()
+            });
+            None
+        }
+        ("ArrowDown" | "ArrowUp", None) => {
+            e.prevent_default();
+            let scroller: web_sys::Element = e.current_target()?.dyn_into().ok()?;
+            let top = f64::from(scroller.scroll_top());
+            let rows = scroller.query_selector_all(".ev").ok()?;
+            let first = (0..rows.length())
+                .filter_map(|i| rows.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+                .find(|r| f64::from(r.offset_top()) >= top);
+            go(first.map(Into::into));
+            None
+        }
+        ("Enter" | " ", Some(l)) => {
+            e.prevent_default();
+            l.get_attribute("data-t")?.parse().ok().map(Msg::Seek)
+        }
+        _ => None,
     }
 }
 

@@ -9,6 +9,7 @@ mod logtable;
 mod overlays;
 mod ring;
 mod side;
+mod welcome;
 
 pub use linked::{SPANS, VIEW};
 pub use logtable::{LogTable, LogTableProps};
@@ -87,6 +88,7 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             if embed { { controls::embed_bar(surfaces, send, s.running) } } else { { controls::controls(m, surfaces, send, lab, s) } }
             { controls::scrubber(surfaces, send, lab) }
             { controls::lesson_bar(send, lab, m.lesson.lib_id.as_deref()) }
+            { welcome::lesson_end(m, send, lab) }
             { older_notice(m, send) }
             <main class={classes!("stage", (!side).then_some("solo"))}>
                 if m.shows(P_RING) {
@@ -122,6 +124,8 @@ pub fn page(m: &Model, s: &Session, surfaces: &Surfaces, send: &Callback<Msg>) -
             <div id="announce" class="sr-only" role="status" aria-live="polite"></div>
             { overlays::question(m, send, lab) }
             if m.tools.help { { overlays::help(&on(send, || Msg::Help(false))) } }
+            { welcome::chooser(m, send) }
+            { welcome::welcome(m, send) }
             if m.tools.show_scenario { { overlays::scenario_view(send, lab) } }
         </div>
     }

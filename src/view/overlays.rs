@@ -65,6 +65,7 @@ pub fn help(on_close: &Callback<MouseEvent>) -> Html {
                     <tr><td><kbd>{"?"}</kbd></td><td>{"this help"}</td></tr>
                     <tr><td><kbd>{"Esc"}</kbd></td><td>{"close panels and tools"}</td></tr>
                 </table>
+                { super::ring::legend() }
                 <p>{"Partition: press ✂ Partition, tap servers and clients to put them in groups (each tap cycles the colour; an uncoloured client reaches every server, a grey one joins the servers left uncoloured), then Apply. Heal reconnects everyone. Every action is recorded in the scenario at the current virtual time, so the run replays exactly."}</p>
                 <button class="primary" aria-label="Close help" onclick={close}>{"Close"}</button>
             </div>

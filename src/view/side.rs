@@ -199,7 +199,7 @@ pub fn invariants(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                         };
                         html! {
                             <li id="linearizability" class={classes!(class)} title={text.clone()}
-                                data-property="Linearizability" data-state={format!("{state:?}").to_lowercase()}
+                                data-property="Linearizability" data-state={format!("{state:?}").to_ascii_lowercase()}
                                 aria-busy={(*state == LinState::Checking).to_string()}>
                                 <span class="mark">{ mark }</span>{"Linearizability"}
                                 <span class="lin-note">{ text.clone() }</span>
