@@ -57,6 +57,7 @@ const states = [
   ['an embedded lesson', '?embed=1&lesson=lesson-basic-election', { width: 560, height: 700 }, 'light', toQuestion],
   ['dark mode', '', desk, 'dark', async (p) => { await p.click('g.node[data-node="1"]'); await p.waitForSelector('#node-panel'); }],
   ['dark mode, paused with the linked views', '', { width: 1280, height: 1900 }, 'dark', async (p) => { await p.evaluate(() => { window.quorum.pause(); window.quorum.act({ do: 'request', op: { type: 'put', key: 'x', value: '1' } }); window.quorum.setSpeed(10); window.quorum.play(); }); await p.waitForTimeout(800); await p.evaluate(() => window.quorum.pause()); }],
+  ['the lesson chooser', '', desk, 'light', async (p) => { await p.click('#lessons'); await p.waitForSelector('#chooser li'); }],
   ['a phone', '', phone, 'light', null],
   ['a phone in a lesson', '?lesson=lesson-split-vote', phone, 'light', toQuestion],
 ];
@@ -235,4 +236,17 @@ test('reduced motion: nothing plays by itself; print shows the ring, the logs an
   }));
   assert.deepEqual(shown, [false, true, true, false]);
   await e.close();
+});
+
+test('axe-core finds nothing on a first visit, with the welcome', async () => {
+  const p = await browser.newFirstVisit({ viewport: desk });
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  await p.goto(server.url);
+  await until(p, () => !!window.quorum && !document.getElementById('boot'));
+  await p.waitForSelector('#welcome');
+  const v = await violations(p);
+  assert.deepEqual(v, [], v.join('\n'));
+  assert.deepEqual(errors, []);
+  await p.close();
 });

@@ -102,6 +102,8 @@ const states = [
     await p.evaluate(() => { window.quorum.setSpeed(20); window.quorum.play(); });
     await until(p, () => document.querySelector('li.broken') !== null, undefined, 30000);
   }],
+  ['the lesson chooser', '', async (p) => { await p.click('#more').catch(() => {}); await p.click('#lessons'); await p.waitForSelector('#chooser li'); }],
+  ['a finished lesson', '?lesson=lesson-basic-election', async (p) => { await p.waitForSelector('#lesson'); await p.evaluate(() => window.quorum.seek(60000)); await p.waitForSelector('#lesson-end'); }],
   ['a lesson with a question', '?lesson=lesson-basic-election', toQuestion],
   ['a lesson question answered', '?lesson=lesson-leader-crash', async (p) => { await toQuestion(p); await p.click('#question .choice'); await p.waitForSelector('#verdict'); }],
   ['an embedded lesson', '?embed=1&lesson=lesson-split-vote', toQuestion],

@@ -111,9 +111,8 @@ test('the event log by keyboard: Tab to it, arrows through its lines, Enter goes
   const p = await browser.newPage({ viewport: { width: 1280, height: 1900 } });
   await p.goto(server.url);
   await ready(p);
-  await p.evaluate(() => window.quorum.setSpeed(10));
-  await p.waitForTimeout(1500);
-  await p.evaluate(() => window.quorum.pause());
+  // Paused just after the first election: its lines are in the log.
+  await p.evaluate(() => window.quorum.seek(800));
   await p.waitForSelector('#evlog .ev');
   await p.focus('#evlog');
   await p.keyboard.press('ArrowDown');
@@ -128,5 +127,43 @@ test('the event log by keyboard: Tab to it, arrows through its lines, Enter goes
   await p.keyboard.press('Enter');
   await until(p, (want) => Math.abs(window.quorum.state().t_ms - want) < 0.01, t);
   assert.equal(await p.evaluate(() => window.quorum.state().running), false);
+  await p.close();
+});
+
+test('a lesson completed by keyboard alone, from Next to Next, in under a minute', async () => {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  await p.goto(server.url + '?lesson=lesson-basic-election');
+  await ready(p);
+  await p.waitForSelector('#lesson');
+  // Tab from the top of the page to Next.
+  for (let i = 0; i < 80 && (await p.evaluate(() => document.activeElement?.id)) !== 'lesson-next'; i++) {
+    await p.keyboard.press('Tab');
+  }
+  assert.equal(await p.evaluate(() => document.activeElement?.id), 'lesson-next');
+  const start = Date.now();
+  let questions = 0;
+  for (let i = 0; i < 40 && !(await p.$('#lesson-end')); i++) {
+    if (await p.$('#question')) {
+      // The question has focus; Enter picks the focused choice, Escape
+      // closes the verdict and focus goes back to Next.
+      await until(p, () => document.activeElement?.matches('#question .choice'));
+      await p.keyboard.press('Enter');
+      await p.waitForSelector('#verdict');
+      await p.keyboard.press('Escape');
+      await until(p, () => !document.getElementById('question') && document.activeElement?.id === 'lesson-next');
+      questions++;
+    } else {
+      await p.keyboard.press('Enter');
+      await until(p, () => !window.quorum.state().running || !!document.getElementById('question'), undefined, 10000);
+    }
+  }
+  await p.waitForSelector('#lesson-end');
+  const took = Date.now() - start;
+  assert.ok(took < 60000, `${took} ms`);
+  assert.equal(questions, 1);
+  assert.equal(await p.evaluate(() => localStorage.getItem('quorum-done')), 'lesson-basic-election');
+  assert.deepEqual(errors, []);
   await p.close();
 });

@@ -119,7 +119,7 @@ test('a link from an older simulator behaviour opens with a notice, in the page\
   await page.close();
   const zh = await open(browser, server.url + '?lang=zh' + old);
   await zh.page.waitForSelector('#older-notice');
-  assert.equal(await zh.page.getAttribute('#older-notice', 'lang'), 'zh');
+  assert.equal(await zh.page.getAttribute('#older-notice', 'lang'), 'zh-CN');
   assert.match(await zh.page.textContent('#older-notice'), /此链接由模拟器行为版本 1 生成/);
   assert.equal(await zh.page.getAttribute('#older-notice button', 'aria-label'), '关闭');
   await zh.page.close();

@@ -185,6 +185,15 @@ impl Catalogue {
             let Some(join) = JOINS.iter().find(|j| rest.starts_with(**j)) else {
                 continue;
             };
+            // Sentences: each with its full stop ("S4 crashed. S3 is …").
+            if *join == ". " {
+                if let (Some(head), Some(tail)) = (
+                    self.whole(&s[..=i], depth + 1),
+                    self.whole(&rest[2..], depth + 1),
+                ) {
+                    return Some(format!("{head}{tail}"));
+                }
+            }
             let Some(head) = self.whole(&s[..i], depth + 1) else {
                 continue;
             };
@@ -320,6 +329,15 @@ mod tests {
             c.translate("S2, leader, term 3, voted for S2, crashed")
                 .as_deref(),
             Some("S2，领导者，任期 3，已投票给 S2，已崩溃")
+        );
+        // Sentences, each an entry with its full stop.
+        let s = cat(&[
+            ("S{id} crashed.", "S{id} 崩溃了。"),
+            ("It is over.", "结束了。"),
+        ]);
+        assert_eq!(
+            s.translate("S4 crashed. It is over.").as_deref(),
+            Some("S4 崩溃了。结束了。")
         );
         // An untranslatable word in a value, or an unknown string.
         assert_eq!(c.translate("S2, boss, term 3"), None);

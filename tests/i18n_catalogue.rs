@@ -208,7 +208,8 @@ fn short(p: &Path) -> String {
 
 /// What the views show: `{"…"}` children, `aria-label="…"`, `title="…"`,
 /// `placeholder="…"` and `format!("…")`, in every file of `src/view/`
-/// (lines in comments, and `translate="no"` lines, aside).
+/// and in what the live region says (`src/announce.rs`); lines in
+/// comments, `translate="no"` lines and tests aside.
 fn view_strings() -> Vec<(String, String)> {
     let mut found = Vec::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("src/view"))
@@ -217,8 +218,12 @@ fn view_strings() -> Vec<(String, String)> {
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .collect();
     files.sort();
+    // What the live region says.
+    files.push(root().join("src/announce.rs"));
     for p in files {
         let text = std::fs::read_to_string(&p).expect("a source");
+        // Not the tests' strings.
+        let text = text.split("#[cfg(test)]").next().unwrap_or("");
         for (n, line) in text.lines().enumerate() {
             let code = line.trim_start();
             if code.starts_with("//") || line.contains("translate=\"no\"") {

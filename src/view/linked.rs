@@ -195,7 +195,7 @@ pub fn event_log(p: &EventLogProps) -> Html {
                 </select>
             </div>
             <div class="kinds">{ for kinds }</div>
-            <div class="evlog" id="evlog" ref={p.evlog.clone()} onscroll={onscroll} tabindex="0"
+            <div class="evlog" id="evlog" ref={p.evlog.clone()} onscroll={onscroll} tabindex="0" role="group"
                 aria-label="Event log lines: the arrow keys move between them, Enter goes to one"
                 onkeydown={maybe(send, ev_key)}
                 style={format!("height:{VIEW}px")} onmouseleave={on(send, || Msg::HoverMsg(None))}>
