@@ -143,6 +143,12 @@ pub fn message_class(m: &Message) -> (&'static str, f64, String) {
         ),
         Message::AppendEntriesReply(m) if m.success => ("m-ae-ok", 5.0, "append ok".into()),
         Message::AppendEntriesReply(_) => ("m-ae-fail", 6.0, "append rejected".into()),
+        // Pre-votes (§9.6): their own kind, drawn as RequestVote's.
+        Message::PreVote(m) => ("m-pv", 8.0, format!("PreVote T{}", m.term)),
+        Message::PreVoteReply(m) if m.vote_granted => {
+            ("m-vote-yes", 6.0, "pre-vote granted".into())
+        }
+        Message::PreVoteReply(_) => ("m-vote-no", 6.0, "pre-vote denied".into()),
     }
 }
 

@@ -17,6 +17,12 @@ pub struct RaftConfig {
     pub max_inflight: u32,
     /// Planted bugs (none in a correct node).
     pub bugs: Bugs,
+    /// PreVote (thesis §9.6): ask for votes without raising the term first.
+    pub pre_vote: bool,
+    /// CheckQuorum and leader stickiness (thesis §6.2): a leader that did
+    /// not hear from a majority within an election timeout steps down; a
+    /// follower that hears from a leader ignores higher-term elections.
+    pub check_quorum: bool,
 }
 
 impl Default for RaftConfig {
@@ -25,6 +31,8 @@ impl Default for RaftConfig {
             max_entries_per_append: 64,
             max_inflight: DEFAULT_MAX_INFLIGHT,
             bugs: Bugs::NONE,
+            pre_vote: false,
+            check_quorum: false,
         }
     }
 }

@@ -83,6 +83,12 @@ pub enum Message {
     RequestVoteReply(RequestVoteReply),
     AppendEntries(AppendEntries),
     AppendEntriesReply(AppendEntriesReply),
+    /// "Would you vote for me in term `term`?" (thesis §9.6): asked before
+    /// a candidate raises its term; nobody changes its term or vote for it.
+    PreVote(RequestVote),
+    /// The answer to a [`Message::PreVote`]: granted in the asked term, or
+    /// refused with the replier's own term.
+    PreVoteReply(RequestVoteReply),
 }
 
 impl Message {
@@ -92,6 +98,8 @@ impl Message {
             Message::RequestVoteReply(m) => m.term,
             Message::AppendEntries(m) => m.term,
             Message::AppendEntriesReply(m) => m.term,
+            Message::PreVote(m) => m.term,
+            Message::PreVoteReply(m) => m.term,
         }
     }
 
@@ -102,7 +110,10 @@ impl Message {
         match self {
             Message::AppendEntries(m) => m.is_heartbeat(),
             Message::AppendEntriesReply(m) => m.is_heartbeat_ack(),
-            Message::RequestVote(_) | Message::RequestVoteReply(_) => false,
+            Message::RequestVote(_)
+            | Message::RequestVoteReply(_)
+            | Message::PreVote(_)
+            | Message::PreVoteReply(_) => false,
         }
     }
 
@@ -113,6 +124,8 @@ impl Message {
             Message::RequestVoteReply(_) => "request_vote_reply",
             Message::AppendEntries(_) => "append_entries",
             Message::AppendEntriesReply(_) => "append_entries_reply",
+            Message::PreVote(_) => "pre_vote",
+            Message::PreVoteReply(_) => "pre_vote_reply",
         }
     }
 }

@@ -46,6 +46,11 @@ pub struct RaftNode {
 
     // Volatile state on candidates and leaders.
     votes: BTreeSet<NodeId>,
+    /// While asking for pre-votes (§9.6): who said yes so far.
+    pre_votes: Option<BTreeSet<NodeId>>,
+    /// CheckQuorum (§6.2): the followers a leader heard from since its
+    /// last check.
+    recent_active: BTreeSet<NodeId>,
     progress: BTreeMap<NodeId, Progress>,
     /// Log index -> the client op this leader accepted there, to answer it
     /// once applied.
@@ -84,6 +89,8 @@ impl RaftNode {
             leader_id: None,
             kv: KvStore::new(),
             votes: BTreeSet::new(),
+            pre_votes: None,
+            recent_active: BTreeSet::new(),
             progress: BTreeMap::new(),
             pending: BTreeMap::new(),
             scratch: Vec::new(),
@@ -177,7 +184,15 @@ impl RaftNode {
     pub fn step(&mut self, input: Input<Message>, out: &mut Out) {
         match input {
             Input::Message { from, msg } => self.on_message(from, msg, out),
-            Input::Timeout(Timer::Election) => self.start_election(out),
+            Input::Timeout(Timer::Election) => {
+                if self.role == Role::Leader && self.opts.check_quorum {
+                    self.check_quorum(out)
+                } else if self.opts.pre_vote && self.role != Role::Leader {
+                    self.pre_campaign(out)
+                } else {
+                    self.start_election(out)
+                }
+            }
             Input::Timeout(Timer::Heartbeat) => {
                 if self.role == Role::Leader {
                     self.heartbeat(out);
@@ -196,6 +211,29 @@ impl RaftNode {
     /// The one dispatch point for messages (etcd's `Step`): settle the term
     /// first, then hand the RPC to its handler.
     fn on_message(&mut self, from: NodeId, msg: Message, out: &mut Out) {
+        match &msg {
+            // A pre-vote changes no term and no vote (§9.6).
+            Message::PreVote(m) => return self.on_pre_vote(from, m, out),
+            // Granted in the term asked for, one above ours.
+            Message::PreVoteReply(m) if m.vote_granted => {
+                return self.on_pre_vote_reply(from, m.term, out)
+            }
+            // Leader stickiness (§6.2): while a leader is heard from, a
+            // higher-term election is ignored, term and all.
+            Message::RequestVote(m)
+                if self.opts.check_quorum
+                    && m.term > self.current_term
+                    && self.leader_id.is_some() =>
+            {
+                return
+            }
+            Message::AppendEntriesReply(m)
+                if self.role == Role::Leader && m.request_term == self.current_term =>
+            {
+                self.recent_active.insert(from);
+            }
+            _ => {}
+        }
         // All servers: a higher term makes us a follower of that term (§5.1).
         if msg.term() > self.current_term {
             self.become_follower(msg.term(), None, out);
@@ -217,7 +255,10 @@ impl RaftNode {
             {
                 self.on_append_reply(from, m, out)
             }
-            Message::RequestVoteReply(_) | Message::AppendEntriesReply(_) => {}
+            Message::RequestVoteReply(_)
+            | Message::AppendEntriesReply(_)
+            | Message::PreVote(_)
+            | Message::PreVoteReply(_) => {}
         }
     }
 
@@ -241,6 +282,7 @@ impl RaftNode {
         self.role = Role::Follower;
         self.leader_id = leader;
         self.votes.clear();
+        self.pre_votes = None;
         if !self.bug(Bug::StaleMatchIndex) {
             self.progress.clear();
         }

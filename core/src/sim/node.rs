@@ -77,6 +77,8 @@ impl Protocol for RaftNode {
             max_entries_per_append: s.max_entries_per_append,
             max_inflight: s.max_inflight,
             bugs: s.bugs,
+            pre_vote: s.pre_vote,
+            check_quorum: s.check_quorum,
         };
         match s.initial.get(id as usize - 1).and_then(Option::as_ref) {
             Some(init) => RaftNode::with_state(

@@ -197,6 +197,13 @@ pub struct RaftSpec {
     /// default; the checkers must catch each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bugs: Vec<String>,
+    /// PreVote (thesis §9.6). Off by default: a file without it replays
+    /// as before.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pre_vote: bool,
+    /// CheckQuorum and leader stickiness (thesis §6.2). Off by default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub check_quorum: bool,
 }
 
 impl Default for RaftSpec {
@@ -205,6 +212,8 @@ impl Default for RaftSpec {
             max_entries_per_append: 64,
             max_inflight: DEFAULT_MAX_INFLIGHT,
             bugs: Vec::new(),
+            pre_vote: false,
+            check_quorum: false,
         }
     }
 }
@@ -423,6 +432,8 @@ pub struct Scenario {
     pub max_entries_per_append: u32,
     pub max_inflight: u32,
     pub bugs: Bugs,
+    pub pre_vote: bool,
+    pub check_quorum: bool,
 }
 
 /// A precise error: where in the document, and what is wrong.

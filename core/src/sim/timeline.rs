@@ -110,8 +110,9 @@ pub const HISTORY_CAP: usize = 20_000;
 /// The message type's column in [`Summary::sent`].
 pub fn message_type(m: &Message) -> usize {
     match m {
-        Message::RequestVote(_) => 0,
-        Message::RequestVoteReply(_) => 1,
+        // Pre-votes count with the election's own messages.
+        Message::RequestVote(_) | Message::PreVote(_) => 0,
+        Message::RequestVoteReply(_) | Message::PreVoteReply(_) => 1,
         Message::AppendEntries(_) => 2,
         Message::AppendEntriesReply(_) => 3,
     }

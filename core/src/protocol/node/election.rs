@@ -54,6 +54,94 @@ impl RaftNode {
         }
     }
 
+    /// PreVote (thesis §9.6): before raising its term, ask the others
+    /// whether they would vote for it in the next term. Nothing persistent
+    /// changes; a majority of yes starts the real election.
+    pub(super) fn pre_campaign(&mut self, out: &mut Out) {
+        if !self.config.contains(self.id) {
+            return;
+        }
+        if self.role != Role::Follower {
+            self.role = Role::Follower;
+            self.emit_role(out);
+        }
+        self.leader_id = None;
+        self.pre_votes = Some(std::iter::once(self.id).collect());
+        out.push(Output::SetTimer(Timer::Election));
+        if self.won_pre_vote() {
+            self.pre_votes = None;
+            self.start_election(out);
+            return;
+        }
+        let msg = Message::PreVote(RequestVote {
+            term: self.current_term + 1,
+            candidate_id: self.id,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        });
+        for &peer in self.config.voters() {
+            if peer != self.id {
+                out.push(Output::Send {
+                    to: peer,
+                    msg: msg.clone(),
+                });
+            }
+        }
+    }
+
+    fn won_pre_vote(&self) -> bool {
+        let Some(yes) = &self.pre_votes else {
+            return false;
+        };
+        self.config
+            .vote_result(|v| yes.contains(&v).then_some(true))
+            == VoteResult::Won
+    }
+
+    /// A pre-vote request: yes if it asks for a later term, the asker's log
+    /// is at least as up to date as ours (§5.4.1), and we hear from no
+    /// leader (our election timer has not run out since one spoke). Our
+    /// term and vote stay as they are.
+    pub(super) fn on_pre_vote(&mut self, from: NodeId, m: &RequestVote, out: &mut Out) {
+        let up_to_date = self.log.is_up_to_date(m.last_log_index, m.last_log_term);
+        let grant = m.term > self.current_term && up_to_date && self.leader_id.is_none();
+        out.push(Output::Send {
+            to: from,
+            msg: Message::PreVoteReply(RequestVoteReply {
+                term: if grant { m.term } else { self.current_term },
+                vote_granted: grant,
+            }),
+        });
+    }
+
+    /// A yes for the term we asked about: a majority starts the election.
+    pub(super) fn on_pre_vote_reply(&mut self, from: NodeId, term: u64, out: &mut Out) {
+        if term != self.current_term + 1 {
+            return;
+        }
+        if let Some(yes) = self.pre_votes.as_mut() {
+            yes.insert(from);
+        }
+        if self.won_pre_vote() {
+            self.pre_votes = None;
+            self.start_election(out);
+        }
+    }
+
+    /// CheckQuorum (thesis §6.2): a leader's election timer ran out. Heard
+    /// from a majority since the last check: lead on; else step down, so
+    /// a leader cut off from the majority stops taking writes.
+    pub(super) fn check_quorum(&mut self, out: &mut Out) {
+        let active = std::mem::take(&mut self.recent_active);
+        let heard = |v| (v == self.id || active.contains(&v)).then_some(true);
+        if self.config.vote_result(heard) == VoteResult::Won {
+            out.push(Output::SetTimer(Timer::Election));
+        } else {
+            let term = self.current_term;
+            self.become_follower(term, None, out);
+        }
+    }
+
     /// Have the votes received so far made a majority (§5.2)?
     fn won_election(&self) -> bool {
         let vote = |v| self.votes.contains(&v).then_some(true);
@@ -65,7 +153,13 @@ impl RaftNode {
         self.leader_id = Some(self.id);
         self.votes.clear();
         self.emit_role(out);
-        out.push(Output::ClearTimer(Timer::Election));
+        if self.opts.check_quorum {
+            // Its election timer now times the quorum checks.
+            self.recent_active.clear();
+            out.push(Output::SetTimer(Timer::Election));
+        } else {
+            out.push(Output::ClearTimer(Timer::Election));
+        }
         // Fig. 2: reinitialise nextIndex to last log index + 1, matchIndex to 0.
         let next = self.log.last_index() + 1;
         let old = std::mem::take(&mut self.progress);

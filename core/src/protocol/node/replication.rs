@@ -117,6 +117,7 @@ impl RaftNode {
             self.become_follower(m.term, Some(m.leader_id), out);
         }
         self.leader_id = Some(m.leader_id);
+        self.pre_votes = None;
         out.push(Output::SetTimer(Timer::Election));
 
         // 2. Reply false if the log has no entry at prevLogIndex whose term

@@ -381,3 +381,100 @@ fn a_refusal_of_an_older_terms_request_is_not_a_log_mismatch() {
     msg(&mut n, 2, ae_reply(3, 3, true, 23));
     assert_eq!(n.progress()[&2].match_index, 23);
 }
+
+fn with_opts(n: &mut RaftNode, pre_vote: bool, check_quorum: bool) {
+    n.opts.pre_vote = pre_vote;
+    n.opts.check_quorum = check_quorum;
+}
+
+#[test]
+fn pre_vote_asks_first_and_changes_no_term_or_vote() {
+    // §9.6: the election timer runs out; with PreVote the term stays.
+    let mut a = node_with(1, 3, 2, &[1, 2]);
+    with_opts(&mut a, true, false);
+    let mut out = Vec::new();
+    a.step(Input::Timeout(Timer::Election), &mut out);
+    assert_eq!(a.current_term(), 2, "no term raised by a pre-vote");
+    let asks = sent(&out);
+    assert_eq!(asks.len(), 2);
+    assert!(asks
+        .iter()
+        .all(|(_, m)| matches!(m, Message::PreVote(r) if r.term == 3 && r.candidate_id == 1)));
+    // A follower that hears from no leader says yes, and keeps its term
+    // and vote; one that hears from a leader says no.
+    let mut b = node_with(2, 3, 2, &[1, 2]);
+    let pv = match &asks[0].1 {
+        Message::PreVote(r) => Message::PreVote(r.clone()),
+        _ => unreachable!(),
+    };
+    let yes = msg(&mut b, 1, pv.clone());
+    assert!(matches!(
+        sent(&yes)[..],
+        [(
+            1,
+            Message::PreVoteReply(RequestVoteReply {
+                term: 3,
+                vote_granted: true
+            })
+        )]
+    ));
+    assert_eq!((b.current_term(), b.voted_for()), (2, None));
+    let mut c = node_with(3, 3, 2, &[1, 2]);
+    msg(&mut c, 2, ae(2, 2, 2, &[], 0));
+    let no = msg(&mut c, 1, pv);
+    assert!(matches!(
+        sent(&no)[..],
+        [(
+            1,
+            Message::PreVoteReply(RequestVoteReply {
+                term: 2,
+                vote_granted: false
+            })
+        )]
+    ));
+    assert_eq!(c.current_term(), 2);
+    // A majority of yes (its own and S2's): the real election, term 3.
+    let mut out = Vec::new();
+    a.step(
+        Input::Message {
+            from: 2,
+            msg: Message::PreVoteReply(RequestVoteReply {
+                term: 3,
+                vote_granted: true,
+            }),
+        },
+        &mut out,
+    );
+    assert_eq!(a.current_term(), 3);
+    assert_eq!(a.role(), Role::Candidate);
+    assert!(sent(&out)
+        .iter()
+        .all(|(_, m)| matches!(m, Message::RequestVote(r) if r.term == 3)));
+}
+
+#[test]
+fn check_quorum_steps_a_deaf_leader_down_and_followers_stick_to_their_leader() {
+    // §6.2: a leader that heard from no majority within an election
+    // timeout steps down.
+    let mut l = leader_of(2, &[1]);
+    with_opts(&mut l, false, true);
+    let mut out = Vec::new();
+    l.step(Input::Timeout(Timer::Election), &mut out);
+    assert_eq!(l.role(), Role::Follower, "heard from nobody");
+    assert_eq!(l.current_term(), 2, "in its own term");
+    // One that heard from a majority leads on.
+    let mut l = leader_of(2, &[1]);
+    with_opts(&mut l, false, true);
+    msg(&mut l, 2, ae_reply(2, 2, true, 1));
+    let mut out = Vec::new();
+    l.step(Input::Timeout(Timer::Election), &mut out);
+    assert_eq!(l.role(), Role::Leader, "S2 and itself are a majority of 3");
+    // A follower hearing from its leader ignores a higher-term election,
+    // term and all.
+    let mut f = node_with(3, 3, 2, &[1, 2]);
+    with_opts(&mut f, false, true);
+    msg(&mut f, 1, ae(2, 2, 2, &[], 0));
+    let out = msg(&mut f, 2, rv(5, 2, 9, 2));
+    assert!(sent(&out).is_empty());
+    assert_eq!(f.current_term(), 2);
+}

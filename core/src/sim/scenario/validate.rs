@@ -198,6 +198,8 @@ impl Scenario {
             max_entries_per_append,
             max_inflight,
             bugs,
+            pre_vote: file.raft.pre_vote,
+            check_quorum: file.raft.check_quorum,
             file,
         })
     }
