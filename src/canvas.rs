@@ -20,6 +20,8 @@ pub fn style(class: &str) -> (&'static str, &'static str, bool) {
     let p = crate::theme::palette();
     match class {
         "m-rv" => (p.rv.0, p.rv.1, true),
+        // A pre-vote: RequestVote's colour, hollow (§9.6).
+        "m-pv" => (p.panel, p.rv.0, false),
         "m-vote-yes" => (p.yes.0, p.yes.1, true),
         "m-vote-no" => (p.panel, p.no, false),
         "m-hb" => (p.panel, p.ae.0, false),

@@ -47,6 +47,9 @@ const KEEP: &[&str] = &[
     "Heartbeat",
     "AppendOk",
     "AppendRejected",
+    "PreVote",
+    "PreVoteGranted",
+    "PreVoteDenied",
     "Request",
     "Reply",
     "NotLeader",
@@ -289,8 +292,22 @@ fn every_event_log_line_of_every_shipped_scenario_is_translated() {
     let mut missing = BTreeSet::new();
     let mut english = BTreeSet::new();
     let mut lines = 0;
-    for e in ENTRIES {
-        let file = library::get(e.id).expect("a shipped scenario");
+    // The shipped scenarios, and the switches none of them turns on yet
+    // (PreVote, CheckQuorum), with a server cut off and back.
+    let switched = quorum_core::sim::Scenario::parse(
+        r#"{"version":1,"nodes":5,"seed":11,"duration_ms":6000,
+            "raft":{"pre_vote":true,"check_quorum":true},
+            "events":[{"do":"partition","at_ms":1000,"groups":[[1]]},
+                      {"do":"cut","at_ms":2000,"from":2,"to":3},
+                      {"do":"heal","at_ms":4000}]}"#,
+    )
+    .expect("a valid scenario")
+    .file;
+    let files = ENTRIES
+        .iter()
+        .map(|e| library::get(e.id).expect("a shipped scenario"))
+        .chain(std::iter::once(switched));
+    for file in files {
         let mut lab = Lab::with_checks(file, true).expect("it loads");
         while !lab.at_end() {
             lab.advance(100_000);

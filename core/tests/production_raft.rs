@@ -20,7 +20,10 @@ fn lone_server_returns(pre_vote: bool, lone: u32) -> (Option<u32>, u64, u64) {
     while !lab.at_end() {
         lab.advance(100_000);
     }
-    let end = lab.leader().and_then(|l| lab.node(l)).map_or(0, |n| n.current_term());
+    let end = lab
+        .leader()
+        .and_then(|l| lab.node(l))
+        .map_or(0, |n| n.current_term());
     (Some(leader), before, end)
 }
 
@@ -39,4 +42,37 @@ fn a_server_that_comes_back_deposes_the_leader_without_pre_vote_and_not_with_it(
         after, before,
         "with PreVote the returning S{lone} cannot disturb the leader"
     );
+}
+
+/// Three servers; the links S2→S1 and S3→S1 are cut at 1 s (S1 still
+/// reaches them, but hears nothing back); clients write throughout. The
+/// client operations that succeeded after the cut.
+fn one_way_cut(check_quorum: bool) -> (u64, Option<u32>) {
+    let file = format!(
+        r#"{{"version":1,"nodes":3,"seed":5,"duration_ms":6000,
+            "raft":{{"check_quorum":{check_quorum}}},
+            "clients":{{"count":2,"think_ms":[20,40]}},
+            "events":[{{"do":"timeout","at_ms":10,"node":1}},
+                      {{"do":"cut","at_ms":1000,"from":2,"to":1}},
+                      {{"do":"cut","at_ms":1000,"from":3,"to":1}}]}}"#
+    );
+    let mut lab = Lab::from_json(&file, false).expect("a valid scenario");
+    lab.advance(1_000_000);
+    let before = lab.sim().stats().ok;
+    while !lab.at_end() {
+        lab.advance(100_000);
+    }
+    (lab.sim().stats().ok - before, lab.leader())
+}
+
+#[test]
+fn check_quorum_lets_a_connected_majority_go_on_past_a_one_way_cut() {
+    let (without, _) = one_way_cut(false);
+    let (with, leader) = one_way_cut(true);
+    println!("operations after the cut: {with} with CheckQuorum, {without} without");
+    assert!(
+        with > without + 10,
+        "with CheckQuorum {with} operations succeed after the cut, without it {without}"
+    );
+    assert!(matches!(leader, Some(2 | 3)), "S2 or S3 leads: {leader:?}");
 }

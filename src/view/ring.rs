@@ -244,6 +244,7 @@ pub fn legend() -> Html {
             <li><span class="key candidate"></span>{"candidate"}</li>
             <li><span class="key leader"></span>{"leader"}</li>
             { item("m-rv", "RequestVote") }
+            { item("m-pv", "PreVote") }
             { item("m-vote-yes", "vote granted") }
             { item("m-vote-no", "vote denied") }
             { item("m-hb", "heartbeat") }

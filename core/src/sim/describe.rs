@@ -53,8 +53,21 @@ pub fn message_summary(m: &Message) -> (Kind, String) {
     match m {
         Message::RequestVote(m) => (Kind::Elections, request_vote_text(m)),
         Message::RequestVoteReply(m) => (Kind::Elections, vote_reply_text(m)),
-        Message::PreVote(m) => (Kind::Elections, format!("Pre{}", request_vote_text(m))),
-        Message::PreVoteReply(m) => (Kind::Elections, format!("Pre{}", vote_reply_text(m))),
+        Message::PreVote(m) => (
+            Kind::Elections,
+            format!(
+                "PreVote(term {}, last {}@{})",
+                m.term, m.last_log_index, m.last_log_term
+            ),
+        ),
+        Message::PreVoteReply(m) => (
+            Kind::Elections,
+            format!(
+                "PreVote{}(term {})",
+                if m.vote_granted { "Granted" } else { "Denied" },
+                m.term
+            ),
+        ),
         Message::AppendEntries(m) => (traffic_kind(m.is_heartbeat()), append_text(m)),
         // A success that matched nothing new answers a heartbeat.
         Message::AppendEntriesReply(m) => {
