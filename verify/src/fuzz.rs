@@ -204,6 +204,11 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     }
     events.sort_by(|a, b| a.at_ms().total_cmp(&b.at_ms()));
     events.extend(heal_everything(n, fault_end, restore));
+    // The production switches (issue 14), each on in three runs of ten:
+    // a stream of their own, so the rest of every run stays what it was.
+    let mut w = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0004);
+    let pre_vote = w.random_bool(0.3);
+    let check_quorum = w.random_bool(0.3);
     // A message sent just before the healing with a long delay arrives up
     // to `longest` later: the cluster's time to converge starts then.
     let within = liveness_window_ms(timing.election_timeout_ms[1], timeout_ms) + longest;
@@ -234,6 +239,8 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
                 64
             },
             bugs: bugs.to_vec(),
+            pre_vote,
+            check_quorum,
             ..RaftSpec::default()
         },
         liveness: Some(LivenessSpec {
@@ -441,10 +448,14 @@ pub enum FaultKind {
     /// A partition that puts clients on its sides: a client reaches only
     /// the servers in its group.
     ClientPartition,
+    /// Not a fault: the run has PreVote switched on (`raft.pre_vote`).
+    PreVote,
+    /// Not a fault: the run has CheckQuorum switched on.
+    CheckQuorum,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::Crash,
         FaultKind::Restart,
         FaultKind::Partition,
@@ -453,6 +464,8 @@ impl FaultKind {
         FaultKind::Duplication,
         FaultKind::LongDelay,
         FaultKind::ClientPartition,
+        FaultKind::PreVote,
+        FaultKind::CheckQuorum,
     ];
 
     pub fn name(self) -> &'static str {
@@ -465,6 +478,8 @@ impl FaultKind {
             FaultKind::Duplication => "duplication",
             FaultKind::LongDelay => "long delay",
             FaultKind::ClientPartition => "client partition",
+            FaultKind::PreVote => "pre_vote on",
+            FaultKind::CheckQuorum => "check_quorum on",
         }
     }
 
@@ -479,7 +494,9 @@ impl FaultKind {
             | FaultKind::Loss
             | FaultKind::Duplication
             | FaultKind::LongDelay
-            | FaultKind::ClientPartition => true,
+            | FaultKind::ClientPartition
+            | FaultKind::PreVote
+            | FaultKind::CheckQuorum => true,
         }
     }
 }
@@ -551,6 +568,12 @@ pub fn faults_in(f: &ScenarioFile) -> Vec<FaultKind> {
     let mut mark = |k: FaultKind| has[k as usize] = true;
     if f.network.drop > 0.0 {
         mark(FaultKind::Loss);
+    }
+    if f.raft.pre_vote {
+        mark(FaultKind::PreVote);
+    }
+    if f.raft.check_quorum {
+        mark(FaultKind::CheckQuorum);
     }
     if f.network.duplicate > 0.0 {
         mark(FaultKind::Duplication);
