@@ -38,12 +38,22 @@ impl RaftNode {
             self.become_leader(out);
             return;
         }
-        let msg = Message::RequestVote(RequestVote {
-            term: self.current_term,
+        let msg = Message::RequestVote(self.vote_request(self.current_term));
+        self.send_to_voters(msg, out);
+    }
+
+    /// "Vote for me in `term`", with our log's last entry (§5.4.1).
+    fn vote_request(&self, term: u64) -> RequestVote {
+        RequestVote {
+            term,
             candidate_id: self.id,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
-        });
+        }
+    }
+
+    /// `msg` to every other voter.
+    fn send_to_voters(&self, msg: Message, out: &mut Out) {
         for &peer in self.config.voters() {
             if peer != self.id {
                 out.push(Output::Send {
@@ -52,6 +62,13 @@ impl RaftNode {
                 });
             }
         }
+    }
+
+    /// Do `yes` (with us counted if listed) make a majority of the voters?
+    fn majority(&self, yes: &std::collections::BTreeSet<NodeId>) -> bool {
+        self.config
+            .vote_result(|v| yes.contains(&v).then_some(true))
+            == VoteResult::Won
     }
 
     /// PreVote (thesis §9.6): before raising its term, ask the others
@@ -73,29 +90,14 @@ impl RaftNode {
             self.start_election(out);
             return;
         }
-        let msg = Message::PreVote(RequestVote {
-            term: self.current_term + 1,
-            candidate_id: self.id,
-            last_log_index: self.log.last_index(),
-            last_log_term: self.log.last_term(),
-        });
-        for &peer in self.config.voters() {
-            if peer != self.id {
-                out.push(Output::Send {
-                    to: peer,
-                    msg: msg.clone(),
-                });
-            }
-        }
+        let msg = Message::PreVote(self.vote_request(self.current_term + 1));
+        self.send_to_voters(msg, out);
     }
 
     fn won_pre_vote(&self) -> bool {
-        let Some(yes) = &self.pre_votes else {
-            return false;
-        };
-        self.config
-            .vote_result(|v| yes.contains(&v).then_some(true))
-            == VoteResult::Won
+        self.pre_votes
+            .as_ref()
+            .is_some_and(|yes| self.majority(yes))
     }
 
     /// A pre-vote request: yes if it asks for a later term, the asker's log
@@ -132,9 +134,9 @@ impl RaftNode {
     /// from a majority since the last check: lead on; else step down, so
     /// a leader cut off from the majority stops taking writes.
     pub(super) fn check_quorum(&mut self, out: &mut Out) {
-        let active = std::mem::take(&mut self.recent_active);
-        let heard = |v| (v == self.id || active.contains(&v)).then_some(true);
-        if self.config.vote_result(heard) == VoteResult::Won {
+        let mut heard = std::mem::take(&mut self.recent_active);
+        heard.insert(self.id);
+        if self.majority(&heard) {
             out.push(Output::SetTimer(Timer::Election));
         } else {
             let term = self.current_term;
@@ -144,8 +146,7 @@ impl RaftNode {
 
     /// Have the votes received so far made a majority (§5.2)?
     fn won_election(&self) -> bool {
-        let vote = |v| self.votes.contains(&v).then_some(true);
-        self.config.vote_result(vote) == VoteResult::Won
+        self.majority(&self.votes)
     }
 
     pub(super) fn become_leader(&mut self, out: &mut Out) {
