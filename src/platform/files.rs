@@ -52,34 +52,30 @@ pub fn read_file(send: Callback<Msg>, f: web_sys::File) {
 /// Fetch `url` (relative to the page) as text, bounded like an imported
 /// file; `done` gets the text or why there is none.
 pub fn fetch_text(url: &str, done: impl FnOnce(Result<String, String>) + 'static) {
-    let Some(w) = web_sys::window() else {
-        return done(Err("no window".into()));
-    };
-    let req = w.fetch_with_str(url);
     let url = url.to_string();
-    wasm_bindgen_futures::spawn_local(async move {
-        let text = async {
-            let resp: web_sys::Response = wasm_bindgen_futures::JsFuture::from(req)
-                .await
-                .map_err(|_| format!("{url} could not be fetched"))?
-                .dyn_into()
-                .map_err(|_| format!("{url}: no response"))?;
-            if !resp.ok() {
-                return Err(format!("{url}: HTTP {}", resp.status()));
-            }
-            let body = resp.text().map_err(|_| format!("{url}: no body"))?;
-            let text = wasm_bindgen_futures::JsFuture::from(body)
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-                .ok_or_else(|| format!("{url} could not be read as text"))?;
-            let max = quorum_core::sim::scenario::MAX_INPUT_BYTES;
-            if text.len() > max {
-                return Err(format!("{url} is over the limit of {max} bytes"));
-            }
-            Ok(text)
-        }
-        .await;
-        done(text);
-    });
+    wasm_bindgen_futures::spawn_local(async move { done(fetch(&url).await) });
+}
+
+/// [`fetch_text`], awaited.
+pub async fn fetch(url: &str) -> Result<String, String> {
+    let w = web_sys::window().ok_or("no window")?;
+    let resp: web_sys::Response = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("{url} could not be fetched"))?
+        .dyn_into()
+        .map_err(|_| format!("{url}: no response"))?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    let body = resp.text().map_err(|_| format!("{url}: no body"))?;
+    let text = wasm_bindgen_futures::JsFuture::from(body)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url} could not be read as text"))?;
+    let max = quorum_core::sim::scenario::MAX_INPUT_BYTES;
+    if text.len() > max {
+        return Err(format!("{url} is over the limit of {max} bytes"));
+    }
+    Ok(text)
 }

@@ -93,24 +93,6 @@ fn set_html_lang(lang: Lang) {
     }
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
-    let w = web_sys::window().ok_or("no window")?;
-    let resp: web_sys::Response = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
-        .await
-        .map_err(|_| format!("{url} could not be fetched"))?
-        .dyn_into()
-        .map_err(|_| format!("{url}: not a response"))?;
-    if !resp.ok() {
-        return Err(format!("{url}: HTTP {}", resp.status()));
-    }
-    let text = resp.text().map_err(|_| format!("{url}: no text"))?;
-    wasm_bindgen_futures::JsFuture::from(text)
-        .await
-        .map_err(|_| format!("{url}: unreadable"))?
-        .as_string()
-        .ok_or_else(|| format!("{url}: not text"))
-}
-
 /// A catalogue from JSON text (the browser's parser: no JSON code in the
 /// module).
 fn catalogue_of(json: &str) -> Result<Catalogue, String> {
@@ -141,7 +123,7 @@ pub async fn switch(lang: Lang) -> Result<(), String> {
             if LIVE.with(|l| l.borrow().is_some()) {
                 return Ok(());
             }
-            let started = match fetch_text(ZH_CATALOGUE).await {
+            let started = match super::files::fetch(ZH_CATALOGUE).await {
                 Ok(json) => catalogue_of(&json).and_then(start),
                 Err(e) => Err(e),
             };
@@ -382,8 +364,8 @@ fn lesson(e: &Element) {
         return;
     }
     wasm_bindgen_futures::spawn_local(async move {
-        let en = fetch_text(&format!("scenarios/{id}.json")).await;
-        let zh = fetch_text(&format!("scenarios/zh/{id}.json")).await;
+        let en = super::files::fetch(&format!("scenarios/{id}.json")).await;
+        let zh = super::files::fetch(&format!("scenarios/zh/{id}.json")).await;
         let (Ok(en), Ok(zh)) = (en, zh) else {
             web_sys::console::warn_1(&format!("the lesson {id} has no translation to load").into());
             return;
