@@ -135,6 +135,12 @@ pub fn message_class(m: &Message) -> (&'static str, f64, String) {
             ("m-vote-yes", 6.0, "vote granted".into())
         }
         Message::RequestVoteReply(_) => ("m-vote-no", 6.0, "vote denied".into()),
+        // A heartbeat round that confirms leadership for reads (§6.4).
+        Message::AppendEntries(m) if m.entries.is_empty() && m.read_round > 0 => (
+            "m-rd",
+            6.0,
+            format!("heartbeat, read round {}", m.read_round),
+        ),
         Message::AppendEntries(m) if m.entries.is_empty() => ("m-hb", 5.0, "heartbeat".into()),
         Message::AppendEntries(m) => (
             "m-ae",
@@ -149,6 +155,8 @@ pub fn message_class(m: &Message) -> (&'static str, f64, String) {
             ("m-vote-yes", 6.0, "pre-vote granted".into())
         }
         Message::PreVoteReply(_) => ("m-vote-no", 6.0, "pre-vote denied".into()),
+        // Leadership transfer's last step (§3.10).
+        Message::TimeoutNow(m) => ("m-tn", 9.0, format!("TimeoutNow T{}", m.term)),
     }
 }
 

@@ -222,7 +222,7 @@ impl<const S: bool> Node for Pb<S> {
                 }
                 out.push(Output::SetTimer(Timer::Heartbeat));
             }
-            Input::Timeout(_) => {}
+            Input::Timeout(_) | Input::TransferLeadership { .. } => {}
             Input::Propose {
                 client, op_id, op, ..
             } => self.propose(Session { client, op_id }, op, out),

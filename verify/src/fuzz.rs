@@ -5,7 +5,7 @@
 
 use crate::linearizability::{self, Verdict};
 use crate::liveness::{self, Liveness};
-use quorum_core::protocol::KvOp;
+use quorum_core::protocol::{Bug, KvOp, ReadMode};
 use quorum_core::sim::scenario::{
     ClientsSpec, EventSpec, LivenessSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec,
 };
@@ -174,12 +174,20 @@ fn ms(rng: &mut ChaCha8Rng, lo: u32, hi: u32) -> f64 {
 pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     let mut r = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0001);
     let n: u32 = r.random_range(1..=9);
+    // A stale lease read needs a majority apart from the leader.
+    let n = if Needs::of(bugs).client_partitions > 0 {
+        n.clamp(3, 5)
+    } else {
+        n
+    };
     let timing = random_timing(&mut r);
     let network = NetworkSpec {
         drop: random_share(&mut r, 0.5, 30),
         duplicate: random_share(&mut r, 0.3, 10),
     };
     let client_count = r.random_range(0..=4u32);
+    // A bug that shows in reads needs clients.
+    let client_count = client_count.max(Needs::of(bugs).clients);
     let timeout_ms = ms(&mut r, 500, 2500);
     let fault_end = ms(&mut r, 2000, 8000);
     let mut events: Vec<EventSpec> = (0..steps)
@@ -200,7 +208,25 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     // one stay what they were.
     let mut c = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0003);
     if steps > 0 {
-        events.extend(client_partition(&mut c, n, client_count, fault_end));
+        events.extend(client_partition(&mut c, n, client_count, fault_end, 0.25));
+        // A stale read needs a client beside a deposed leader: the lease
+        // bug's search has more such partitions, each healed soon after.
+        // One server with a client, cut off from the rest for two to
+        // four election timeouts, then healed.
+        let e_min = timing.election_timeout_ms[0];
+        for _ in 0..Needs::of(bugs).client_partitions {
+            let at_ms = f64::from(c.random_range(0..(fault_end as u32 * 10))) / 10.0;
+            let alone = Endpoint::Node(c.random_range(1..=n));
+            let client = Endpoint::Client(c.random_range(1..=u64::from(client_count.max(1))));
+            events.push(EventSpec::Partition {
+                at_ms,
+                groups: vec![vec![alone, client]],
+            });
+            let heal = at_ms + e_min * f64::from(c.random_range(20..=40u32)) / 10.0;
+            events.push(EventSpec::Heal {
+                at_ms: heal.min(fault_end),
+            });
+        }
     }
     events.sort_by(|a, b| a.at_ms().total_cmp(&b.at_ms()));
     events.extend(heal_everything(n, fault_end, restore));
@@ -214,6 +240,57 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     } else {
         (false, false)
     };
+    // Reads without the log and clock drift: later draws of that stream,
+    // so the switches above keep their values. A search for one of issue
+    // 14's planted bugs turns on what its mistake lives in.
+    let mut timing = timing;
+    let needs = Needs::of(bugs);
+    let read = if bugs.is_empty() {
+        match w.random_range(0..10u32) {
+            0..=2 => ReadMode::ReadIndex,
+            3..=5 => ReadMode::Lease,
+            _ => ReadMode::Log,
+        }
+    } else {
+        needs.read
+    };
+    if bugs.is_empty() {
+        if w.random_bool(0.3) {
+            timing.clock_drift = f64::from(w.random_range(1..=50u32)) / 1000.0;
+        }
+    } else if needs.drift > 0.0 {
+        // Clocks 40% apart at most: a slow leader's heartbeats must still
+        // beat a fast follower's shortest election timeout.
+        // Timers that all run about as long in their own clocks, so the
+        // drift decides who times out first.
+        timing.clock_drift = needs.drift;
+        timing.heartbeat_ms = (timing.election_timeout_ms[0] / 4.0).floor().max(1.0);
+        timing.election_timeout_ms[1] = timing.election_timeout_ms[0] + 10.0;
+    }
+    let pre_vote = pre_vote || needs.pre_vote;
+    if read == ReadMode::Lease {
+        // A forced election timeout is a timer that ran out early: a clock
+        // fault beyond the drift bound that lease reads stand on (§6.4.1),
+        // which does break them (the page shows it). Lease runs keep to
+        // the faults leases are meant to survive.
+        events.retain(|e| !matches!(e, EventSpec::Timeout { .. }));
+    }
+    // Leadership transfers: a stream of their own again.
+    let mut x = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0005);
+    if steps > 0 && ((bugs.is_empty() && x.random_bool(0.3)) || needs.transfers) {
+        let mut transfers: Vec<EventSpec> = (0..x.random_range(1..=3u32))
+            .map(|_| EventSpec::TransferLeader {
+                at_ms: f64::from(x.random_range(0..(fault_end as u32 * 10))) / 10.0,
+                to: x.random_range(1..=n),
+            })
+            .collect();
+        events.append(&mut transfers);
+        let (mut before, after): (Vec<_>, Vec<_>) =
+            events.drain(..).partition(|e| e.at_ms() < fault_end);
+        before.sort_by(|a, b| a.at_ms().total_cmp(&b.at_ms()));
+        before.extend(after);
+        events = before;
+    }
     // A message sent just before the healing with a long delay arrives up
     // to `longest` later: the cluster's time to converge starts then.
     let within = liveness_window_ms(timing.election_timeout_ms[1], timeout_ms) + longest;
@@ -246,6 +323,7 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
             bugs: bugs.to_vec(),
             pre_vote,
             check_quorum,
+            read,
             ..RaftSpec::default()
         },
         liveness: Some(LivenessSpec {
@@ -254,6 +332,50 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
         }),
         captions: Vec::new(),
         questions: Vec::new(),
+    }
+}
+
+/// What the planted bugs of issue 14 need switched on to show.
+struct Needs {
+    read: ReadMode,
+    drift: f64,
+    pre_vote: bool,
+    transfers: bool,
+    /// At least this many clients.
+    clients: u32,
+    /// Extra partitions with clients on their sides, each healed soon.
+    client_partitions: u32,
+}
+
+impl Needs {
+    fn of(bugs: &[String]) -> Needs {
+        let has = |b: Bug| bugs.iter().any(|x| x == b.name());
+        Needs {
+            read: if has(Bug::LeaseIgnoresDrift) {
+                ReadMode::Lease
+            } else if has(Bug::ReadIndexWithoutRound) {
+                ReadMode::ReadIndex
+            } else {
+                ReadMode::Log
+            },
+            drift: if has(Bug::LeaseIgnoresDrift) {
+                0.4
+            } else {
+                0.0
+            },
+            // A stale lease read needs a leader with a slow clock (elections
+            // favour fast ones: transfers move leadership around) and a
+            // quick election on the other side (PreVote spares the split
+            // votes that stickiness causes).
+            pre_vote: has(Bug::PreVoteRecordsVote) || has(Bug::LeaseIgnoresDrift),
+            transfers: has(Bug::TransferKeepsAccepting) || has(Bug::LeaseIgnoresDrift),
+            clients: if has(Bug::LeaseIgnoresDrift) || has(Bug::ReadIndexWithoutRound) {
+                2
+            } else {
+                0
+            },
+            client_partitions: if has(Bug::LeaseIgnoresDrift) { 4 } else { 0 },
+        }
     }
 }
 
@@ -277,6 +399,7 @@ fn random_timing(r: &mut ChaCha8Rng) -> TimingSpec {
         election_timeout_ms: [e_min, e_max],
         heartbeat_ms: heartbeat,
         latency_ms: [lat_min, lat_max],
+        clock_drift: 0.0,
     }
 }
 
@@ -322,8 +445,14 @@ fn long_delays(d: &mut ChaCha8Rng, t: &TimingSpec, fault_end: f64) -> Vec<EventS
 /// in two groups (either may be the majority) and clients put on either
 /// side, so a client can be stranded with a minority (and an old leader)
 /// while others reach the majority. The healing at the end joins them.
-fn client_partition(c: &mut ChaCha8Rng, n: u32, clients: u32, fault_end: f64) -> Vec<EventSpec> {
-    if clients == 0 || !c.random_bool(0.25) {
+fn client_partition(
+    c: &mut ChaCha8Rng,
+    n: u32,
+    clients: u32,
+    fault_end: f64,
+    p: f64,
+) -> Vec<EventSpec> {
+    if clients == 0 || !c.random_bool(p) {
         return Vec::new();
     }
     let at_ms = f64::from(c.random_range(0..(fault_end as u32 * 10))) / 10.0;
@@ -457,10 +586,18 @@ pub enum FaultKind {
     PreVote,
     /// Not a fault: the run has CheckQuorum switched on.
     CheckQuorum,
+    /// Not a fault: gets use ReadIndex (`raft.read`).
+    ReadIndex,
+    /// Not a fault: gets use lease reads.
+    LeaseRead,
+    /// The servers' clocks drift (`timing.clock_drift`).
+    ClockDrift,
+    /// A `transfer_leader` event.
+    Transfer,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 14] = [
         FaultKind::Crash,
         FaultKind::Restart,
         FaultKind::Partition,
@@ -471,6 +608,10 @@ impl FaultKind {
         FaultKind::ClientPartition,
         FaultKind::PreVote,
         FaultKind::CheckQuorum,
+        FaultKind::ReadIndex,
+        FaultKind::LeaseRead,
+        FaultKind::ClockDrift,
+        FaultKind::Transfer,
     ];
 
     pub fn name(self) -> &'static str {
@@ -485,6 +626,10 @@ impl FaultKind {
             FaultKind::ClientPartition => "client partition",
             FaultKind::PreVote => "pre_vote on",
             FaultKind::CheckQuorum => "check_quorum on",
+            FaultKind::ReadIndex => "read_index reads",
+            FaultKind::LeaseRead => "lease reads",
+            FaultKind::ClockDrift => "clock drift",
+            FaultKind::Transfer => "leadership transfer",
         }
     }
 
@@ -501,7 +646,11 @@ impl FaultKind {
             | FaultKind::LongDelay
             | FaultKind::ClientPartition
             | FaultKind::PreVote
-            | FaultKind::CheckQuorum => true,
+            | FaultKind::CheckQuorum
+            | FaultKind::ReadIndex
+            | FaultKind::LeaseRead
+            | FaultKind::ClockDrift
+            | FaultKind::Transfer => true,
         }
     }
 }
@@ -580,6 +729,14 @@ pub fn faults_in(f: &ScenarioFile) -> Vec<FaultKind> {
     if f.raft.check_quorum {
         mark(FaultKind::CheckQuorum);
     }
+    match f.raft.read {
+        ReadMode::ReadIndex => mark(FaultKind::ReadIndex),
+        ReadMode::Lease => mark(FaultKind::LeaseRead),
+        ReadMode::Log => {}
+    }
+    if f.timing.clock_drift > 0.0 {
+        mark(FaultKind::ClockDrift);
+    }
     if f.network.duplicate > 0.0 {
         mark(FaultKind::Duplication);
     }
@@ -618,6 +775,7 @@ pub fn faults_in(f: &ScenarioFile) -> Vec<FaultKind> {
                 }
             }
             EventSpec::Cut { .. } => mark(FaultKind::Cut),
+            EventSpec::TransferLeader { .. } => mark(FaultKind::Transfer),
             EventSpec::Network {
                 drop,
                 duplicate,
@@ -672,6 +830,7 @@ fn without_last_node(f: &ScenarioFile) -> Option<ScenarioFile> {
             EventSpec::Crash { node, .. }
             | EventSpec::Restart { node, .. }
             | EventSpec::Timeout { node, .. }
+            | EventSpec::TransferLeader { to: node, .. }
                 if *node > n =>
             {
                 None

@@ -23,6 +23,10 @@ fn budget(b: Bug) -> u64 {
         Bug::ApplyBeforeCommit => 50,
         Bug::StaleMatchIndex => 2500,
         Bug::CommitBeyondLastNew => 50,
+        Bug::LeaseIgnoresDrift => 10000,
+        Bug::ReadIndexWithoutRound => 500,
+        Bug::PreVoteRecordsVote => 50,
+        Bug::TransferKeepsAccepting => 100,
     }
 }
 

@@ -26,10 +26,22 @@ pub enum Bug {
     StaleMatchIndex,
     /// A follower sets commitIndex to leaderCommit, beyond its last new entry.
     CommitBeyondLastNew,
+    /// Lease reads trust the whole election timeout, as if clocks never
+    /// drifted (§6.4.1 asks for the drift bound).
+    LeaseIgnoresDrift,
+    /// ReadIndex answers from commitIndex without the heartbeat round that
+    /// confirms the leader is still the leader (§6.4 step 2).
+    ReadIndexWithoutRound,
+    /// Granting a pre-vote raises the term and records the vote, as a real
+    /// vote would (§9.6 says a pre-vote changes neither).
+    PreVoteRecordsVote,
+    /// A leader transferring leadership keeps taking client commands
+    /// (§3.10 says it stops).
+    TransferKeepsAccepting,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 10] = [
+    pub const ALL: [Bug; 14] = [
         Bug::DoubleVote,
         Bug::NoUpToDateCheck,
         Bug::CommitOldTermByCounting,
@@ -40,6 +52,10 @@ impl Bug {
         Bug::ApplyBeforeCommit,
         Bug::StaleMatchIndex,
         Bug::CommitBeyondLastNew,
+        Bug::LeaseIgnoresDrift,
+        Bug::ReadIndexWithoutRound,
+        Bug::PreVoteRecordsVote,
+        Bug::TransferKeepsAccepting,
     ];
 
     /// The name used in scenarios (`"raft": {"bugs": [...]}`).
@@ -55,6 +71,10 @@ impl Bug {
             Bug::ApplyBeforeCommit => "apply_before_commit",
             Bug::StaleMatchIndex => "stale_match_index",
             Bug::CommitBeyondLastNew => "commit_beyond_last_new",
+            Bug::LeaseIgnoresDrift => "lease_ignores_drift",
+            Bug::ReadIndexWithoutRound => "read_index_without_round",
+            Bug::PreVoteRecordsVote => "prevote_records_vote",
+            Bug::TransferKeepsAccepting => "transfer_keeps_accepting",
         }
     }
 

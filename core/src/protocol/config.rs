@@ -2,6 +2,39 @@
 //! caller owns the clock and picks every timer's length).
 
 use super::bugs::Bugs;
+use serde::{Deserialize, Serialize};
+
+/// How the leader answers a `get` (thesis §6.4).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadMode {
+    /// Through the log, like any command (§8): simple, and one log entry
+    /// and one commit round per read.
+    #[default]
+    Log,
+    /// ReadIndex (§6.4): note commitIndex, confirm leadership with one
+    /// heartbeat round, then answer once lastApplied reaches it.
+    ReadIndex,
+    /// Lease reads (§6.4.1): answer at once while a majority's recent
+    /// acknowledgements guarantee no other leader can exist yet; this
+    /// trusts the clocks' drift bound.
+    Lease,
+}
+
+impl ReadMode {
+    pub const ALL: [ReadMode; 3] = [ReadMode::Log, ReadMode::ReadIndex, ReadMode::Lease];
+
+    /// The name used in scenarios (`"raft": {"read": "lease"}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadMode::Log => "log",
+            ReadMode::ReadIndex => "read_index",
+            ReadMode::Lease => "lease",
+        }
+    }
+}
 
 /// The default in-flight window.
 pub const DEFAULT_MAX_INFLIGHT: u32 = 8;
@@ -23,6 +56,16 @@ pub struct RaftConfig {
     /// not hear from a majority within an election timeout steps down; a
     /// follower that hears from a leader ignores higher-term elections.
     pub check_quorum: bool,
+    /// How `get` is answered (§6.4).
+    pub read: ReadMode,
+    /// Lease reads: the shortest election timeout, in this server's own
+    /// clock (µs). A follower that heard from the leader ignores other
+    /// candidates at least this long (§6.2 stickiness), which is what a
+    /// lease stands on.
+    pub lease_timeout: u64,
+    /// The bound on every server's clock drift, in parts per million: a
+    /// clock runs at a rate within [1 - drift, 1 + drift] of real time.
+    pub clock_drift_ppm: u32,
 }
 
 impl Default for RaftConfig {
@@ -33,6 +76,22 @@ impl Default for RaftConfig {
             bugs: Bugs::NONE,
             pre_vote: false,
             check_quorum: false,
+            read: ReadMode::Log,
+            lease_timeout: 0,
+            clock_drift_ppm: 0,
         }
     }
+}
+
+/// The production switches a scenario may flip mid-run (`{"do":"set"}`):
+/// each given one changes, the others stay.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switches {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_vote: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_quorum: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadMode>,
 }

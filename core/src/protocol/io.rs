@@ -31,15 +31,19 @@ impl Role {
 pub enum Timer {
     Election,
     Heartbeat,
+    /// A leadership transfer gives up when this runs out (an election
+    /// timeout, thesis §3.10).
+    Transfer,
 }
 
 impl Timer {
-    pub const ALL: [Timer; 2] = [Timer::Election, Timer::Heartbeat];
+    pub const ALL: [Timer; 3] = [Timer::Election, Timer::Heartbeat, Timer::Transfer];
 
     pub fn slot(self) -> usize {
         match self {
             Timer::Election => 0,
             Timer::Heartbeat => 1,
+            Timer::Transfer => 2,
         }
     }
 }
@@ -62,6 +66,8 @@ pub enum Input<M> {
         op: KvOp,
         first_unacked: OpId,
     },
+    /// Hand leadership to `to` (thesis §3.10). Only a leader acts on it.
+    TransferLeadership { to: NodeId },
 }
 
 /// The node's answer to a client's proposal.
@@ -120,6 +126,20 @@ pub enum Output<M> {
         client: ClientId,
         op_id: OpId,
         response: ClientResponse,
+    },
+    /// A leadership transfer began (`Some(target)`) or ended (`None`:
+    /// TimeoutNow went out and the leader stepped down, or it gave up).
+    Transfer {
+        to: Option<NodeId>,
+    },
+    /// A `get` is answered without the log (§6.4): at `index` (the
+    /// read index), after heartbeat round `round` confirms leadership, or
+    /// at once within the leader's lease (`round` is `None`).
+    Read {
+        client: ClientId,
+        op_id: OpId,
+        index: LogIndex,
+        round: Option<u64>,
     },
     /// Start (or restart) this timer; the caller picks its length.
     SetTimer(Timer),

@@ -402,6 +402,13 @@ impl KvStore {
         &self.data
     }
 
+    /// A `get` answered without the log (§6.4): what `apply` would return.
+    pub fn read(&self, key: &str) -> OpResult {
+        OpResult::Value {
+            value: self.data.get(key).cloned(),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.data.get(key).map(|v| &**v)
     }

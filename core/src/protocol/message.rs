@@ -16,6 +16,10 @@ pub struct RequestVote {
     pub candidate_id: NodeId,
     pub last_log_index: LogIndex,
     pub last_log_term: Term,
+    /// Sent because the leader handed over leadership (TimeoutNow, §3.10):
+    /// voters set leader stickiness aside for it (§6.2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transfer: bool,
 }
 
 /// The answer to a [`RequestVote`]. A vote is only granted in the
@@ -38,6 +42,15 @@ pub struct AppendEntries {
     pub prev_log_term: Term,
     pub entries: Vec<Entry>,
     pub leader_commit: LogIndex,
+    /// The leader's latest heartbeat round (reads, §6.4): an answer to
+    /// this message shows the follower still took the sender for its
+    /// leader after that round began. 0 when reads go through the log.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub read_round: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// The answer to an [`AppendEntries`].
@@ -60,6 +73,16 @@ pub struct AppendEntriesReply {
     /// ... and the first index it holds for that term, or its last
     /// index + 1 when its log is too short.
     pub conflict_index: LogIndex,
+    /// Echo of the request's `read_round`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub read_round: u64,
+}
+
+/// "Start an election now" (thesis §3.10): the last step of a leadership
+/// transfer, sent once the target's log matches the leader's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TimeoutNow {
+    pub term: Term,
 }
 
 impl AppendEntries {
@@ -89,6 +112,8 @@ pub enum Message {
     /// The answer to a [`Message::PreVote`]: granted in the asked term, or
     /// refused with the replier's own term.
     PreVoteReply(RequestVoteReply),
+    /// Leadership transfer's last step (thesis §3.10).
+    TimeoutNow(TimeoutNow),
 }
 
 impl Message {
@@ -100,6 +125,7 @@ impl Message {
             Message::AppendEntriesReply(m) => m.term,
             Message::PreVote(m) => m.term,
             Message::PreVoteReply(m) => m.term,
+            Message::TimeoutNow(m) => m.term,
         }
     }
 
@@ -113,7 +139,8 @@ impl Message {
             Message::RequestVote(_)
             | Message::RequestVoteReply(_)
             | Message::PreVote(_)
-            | Message::PreVoteReply(_) => false,
+            | Message::PreVoteReply(_)
+            | Message::TimeoutNow(_) => false,
         }
     }
 
@@ -126,6 +153,7 @@ impl Message {
             Message::AppendEntriesReply(_) => "append_entries_reply",
             Message::PreVote(_) => "pre_vote",
             Message::PreVoteReply(_) => "pre_vote_reply",
+            Message::TimeoutNow(_) => "timeout_now",
         }
     }
 }
@@ -168,6 +196,7 @@ mod tests {
             match_index: 0,
             conflict_term: Some(2),
             conflict_index: 5,
+            read_round: 0,
         });
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
@@ -178,6 +207,7 @@ mod tests {
             candidate_id: 3,
             last_log_index: 7,
             last_log_term: 3,
+            transfer: false,
         });
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

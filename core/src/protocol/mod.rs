@@ -23,11 +23,13 @@ mod quorum;
 mod types;
 
 pub use bugs::{Bug, Bugs};
-pub use config::{RaftConfig, DEFAULT_MAX_INFLIGHT};
+pub use config::{RaftConfig, ReadMode, Switches, DEFAULT_MAX_INFLIGHT};
 pub use io::{ClientResponse, Input, Output, Role, Timer};
 pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session, Text};
 pub use log::{Conflict, Entry, RaftLog};
-pub use message::{AppendEntries, AppendEntriesReply, Message, RequestVote, RequestVoteReply};
+pub use message::{
+    AppendEntries, AppendEntriesReply, Message, RequestVote, RequestVoteReply, TimeoutNow,
+};
 pub use node::RaftNode;
 pub use progress::{Progress, ProgressState};
 pub use quorum::{Configuration, VoteResult};

@@ -9,12 +9,14 @@
 //! in `election` (§5.2, §5.4.1) and `replication` (§5.3, §5.4.2).
 
 mod election;
+mod reads;
 mod replication;
 #[cfg(test)]
 mod tests;
 
 use super::bugs::Bug;
-use super::config::RaftConfig;
+use super::config::Switches;
+use super::config::{RaftConfig, ReadMode};
 use super::io::{ClientResponse, Input, Output, Role, Timer};
 use super::kv::{Command, KvCommand, KvOp, KvStore, Session};
 use super::log::RaftLog;
@@ -22,7 +24,8 @@ use super::message::Message;
 use super::progress::Progress;
 use super::quorum::Configuration;
 use super::types::{LogIndex, NodeId, OpId, Term};
-use std::collections::{BTreeMap, BTreeSet};
+use reads::PendingRead;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 type Out = Vec<Output<Message>>;
 
@@ -55,6 +58,30 @@ pub struct RaftNode {
     /// Log index -> the client op this leader accepted there, to answer it
     /// once applied.
     pending: BTreeMap<LogIndex, Session>,
+
+    /// This server's clock (µs), as its caller last set it: read only for
+    /// lease arithmetic (§6.4.1).
+    now: u64,
+    /// Leader stickiness that outlives `leader_id` (lease reads): set when
+    /// a leader is heard from and at start, cleared when the election
+    /// timer runs out.
+    sticky: bool,
+    /// Gets being answered without the log (§6.4).
+    reads: Vec<PendingRead>,
+    /// The latest heartbeat round begun ...
+    read_round: u64,
+    /// True while a round's broadcast goes out.
+    stamp_round: bool,
+    /// ... the unconfirmed ones with their start times ...
+    round_started: VecDeque<(u64, u64)>,
+    /// ... and the highest round each follower answered in this term.
+    round_acks: BTreeMap<NodeId, u64>,
+    /// The start of the latest round a majority answered (lease reads).
+    lease_from: Option<u64>,
+    /// TimeoutNow went out in this term: no more lease reads in it.
+    lease_void: bool,
+    /// A leadership transfer: its target, and whether TimeoutNow went out.
+    transfer: Option<(NodeId, bool)>,
 
     scratch: Vec<LogIndex>,
 }
@@ -93,6 +120,16 @@ impl RaftNode {
             recent_active: BTreeSet::new(),
             progress: BTreeMap::new(),
             pending: BTreeMap::new(),
+            now: 0,
+            sticky: false,
+            reads: Vec::new(),
+            read_round: 0,
+            stamp_round: false,
+            round_started: VecDeque::new(),
+            round_acks: BTreeMap::new(),
+            lease_from: None,
+            lease_void: false,
+            transfer: None,
             scratch: Vec::new(),
         }
     }
@@ -137,6 +174,57 @@ impl RaftNode {
     pub fn votes(&self) -> &BTreeSet<NodeId> {
         &self.votes
     }
+    /// The options it runs with (switches included).
+    pub fn options(&self) -> &RaftConfig {
+        &self.opts
+    }
+    /// The leadership transfer under way, if any (leaders).
+    pub fn transfer_target(&self) -> Option<NodeId> {
+        self.transfer.map(|(to, _)| to)
+    }
+    /// The read index of each get being answered without the log, oldest
+    /// first (`None`: waiting for this term's first commit).
+    pub fn pending_reads(&self) -> impl Iterator<Item = Option<LogIndex>> + '_ {
+        self.reads.iter().map(|r| r.index)
+    }
+    /// The latest heartbeat round begun (reads without the log).
+    pub fn read_round(&self) -> u64 {
+        self.read_round
+    }
+
+    /// Set this server's clock (µs, its own clock: it may drift). Only
+    /// lease reads read it.
+    pub fn set_clock(&mut self, now: u64) {
+        self.now = now;
+    }
+
+    /// Flip the production switches mid-run (a scenario `set` event).
+    pub fn set_switches(&mut self, s: &Switches, out: &mut Out) {
+        if let Some(p) = s.pre_vote {
+            self.opts.pre_vote = p;
+            if !p {
+                self.pre_votes = None;
+            }
+        }
+        if let Some(c) = s.check_quorum {
+            if c != self.opts.check_quorum && self.role == Role::Leader {
+                // A leader's election timer times the quorum checks.
+                if c {
+                    self.recent_active.clear();
+                    out.push(Output::SetTimer(Timer::Election));
+                } else {
+                    out.push(Output::ClearTimer(Timer::Election));
+                }
+            }
+            self.opts.check_quorum = c;
+        }
+        if let Some(r) = s.read {
+            self.opts.read = r;
+            if r != ReadMode::Lease {
+                self.lease_from = None;
+            }
+        }
+    }
 
     // --- lifecycle ---
 
@@ -167,11 +255,22 @@ impl RaftNode {
         self.votes.clear();
         self.progress.clear();
         self.pending.clear();
+        self.reads.clear();
+        self.read_round = 0;
+        self.round_started.clear();
+        self.round_acks.clear();
+        self.lease_from = None;
+        self.lease_void = false;
+        self.transfer = None;
     }
 
     /// Restart from persistent state alone.
     pub fn restart(&mut self, out: &mut Out) {
         self.crash();
+        // With lease reads a restarted server waits one election timeout
+        // before it votes: a lease it backed before its crash may still
+        // run, and it no longer knows.
+        self.sticky = self.opts.read == ReadMode::Lease;
         self.start(out);
     }
 
@@ -185,6 +284,9 @@ impl RaftNode {
         match input {
             Input::Message { from, msg } => self.on_message(from, msg, out),
             Input::Timeout(Timer::Election) => {
+                if self.role != Role::Leader {
+                    self.sticky = false;
+                }
                 if self.role == Role::Leader && self.opts.check_quorum {
                     self.check_quorum(out)
                 } else if self.opts.pre_vote && self.role != Role::Leader {
@@ -199,6 +301,8 @@ impl RaftNode {
                     out.push(Output::SetTimer(Timer::Heartbeat));
                 }
             }
+            Input::Timeout(Timer::Transfer) => self.abort_transfer(out),
+            Input::TransferLeadership { to } => self.transfer_leadership(to, out),
             Input::Propose {
                 client,
                 op_id,
@@ -221,9 +325,10 @@ impl RaftNode {
             // Leader stickiness (§6.2): while a leader is heard from, a
             // higher-term election is ignored, term and all.
             Message::RequestVote(m)
-                if self.opts.check_quorum
+                if (self.opts.check_quorum || self.opts.read == ReadMode::Lease)
                     && m.term > self.current_term
-                    && self.leader_id.is_some() =>
+                    && (self.leader_id.is_some() || self.sticky)
+                    && !m.transfer =>
             {
                 return
             }
@@ -231,6 +336,12 @@ impl RaftNode {
                 if self.role == Role::Leader && m.request_term == self.current_term =>
             {
                 self.recent_active.insert(from);
+                // Only an answer in our own term says the follower still
+                // takes us for its leader: one of a later term deposes us.
+                if m.term == self.current_term {
+                    let round = m.read_round;
+                    self.on_round_ack(from, round, out);
+                }
             }
             _ => {}
         }
@@ -255,6 +366,7 @@ impl RaftNode {
             {
                 self.on_append_reply(from, m, out)
             }
+            Message::TimeoutNow(m) => self.on_timeout_now(m.term, out),
             Message::RequestVoteReply(_)
             | Message::AppendEntriesReply(_)
             | Message::PreVote(_)
@@ -283,6 +395,9 @@ impl RaftNode {
         self.leader_id = leader;
         self.votes.clear();
         self.pre_votes = None;
+        if was_leader {
+            self.drop_leader_state(leader, out);
+        }
         if !self.bug(Bug::StaleMatchIndex) {
             self.progress.clear();
         }
@@ -301,6 +416,10 @@ impl RaftNode {
         self.commit_index = index;
         out.push(Output::Commit { index });
         self.apply(out);
+        if self.role == Role::Leader {
+            self.start_reads(out);
+            self.serve_reads(out);
+        }
     }
 
     /// All servers: while commitIndex > lastApplied, apply the next entry.
@@ -346,15 +465,23 @@ impl RaftNode {
     /// Only the leader accepts commands; it answers once the entry is
     /// applied (§8). Others point at the leader they know.
     fn propose(&mut self, session: Session, op: KvOp, first_unacked: OpId, out: &mut Out) {
-        if self.role != Role::Leader {
+        // A leader handing over leadership takes no more commands: they
+        // go to the target (§3.10).
+        let transferring = self
+            .transfer
+            .filter(|_| !self.bug(Bug::TransferKeepsAccepting));
+        if self.role != Role::Leader || transferring.is_some() {
+            let hint = transferring.map_or(self.leader_id, |(to, _)| Some(to));
             out.push(Output::Reply {
                 client: session.client,
                 op_id: session.op_id,
-                response: ClientResponse::NotLeader {
-                    hint: self.leader_id,
-                },
+                response: ClientResponse::NotLeader { hint },
             });
             return;
+        }
+        if let (KvOp::Get { key }, true) = (&op, self.opts.read != ReadMode::Log) {
+            let key = key.clone();
+            return self.read(session.client, session.op_id, key, out);
         }
         let cmd = Command::Kv(std::sync::Arc::new(KvCommand {
             op,

@@ -30,10 +30,12 @@ pub enum Property {
     LogTermsNonDecreasing,
     OneVotePerTerm,
     LeaderCommitsCurrentTerm,
+    PreVoteChangesNothing,
+    TransferStopsCommands,
 }
 
 impl Property {
-    pub const ALL: [Property; 12] = [
+    pub const ALL: [Property; 14] = [
         Property::ElectionSafety,
         Property::LeaderAppendOnly,
         Property::LogMatching,
@@ -46,6 +48,8 @@ impl Property {
         Property::LogTermsNonDecreasing,
         Property::OneVotePerTerm,
         Property::LeaderCommitsCurrentTerm,
+        Property::PreVoteChangesNothing,
+        Property::TransferStopsCommands,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +67,10 @@ impl Property {
             Property::OneVotePerTerm => "one vote per term",
             Property::LeaderCommitsCurrentTerm => {
                 "a leader commits by counting only entries of its term"
+            }
+            Property::PreVoteChangesNothing => "a pre-vote changes no term and no vote",
+            Property::TransferStopsCommands => {
+                "a leader handing over leadership takes no new commands"
             }
         }
     }
@@ -82,6 +90,8 @@ impl Property {
             Property::LogTermsNonDecreasing => "Terms along a log never decrease.",
             Property::OneVotePerTerm => "A server votes for at most one candidate in a term, across crashes too: votedFor is persistent (Fig. 2).",
             Property::LeaderCommitsCurrentTerm => "A leader moves commitIndex to N only if log[N] is from its current term; older entries commit with it (§5.4.2, Fig. 8).",
+            Property::PreVoteChangesNothing => "Answering a PreVote changes neither currentTerm nor votedFor: a server that cannot win does not disrupt the cluster (thesis §9.6).",
+            Property::TransferStopsCommands => "While it hands leadership over, a leader appends no new client command, so the target can catch up and the transfer finishes (thesis §3.10).",
         }
     }
 }
@@ -133,6 +143,8 @@ struct Shadow {
     log: Chunked<Slot>,
     commit: LogIndex,
     applied: LogIndex,
+    /// A leadership transfer this leader has under way.
+    transferring: bool,
 }
 
 const SEED: u64 = Fnv64::new().value();
@@ -268,6 +280,7 @@ impl Checker {
                 log,
                 commit: s.commit_index,
                 applied: s.last_applied,
+                transferring: false,
             });
         }
         c
@@ -314,6 +327,7 @@ impl Checker {
             s.role = Role::Follower;
             s.commit = 0;
             s.applied = 0;
+            s.transferring = false;
         }
     }
 
@@ -340,10 +354,43 @@ impl Checker {
             Output::Apply {
                 index, term, cmd, ..
             } => self.on_apply(t, id, *index, *term, cmd),
+            Output::Transfer { to } => {
+                if let Some(s) = self.shadow(id) {
+                    s.transferring = to.is_some();
+                }
+            }
             Output::Send { .. }
             | Output::Reply { .. }
+            | Output::Read { .. }
             | Output::SetTimer(_)
             | Output::ClearTimer(_) => {}
+        }
+    }
+
+    /// Node `id` answered a PreVote at `t` with `out`: a term or vote
+    /// change is a violation (thesis §9.6).
+    pub fn pre_vote_step<M>(&mut self, t: Micros, id: NodeId, out: &[Output<M>]) {
+        let Some(before) = self.shadow(id).map(|s| s.term) else {
+            return;
+        };
+        let changed = out.iter().find_map(|o| match o {
+            Output::Role { term, .. } if *term != before => {
+                Some(format!("its term went from {before} to {term}"))
+            }
+            Output::Vote { term, voted_for } => {
+                Some(format!("it voted for S{voted_for} in term {term}"))
+            }
+            _ => None,
+        });
+        if let Some(what) = changed {
+            self.flag(
+                Property::PreVoteChangesNothing,
+                t,
+                vec![id],
+                None,
+                vec![before],
+                format!("S{id} answered a PreVote and {what}"),
+            );
         }
     }
 
@@ -507,6 +554,19 @@ impl Checker {
         let Some(i) = (index as usize).checked_sub(1) else {
             return;
         };
+        let s = &self.nodes[id as usize - 1];
+        if s.transferring && s.role == Role::Leader && matches!(cmd, Command::Kv(_)) {
+            self.flag(
+                Property::TransferStopsCommands,
+                t,
+                vec![id],
+                Some(index),
+                vec![term],
+                format!(
+                    "leader S{id} took a client command at index {index} while handing over leadership"
+                ),
+            );
+        }
         let cmd = command_hash(cmd);
         let (len, role) = {
             let s = &self.nodes[id as usize - 1];

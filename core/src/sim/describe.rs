@@ -40,11 +40,19 @@ pub struct Line {
 /// and its filter kind (`RequestVote(term 4, last 7@3)`, elections).
 pub trait Wire {
     fn summary(&self) -> (Kind, String);
+    /// A message whose receiver must change no term and no vote (a
+    /// PreVote, thesis §9.6): the checker holds it to that.
+    fn harmless(&self) -> bool {
+        false
+    }
 }
 
 impl Wire for Message {
     fn summary(&self) -> (Kind, String) {
         message_summary(self)
+    }
+    fn harmless(&self) -> bool {
+        matches!(self, Message::PreVote(_))
     }
 }
 
@@ -68,6 +76,7 @@ pub fn message_summary(m: &Message) -> (Kind, String) {
                 m.term
             ),
         ),
+        Message::TimeoutNow(m) => (Kind::Elections, format!("TimeoutNow(term {})", m.term)),
         Message::AppendEntries(m) => (traffic_kind(m.is_heartbeat()), append_text(m)),
         // A success that matched nothing new answers a heartbeat.
         Message::AppendEntriesReply(m) => {
@@ -110,9 +119,10 @@ fn append_text(m: &AppendEntries) -> String {
         prev_log_term,
         entries,
         leader_commit,
+        read_round,
         ..
     } = m;
-    if entries.is_empty() {
+    let text = if entries.is_empty() {
         format!(
             "Heartbeat(term {term}, prev {prev_log_index}@{prev_log_term}, commit {leader_commit})"
         )
@@ -122,18 +132,30 @@ fn append_text(m: &AppendEntries) -> String {
             entries.len(),
             if entries.len() == 1 { "y" } else { "ies" }
         )
-    }
+    };
+    with_round(text, *read_round)
 }
 
 fn append_reply_text(m: &AppendEntriesReply) -> String {
-    if m.success {
+    let text = if m.success {
         format!("AppendOk(term {}, match {})", m.term, m.match_index)
     } else {
         format!(
             "AppendRejected(term {}, conflict at {})",
             m.term, m.conflict_index
         )
+    };
+    with_round(text, m.read_round)
+}
+
+/// `Heartbeat(term 2, …)` → `Heartbeat(term 2, …, round 5)`: the
+/// heartbeat round a read waits on (§6.4), when reads skip the log.
+fn with_round(mut text: String, round: u64) -> String {
+    if round > 0 && text.ends_with(')') {
+        text.pop();
+        text.push_str(&format!(", round {round})"));
     }
+    text
 }
 
 /// A client operation in a few words: `put x=1`, `get x`, `cas x 1→2`.
@@ -338,6 +360,34 @@ fn server_body<M>(ev: &TraceEvent<M>) -> Option<Body> {
             *n,
             format!("S{n}'s election timeout is forced"),
         ),
+        TraceEvent::Transfer { node: n, to } => match to {
+            Some(to) => Some((
+                Kind::Elections,
+                vec![*n, *to],
+                format!("S{n} hands leadership over to S{to}: it takes no new commands"),
+            )),
+            None => node(
+                Kind::Elections,
+                *n,
+                format!("S{n}'s leadership transfer ends"),
+            ),
+        },
+        TraceEvent::Read {
+            node: n,
+            op_id,
+            index,
+            round,
+            ..
+        } => node(
+            Kind::Client,
+            *n,
+            match round {
+                Some(r) => format!(
+                    "S{n} reads op {op_id} at index {index} once round {r} confirms it still leads"
+                ),
+                None => format!("S{n} reads op {op_id} at index {index} without a round"),
+            },
+        ),
         _ => None,
     }
 }
@@ -349,6 +399,12 @@ fn cluster_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
     match ev {
         TraceEvent::Partition { groups } => fault(vec![], partition_text(groups)),
         TraceEvent::Heal => fault(vec![], "the network heals".into()),
+        TraceEvent::TransferLeader { to } => Some((
+            Kind::Elections,
+            vec![*to],
+            format!("the leader is asked to hand leadership over to S{to}"),
+        )),
+        TraceEvent::Set { switches } => Some((Kind::Faults, vec![], switches_text(switches))),
         TraceEvent::Cut { from, to } => {
             fault(servers(*from, *to), format!("link {from} → {to} cut"))
         }
@@ -433,6 +489,26 @@ pub fn format_line(l: &Line) -> String {
     format!("{:.3} s  {}", l.t as f64 / 1e6, l.text)
 }
 
+/// `PreVote on, CheckQuorum off, reads: lease`: the switches a `set`
+/// event flips.
+pub fn switches_text(s: &crate::protocol::Switches) -> String {
+    let on = |b: bool| if b { "on" } else { "off" };
+    let mut parts = Vec::new();
+    if let Some(p) = s.pre_vote {
+        parts.push(format!("PreVote {}", on(p)));
+    }
+    if let Some(c) = s.check_quorum {
+        parts.push(format!("CheckQuorum {}", on(c)));
+    }
+    if let Some(r) = s.read {
+        parts.push(format!("reads: {}", r.name()));
+    }
+    if parts.is_empty() {
+        return "the switches stay as they are".into();
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,6 +566,7 @@ mod tests {
             match_index: 0,
             conflict_term: Some(2),
             conflict_index: 5,
+            read_round: 0,
         }));
         assert_eq!(k, Kind::Replication);
         assert_eq!(t, "AppendRejected(term 3, conflict at 5)");

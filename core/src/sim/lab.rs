@@ -539,6 +539,8 @@ fn set_at_ms(e: &mut EventSpec, t: f64) {
         | EventSpec::Cut { at_ms, .. }
         | EventSpec::Uncut { at_ms, .. }
         | EventSpec::Timeout { at_ms, .. }
+        | EventSpec::TransferLeader { at_ms, .. }
+        | EventSpec::Set { at_ms, .. }
         | EventSpec::Request { at_ms, .. }
         | EventSpec::DropMessage { at_ms, .. }
         | EventSpec::DuplicateMessage { at_ms, .. }

@@ -4,8 +4,11 @@
 
 use super::describe::Wire;
 use super::status::NodeStatus;
+use super::Micros;
 use super::Scenario;
-use crate::protocol::{Configuration, Input, Message, NodeId, Output, RaftConfig, RaftNode};
+use crate::protocol::{
+    Configuration, Input, Message, NodeId, Output, RaftConfig, RaftNode, Role, Switches, Term,
+};
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -23,6 +26,16 @@ pub trait Node: Clone + Debug {
     fn restart(&mut self, out: &mut Vec<Output<Self::Msg>>);
     /// A summary for the trace's `end` event.
     fn status(&self) -> NodeStatus;
+    /// The term it leads, if it is a leader (the `transfer_leader`
+    /// action asks it).
+    fn leads(&self) -> Option<Term> {
+        None
+    }
+    /// Its own clock (µs), set before each step: a server's clock may
+    /// drift from the simulator's (`timing.clock_drift`).
+    fn set_clock(&mut self, _local: Micros) {}
+    /// Production switches flipped mid-run (a `set` action).
+    fn set_switches(&mut self, _s: &Switches, _out: &mut Vec<Output<Self::Msg>>) {}
 }
 
 /// A protocol the simulator can build from a scenario. With [`Node`] this
@@ -53,6 +66,15 @@ impl Node for RaftNode {
     fn restart(&mut self, out: &mut Vec<Output<Message>>) {
         RaftNode::restart(self, out)
     }
+    fn leads(&self) -> Option<Term> {
+        (self.role() == Role::Leader).then(|| self.current_term())
+    }
+    fn set_clock(&mut self, local: Micros) {
+        RaftNode::set_clock(self, local)
+    }
+    fn set_switches(&mut self, s: &Switches, out: &mut Vec<Output<Message>>) {
+        RaftNode::set_switches(self, s, out)
+    }
     fn status(&self) -> NodeStatus {
         NodeStatus {
             id: self.id(),
@@ -79,6 +101,11 @@ impl Protocol for RaftNode {
             bugs: s.bugs,
             pre_vote: s.pre_vote,
             check_quorum: s.check_quorum,
+            read: s.read,
+            // Leases stand on stickiness, which lasts at least the shortest
+            // election timeout in each follower's own clock.
+            lease_timeout: s.election_timeout.0,
+            clock_drift_ppm: s.clock_drift_ppm,
         };
         match s.initial.get(id as usize - 1).and_then(Option::as_ref) {
             Some(init) => RaftNode::with_state(

@@ -7,7 +7,9 @@
 
 use super::network::Endpoint;
 use super::Micros;
-use crate::protocol::{Bugs, KvOp, NodeId, RaftLog, Term, DEFAULT_MAX_INFLIGHT};
+use crate::protocol::{
+    Bugs, KvOp, NodeId, RaftLog, ReadMode, Switches, Term, DEFAULT_MAX_INFLIGHT,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -138,6 +140,16 @@ pub struct TimingSpec {
     pub election_timeout_ms: [f64; 2],
     pub heartbeat_ms: f64,
     pub latency_ms: [f64; 2],
+    /// The bound on each server's clock drift: a server's clock runs at a
+    /// rate drawn once (seeded) from [1 - drift, 1 + drift]; its timers and
+    /// lease arithmetic follow it, the simulator's clock does not. 0 by
+    /// default (perfect clocks, no draw).
+    #[serde(skip_serializing_if = "is_zero_f64")]
+    pub clock_drift: f64,
+}
+
+fn is_zero_f64(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for TimingSpec {
@@ -146,6 +158,7 @@ impl Default for TimingSpec {
             election_timeout_ms: [150.0, 300.0],
             heartbeat_ms: 50.0,
             latency_ms: [10.0, 20.0],
+            clock_drift: 0.0,
         }
     }
 }
@@ -204,6 +217,14 @@ pub struct RaftSpec {
     /// CheckQuorum and leader stickiness (thesis §6.2). Off by default.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub check_quorum: bool,
+    /// How `get` is answered: `"log"` (default), `"read_index"` or
+    /// `"lease"` (thesis §6.4).
+    #[serde(skip_serializing_if = "is_log")]
+    pub read: ReadMode,
+}
+
+fn is_log(r: &ReadMode) -> bool {
+    *r == ReadMode::Log
 }
 
 impl Default for RaftSpec {
@@ -214,6 +235,7 @@ impl Default for RaftSpec {
             bugs: Vec::new(),
             pre_vote: false,
             check_quorum: false,
+            read: ReadMode::Log,
         }
     }
 }
@@ -258,6 +280,22 @@ pub enum EventSpec {
         at_ms: f64,
         node: NodeId,
     },
+    /// Ask the leader to hand leadership over to `to` (thesis §3.10).
+    TransferLeader {
+        at_ms: f64,
+        to: NodeId,
+    },
+    /// Flip production switches on every server from now on; those not
+    /// given stay as they are.
+    Set {
+        at_ms: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pre_vote: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check_quorum: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<ReadMode>,
+    },
     /// A client request; sent to `node` first if given, else to the leader
     /// the clients last heard of. `count` independent clients send it.
     Request {
@@ -300,6 +338,8 @@ impl EventSpec {
             | EventSpec::Cut { at_ms, .. }
             | EventSpec::Uncut { at_ms, .. }
             | EventSpec::Timeout { at_ms, .. }
+            | EventSpec::TransferLeader { at_ms, .. }
+            | EventSpec::Set { at_ms, .. }
             | EventSpec::Request { at_ms, .. }
             | EventSpec::DropMessage { at_ms, .. }
             | EventSpec::DuplicateMessage { at_ms, .. }
@@ -378,6 +418,8 @@ pub enum ActionKind {
     Cut(Endpoint, Endpoint),
     Uncut(Endpoint, Endpoint),
     Timeout(NodeId),
+    TransferLeader(NodeId),
+    Set(Switches),
     Request {
         op: KvOp,
         node: Option<NodeId>,
@@ -434,6 +476,9 @@ pub struct Scenario {
     pub bugs: Bugs,
     pub pre_vote: bool,
     pub check_quorum: bool,
+    pub read: ReadMode,
+    /// The clock drift bound in parts per million.
+    pub clock_drift_ppm: u32,
 }
 
 /// A precise error: where in the document, and what is wrong.

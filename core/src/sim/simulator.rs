@@ -18,6 +18,7 @@ mod workload;
 mod world;
 
 use super::check::{Checker, Violation};
+use super::describe::Wire;
 use super::network::{Endpoint, Network};
 use super::node::{Node, Protocol};
 use super::rng::Chance;
@@ -87,7 +88,12 @@ struct Slot<N> {
     node: N,
     up: bool,
     timers: NodeTimers,
+    /// Its clock's rate, in parts per million of real time (1 000 000:
+    /// exact; `timing.clock_drift` draws it once per run).
+    rate_ppm: u64,
 }
+
+const PPM: u64 = 1_000_000;
 
 #[derive(Clone, Debug)]
 pub struct Simulator<N: Node = RaftNode> {
@@ -171,6 +177,7 @@ impl<N: Node> Simulator<N> {
                 node,
                 up: true,
                 timers: NodeTimers::default(),
+                rate_ppm: PPM,
             })
             .collect();
         let mut w = World::new(net, seed);
@@ -203,6 +210,13 @@ impl<N: Node> Simulator<N> {
             Chance::from_probability(s.duplicate),
         );
         let mut sim = Simulator::new(nodes, timing, net, s.seed, s.duration);
+        if s.clock_drift_ppm > 0 {
+            // Drawn first, so a run without drift draws as before.
+            let d = u64::from(s.clock_drift_ppm);
+            for slot in &mut sim.nodes {
+                slot.rate_ppm = sim.w.rng.range(PPM - d, PPM + d);
+            }
+        }
         sim.drop_p = s.drop;
         sim.dup_p = s.duplicate;
         sim.workload = Workload::new(s.clients.clone(), s.nodes, &sim.timing);
@@ -535,8 +549,16 @@ impl<N: Node> Simulator<N> {
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, msg: N::Msg) {
         self.w.obs.event();
         if self.arrives(id, from.into(), to) {
+            if msg.harmless() {
+                self.w.obs.harmless_step();
+            }
             self.with_node(to, |n, out| n.step(Input::Message { from, msg }, out));
         }
+    }
+
+    /// Server `id`'s clock rate, in parts per million of real time.
+    pub fn clock_rate_ppm(&self, id: NodeId) -> Option<u64> {
+        self.slot(id).map(|s| s.rate_ppm)
     }
 
     /// Message `id` from `from` reaches server `to`, unless `to` is down or
@@ -571,7 +593,10 @@ impl<N: Node> Simulator<N> {
     /// restart or step), then carry out what it output.
     fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut Vec<Output<N::Msg>>)) {
         let mut out = std::mem::take(&mut self.out);
-        f(&mut self.nodes[id as usize - 1].node, &mut out);
+        let slot = &mut self.nodes[id as usize - 1];
+        let local = u128::from(self.w.now) * u128::from(slot.rate_ppm) / u128::from(PPM);
+        slot.node.set_clock(local as Micros);
+        f(&mut slot.node, &mut out);
         self.apply_outputs(id, &mut out);
         self.out = out;
     }
@@ -592,7 +617,16 @@ impl<N: Node> Simulator<N> {
                     response,
                 } => self.w.reply(id, client, op_id, response),
                 Output::SetTimer(timer) => {
-                    let deadline = now + self.timing.length(timer, &mut self.w.rng);
+                    // The node's length is in its own clock: real time is
+                    // longer on a slow clock, shorter on a fast one.
+                    let local = self.timing.length(timer, &mut self.w.rng);
+                    let rate = self.nodes[id as usize - 1].rate_ppm;
+                    let real = if rate == PPM {
+                        local
+                    } else {
+                        (u128::from(local) * u128::from(PPM)).div_ceil(u128::from(rate)) as Micros
+                    };
+                    let deadline = now + real;
                     let timers = &mut self.nodes[id as usize - 1].timers;
                     let gen = timers.set(timer, now, deadline);
                     self.w.queue.push(

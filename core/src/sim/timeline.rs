@@ -115,6 +115,8 @@ pub fn message_type(m: &Message) -> usize {
         Message::RequestVoteReply(_) | Message::PreVoteReply(_) => 1,
         Message::AppendEntries(_) => 2,
         Message::AppendEntriesReply(_) => 3,
+        // TimeoutNow starts an election.
+        Message::TimeoutNow(_) => 0,
     }
 }
 

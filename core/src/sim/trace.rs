@@ -8,7 +8,7 @@ use super::network::{Blocked, Endpoint};
 use super::status::NodeStatus;
 use super::Micros;
 use crate::protocol::{
-    ClientId, ClientResponse, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Term,
+    ClientId, ClientResponse, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Switches, Term,
 };
 use serde::Serialize;
 
@@ -100,6 +100,32 @@ pub enum TraceEvent<M> {
     /// A forced election timeout (scenario or user action).
     Timeout {
         node: NodeId,
+    },
+    /// A `transfer_leader` action: the leader is asked to hand over to
+    /// `to` (thesis §3.10).
+    TransferLeader {
+        to: NodeId,
+    },
+    /// A `set` action: production switches flipped for every server.
+    Set {
+        #[serde(flatten)]
+        switches: Switches,
+    },
+    /// A leader began handing leadership to `to`, or (`null`) the
+    /// transfer ended.
+    Transfer {
+        node: NodeId,
+        to: Option<NodeId>,
+    },
+    /// A leader answers a `get` without the log (§6.4): at read index
+    /// `index`, after heartbeat round `round`, or within its lease
+    /// (`round` null).
+    Read {
+        node: NodeId,
+        client: ClientId,
+        op_id: OpId,
+        index: LogIndex,
+        round: Option<u64>,
     },
     Partition {
         groups: Vec<Vec<Endpoint>>,

@@ -13,11 +13,17 @@ impl RaftNode {
     /// Candidates (§5.2): increment currentTerm, vote for self, reset the
     /// election timer, send RequestVote to all other servers.
     pub(super) fn start_election(&mut self, out: &mut Out) {
+        self.start_election_with(false, out)
+    }
+
+    /// An election; `transfer` when TimeoutNow asked for it (§3.10).
+    pub(super) fn start_election_with(&mut self, transfer: bool, out: &mut Out) {
         if !self.config.contains(self.id) {
             return;
         }
         if self.role == Role::Leader {
             out.push(Output::ClearTimer(Timer::Heartbeat));
+            self.drop_leader_state(None, out);
         }
         self.current_term += 1;
         self.voted_for = Some(self.id);
@@ -38,17 +44,18 @@ impl RaftNode {
             self.become_leader(out);
             return;
         }
-        let msg = Message::RequestVote(self.vote_request(self.current_term));
+        let msg = Message::RequestVote(self.vote_request(self.current_term, transfer));
         self.send_to_voters(msg, out);
     }
 
     /// "Vote for me in `term`", with our log's last entry (§5.4.1).
-    fn vote_request(&self, term: u64) -> RequestVote {
+    fn vote_request(&self, term: u64, transfer: bool) -> RequestVote {
         RequestVote {
             term,
             candidate_id: self.id,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
+            transfer,
         }
     }
 
@@ -90,7 +97,7 @@ impl RaftNode {
             self.start_election(out);
             return;
         }
-        let msg = Message::PreVote(self.vote_request(self.current_term + 1));
+        let msg = Message::PreVote(self.vote_request(self.current_term + 1, false));
         self.send_to_voters(msg, out);
     }
 
@@ -107,6 +114,15 @@ impl RaftNode {
     pub(super) fn on_pre_vote(&mut self, from: NodeId, m: &RequestVote, out: &mut Out) {
         let up_to_date = self.log.is_up_to_date(m.last_log_index, m.last_log_term);
         let grant = m.term > self.current_term && up_to_date && self.leader_id.is_none();
+        if grant && self.bug(Bug::PreVoteRecordsVote) {
+            // The planted mistake: a pre-vote taken for a real vote.
+            self.become_follower(m.term, None, out);
+            self.voted_for = Some(m.candidate_id);
+            out.push(Output::Vote {
+                term: m.term,
+                voted_for: m.candidate_id,
+            });
+        }
         out.push(Output::Send {
             to: from,
             msg: Message::PreVoteReply(RequestVoteReply {

@@ -2,6 +2,7 @@
 
 use super::{Out, RaftNode};
 use crate::protocol::bugs::Bug;
+use crate::protocol::config::ReadMode;
 use crate::protocol::io::{Output, Role, Timer};
 use crate::protocol::kv::Command;
 use crate::protocol::log::{Conflict, Entry};
@@ -26,7 +27,12 @@ impl RaftNode {
         for p in self.progress.values_mut() {
             p.on_heartbeat();
         }
-        self.broadcast_append(out);
+        if self.opts.read == ReadMode::Lease {
+            // Each heartbeat is a round: its answers renew the lease.
+            self.begin_round(out);
+        } else {
+            self.broadcast_append(out);
+        }
     }
 
     pub(super) fn broadcast_append(&mut self, out: &mut Out) {
@@ -98,6 +104,7 @@ impl RaftNode {
             prev_log_term,
             entries,
             leader_commit: self.commit_index,
+            read_round: if self.stamp_round { self.read_round } else { 0 },
         })
     }
 
@@ -118,6 +125,9 @@ impl RaftNode {
         }
         self.leader_id = Some(m.leader_id);
         self.pre_votes = None;
+        if self.opts.read == ReadMode::Lease {
+            self.sticky = true;
+        }
         out.push(Output::SetTimer(Timer::Election));
 
         // 2. Reply false if the log has no entry at prevLogIndex whose term
@@ -142,6 +152,7 @@ impl RaftNode {
                 match_index: last_new,
                 conflict_term: None,
                 conflict_index: 0,
+                read_round: m.read_round,
             }),
         });
     }
@@ -157,6 +168,7 @@ impl RaftNode {
                 match_index: 0,
                 conflict_term: c.term,
                 conflict_index: c.index,
+                read_round: m.read_round,
             }),
         });
     }
@@ -226,7 +238,9 @@ impl RaftNode {
             if let Some(a) = again {
                 self.send_again(from, a, out);
             }
-            self.send_entries(from, out);
+            if !self.maybe_timeout_now(out) {
+                self.send_entries(from, out);
+            }
             return;
         }
         let too_short = m.conflict_term.is_none();

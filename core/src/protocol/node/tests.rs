@@ -49,6 +49,7 @@ fn rv(term: Term, cand: NodeId, lli: LogIndex, llt: Term) -> Message {
         candidate_id: cand,
         last_log_index: lli,
         last_log_term: llt,
+        transfer: false,
     })
 }
 
@@ -79,6 +80,7 @@ fn ae(term: Term, prev: LogIndex, prev_term: Term, terms: &[Term], commit: LogIn
             })
             .collect(),
         leader_commit: commit,
+        read_round: 0,
     })
 }
 
@@ -240,6 +242,7 @@ fn leader_appends_noop_and_commits_only_current_term_entries() {
             match_index: m,
             conflict_term: None,
             conflict_index: 0,
+            read_round: 0,
         })
     };
     msg(&mut n, 2, ok(1));
@@ -343,6 +346,7 @@ fn ae_reply(term: Term, request_term: Term, success: bool, prev: LogIndex) -> Me
         match_index: if success { prev } else { 0 },
         conflict_term: None,
         conflict_index: 0,
+        read_round: 0,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use super::validate::{check_op, err, ms_to_us, node_in, probability, range_us};
 use super::*;
+use crate::protocol::Switches;
 use std::collections::BTreeSet;
 
 impl EventSpec {
@@ -16,6 +17,19 @@ impl EventSpec {
             EventSpec::Crash { node: id, .. } => ActionKind::Crash(node(*id)?),
             EventSpec::Restart { node: id, .. } => ActionKind::Restart(node(*id)?),
             EventSpec::Timeout { node: id, .. } => ActionKind::Timeout(node(*id)?),
+            EventSpec::TransferLeader { to, .. } => {
+                ActionKind::TransferLeader(node_in(&format!("{p}.to"), *to, n)?)
+            }
+            EventSpec::Set {
+                pre_vote,
+                check_quorum,
+                read,
+                ..
+            } => ActionKind::Set(Switches {
+                pre_vote: *pre_vote,
+                check_quorum: *check_quorum,
+                read: *read,
+            }),
             EventSpec::Partition { groups, .. } => {
                 ActionKind::Partition(partition(p, groups, n, clients)?)
             }

@@ -200,6 +200,8 @@ impl Scenario {
             bugs,
             pre_vote: file.raft.pre_vote,
             check_quorum: file.raft.check_quorum,
+            read: file.raft.read,
+            clock_drift_ppm: drift(file.timing.clock_drift)?,
             file,
         })
     }
@@ -264,6 +266,18 @@ fn timing(t: &TimingSpec) -> Result<Timings, ScenarioError> {
     let heartbeat = at_least_ms("timing.heartbeat_ms", t.heartbeat_ms, 1.0)?;
     let latency = range_us("timing.latency_ms", t.latency_ms, 0.0)?;
     Ok((election_timeout, heartbeat, latency))
+}
+
+/// The clock drift bound, in parts per million: [0, 0.5).
+fn drift(d: f64) -> Result<u32, ScenarioError> {
+    if !d.is_finite() || !(0.0..0.5).contains(&d) {
+        return err(
+            "timing.clock_drift",
+            format!("{d} is not a drift bound in [0, 0.5) (0.02: clocks within 2% of real time)"),
+        );
+    }
+    // Exact: the product is below 500 000 and the cast truncates.
+    Ok((d * 1e6 + 0.5) as u32)
 }
 
 /// The closed-loop client load; `retry_ms` defaults to the upper election

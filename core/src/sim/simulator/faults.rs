@@ -12,7 +12,7 @@ use super::super::trace::{DropReason, TraceEvent};
 use super::super::Micros;
 use super::queue::Ev;
 use super::Simulator;
-use crate::protocol::{Input, NodeId, Timer};
+use crate::protocol::{Input, NodeId, Switches, Timer};
 
 impl<N: Node> Simulator<N> {
     /// Add an action at `at` (not before now): a user's click becomes one.
@@ -27,13 +27,17 @@ impl<N: Node> Simulator<N> {
             Endpoint::Client(c) => (1..=clients).contains(c),
         };
         let valid = match &action.what {
-            ActionKind::Crash(i) | ActionKind::Restart(i) | ActionKind::Timeout(i) => ok(*i),
+            ActionKind::Crash(i)
+            | ActionKind::Restart(i)
+            | ActionKind::Timeout(i)
+            | ActionKind::TransferLeader(i) => ok(*i),
             ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => {
                 end(a) && end(b) && a != b && (a.node().is_some() || b.node().is_some())
             }
             ActionKind::Partition(groups) => groups.iter().flatten().all(end),
             ActionKind::Request { node, count, .. } => node.is_none_or(ok) && *count >= 1,
             ActionKind::Heal
+            | ActionKind::Set(_)
             | ActionKind::Network { .. }
             | ActionKind::DropMessage(_)
             | ActionKind::DuplicateMessage(_) => true,
@@ -65,6 +69,8 @@ impl<N: Node> Simulator<N> {
             ActionKind::Crash(id) => self.crash(id),
             ActionKind::Restart(id) => self.restart(id),
             ActionKind::Timeout(id) => self.force_timeout(id),
+            ActionKind::TransferLeader(to) => self.transfer_leader(to),
+            ActionKind::Set(sw) => self.set_switches(sw),
             ActionKind::Partition(groups) => {
                 self.w.net.partition(self.nodes.len() as u32, &groups);
                 self.w.obs.record(now, TraceEvent::Partition { groups });
@@ -132,6 +138,40 @@ impl<N: Node> Simulator<N> {
             self.with_node(id, |node, out| {
                 node.step(Input::Timeout(Timer::Election), out)
             });
+        }
+    }
+
+    /// The leader (of the highest term, among the servers up) is asked to
+    /// hand over to `to`; with no leader the request goes nowhere, as a
+    /// real admin command would fail.
+    fn transfer_leader(&mut self, to: NodeId) {
+        let now = self.w.now;
+        self.w.obs.record(now, TraceEvent::TransferLeader { to });
+        let leader = (1..=self.nodes.len() as NodeId)
+            .filter(|&i| self.nodes[i as usize - 1].up)
+            .filter_map(|i| self.nodes[i as usize - 1].node.leads().map(|t| (t, i)))
+            .max();
+        if let Some((_, id)) = leader {
+            self.with_node(id, |node, out| {
+                node.step(Input::TransferLeadership { to }, out)
+            });
+        }
+    }
+
+    /// Flip production switches on every server (a crashed one keeps them
+    /// for its restart).
+    fn set_switches(&mut self, sw: Switches) {
+        let now = self.w.now;
+        self.w.obs.record(now, TraceEvent::Set { switches: sw });
+        for id in 1..=self.nodes.len() as NodeId {
+            if self.nodes[id as usize - 1].up {
+                self.with_node(id, |node, out| node.set_switches(&sw, out));
+            } else {
+                let mut ignored = Vec::new();
+                self.nodes[id as usize - 1]
+                    .node
+                    .set_switches(&sw, &mut ignored);
+            }
         }
     }
 

@@ -75,6 +75,8 @@ pub(super) struct Observers<M> {
     pub stats: Stats,
     pub checker: Option<Checker>,
     pub history: Option<Vec<HistoryEvent>>,
+    /// The step being observed answers a PreVote.
+    pub harmless: bool,
 }
 
 impl<M: Clone> Observers<M> {
@@ -85,6 +87,7 @@ impl<M: Clone> Observers<M> {
             stats: Stats::default(),
             checker: None,
             history: None,
+            harmless: false,
         }
     }
 
@@ -103,10 +106,14 @@ impl<M: Clone> Observers<M> {
     /// A node's outputs of one step, before any takes effect: the checker
     /// sees the whole step, and what it finds goes in the trace first.
     pub fn step_outputs(&mut self, t: Micros, id: NodeId, out: &[Output<M>]) {
+        let harmless = std::mem::take(&mut self.harmless);
         let Some(c) = &mut self.checker else {
             return;
         };
         let before = c.violations().len();
+        if harmless {
+            c.pre_vote_step(t, id, out);
+        }
         for o in out {
             c.observe(t, id, o);
         }
@@ -125,6 +132,11 @@ impl<M: Clone> Observers<M> {
                 );
             }
         }
+    }
+
+    /// The next step answers a message that must change no term or vote.
+    pub fn harmless_step(&mut self) {
+        self.harmless = true;
     }
 
     /// A change of a node's state (role, vote, log, commit, apply). The
@@ -182,6 +194,19 @@ impl<M: Clone> Observers<M> {
                 term,
                 op: cmd,
                 result,
+            },
+            Output::Transfer { to } => TraceEvent::Transfer { node, to },
+            Output::Read {
+                client,
+                op_id,
+                index,
+                round,
+            } => TraceEvent::Read {
+                node,
+                client,
+                op_id,
+                index,
+                round,
             },
             Output::Send { .. }
             | Output::Reply { .. }

@@ -23,6 +23,9 @@ impl Timing {
         match timer {
             Timer::Election => rng.range(self.election_timeout.0, self.election_timeout.1),
             Timer::Heartbeat => self.heartbeat,
+            // A transfer gives up after an election timeout (§3.10): the
+            // longest, so a slow but healthy transfer is not cut short.
+            Timer::Transfer => self.election_timeout.1,
         }
     }
 }
@@ -37,7 +40,7 @@ struct TimerSlot {
 
 /// One node's timers, by [`Timer::slot`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct NodeTimers([TimerSlot; 2]);
+pub(super) struct NodeTimers([TimerSlot; 3]);
 
 impl NodeTimers {
     /// Start (or restart) `timer` at `now`, firing at `deadline`; the
