@@ -7,6 +7,10 @@
 //! (a duplicate) or remove it; a lossy network may also drop it. Ghost
 //! state records every leader ever elected and every entry ever applied,
 //! so the properties cover the whole history, not one state.
+//!
+//! The production switches PreVote (thesis §9.6) and CheckQuorum with
+//! leader stickiness (§6.2) can be turned on; an election timeout then
+//! starts a pre-campaign, and on a leader it is the quorum check.
 
 use quorum_core::protocol::{
     Bugs, Command, Configuration, Input, KvOp, LogIndex, Message, NodeId, Output, RaftConfig,
@@ -28,6 +32,11 @@ pub struct RaftModel {
     /// The most messages in flight at once.
     pub max_in_flight: usize,
     pub bugs: Bugs,
+    /// PreVote (thesis §9.6): a timeout asks for pre-votes first.
+    pub pre_vote: bool,
+    /// CheckQuorum and leader stickiness (thesis §6.2): a leader may time
+    /// out too (its quorum check, which may make it step down).
+    pub check_quorum: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,6 +50,11 @@ pub struct State {
     pub applied: BTreeMap<LogIndex, (Term, Command)>,
     /// Ghost: set when some node applied a different entry at an index.
     pub diverged: bool,
+    /// Ghost: set when delivering a PreVote changed the receiver's term or
+    /// vote (it must not, §9.6).
+    pub prevote_changed_state: bool,
+    /// Ghost: set when a leader's quorum check made it step down.
+    pub stepped_down_by_check_quorum: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -71,6 +85,8 @@ impl RaftModel {
             duplicating: true,
             max_in_flight: 6,
             bugs: Bugs::NONE,
+            pre_vote: false,
+            check_quorum: false,
         }
     }
 
@@ -125,6 +141,8 @@ impl Model for RaftModel {
         let cfg = Configuration::of_size(self.nodes);
         let opts = RaftConfig {
             bugs: self.bugs,
+            pre_vote: self.pre_vote,
+            check_quorum: self.check_quorum,
             ..RaftConfig::default()
         };
         vec![State {
@@ -136,13 +154,21 @@ impl Model for RaftModel {
             leaders: BTreeSet::new(),
             applied: BTreeMap::new(),
             diverged: false,
+            prevote_changed_state: false,
+            stepped_down_by_check_quorum: false,
         }]
     }
 
     fn actions(&self, s: &State, actions: &mut Vec<Action>) {
         for n in &s.nodes {
             let id = n.id();
-            if n.current_term() < self.max_term && n.role() != Role::Leader {
+            // A follower's or candidate's timeout starts an election (with
+            // PreVote a pre-campaign, which keeps the term; winning it raises
+            // the term by one), so only below max_term. With CheckQuorum a
+            // leader's timeout is its quorum check: it keeps the term or
+            // steps down in it, so it needs no term bound to stay finite.
+            let leader = n.role() == Role::Leader;
+            if (!leader && n.current_term() < self.max_term) || (leader && self.check_quorum) {
                 actions.push(Action::Timeout(id));
             }
             if n.role() == Role::Leader {
@@ -184,7 +210,13 @@ impl Model for RaftModel {
     fn next_state(&self, last: &State, action: Action) -> Option<State> {
         let mut s = last.clone();
         match action {
-            Action::Timeout(id) => self.step(&mut s, id, Input::Timeout(Timer::Election)),
+            Action::Timeout(id) => {
+                let was_leader = s.nodes[id as usize - 1].role() == Role::Leader;
+                self.step(&mut s, id, Input::Timeout(Timer::Election));
+                if was_leader && s.nodes[id as usize - 1].role() != Role::Leader {
+                    s.stepped_down_by_check_quorum = true;
+                }
+            }
             Action::Heartbeat(id) => self.step(&mut s, id, Input::Timeout(Timer::Heartbeat)),
             Action::Propose(id) => {
                 s.proposed += 1;
@@ -213,7 +245,14 @@ impl Model for RaftModel {
                 if !keep {
                     s.net.remove(&(from, to, msg.clone()));
                 }
+                let pre_vote = matches!(msg, Message::PreVote(_));
+                let n = &s.nodes[to as usize - 1];
+                let before = (n.current_term(), n.voted_for());
                 self.step(&mut s, to, Input::Message { from, msg });
+                let n = &s.nodes[to as usize - 1];
+                if pre_vote && (n.current_term(), n.voted_for()) != before {
+                    s.prevote_changed_state = true;
+                }
             }
             Action::Drop { from, to, msg } => {
                 s.net.remove(&(from, to, msg));
@@ -226,8 +265,22 @@ impl Model for RaftModel {
         vec![
             Property::<Self>::always("Election Safety", |_, s| election_safe(s)),
             Property::<Self>::always("State Machine Safety", |_, s| !s.diverged),
+            Property::<Self>::always("PreVote changes no term or vote", |_, s| {
+                !s.prevote_changed_state
+            }),
             Property::<Self>::sometimes("a value commits", |_, s| {
                 s.applied.values().any(|(_, c)| matches!(c, Command::Kv(_)))
+            }),
+            // Witnesses that the switches are wired through. A granted reply
+            // always enters the network (a state whose network would
+            // overflow is not explored), so no ghost is needed.
+            Property::<Self>::sometimes("a pre-vote was granted", |_, s| {
+                s.net
+                    .iter()
+                    .any(|(_, _, m)| matches!(m, Message::PreVoteReply(r) if r.vote_granted))
+            }),
+            Property::<Self>::sometimes("a leader stepped down by CheckQuorum", |_, s| {
+                s.stepped_down_by_check_quorum
             }),
         ]
     }
