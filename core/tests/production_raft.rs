@@ -108,7 +108,11 @@ fn transfer(bugs: &str) -> (u32, u32, Option<u32>, u64) {
     );
     let mut lab = Lab::from_json(&file, true).expect("a valid scenario");
     lab.advance(2_000_000);
-    assert_eq!(lab.leader(), Some(before), "the same run up to the transfer");
+    assert_eq!(
+        lab.leader(),
+        Some(before),
+        "the same run up to the transfer"
+    );
     let s = lab.sim().stats();
     let failed = s.failed + s.timed_out;
     lab.advance(300_000);
@@ -193,7 +197,10 @@ fn gets_skip_the_log_with_read_index_and_leases() {
     assert_eq!((rounds, leased), (0, 0));
     let (gets, rounds, leased) = reads("read_index");
     assert_eq!(gets, 0, "ReadIndex: no get in the log");
-    assert!(rounds > 10, "each read waits on a heartbeat round: {rounds}");
+    assert!(
+        rounds > 10,
+        "each read waits on a heartbeat round: {rounds}"
+    );
     assert_eq!(leased, 0);
     let (gets, rounds, leased) = reads("lease");
     assert_eq!(gets, 0, "lease reads: no get in the log");
@@ -220,7 +227,9 @@ fn a_switch_event_turns_lease_reads_on_mid_run() {
     while !lab.at_end() {
         lab.advance(100_000);
     }
-    let node = lab.node(lab.leader().expect("a leader")).expect("the leader");
+    let node = lab
+        .node(lab.leader().expect("a leader"))
+        .expect("the leader");
     assert!(node.options().pre_vote);
     assert_eq!(node.role(), Role::Leader);
     assert!(node.lease_until().is_some(), "the leader holds a lease");

@@ -404,7 +404,18 @@ fn cluster_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
             vec![*to],
             format!("the leader is asked to hand leadership over to S{to}"),
         )),
-        TraceEvent::Set { switches } => Some((Kind::Faults, vec![], switches_text(switches))),
+        TraceEvent::Set {
+            pre_vote,
+            check_quorum,
+            read,
+        } => {
+            let sw = crate::protocol::Switches {
+                pre_vote: *pre_vote,
+                check_quorum: *check_quorum,
+                read: *read,
+            };
+            Some((Kind::Faults, vec![], switches_text(&sw)))
+        }
         TraceEvent::Cut { from, to } => {
             fault(servers(*from, *to), format!("link {from} → {to} cut"))
         }

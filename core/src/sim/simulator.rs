@@ -594,8 +594,9 @@ impl<N: Node> Simulator<N> {
     fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut Vec<Output<N::Msg>>)) {
         let mut out = std::mem::take(&mut self.out);
         let slot = &mut self.nodes[id as usize - 1];
-        let local = u128::from(self.w.now) * u128::from(slot.rate_ppm) / u128::from(PPM);
-        slot.node.set_clock(local as Micros);
+        // Runs of days stay far below u64 overflow (10^11 µs × 2·10^6).
+        let local = self.w.now.saturating_mul(slot.rate_ppm) / PPM;
+        slot.node.set_clock(local);
         f(&mut slot.node, &mut out);
         self.apply_outputs(id, &mut out);
         self.out = out;
@@ -624,7 +625,7 @@ impl<N: Node> Simulator<N> {
                     let real = if rate == PPM {
                         local
                     } else {
-                        (u128::from(local) * u128::from(PPM)).div_ceil(u128::from(rate)) as Micros
+                        local.saturating_mul(PPM).div_ceil(rate)
                     };
                     let deadline = now + real;
                     let timers = &mut self.nodes[id as usize - 1].timers;

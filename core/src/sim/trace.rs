@@ -8,7 +8,7 @@ use super::network::{Blocked, Endpoint};
 use super::status::NodeStatus;
 use super::Micros;
 use crate::protocol::{
-    ClientId, ClientResponse, Command, KvOp, LogIndex, NodeId, OpId, OpResult, Role, Switches, Term,
+    ClientId, ClientResponse, Command, KvOp, LogIndex, NodeId, OpId, OpResult, ReadMode, Role, Term,
 };
 use serde::Serialize;
 
@@ -108,8 +108,12 @@ pub enum TraceEvent<M> {
     },
     /// A `set` action: production switches flipped for every server.
     Set {
-        #[serde(flatten)]
-        switches: Switches,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pre_vote: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        check_quorum: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        read: Option<ReadMode>,
     },
     /// A leader began handing leadership to `to`, or (`null`) the
     /// transfer ended.

@@ -176,7 +176,7 @@ impl RaftNode {
             return t;
         }
         let d = u64::from(self.opts.clock_drift_ppm).min(PPM - 1);
-        (u128::from(t) * u128::from(PPM - d) / u128::from(PPM + d)) as u64
+        t.saturating_mul(PPM - d) / (PPM + d)
     }
 
     /// When the lease in force ends, in this server's clock: `None` when

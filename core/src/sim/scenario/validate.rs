@@ -127,7 +127,8 @@ pub fn parse_event(json: &str) -> Result<EventSpec, ScenarioError> {
         return err("", "the event is too large");
     }
     let de = &mut serde_json::Deserializer::from_str(json);
-    let e: EventSpec = serde_path_to_error::deserialize(&mut *de).map_err(deserialize_error)?;
+    let e: EventSpec =
+        serde::Deserialize::deserialize(&mut *de).map_err(|e| deserialize_error(json, e))?;
     de.end().map_err(|e| ScenarioError {
         path: String::new(),
         message: format!("trailing characters after the event: {e}"),
@@ -155,7 +156,7 @@ impl Scenario {
         }
         let de = &mut serde_json::Deserializer::from_str(json);
         let file: ScenarioFile =
-            serde_path_to_error::deserialize(&mut *de).map_err(deserialize_error)?;
+            serde::Deserialize::deserialize(&mut *de).map_err(|e| deserialize_error(json, e))?;
         de.end().map_err(|e| ScenarioError {
             path: String::new(),
             message: format!("trailing characters after the scenario: {e}"),
@@ -207,9 +208,10 @@ impl Scenario {
     }
 }
 
-/// A serde error, with its path (cut short if deeply nested).
-fn deserialize_error(e: serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {
-    let mut path = e.path().to_string();
+/// A serde error, with its path (cut short if deeply nested): where in
+/// the document the parser stopped, as `events[3].node`.
+fn deserialize_error(json: &str, e: serde_json::Error) -> ScenarioError {
+    let mut path = path_at(json, offset_of(json, e.line(), e.column()));
     if path.len() > 100 {
         // Deeply nested junk: keep the start, which says where it is.
         let cut = (0..=100)
@@ -220,13 +222,84 @@ fn deserialize_error(e: serde_path_to_error::Error<serde_json::Error>) -> Scenar
         path.push('…');
     }
     ScenarioError {
-        path: if path == "." || path == "?" {
-            String::new()
-        } else {
-            path
-        },
-        message: e.into_inner().to_string(),
+        path,
+        message: e.to_string(),
     }
+}
+
+/// The byte offset of 1-based `line` and `column` (serde_json counts
+/// bytes), clamped to the text.
+fn offset_of(json: &str, line: usize, column: usize) -> usize {
+    let start: usize = json
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (start + column).min(json.len())
+}
+
+/// The path of the value the text's first `end` bytes stop in: each open
+/// object adds `.key` for its current key, each open array `[i]`. A small
+/// scanner instead of a path-tracking deserializer (which cost the page
+/// 10 KB), for documents serde_json has already read this far.
+fn path_at(json: &str, end: usize) -> String {
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut bytes = &json.as_bytes()[..end];
+    // An error found in a value read whole first (an event, tagged by
+    // `do`) is reported one byte past it: step back to the value's end.
+    if let [rest @ .., b',' | b']'] = bytes {
+        let trimmed = rest.trim_ascii_end();
+        if let [.., b'}' | b']'] = trimmed {
+            bytes = trimmed;
+        }
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => stack.push(Frame::Object(None)),
+            b'[' => stack.push(Frame::Array(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array(k)) => *k += 1,
+                Some(Frame::Object(key)) => *key = None,
+                None => {}
+            },
+            b'"' => {
+                // A string: a key if an object waits for one.
+                let from = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object(key @ None)) = stack.last_mut() {
+                    let to = i.min(bytes.len());
+                    *key = Some(String::from_utf8_lossy(&bytes[from..to]).into_owned());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for f in &stack {
+        match f {
+            Frame::Object(Some(k)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Object(None) => {}
+            Frame::Array(k) => path.push_str(&format!("[{k}]")),
+        }
+    }
+    path
 }
 
 /// Version, behaviour, name, description and cluster size (returned).

@@ -162,7 +162,12 @@ impl<N: Node> Simulator<N> {
     /// for its restart).
     fn set_switches(&mut self, sw: Switches) {
         let now = self.w.now;
-        self.w.obs.record(now, TraceEvent::Set { switches: sw });
+        let ev = TraceEvent::Set {
+            pre_vote: sw.pre_vote,
+            check_quorum: sw.check_quorum,
+            read: sw.read,
+        };
+        self.w.obs.record(now, ev);
         for id in 1..=self.nodes.len() as NodeId {
             if self.nodes[id as usize - 1].up {
                 self.with_node(id, |node, out| node.set_switches(&sw, out));
