@@ -25,6 +25,10 @@ pub fn style(class: &str) -> (&'static str, &'static str, bool) {
         "m-vote-yes" => (p.yes.0, p.yes.1, true),
         "m-vote-no" => (p.panel, p.no, false),
         "m-hb" => (p.panel, p.ae.0, false),
+        // A heartbeat round that confirms a read (§6.4).
+        "m-rd" => (p.panel, p.ok.0, false),
+        // Leadership transfer's TimeoutNow (§3.10).
+        "m-tn" => (p.rv.1, p.yes.0, true),
         "m-ae" => (p.ae.0, p.ae.1, true),
         "m-ae-ok" => (p.ok.0, p.ok.1, true),
         "m-creq" => (p.creq.0, p.creq.1, true),

@@ -147,6 +147,7 @@ pub fn controls(
                 <button aria-label="Heal the network" id="heal" onclick={on(send, || Msg::Heal)}>{"Heal"}</button>
             </div>
             { network_settings(send, lab) }
+            { raft_settings(send, lab) }
             { cluster_group(send, lab) }
             { share_group(m, send) }
             <div class="group secondary">
@@ -205,6 +206,55 @@ fn network_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
                 <input type="range" min="0" max="0.5" step="0.01" aria-label="Duplicate probability"
                     value={dup_p.to_string()}
                     onchange={send.reform(|e: Event| Msg::Duplicate(input_value(&e)))} /></label>
+        </details>
+    }
+}
+
+/// What production Raft switches on (thesis §9.6, §6.2, §6.4): each change
+/// is a `set` event at this moment, so links replay it.
+fn raft_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
+    use quorum_core::protocol::ReadMode;
+    let Some(opts) = lab.sim().node(1).map(|n| n.options().clone()) else {
+        return html! {};
+    };
+    let set = |pre_vote, check_quorum, read| {
+        Msg::Act(EventSpec::Set {
+            at_ms: 0.0,
+            pre_vote,
+            check_quorum,
+            read,
+        })
+    };
+    let checked = |e: &Event| {
+        e.target_dyn_into::<HtmlInputElement>()
+            .is_some_and(|i| i.checked())
+    };
+    let modes = [
+        (ReadMode::Log, "through the log"),
+        (ReadMode::ReadIndex, "ReadIndex (a heartbeat round)"),
+        (ReadMode::Lease, "lease (trusts the clocks)"),
+    ];
+    let options = modes.iter().map(|&(m, text)| {
+        html! { <option value={m.name()} selected={opts.read == m}>{ text }</option> }
+    });
+    html! {
+        <details class="group net secondary" id="raft-settings">
+            <summary aria-label="Raft settings">{"Raft"}</summary>
+            <label title="Ask for votes before raising the term (§9.6)">
+                <input type="checkbox" id="pre-vote" checked={opts.pre_vote}
+                    onchange={send.reform(move |e: Event| set(Some(checked(&e)), None, None))} />
+                {"PreVote"}</label>
+            <label title="A leader that hears from no majority steps down; followers ignore elections while they hear a leader (§6.2)">
+                <input type="checkbox" id="check-quorum" checked={opts.check_quorum}
+                    onchange={send.reform(move |e: Event| set(None, Some(checked(&e)), None))} />
+                {"CheckQuorum"}</label>
+            <label>{"reads"}
+                <select id="read-mode" aria-label="How gets are answered (§6.4)"
+                    onchange={send.reform(move |e: Event| {
+                        let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+                        let mode = ReadMode::ALL.into_iter().find(|m| m.name() == v);
+                        set(None, None, mode)
+                    })}>{ for options }</select></label>
         </details>
     }
 }

@@ -248,6 +248,8 @@ pub fn legend() -> Html {
             { item("m-vote-yes", "vote granted") }
             { item("m-vote-no", "vote denied") }
             { item("m-hb", "heartbeat") }
+            { item("m-rd", "heartbeat of a read round") }
+            { item("m-tn", "TimeoutNow") }
             { item("m-ae", "AppendEntries with entries") }
             { item("m-ae-ok", "append ok") }
             { item("m-ae-fail", "append rejected") }

@@ -20,6 +20,22 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
     };
     let up = sim.is_up(id);
     let deadline = sim.timer_deadline(id, Timer::Election);
+    let leads = up && node.role() == quorum_core::protocol::Role::Leader;
+    // The lease ends at a time of this server's clock: on the simulator's.
+    let rate = sim.clock_rate_ppm(id).unwrap_or(1_000_000).max(1);
+    let lease = node
+        .lease_until()
+        .map(|local| local.saturating_mul(1_000_000) / rate);
+    let reads: Vec<String> = node
+        .pending_reads()
+        .map(|i| i.map_or("…".into(), |i| format!("@{i}")))
+        .collect();
+    let reads = if reads.is_empty() {
+        "none".to_string()
+    } else {
+        reads.join(" ")
+    };
+    let leader_up = lab.leader().is_some_and(|l| l != id);
     let progress = node.progress().iter().map(|(peer, p)| {
         html! { <tr><td>{ format!("S{peer}") }</td><td>{ p.next_index }</td><td>{ p.match_index }</td></tr> }
     });
@@ -52,6 +68,18 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                 <dt>{"election timeout"}</dt><dd>{ match deadline {
                     Some(d) => format!("at {} s (in {:.1} ms)", secs(d), d.saturating_sub(sim.now()) as f64 / 1000.0),
                     None => "not running".into() } }</dd>
+                if rate != 1_000_000 {
+                    <dt>{"clock"}</dt><dd>{ format!("{:+.1}% off real time", (rate as f64 - 1e6) / 1e4) }</dd>
+                }
+                if leads {
+                    <dt>{"lease"}</dt><dd>{ match lease {
+                        Some(t) => format!("until {} s", secs(t)),
+                        None => "none".into() } }</dd>
+                    <dt>{"reads waiting"}</dt><dd>{ reads }</dd>
+                    if let Some(to) = node.transfer_target() {
+                        <dt>{"transfer"}</dt><dd>{ format!("to S{to}") }</dd>
+                    }
+                }
             </dl>
             if !node.progress().is_empty() {
                 <table class="mini"><caption>{"leader's view of each follower"}</caption>
@@ -65,6 +93,11 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                     <button aria-label={format!("Crash S{id}")} id="node-crash" onclick={act(EventSpec::Crash { at_ms: 0.0, node: id })}>{"Crash"}</button>
                     <button aria-label={format!("Time out S{id}")} title="Force an election timeout" onclick={act(EventSpec::Timeout { at_ms: 0.0, node: id })}>{"Time out"}</button>
                     <button aria-label={format!("Send a client request to S{id}")} onclick={act(request)}>{"Request"}</button>
+                    if leader_up {
+                        <button aria-label={format!("Transfer leadership to S{id}")} id="node-transfer"
+                            title="The leader catches this server up, then tells it to time out now (§3.10)"
+                            onclick={act(EventSpec::TransferLeader { at_ms: 0.0, to: id })}>{"Make leader"}</button>
+                    }
                 } else {
                     <button aria-label={format!("Restart S{id}")} id="node-restart" onclick={act(EventSpec::Restart { at_ms: 0.0, node: id })}>{"Restart"}</button>
                 }
