@@ -7,14 +7,14 @@
 mod common;
 use common::*;
 use quorum_core::protocol::{
-    AppendEntries, AppendEntriesReply, ClientResponse, Command, LogIndex, Message, NodeId,
-    OpResult, RequestVoteReply, Role, Term,
+    AppendEntries, AppendEntriesReply, Bug, ClientResponse, Command, KvOp, LogIndex, Message,
+    NodeId, OpResult, RaftConfig, ReadMode, RequestVote, RequestVoteReply, Role, Term,
 };
 use quorum_core::sim::{Endpoint, Scenario, Simulator, TraceEvent};
 use std::collections::BTreeMap;
 
 /// The files that carry a caption track.
-const LESSONS: [&str; 13] = [
+const LESSONS: [&str; 17] = [
     "lesson-basic-election",
     "lesson-leader-crash",
     "lesson-split-vote",
@@ -23,6 +23,10 @@ const LESSONS: [&str; 13] = [
     "lesson-old-leader-rejoins",
     "lesson-lossy-network",
     "lesson-client-stranded",
+    "lesson-server-came-back",
+    "lesson-leader-cannot-hear",
+    "lesson-handing-over",
+    "lesson-fast-reads",
     "paper-fig7",
     "paper-fig8-d",
     "paper-fig8-e",
@@ -1805,6 +1809,1355 @@ fn lesson_client_stranded() {
         .collect();
     assert!(stranded.len() == 2 && stranded.iter().all(|r| r.2 == timeout()));
     assert_converged(&sim);
+}
+
+/// The text of question `i`'s right answer in the Chinese catalogue.
+fn answer_zh<'a>(s: &Scenario, z: &'a Zh, i: usize) -> &'a str {
+    &z.questions[i].choices[s.file.questions[i].answer]
+}
+
+/// The partition that began at `t_ms`.
+fn partition_at(tr: &Trace, t_ms: u64) -> Vec<Vec<Endpoint>> {
+    tr.iter()
+        .find_map(|r| match &r.ev {
+            TraceEvent::Partition { groups } if r.t == ms(t_ms) => Some(groups.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no partition at {t_ms} ms"))
+}
+
+/// A `set` event ran at `t_ms`: the options of every server just before
+/// and just after it.
+fn set_at(s: &Scenario, tr: &Trace, t_ms: u64) -> [Vec<RaftConfig>; 2] {
+    assert!(
+        tr.iter()
+            .any(|r| r.t == ms(t_ms) && matches!(r.ev, TraceEvent::Set { .. })),
+        "no set event at {t_ms} ms"
+    );
+    [t_ms as f64 - 0.001, t_ms as f64 + 0.001].map(|t| {
+        let sim = at(s, t);
+        (1..=sim.node_count())
+            .map(|i| node(&sim, i).options().clone())
+            .collect()
+    })
+}
+
+fn is_request_vote(m: &Message, term: Term) -> bool {
+    matches!(m, Message::RequestVote(RequestVote { term: t, .. }) if *t == term)
+}
+
+fn vote_reply(m: &Message) -> Option<(Term, bool)> {
+    match m {
+        Message::RequestVoteReply(r) => Some((r.term, r.vote_granted)),
+        _ => None,
+    }
+}
+
+/// Lesson 9, in English and Chinese: a server cut off raises its term and
+/// deposes a healthy leader when it returns; with PreVote it does not.
+#[test]
+fn lesson_server_came_back() {
+    let (s, sim, tr) = run("lesson-server-came-back");
+    let z = zh("lesson-server-came-back").expect("the lesson in Chinese");
+    let ms_zh = |t: f64| format!("{t} 毫秒");
+    // S1 leads term 1 from 190 ms; put x=1 commits at index 2.
+    let (t, l) = tr.leader_of(1).unwrap();
+    assert_eq!(l, 1);
+    near(t, 190.0, "S1 leads");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "S1 will win the first election, at 190 ms",
+        "S1 将在 190 毫秒赢得第一次选举",
+    );
+    assert!(tr.appends(1, 2)[0].2.contains(r#""key":"x","value":"1""#));
+    near(tr.committed(1, 2).unwrap(), 441.0, "put x=1 commits");
+    says_both(
+        &s,
+        &z,
+        445.0,
+        "committed at index 2 (441 ms)",
+        "在索引 2 提交（441 毫秒）",
+    );
+    // S5 alone is cut off at 600 ms; S1 still leads a majority.
+    assert_eq!(partition_at(&tr, 600), [vec![5.into()]]);
+    says_both(
+        &s,
+        &z,
+        605.0,
+        "At 600 ms S5 is cut off from the other four",
+        "600 毫秒时，S5 与其他四台服务器隔断",
+    );
+    // Cut off, S5 stands in terms 2 to 7; every RequestVote is lost.
+    let c5: Vec<_> = tr
+        .candidacies()
+        .into_iter()
+        .filter(|c| c.0 > ms(600) && c.0 < ms(2100))
+        .collect();
+    assert!(c5.iter().all(|c| c.1 == 5), "{c5:?}");
+    assert_eq!(
+        c5.iter().map(|c| c.2).collect::<Vec<_>>(),
+        (2..=7).collect::<Vec<_>>()
+    );
+    near(c5[0].0, 833.0, "S5 stands for term 2");
+    near(c5[5].0, 2000.0, "S5 stands for term 7");
+    let asks = tr.sends(|from, _, m| from == 5 && matches!(m, Message::RequestVote(_)));
+    assert!(asks
+        .iter()
+        .filter(|x| x.0 < ms(2100))
+        .all(|x| tr.dropped_why(x.1) == Some("partition")));
+    says_both(
+        &s,
+        &z,
+        840.0,
+        "Its election timer runs out at 833 ms and it stands for term 2",
+        "它的选举计时器在 833 毫秒到期，它发起任期 2 的选举",
+    );
+    says_both(
+        &s,
+        &z,
+        2005.0,
+        "terms 2 to 7, the last at 2000 ms",
+        "从任期 2 到任期 7，最后一次在 2000 毫秒",
+    );
+    // put x=2 commits at index 3 without S5.
+    assert!(tr.appends(1, 3)[0].2.contains(r#""key":"x","value":"2""#));
+    near(tr.committed(1, 3).unwrap(), 1048.0, "put x=2 commits");
+    says_both(
+        &s,
+        &z,
+        1050.0,
+        "committed at index 3 (1048 ms)",
+        "在索引 3 提交（1048 毫秒）",
+    );
+    says_both(&s, &z, 1050.0, "S5 does not have it", "S5 没有这个条目");
+    // Just before the heal: S5 in term 7, the others in term 1 under S1.
+    let before = at(&s, 2099.0);
+    assert_eq!(all_terms(&before), [1, 1, 1, 1, 7]);
+    assert_eq!(node(&before, 1).role(), Role::Leader);
+    assert_eq!(node(&before, 5).log().last_index(), 2);
+    for i in 2..=4 {
+        assert_eq!(node(&before, i).log().last_index(), 3, "S{i}");
+    }
+    says_both(
+        &s,
+        &z,
+        2005.0,
+        "The others are still in term 1",
+        "其他服务器仍在任期 1",
+    );
+    // The heal: S1's heartbeat reaches S5, S5 answers with term 7, S1
+    // steps down.
+    let hb = tr
+        .sends(|from, to, m| {
+            from == 1 && to == 5 && matches!(m, Message::AppendEntries(a) if a.term == 1)
+        })
+        .into_iter()
+        .find(|x| x.0 > ms(2100))
+        .unwrap();
+    near(hb.0, 2140.0, "S1's heartbeat to S5");
+    assert!(!tr.delivered(hb.1).is_empty());
+    let refusal = tr
+        .sends(|from, to, m| {
+            from == 5
+                && to == 1
+                && matches!(m, Message::AppendEntriesReply(r) if r.term == 7 && !r.success)
+        })
+        .into_iter()
+        .next()
+        .unwrap();
+    let down = tr
+        .roles(Role::Follower)
+        .into_iter()
+        .find(|r| r.1 == 1 && r.2 == 7)
+        .unwrap();
+    near(down.0, 2171.0, "S1 steps down");
+    assert_eq!(tr.delivered(refusal.1), [down.0]);
+    says_both(&s, &z, 2175.0, "(sent at 2140 ms)", "（2140 毫秒发出）");
+    says_both(
+        &s,
+        &z,
+        2175.0,
+        "answers with its term, 7",
+        "附上自己的任期 7",
+    );
+    says_both(
+        &s,
+        &z,
+        2175.0,
+        "At 2171 ms S1 sees the higher term and steps down",
+        "2171 毫秒时，S1 看到更高的任期并退位",
+    );
+    assert!(answer(&s, 0).starts_with("S1 steps down"));
+    assert!(answer_zh(&s, &z, 0).starts_with("S1 退位"));
+    // S5 stands for term 8 and is refused by all four: its log is behind.
+    let c8: Vec<_> = tr.candidacies().into_iter().filter(|c| c.2 == 8).collect();
+    assert_eq!(c8.len(), 1);
+    assert_eq!(c8[0].1, 5);
+    near(c8[0].0, 2254.0, "S5 stands for term 8");
+    let refused: Vec<NodeId> = tr
+        .sends(|_, to, m| to == 5 && vote_reply(m) == Some((8, false)))
+        .iter()
+        .map(|x| x.2)
+        .collect();
+    assert_eq!(refused, [1, 2, 3, 4]);
+    assert!(tr.votes_for(8, 5).is_empty());
+    says_both(
+        &s,
+        &z,
+        2280.0,
+        "S5 stands for term 8 (2254 ms)",
+        "S5 发起任期 8 的选举（2254 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        2280.0,
+        "S5's log lacks index 3",
+        "S5 的日志缺少索引 3",
+    );
+    // S4 wins term 9, with every vote; no term from 2 to 8 had a leader.
+    let c9: Vec<_> = tr.candidacies().into_iter().filter(|c| c.2 == 9).collect();
+    assert_eq!(c9.len(), 1);
+    assert_eq!(c9[0].1, 4);
+    near(c9[0].0, 2337.0, "S4 stands for term 9");
+    assert_eq!(voters(&tr.votes_for(9, 4)), [5, 1, 3, 2]);
+    let (lead9, l) = tr.leader_of(9).unwrap();
+    assert_eq!(l, 4);
+    near(lead9, 2366.0, "S4 leads term 9");
+    for term in 2..=8 {
+        assert_eq!(tr.leader_of(term), None, "term {term}");
+    }
+    assert_eq!(((lead9 - down.0) as f64 / 1000.0).round(), 195.0);
+    says_both(
+        &s,
+        &z,
+        2370.0,
+        "S4 stands for term 9 (2337 ms)",
+        "S4 发起任期 9 的选举（2337 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        2370.0,
+        "S5, S1, S3 and S2 vote for it",
+        "S5、S1、S3 和 S2 投票给它",
+    );
+    says_both(
+        &s,
+        &z,
+        2370.0,
+        "S4 leads from 2366 ms",
+        "S4 从 2366 毫秒起成为领导者",
+    );
+    says_both(
+        &s,
+        &z,
+        2370.0,
+        "For 195 ms the cluster had no leader",
+        "集群有 195 毫秒没有领导者",
+    );
+    // PreVote on for everyone at 3000 ms; S5 cut off again at 3200 ms.
+    let [off, on] = set_at(&s, &tr, 3000);
+    assert!(off.iter().all(|o| !o.pre_vote) && on.iter().all(|o| o.pre_vote));
+    says_both(
+        &s,
+        &z,
+        3005.0,
+        "At 3000 ms PreVote is switched on for every server",
+        "3000 毫秒时，所有服务器打开 PreVote",
+    );
+    assert_eq!(partition_at(&tr, 3200), [vec![5.into()]]);
+    says_both(
+        &s,
+        &z,
+        3205.0,
+        "At 3200 ms S5 is cut off again.",
+        "3200 毫秒时，S5 再次被隔断。",
+    );
+    // S5 asks for pre-votes for term 10 six times, all lost; it never
+    // becomes a candidate, and no server's role or term changes again.
+    let mut pv: Vec<u64> = tr
+        .sends(|from, _, m| {
+            from == 5 && matches!(m, Message::PreVote(RequestVote { term: 10, .. }))
+        })
+        .iter()
+        .map(|x| {
+            assert_eq!(tr.dropped_why(x.1), Some("partition"));
+            x.0
+        })
+        .collect();
+    pv.dedup();
+    assert_eq!(pv.len(), 6);
+    near(pv[0], 3455.0, "S5's first pre-vote");
+    near(pv[5], 4585.0, "S5's last pre-vote");
+    assert!(!tr
+        .iter()
+        .any(|r| r.t > ms(3000) && matches!(r.ev, TraceEvent::Role { .. })));
+    let cut = at(&s, 4699.0);
+    assert_eq!(all_terms(&cut), [9; 5]);
+    assert_eq!(node(&cut, 5).role(), Role::Follower);
+    says_both(
+        &s,
+        &z,
+        3460.0,
+        "S5's timer runs out at 3455 ms. It sends PreVote for term 10",
+        "S5 的计时器在 3455 毫秒到期。它发出任期 10 的 PreVote",
+    );
+    says_both(
+        &s,
+        &z,
+        3460.0,
+        "it stays a follower in term 9",
+        "仍是任期 9 的跟随者",
+    );
+    says_both(
+        &s,
+        &z,
+        4600.0,
+        "6 times while cut off (3455 to 4585 ms)",
+        "6 次预投票（3455 到 4585 毫秒）",
+    );
+    says_both(&s, &z, 4600.0, "It is still in term 9.", "它仍在任期 9。");
+    // put x=3 commits at index 5 without S5.
+    assert!(tr.appends(4, 5)[0].2.contains(r#""key":"x","value":"3""#));
+    near(tr.committed(4, 5).unwrap(), 3642.0, "put x=3 commits");
+    says_both(
+        &s,
+        &z,
+        3645.0,
+        "committed at index 5 (3642 ms)",
+        "在索引 5 提交（3642 毫秒）",
+    );
+    // The heal: S5 takes index 5 from S4 and follows it, in term 9.
+    near(tr.appends(5, 5)[0].0, 4768.0, "S5 takes index 5");
+    near(tr.committed(5, 5).unwrap(), 4768.0, "S5 commits index 5");
+    says_both(
+        &s,
+        &z,
+        4770.0,
+        "commits it (4768 ms)",
+        &format!("提交它（{}）", ms_zh(4768.0)),
+    );
+    says_both(
+        &s,
+        &z,
+        4770.0,
+        "S5 follows S4 in term 9",
+        "S5 在任期 9 跟随 S4",
+    );
+    assert!(answer(&s, 1).starts_with("Nothing: S4 leads on"));
+    assert!(answer_zh(&s, &z, 1).starts_with("什么也不会发生：S4 继续领导"));
+    assert_eq!(stable_leader(&sim), Some(4));
+    assert_eq!(node(&sim, 5).leader_id(), Some(4));
+    assert_eq!(assert_converged(&sim), [1, 1, 1, 9, 9]);
+    for i in 1..=5 {
+        assert_eq!(node(&sim, i).kv().get("x"), Some("3"), "S{i}");
+    }
+    says_both(&s, &z, 5100.0, "All five hold x=3", "五台服务器都有 x=3");
+}
+
+/// Lesson 10, in English and Chinese: one-way cuts to the leader stall the
+/// cluster until CheckQuorum makes the leader step down.
+#[test]
+fn lesson_leader_cannot_hear() {
+    let (s, sim, tr) = run("lesson-leader-cannot-hear");
+    let z = zh("lesson-leader-cannot-hear").expect("the lesson in Chinese");
+    let (t, l) = tr.leader_of(1).unwrap();
+    assert_eq!(l, 1);
+    near(t, 27.0, "S1 leads");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "S1 leads term 1 from 27 ms",
+        "S1 从 27 毫秒起领导任期 1",
+    );
+    near(tr.committed(1, 2).unwrap(), 345.0, "put x=1 commits");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "put x=1 is committed at index 2 (345 ms)",
+        "put x=1 在索引 2 提交（345 毫秒）",
+    );
+    // The cuts: S2→S1 and S3→S1, at 800 ms.
+    let cuts: Vec<(u64, Endpoint, Endpoint)> = tr
+        .iter()
+        .filter_map(|r| match &r.ev {
+            TraceEvent::Cut { from, to } => Some((r.t, *from, *to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        cuts,
+        [(ms(800), 2.into(), 1.into()), (ms(800), 3.into(), 1.into())]
+    );
+    says_both(
+        &s,
+        &z,
+        805.0,
+        "two links are cut, one way only: S2→S1 and S3→S1",
+        "两条链路被切断，而且只断一个方向：S2→S1 和 S3→S1",
+    );
+    // Nothing from S2 or S3 reaches S1 from then on; S1 still reaches them.
+    let to1 = tr.sends(|from, to, _| from != 1 && to == 1);
+    assert!(to1
+        .iter()
+        .filter(|x| x.0 >= ms(800))
+        .all(|x| tr.dropped_why(x.1) == Some("cut")));
+    let from1 = tr.sends(|from, _, m| from == 1 && is_append(m));
+    assert!(from1
+        .iter()
+        .filter(|x| x.0 >= ms(800))
+        .all(|x| !tr.delivered(x.1).is_empty()));
+    // put x=2: on all three logs at index 3, never committed by S1.
+    for (i, want) in [(1, 1011.0), (2, 1021.0), (3, 1027.0)] {
+        let a = tr.appends(i, 3);
+        assert!(a[0].2.contains(r#""key":"x","value":"2""#));
+        near(a[0].0, want, "put x=2 appended");
+    }
+    assert_eq!(tr.committed(1, 3), None, "S1 never commits index 3");
+    says_both(
+        &s,
+        &z,
+        1030.0,
+        "S1 appends it at index 3 (1011 ms), and S2 and S3 store it too (1021 and 1027 ms)",
+        "S1 把它追加到索引 3（1011 毫秒），S2 和 S3 也存储了它（1021 和 1027 毫秒）",
+    );
+    // S1's heartbeats keep arriving, well within the shortest election
+    // timeout, so no one stands until CheckQuorum.
+    for f in [2, 3] {
+        let mut arrivals: Vec<u64> = tr
+            .sends(|from, to, m| from == 1 && to == f && is_append(m))
+            .iter()
+            .flat_map(|x| tr.delivered(x.1))
+            .filter(|&t| t > ms(800) && t < ms(2269))
+            .collect();
+        arrivals.sort();
+        let gap = arrivals.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        assert!(gap < ms(150), "S{f}: {gap} µs between heartbeats");
+        let sent: Vec<u64> = from1
+            .iter()
+            .filter(|x| x.3 == f && x.0 > ms(800) && x.0 < ms(2269))
+            .map(|x| x.0)
+            .collect();
+        assert!(sent.windows(2).all(|w| w[1] - w[0] <= ms(50)));
+    }
+    assert!(tr
+        .candidacies()
+        .iter()
+        .all(|c| c.0 < ms(800) || c.0 > ms(2269)));
+    assert_eq!(tr.max_commit_by(ms(2269)), 2);
+    says_both(
+        &s,
+        &z,
+        1505.0,
+        "S1's heartbeats reach S2 and S3 every 50 ms, and each one resets their election timers",
+        "S1 的心跳每 50 毫秒到达 S2 和 S3 一次，每一次都重置它们的选举计时器",
+    );
+    assert!(answer(&s, 0).starts_with("S1's heartbeats still reach them"));
+    assert!(answer_zh(&s, &z, 0).starts_with("S1 的心跳仍能到达它们"));
+    // The client gives up at 2000 ms.
+    let (t, r) = tr.returned(2);
+    near(t, 2000.0, "put x=2 times out");
+    assert_eq!(r, timeout());
+    says_both(
+        &s,
+        &z,
+        2005.0,
+        "gives up on put x=2 at 2000 ms",
+        "在 2000 毫秒放弃了 put x=2",
+    );
+    // CheckQuorum at 2100 ms: S1 steps down at 2269 ms, in term 1.
+    let [off, on] = set_at(&s, &tr, 2100);
+    assert!(off.iter().all(|o| !o.check_quorum) && on.iter().all(|o| o.check_quorum));
+    says_both(
+        &s,
+        &z,
+        2105.0,
+        "At 2100 ms CheckQuorum is switched on for every server",
+        "2100 毫秒时，所有服务器打开 CheckQuorum",
+    );
+    let down = tr
+        .roles(Role::Follower)
+        .into_iter()
+        .find(|r| r.1 == 1 && r.0 > ms(2100))
+        .unwrap();
+    assert_eq!(down.2, 1, "in its own term");
+    near(down.0, 2269.0, "S1 steps down");
+    assert!(from1.iter().all(|x| x.0 <= down.0), "its heartbeats stop");
+    says_both(
+        &s,
+        &z,
+        2275.0,
+        "S1's timer runs out at 2269 ms",
+        "S1 的计时器在 2269 毫秒到期",
+    );
+    says_both(&s, &z, 2275.0, "still in term 1", "仍在任期 1");
+    // Term 2: S2 first, ignored by S3 (no answer, no term change); then
+    // S3 and S1; no one wins.
+    let c2: Vec<_> = tr.candidacies().into_iter().filter(|c| c.2 == 2).collect();
+    assert_eq!(c2.iter().map(|c| c.1).collect::<Vec<_>>(), [2, 3, 1]);
+    near(c2[0].0, 2434.0, "S2 stands for term 2");
+    near(c2[1].0, 2483.0, "S3 stands for term 2");
+    near(c2[2].0, 2504.0, "S1 stands for term 2");
+    let ask = tr
+        .sends(|from, to, m| from == 2 && to == 3 && is_request_vote(m, 2))
+        .into_iter()
+        .next()
+        .unwrap();
+    let reached = tr.delivered(ask.1)[0];
+    assert!(reached < c2[1].0, "S3 had S2's request before it stood");
+    assert!(tr
+        .sends(|from, to, m| from == 3 && to == 2 && vote_reply(m).is_some())
+        .iter()
+        .all(|x| x.0 > c2[1].0));
+    let s3 = at(&s, reached as f64 / 1000.0 + 0.001);
+    assert_eq!(node(&s3, 3).current_term(), 1);
+    assert_eq!(
+        node(&s3, 3).leader_id(),
+        Some(1),
+        "S3 still counts S1 as its leader"
+    );
+    assert_eq!(tr.leader_of(2), None);
+    for c in 1..=3 {
+        assert!(tr.votes_for(2, c).is_empty(), "a vote for S{c} in term 2");
+    }
+    says_both(
+        &s,
+        &z,
+        2440.0,
+        "S2's timer runs out first (2434 ms)",
+        "S2 的计时器最先到期（2434 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        2440.0,
+        "it ignores the request altogether",
+        "完全忽略这个请求",
+    );
+    says_both(
+        &s,
+        &z,
+        2510.0,
+        "S3 (2483 ms) and S1 (2504 ms) stand for term 2 as well",
+        "S3（2483 毫秒）和 S1（2504 毫秒）也发起任期 2 的选举",
+    );
+    // Term 3: S2 again; S3 votes; S2 leads.
+    let c3 = tr.candidacies().into_iter().find(|c| c.2 == 3).unwrap();
+    assert_eq!(c3.1, 2);
+    near(c3.0, 2705.0, "S2 stands for term 3");
+    assert_eq!(voters(&tr.votes_for(3, 2)), [3]);
+    let (lead3, l) = tr.leader_of(3).unwrap();
+    assert_eq!(l, 2);
+    near(lead3, 2734.0, "S2 leads term 3");
+    says_both(
+        &s,
+        &z,
+        2736.0,
+        "S2 stands again, for term 3 (2705 ms)",
+        "S2 再次参选，这次是任期 3（2705 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        2736.0,
+        "S2 leads term 3 from 2734 ms",
+        "S2 从 2734 毫秒起领导任期 3",
+    );
+    // The question: the no-op at index 4 commits index 3, put x=2.
+    let t4 = tr.committed(2, 4).unwrap();
+    near(t4, 2770.0, "S2 commits index 4");
+    assert_eq!(tr.committed(2, 3), Some(t4), "index 3 with it");
+    assert_eq!(tr.applied(2, 3), Some(t4));
+    assert!(tr.appends(2, 4)[0].2.contains("noop"));
+    assert_eq!(
+        node(&at(&s, t4 as f64 / 1000.0 + 0.001), 2).kv().get("x"),
+        Some("2")
+    );
+    assert!(answer(&s, 1).starts_with("Yes"));
+    assert!(answer_zh(&s, &z, 1).starts_with("会"));
+    says_both(
+        &s,
+        &z,
+        2775.0,
+        "S2 commits its no-op at index 4 (2770 ms), and with it index 3",
+        "S2 在索引 4 提交它的空操作条目（2770 毫秒），索引 3 也随之提交",
+    );
+    // put x=3 commits at index 5.
+    assert!(tr.appends(2, 5)[0].2.contains(r#""key":"x","value":"3""#));
+    near(tr.committed(2, 5).unwrap(), 3147.0, "put x=3 commits");
+    assert_eq!(tr.returned(3).1, OpResult::Ok);
+    says_both(
+        &s,
+        &z,
+        3150.0,
+        "committed at index 5 (3147 ms)",
+        "在索引 5 提交（3147 毫秒）",
+    );
+    // S1 stands in terms 2 to 8; from term 4 on S2 and S3 do not answer.
+    let c1: Vec<Term> = tr
+        .candidacies()
+        .into_iter()
+        .filter(|c| c.1 == 1 && c.0 > ms(2100))
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(c1, (2..=8).collect::<Vec<_>>());
+    assert!(tr
+        .sends(|from, to, m| from != 1 && to == 1 && vote_reply(m).is_some_and(|r| r.0 >= 4))
+        .is_empty());
+    assert_eq!([2, 3].map(|i| node(&sim, i).current_term()), [3, 3]);
+    assert_eq!(node(&sim, 1).current_term(), 8);
+    assert_eq!(
+        (
+            node(&sim, 1).log().last_index(),
+            node(&sim, 1).commit_index()
+        ),
+        (3, 2)
+    );
+    says_both(&s, &z, 3930.0, "terms 2 to 8", "从任期 2 到任期 8");
+    says_both(
+        &s,
+        &z,
+        3930.0,
+        "From term 4 on, S2 and S3 hear from their leader and ignore these requests",
+        "从任期 4 起，S2 和 S3 能收到自己领导者的消息，于是忽略这些请求",
+    );
+    says_both(
+        &s,
+        &z,
+        3930.0,
+        "Its log still ends at index 3",
+        "它的日志仍止于索引 3",
+    );
+    // S2 and S3 agree, all committed.
+    let (s2, s3) = (node(&sim, 2), node(&sim, 3));
+    assert_eq!(s2.log(), s3.log());
+    assert_eq!((s2.commit_index(), s3.commit_index()), (5, 5));
+    assert_eq!(s3.kv().get("x"), Some("3"));
+}
+
+/// Lesson 11, in English and Chinese: a leadership transfer with clients
+/// running (thesis §3.10).
+#[test]
+fn lesson_handing_over() {
+    let (s, sim, tr) = run("lesson-handing-over");
+    let z = zh("lesson-handing-over").expect("the lesson in Chinese");
+    let results = tr.client_results();
+    let (t, l) = tr.leader_of(1).unwrap();
+    assert_eq!(l, 1);
+    near(t, 22.0, "S1 leads");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "it leads term 1 from 22 ms",
+        "从 22 毫秒起，S1 领导任期 1",
+    );
+    assert_eq!(kv_op_value(&results[&(1, 15)].0), Some("1.15"));
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "1.15 is C1's 15th operation",
+        "1.15 是 C1 的第 15 个操作",
+    );
+    // S3 down from 700 to 1500 ms; S1 and S2 commit on.
+    let downs: Vec<_> = tr
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Crash { node } => Some((r.t, node)),
+            TraceEvent::Restart { node } => Some((r.t, node + 100)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(downs, [(ms(700), 3), (ms(1500), 103)]);
+    says_both(
+        &s,
+        &z,
+        705.0,
+        "At 700 ms S3 is taken down",
+        "700 毫秒时 S3 停机",
+    );
+    let before = at(&s, 1499.0);
+    assert_eq!(node(&at(&s, 700.0), 1).commit_index(), 14);
+    assert_eq!(node(&before, 1).commit_index(), 29);
+    assert_eq!(node(&before, 3).log().last_index(), 14);
+    says_both(
+        &s,
+        &z,
+        1490.0,
+        "By 1500 ms S1 has committed index 29. S3, still down, holds only 14 entries.",
+        "到 1500 毫秒时，S1 已提交到索引 29。仍在停机的 S3 只有 14 个条目。",
+    );
+    // The transfer is asked for at 1500 ms; S1 begins it at once.
+    let transfers: Vec<(u64, NodeId, Option<NodeId>)> = tr
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Transfer { node, to } => Some((r.t, node, to)),
+            _ => None,
+        })
+        .collect();
+    assert!(tr
+        .iter()
+        .any(|r| r.t == ms(1500) && matches!(r.ev, TraceEvent::TransferLeader { to: 3 })));
+    assert_eq!(transfers.len(), 2);
+    assert_eq!(transfers[0], (ms(1500), 1, Some(3)));
+    says_both(
+        &s,
+        &z,
+        1502.0,
+        "S1 is asked to hand leadership to S3 (transfer_leader; thesis §3.10)",
+        "S1 被要求把领导权移交给 S3（transfer_leader；博士论文 §3.10）",
+    );
+    // S1 refuses C1's put and C2's get, pointing to S3, and appends
+    // nothing while it hands over.
+    let refused = |client: u64| {
+        tr.replies_to(client)
+            .into_iter()
+            .find(|x| x.0 > ms(1500))
+            .unwrap()
+    };
+    let (r1, r2) = (refused(1), refused(2));
+    for (r, client, t) in [(&r1, 1, 1517.0), (&r2, 2, 1525.0)] {
+        assert_eq!(r.2, 1);
+        assert!(matches!(r.3, ClientResponse::NotLeader { hint: Some(3) }));
+        assert_eq!(
+            tr.iter().find_map(|x| match x.ev {
+                TraceEvent::Reply { id, op_id, .. } if id == r.1 => Some(op_id),
+                _ => None,
+            }),
+            Some(15),
+            "C{client}'s 15th operation"
+        );
+        near(r.0, t, "S1 refuses");
+    }
+    assert!(matches!(results[&(2, 15)].0, KvOp::Get { .. }));
+    let (t_done, from, to) = transfers[1];
+    assert_eq!((from, to), (1, None), "the transfer ends");
+    assert!(!tr.iter().any(|r| r.t >= ms(1500)
+        && r.t <= t_done
+        && matches!(r.ev, TraceEvent::Append { node: 1, .. })));
+    says_both(
+        &s,
+        &z,
+        1530.0,
+        "C1's put k1=1.15 (1517 ms) and C2's get (1525 ms)",
+        "C1 的 put k1=1.15（1517 毫秒）和 C2 的 get（1525 毫秒）",
+    );
+    says_both(&s, &z, 1530.0, "with S3 as the hint", "提示去找 S3");
+    assert!(answer(&s, 0).starts_with("Refuse it"));
+    assert!(answer_zh(&s, &z, 0).starts_with("拒绝它"));
+    // The catch-up: a refused heartbeat, then indexes 15 to 29.
+    let refusal = tr
+        .sends(|from, to, m| {
+            from == 3
+                && to == 1
+                && is_mismatch(m)
+                && matches!(m, Message::AppendEntriesReply(r) if r.conflict_index == 15)
+        })
+        .into_iter()
+        .find(|x| x.0 > ms(1500))
+        .unwrap();
+    near(refusal.0, 1534.0, "S3 refuses");
+    let catch_up = tr
+        .sends(|from, to, m| from == 1 && to == 3 && entries_of(m) == 15)
+        .into_iter()
+        .find(|x| x.0 > ms(1500))
+        .unwrap();
+    near(catch_up.0, 1547.0, "S1 sends indexes 15-29");
+    assert!(matches!(
+        catch_up.4,
+        Message::AppendEntries(AppendEntries {
+            prev_log_index: 14,
+            ..
+        })
+    ));
+    for i in 15..=29 {
+        near(tr.appends(3, i)[0].0, 1558.0, "S3 appends");
+    }
+    says_both(
+        &s,
+        &z,
+        1560.0,
+        "its log ends at index 14 (1534 ms)",
+        "它的日志止于索引 14（1534 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        1560.0,
+        "S1 sends indexes 15 to 29 (1547 ms), and S3 appends them (1558 ms)",
+        "S1 发送索引 15 到 29（1547 毫秒），S3 追加了这些条目（1558 毫秒）",
+    );
+    // TimeoutNow once S3's log matches; S3 stands at once, marked as a
+    // transfer.
+    let tn = tr.sends(|from, to, m| from == 1 && to == 3 && matches!(m, Message::TimeoutNow(_)));
+    assert_eq!(tn.len(), 1);
+    near(tn[0].0, 1574.0, "TimeoutNow");
+    let then = at(&s, tn[0].0 as f64 / 1000.0);
+    assert_eq!(node(&then, 3).log().last_index(), 29);
+    assert_eq!(node(&then, 1).log().last_index(), 29);
+    says_both(
+        &s,
+        &z,
+        1580.0,
+        "At 1574 ms S1 sends TimeoutNow",
+        "1574 毫秒时，S1 发送 TimeoutNow",
+    );
+    let c = tr.candidacies();
+    assert_eq!(
+        c.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(),
+        [(1, 1), (3, 2)]
+    );
+    near(c[1].0, 1587.0, "S3 stands");
+    assert_eq!(tr.delivered(tn[0].1), [c[1].0], "at once");
+    let rv = tr.sends(|from, _, m| from == 3 && matches!(m, Message::RequestVote(_)));
+    assert!(rv.iter().all(|x| matches!(
+        x.4,
+        Message::RequestVote(RequestVote { transfer: true, .. })
+    )));
+    says_both(
+        &s,
+        &z,
+        1590.0,
+        "S3 stands for term 2 at once (1587 ms)",
+        "S3 立即发起任期 2 的选举（1587 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        1590.0,
+        "Its RequestVote is marked as a transfer",
+        "它的 RequestVote 标明了这是一次移交",
+    );
+    // S1 and S2 vote; S3 leads term 2, 109 ms after the request.
+    let v = tr.votes_for(2, 3);
+    assert_eq!(voters(&v), [1, 2]);
+    near(v[0].0, 1597.0, "S1 votes");
+    near(v[1].0, 1600.0, "S2 votes");
+    assert_eq!(t_done, v[0].0, "S1's transfer ends as it votes");
+    let (lead, l) = tr.leader_of(2).unwrap();
+    assert_eq!(l, 3);
+    near(lead, 1609.0, "S3 leads");
+    assert_eq!(((lead - ms(1500)) as f64 / 1000.0).round(), 109.0);
+    says_both(
+        &s,
+        &z,
+        1612.0,
+        "S1 (1597 ms) and S2 (1600 ms) vote for S3",
+        "S1（1597 毫秒）和 S2（1600 毫秒）投票给 S3",
+    );
+    says_both(
+        &s,
+        &z,
+        1612.0,
+        "S3 leads term 2 from 1609 ms, 109 ms after the request",
+        "S3 从 1609 毫秒起领导任期 2，距移交请求 109 毫秒",
+    );
+    // The clients bounce between S1 and S3, then both succeed.
+    for client in [1, 2] {
+        assert!(tr.replies_to(client).iter().any(|x| x.0 > ms(1500)
+            && x.0 < lead
+            && x.2 == 3
+            && matches!(x.3, ClientResponse::NotLeader { hint: Some(1) })));
+    }
+    let done = |client: u64| {
+        tr.iter()
+            .find_map(|r| match &r.ev {
+                TraceEvent::Return {
+                    client: c,
+                    op_id: 15,
+                    result,
+                    ..
+                } if *c == client => Some((r.t, result.clone())),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (t2, res2) = done(2);
+    near(t2, 1774.0, "C2's get");
+    assert!(matches!(res2, OpResult::Value { .. }));
+    let (t1, res1) = done(1);
+    near(t1, 1795.0, "C1's put");
+    assert_eq!(res1, OpResult::Ok);
+    says_both(
+        &s,
+        &z,
+        1800.0,
+        "C2's get is answered at 1774 ms and C1's put at 1795 ms",
+        "C2 的 get 在 1774 毫秒得到回答，C1 的 put 在 1795 毫秒得到回答",
+    );
+    says_both(
+        &s,
+        &z,
+        1800.0,
+        "S3 sent them back to S1",
+        "它把客户端指回 S1",
+    );
+    assert!(answer(&s, 1).starts_with("The clients retry them at S3, and both succeed"));
+    assert!(answer_zh(&s, &z, 1).starts_with("客户端在 S3 重试，两个操作都成功"));
+    // Every operation answered, none failed.
+    let rs = tr.returns();
+    assert_eq!(rs.len(), 34);
+    assert!(rs.iter().all(|r| !matches!(r.2, OpResult::Error { .. })));
+    says_both(
+        &s,
+        &z,
+        2100.0,
+        "All 34 client operations were answered; none failed or timed out",
+        "全部 34 个客户端操作都得到了回答；没有一个失败或超时",
+    );
+    assert_eq!(node(&sim, 1).role(), Role::Follower);
+    assert_eq!(stable_leader(&sim), Some(3));
+    says_both(&s, &z, 2100.0, "S1 is now a follower", "S1 现在是跟随者");
+    assert_converged(&sim);
+}
+
+/// Lesson 12, in English and Chinese: reads through the log, with
+/// ReadIndex and with a lease, and a lease computed without the clocks'
+/// drift (the planted bug `lease_ignores_drift`) answering a stale read.
+/// That the history is not linearizable is also checked by the CLI and
+/// the page; here it is the stale value after a completed write.
+#[test]
+fn lesson_fast_reads() {
+    let (s, sim, tr) = run("lesson-fast-reads");
+    let z = zh("lesson-fast-reads").expect("the lesson in Chinese");
+    let ms_zh = |t: f64| format!("{t} 毫秒");
+    let value = |v: &str| OpResult::Value {
+        value: Some(v.into()),
+    };
+    let reads: Vec<(u64, u64, LogIndex, Option<u64>)> = tr
+        .iter()
+        .filter_map(|r| match r.ev {
+            TraceEvent::Read {
+                node: 1,
+                client,
+                index,
+                round,
+                ..
+            } => Some((r.t, client, index, round)),
+            TraceEvent::Read { node, .. } => panic!("S{node} read"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reads.len(), 3, "{reads:?}");
+    // The clocks: S1 slow, S2 and S3 fast.
+    let rate = |i: NodeId| sim.clock_rate_ppm(i).unwrap() as f64 / 1e6;
+    let rates: Vec<String> = (1..=3).map(|i| format!("{:.2}×", rate(i))).collect();
+    assert_eq!(rates, ["0.60×", "1.22×", "1.15×"]);
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "S1's runs at 0.60× real time",
+        "S1 的时钟以真实时间的 0.60× 运行",
+    );
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "election timeouts of 1000 to 1010 ms, heartbeats every 100 ms",
+        "选举超时 1000 到 1010 毫秒，心跳每 100 毫秒一次",
+    );
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "S2's at 1.22×, S3's at 1.15×",
+        "S2 的为 1.22×，S3 的为 1.15×",
+    );
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "timing.clock_drift 0.4",
+        "timing.clock_drift 0.4",
+    );
+    assert_eq!(node(&sim, 1).options().clock_drift_ppm, 400_000);
+    // PreVote, then S1 leads term 1.
+    assert!(!tr
+        .sends(|from, _, m| from == 1 && matches!(m, Message::PreVote(_)))
+        .is_empty());
+    let (t, l) = tr.leader_of(1).unwrap();
+    assert_eq!(l, 1);
+    near(t, 4.0, "S1 leads");
+    says_both(
+        &s,
+        &z,
+        0.0,
+        "after a round of PreVote it leads term 1 from 4 ms",
+        "经过一轮 PreVote 后，S1 从 4 毫秒起领导任期 1",
+    );
+    // Through the log: put x=1 at index 2, get x at index 3.
+    near(tr.committed(1, 2).unwrap(), 204.0, "put x=1 commits");
+    let get = tr.appends(1, 3);
+    assert!(get[0].2.contains(r#""type":"get","key":"x","client":2"#));
+    let (t, r) = tr.returned(2);
+    assert_eq!(r, value("1"));
+    let answered = tr.replies_to(2)[0].0;
+    assert_eq!(tr.committed(1, 3), Some(answered));
+    near(answered, 404.0, "S1 answers the get");
+    assert!(t > answered);
+    says_both(
+        &s,
+        &z,
+        406.0,
+        "put x=1 is committed at index 2 (204 ms)",
+        "put x=1 在索引 2 提交（204 毫秒）",
+    );
+    says_both(
+        &s,
+        &z,
+        406.0,
+        "get x becomes index 3, and S1 answers x = 1 only once index 3 is committed (404 ms)",
+        "get x 成为索引 3，S1 要等索引 3 提交后才回答 x = 1（404 毫秒）",
+    );
+    // ReadIndex from 600 ms: one round, no entry.
+    let [before, after] = set_at(&s, &tr, 600);
+    assert!(before.iter().all(|o| o.read == ReadMode::Log));
+    assert!(after.iter().all(|o| o.read == ReadMode::ReadIndex));
+    says_both(
+        &s,
+        &z,
+        605.0,
+        "At 600 ms reads switch to ReadIndex",
+        "600 毫秒时，读请求改用 ReadIndex",
+    );
+    let (t, client, index, round) = reads[0];
+    assert_eq!((client, index, round), (3, 3, Some(1)));
+    near(t, 702.0, "the ReadIndex read");
+    let round1 = tr.sends(|from, _, m| {
+        from == 1 && matches!(m, Message::AppendEntries(a) if a.read_round == 1)
+    });
+    assert_eq!(
+        round1.iter().map(|x| (x.0, x.3)).collect::<Vec<_>>(),
+        [(t, 2), (t, 3)]
+    );
+    let acks: Vec<(u64, NodeId)> = tr
+        .sends(|_, to, m| {
+            to == 1 && matches!(m, Message::AppendEntriesReply(r) if r.read_round == 1)
+        })
+        .iter()
+        .map(|x| (tr.delivered(x.1)[0], x.2))
+        .collect();
+    let reply = tr.replies_to(3)[0];
+    near(reply.0, 705.0, "S1 answers");
+    let first = *acks.iter().min().unwrap();
+    assert_eq!(first, (reply.0, 3), "S3's answer, and S1 answers at once");
+    assert!(acks.iter().any(|a| a.1 == 2 && a.0 > reply.0));
+    assert_eq!(tr.returned(3).1, value("1"));
+    for i in 1..=3 {
+        assert_eq!(
+            node(&sim, i).log().last_index(),
+            5,
+            "S{i}: no read in the log"
+        );
+    }
+    assert!(!tr.iter().any(|r| r.t > ms(600)
+        && matches!(r.ev, TraceEvent::Append { index, .. } if index == 4)
+        && r.t < ms(2000)));
+    says_both(
+        &s,
+        &z,
+        706.0,
+        "get x reaches S1 at 702 ms",
+        "get x 在 702 毫秒到达 S1",
+    );
+    says_both(
+        &s,
+        &z,
+        706.0,
+        "notes its commitIndex, 3, as the read index, and begins heartbeat round 1",
+        "把自己的 commitIndex 3 记为读索引，并开始第 1 轮心跳",
+    );
+    says_both(
+        &s,
+        &z,
+        706.0,
+        "S3's answer arrives first (705 ms)",
+        "S3 的回应最先到达（705 毫秒）",
+    );
+    says_both(&s, &z, 706.0, "answers x = 1 at once", "立即回答 x = 1");
+    says_both(
+        &s,
+        &z,
+        706.0,
+        "drawn as \"heartbeat, read round 1\"",
+        "标为第 1 轮读取确认",
+    );
+    assert!(answer(&s, 0).starts_with("It sends one round of heartbeats"));
+    assert!(answer_zh(&s, &z, 0).starts_with("发送一轮心跳"));
+    // Leases from 900 ms: every heartbeat a round; the first at 1003 ms.
+    let [_, after] = set_at(&s, &tr, 900);
+    assert!(after.iter().all(|o| o.read == ReadMode::Lease));
+    let rounds = tr.sends(|from, to, m| {
+        from == 1 && to == 2 && matches!(m, Message::AppendEntries(a) if a.read_round > 1)
+    });
+    near(rounds[0].0, 1003.0, "the first lease round");
+    // Heartbeats every 100 ms of S1's clock: 166 ms of real time.
+    let every = (rounds[1].0 - rounds[0].0) as f64 / 1000.0;
+    assert!((every - 100.0 / rate(1)).abs() < 0.01, "{every} ms");
+    says_both(
+        &s,
+        &z,
+        905.0,
+        "The first is the round S1 begins at 1003 ms",
+        "第一个是 S1 在 1003 毫秒开始的那一轮",
+    );
+    // The lease read: no round, answered at once, no message sent.
+    let (t, client, _, round) = reads[1];
+    assert_eq!((client, round), (4, None));
+    near(t, 1101.0, "the lease read");
+    assert_eq!(tr.replies_to(4)[0].0, t);
+    assert!(!tr
+        .iter()
+        .any(|r| r.t == t && matches!(r.ev, TraceEvent::Send { .. })));
+    assert_eq!(tr.returned(4).1, value("1"));
+    says_both(
+        &s,
+        &z,
+        1105.0,
+        "get x at 1100 ms is answered at once (1101 ms)",
+        "1100 毫秒的 get x 立即得到回答（1101 毫秒）",
+    );
+    // The bound: 1000 × (1 − d)/(1 + d) ms of S1's clock, 429 ms; the
+    // bug takes all 1000 ms.
+    let opts = node(&sim, 1).options();
+    assert!(opts.bugs.has(Bug::LeaseIgnoresDrift));
+    assert_eq!(opts.lease_timeout, 1_000_000);
+    let (t_lease, d) = (opts.lease_timeout, u64::from(opts.clock_drift_ppm));
+    let correct = t_lease * (1_000_000 - d) / (1_000_000 + d);
+    assert_eq!((correct as f64 / 1000.0).round(), 429.0);
+    says_both(
+        &s,
+        &z,
+        1200.0,
+        "the correct bound is 1000 × (1 − d)/(1 + d) ms of S1's clock: 429 ms here",
+        "正确的上限是按 S1 的时钟 1000 × (1 − d)/(1 + d) 毫秒：这里是 429 毫秒",
+    );
+    says_both(
+        &s,
+        &z,
+        1200.0,
+        "This cluster has a planted bug, lease_ignores_drift: it takes the whole 1000 ms, as if every clock were perfect",
+        "这个集群有一个预置缺陷 lease_ignores_drift：它取整整 1000 毫秒，仿佛每个时钟都是完美的",
+    );
+    // Cut off at 1300 ms: the last round answered began at 1169 ms.
+    assert_eq!(partition_at(&tr, 1300), [vec![1.into()]]);
+    let answered: Vec<u64> = tr
+        .sends(|from, to, m| {
+            from != 1
+                && to == 1
+                && matches!(m, Message::AppendEntriesReply(r) if r.term == 1 && r.read_round > 0)
+        })
+        .iter()
+        .filter(|x| !tr.delivered(x.1).is_empty())
+        .map(|x| match x.4 {
+            Message::AppendEntriesReply(r) => r.read_round,
+            _ => unreachable!(),
+        })
+        .collect();
+    let last = *answered.iter().max().unwrap();
+    let began = tr.sends(|from, _, m| {
+        from == 1 && matches!(m, Message::AppendEntries(a) if a.read_round == last)
+    })[0]
+        .0;
+    near(began, 1169.0, "the last round answered");
+    // S1's lease, in its own clock, and when it ends in real time.
+    let lab = at(&s, 2200.0);
+    let until_local = node(&lab, 1).lease_until().expect("S1 still holds a lease");
+    let real = |local: u64| local as f64 / rate(1);
+    near(real(until_local) as u64, 2833.0, "the faulty lease ends");
+    let from_local = until_local - t_lease;
+    near(real(from_local) as u64, 1169.0, "the lease's round");
+    let correct_end = real(from_local + correct) as u64;
+    near(correct_end, 1882.0, "the correct lease ends");
+    says_both(
+        &s,
+        &z,
+        1305.0,
+        "the one S1 began at 1169 ms",
+        "S1 在 1169 毫秒开始的那一轮",
+    );
+    says_both(
+        &s,
+        &z,
+        1305.0,
+        "its faulty lease runs until 2833 ms of real time; the correct one would end at 1882 ms",
+        "它错误的租约在真实时间中持续到 2833 毫秒；正确的租约会在 1882 毫秒结束",
+    );
+    // S2's pre-vote is refused by S3; S3's is granted; S3 leads term 2.
+    let pv2 = tr.sends(|from, _, m| from == 2 && matches!(m, Message::PreVote(_)));
+    near(pv2[0].0, 1993.0, "S2 asks for pre-votes");
+    assert!(!tr
+        .sends(|from, to, m| from == 3
+            && to == 2
+            && matches!(m, Message::PreVoteReply(r) if !r.vote_granted))
+        .is_empty());
+    says_both(
+        &s,
+        &z,
+        1998.0,
+        "S2's timer runs out at 1993 ms",
+        "S2 的计时器在 1993 毫秒到期",
+    );
+    says_both(&s, &z, 1998.0, "and says no", "回答“不会”");
+    let pv3 = tr.sends(|from, _, m| from == 3 && matches!(m, Message::PreVote(_)));
+    near(pv3[0].0, 2041.0, "S3 asks for pre-votes");
+    assert!(!tr
+        .sends(|from, to, m| from == 2
+            && to == 3
+            && matches!(m, Message::PreVoteReply(r) if r.vote_granted))
+        .is_empty());
+    assert_eq!(voters(&tr.votes_for(2, 3)), [2]);
+    let (lead, l) = tr.leader_of(2).unwrap();
+    assert_eq!(l, 3);
+    near(lead, 2048.0, "S3 leads term 2");
+    assert!(
+        correct_end < pv2[0].0,
+        "the correct lease ends before any timer"
+    );
+    says_both(
+        &s,
+        &z,
+        2050.0,
+        "S3's timer runs out at 2041 ms",
+        "S3 的计时器在 2041 毫秒到期",
+    );
+    says_both(
+        &s,
+        &z,
+        2050.0,
+        "S3 leads term 2 from 2048 ms",
+        "S3 从 2048 毫秒起领导任期 2",
+    );
+    // put x=2 commits at index 5; then S1 answers the stale x = 1.
+    assert!(tr.appends(3, 5)[0].2.contains(r#""key":"x","value":"2""#));
+    let put = tr.committed(3, 5).unwrap();
+    near(put, 2105.0, "put x=2 commits");
+    let (put_back, r) = tr.returned(5);
+    assert_eq!(r, OpResult::Ok);
+    says_both(
+        &s,
+        &z,
+        2106.0,
+        "committed at index 5 (2105 ms)",
+        "在索引 5 提交（2105 毫秒）",
+    );
+    let (t, client, _, round) = reads[2];
+    assert_eq!((client, round), (6, None));
+    near(t, 2202.0, "the stale read");
+    let stale = tr.replies_to(6)[0];
+    assert_eq!((stale.0, stale.2), (t, 1));
+    let invoked = tr
+        .iter()
+        .find_map(|r| match r.ev {
+            TraceEvent::Invoke { client: 6, .. } => Some(r.t),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        put_back < invoked,
+        "the put had returned before the get began"
+    );
+    assert_eq!(tr.returned(6).1, value("1"));
+    assert_eq!(node(&lab, 3).kv().get("x"), Some("2"));
+    says_both(
+        &s,
+        &z,
+        2205.0,
+        "it answers x = 1 at once (2202 ms): a stale read, since x = 2 was committed at 2105 ms",
+        "它立即回答 x = 1（2202 毫秒）：这是一次过时读，因为 x = 2 已在 2105 毫秒提交",
+    );
+    says_both(
+        &s,
+        &z,
+        2205.0,
+        "the linearizability check flags the history",
+        "线性一致性检查标出了这段历史",
+    );
+    assert_eq!(answer(&s, 1), "x = 1");
+    assert_eq!(answer_zh(&s, &z, 1), "x = 1");
+    let (q, qz) = (&s.file.questions[1].explain, &z.questions[1].explain);
+    for (en, cn) in [
+        ("until 2833 ms of real time", "直到真实时间 2833 毫秒"),
+        ("429 ms of S1's clock", "S1 时钟的 429 毫秒"),
+        ("ended at 1882 ms", "在 1882 毫秒结束"),
+    ] {
+        assert!(q.contains(en), "{en:?} in {q}");
+        assert!(qz.contains(cn), "{cn:?} in {qz}");
+    }
+    // Without the bug: the same run up to the lease, which ends at 1882
+    // ms; S1 answers no read while cut off.
+    let mut fixed = s.file.clone();
+    fixed.raft.bugs.clear();
+    let fixed = Scenario::from_file(fixed).unwrap();
+    let lease_at = |t_ms: f64| {
+        let mut f = Simulator::from_scenario(&fixed);
+        f.run_until(us(t_ms));
+        node(&f, 1).lease_until()
+    };
+    let ends = lease_at(1840.0).expect("a lease after the round of 1835 ms");
+    near(real(ends) as u64, 1882.0, "without the bug the lease ends");
+    assert_eq!(lease_at(2200.0), None);
+    let mut f = Simulator::from_scenario(&fixed);
+    f.set_recording(true);
+    f.run_to_end();
+    let ftr = Trace(f.take_trace());
+    // There S1 takes the read with a heartbeat round it never gets;
+    // after the heal it turns the client away, and S3 answers x = 2.
+    assert!(ftr.iter().any(|r| matches!(
+        r.ev,
+        TraceEvent::Read {
+            node: 1,
+            client: 6,
+            round: Some(_),
+            ..
+        }
+    )));
+    assert!(ftr.replies_to(6)[0].0 > ms(2500));
+    assert_eq!(ftr.returned(6).1, value("2"));
+    says_both(
+        &s,
+        &z,
+        2300.0,
+        "With the correct bound, S1's lease would have run out at 1882 ms, before S2's timer (1993 ms)",
+        "若使用正确的上限，S1 的租约会在 1882 毫秒结束，早于 S2 的计时器（1993 毫秒）",
+    );
+    // The heal: S1 steps down and catches up.
+    let down = tr
+        .roles(Role::Follower)
+        .into_iter()
+        .find(|r| r.1 == 1 && r.2 == 2)
+        .unwrap();
+    near(down.0, 2503.0, "S1 steps down");
+    near(tr.appends(1, 5)[0].0, 2570.0, "S1 catches up");
+    says_both(
+        &s,
+        &z,
+        2510.0,
+        "S1 steps down (2503 ms); S3 brings its log up to date (2570 ms)",
+        &format!(
+            "S1 退位（{}）；S3 把它的日志补齐（{}）",
+            ms_zh(2503.0),
+            ms_zh(2570.0)
+        ),
+    );
+    assert_converged(&sim);
+    for i in 1..=3 {
+        assert_eq!(node(&sim, i).kv().get("x"), Some("2"), "S{i}");
+    }
+    says_both(
+        &s,
+        &z,
+        2900.0,
+        "ReadIndex (a heartbeat round per read, no entry)",
+        "ReadIndex（每次读一轮心跳，没有条目）",
+    );
 }
 
 /// The value a put or cas writes.

@@ -40,6 +40,10 @@ pub const ENTRIES: &[Entry] = &[
     Entry { id: "lesson-old-leader-rejoins", kind: Kind::Lesson, path: "lesson-old-leader-rejoins.json", name: "Lesson 6: the old leader comes back" },
     Entry { id: "lesson-lossy-network", kind: Kind::Lesson, path: "lesson-lossy-network.json", name: "Lesson 7: a lossy, duplicating network" },
     Entry { id: "lesson-client-stranded", kind: Kind::Lesson, path: "lesson-client-stranded.json", name: "Lesson 8: a client stranded with the old leader" },
+    Entry { id: "lesson-server-came-back", kind: Kind::Lesson, path: "lesson-server-came-back.json", name: "Lesson 9: the server that came back" },
+    Entry { id: "lesson-leader-cannot-hear", kind: Kind::Lesson, path: "lesson-leader-cannot-hear.json", name: "Lesson 10: the leader that couldn't hear" },
+    Entry { id: "lesson-handing-over", kind: Kind::Lesson, path: "lesson-handing-over.json", name: "Lesson 11: handing over leadership" },
+    Entry { id: "lesson-fast-reads", kind: Kind::Lesson, path: "lesson-fast-reads.json", name: "Lesson 12: fast reads and their price" },
     Entry { id: "paper-fig7", kind: Kind::Paper, path: "paper-fig7.json", name: "Paper Fig. 7: a new leader repairs every follower" },
     Entry { id: "paper-fig8-d", kind: Kind::Paper, path: "paper-fig8-d.json", name: "Paper Fig. 8 (a)-(d): an old-term entry on a majority is not committed" },
     Entry { id: "paper-fig8-e", kind: Kind::Paper, path: "paper-fig8-e.json", name: "Paper Fig. 8 (e): once a current-term entry commits, S5 cannot win" },
@@ -55,6 +59,10 @@ pub const ENTRIES: &[Entry] = &[
     Entry { id: "bug-commit_beyond_last_new", kind: Kind::Bug, path: "bugs/commit_beyond_last_new.json", name: "Planted bug: commit_beyond_last_new" },
     Entry { id: "bug-apply_before_commit", kind: Kind::Bug, path: "bugs/apply_before_commit.json", name: "Planted bug: apply_before_commit" },
     Entry { id: "bug-stale_match_index", kind: Kind::Bug, path: "bugs/stale_match_index.json", name: "Planted bug: stale_match_index" },
+    Entry { id: "bug-lease_ignores_drift", kind: Kind::Bug, path: "bugs/lease_ignores_drift.json", name: "Planted bug: lease_ignores_drift" },
+    Entry { id: "bug-read_index_without_round", kind: Kind::Bug, path: "bugs/read_index_without_round.json", name: "Planted bug: read_index_without_round" },
+    Entry { id: "bug-prevote_records_vote", kind: Kind::Bug, path: "bugs/prevote_records_vote.json", name: "Planted bug: prevote_records_vote" },
+    Entry { id: "bug-transfer_keeps_accepting", kind: Kind::Bug, path: "bugs/transfer_keeps_accepting.json", name: "Planted bug: transfer_keeps_accepting" },
 ];
 
 /// The entry called `id`.
