@@ -1098,3 +1098,47 @@ fn step_never_skips_an_unanswered_question() {
     assert_eq!(s.lab.now(), 200_000, "the question stopped the jump");
     assert!(m.lesson.question.is_some());
 }
+
+#[test]
+fn the_worker_reply_reader_agrees_with_the_derived_one() {
+    use quorum_verify::jobs::{Outcome, Reply};
+    use quorum_verify::linearizability::Verdict;
+    let verdicts = [
+        Verdict::Linearizable { keys: 2, ops: 9 },
+        Verdict::Violation {
+            key: "x".into(),
+            ops: 4,
+        },
+        Verdict::TooLarge {
+            key: "k\"1".into(),
+            ops: 70,
+            indeterminate: 3,
+        },
+    ];
+    for (i, verdict) in verdicts.into_iter().enumerate() {
+        let reply = Reply {
+            id: i as u64 + 7,
+            outcome: Outcome::Linearizability {
+                verdict: verdict.clone(),
+            },
+        };
+        let text = serde_json::to_string(&reply).unwrap();
+        assert_eq!(
+            super::update::read_reply(&text),
+            Ok((i as u64 + 7, Ok(verdict)))
+        );
+    }
+    let error = Reply {
+        id: 3,
+        outcome: Outcome::Error {
+            message: "bad".into(),
+        },
+    };
+    let text = serde_json::to_string(&error).unwrap();
+    assert_eq!(
+        super::update::read_reply(&text),
+        Ok((3, Err("bad".to_string())))
+    );
+    assert!(super::update::read_reply("<html>").is_err());
+    assert!(super::update::read_reply(r#"{"id":1,"outcome":{}}"#).is_err());
+}

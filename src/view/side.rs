@@ -23,9 +23,12 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
     let leads = up && node.role() == quorum_core::protocol::Role::Leader;
     // The lease ends at a time of this server's clock: on the simulator's.
     let rate = sim.clock_rate_ppm(id).unwrap_or(1_000_000).max(1);
+    // (The node last read its clock at its last step: a lease that ran
+    // out since is over.)
     let lease = node
         .lease_until()
-        .map(|local| local.saturating_mul(1_000_000) / rate);
+        .map(|local| local.saturating_mul(1_000_000) / rate)
+        .filter(|&t| t > sim.now());
     let reads: Vec<String> = node
         .pending_reads()
         .map(|i| i.map_or("…".into(), |i| format!("@{i}")))

@@ -31,6 +31,16 @@ fn teaches(id: &str) -> &'static str {
             "Lost and duplicated messages: retries and idempotent replies keep the log right."
         }
         "lesson-client-stranded" => "Why a leader must not answer reads from its own state (§8).",
+        "lesson-server-came-back" => {
+            "A server cut off returns with a higher term and deposes the leader; PreVote stops that (§9.6)."
+        }
+        "lesson-leader-cannot-hear" => {
+            "A leader that cannot hear its followers stalls the cluster; CheckQuorum makes it step down (§6.2)."
+        }
+        "lesson-handing-over" => "Handing leadership over without waiting for a timeout (§3.10).",
+        "lesson-fast-reads" => {
+            "Reads without the log: ReadIndex, leases, and what clock drift does to a lease (§6.4)."
+        }
         _ => "",
     }
 }
