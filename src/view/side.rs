@@ -251,7 +251,7 @@ pub fn invariants(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                 } }
             </ul>
             { break_it(m, send) }
-            <p class="others">{ if others == 0 { "7 more invariants hold".to_string() } else { format!("{others} more broken") } }</p>
+            <p class="others">{ if others == 0 { format!("{} more invariants hold", Property::ALL.len() - five.len()) } else { format!("{others} more broken") } }</p>
             { for first }
         </div>
     }
