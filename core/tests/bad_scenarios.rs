@@ -217,6 +217,30 @@ fn bad_scenarios_give_precise_errors() {
             "unknown field `node`",
         ),
         (
+            "transfer to a server the cluster lacks",
+            with(r#""events":[{"at_ms":1,"do":"transfer_leader","to":9}]"#),
+            "events[0].to",
+            "not a node",
+        ),
+        (
+            "an unknown read mode in a set event",
+            with(r#""events":[{"at_ms":1,"do":"set","read":"fast"}]"#),
+            "events[0]",
+            "unknown variant `fast`",
+        ),
+        (
+            "an unknown read mode",
+            with(r#""raft":{"read":"fast"}"#),
+            "raft.read",
+            "unknown variant `fast`",
+        ),
+        (
+            "a clock drift of 70%",
+            with(r#""timing":{"clock_drift":0.7}"#),
+            "timing.clock_drift",
+            "not a drift bound",
+        ),
+        (
             "node in two groups",
             with(r#""events":[{"at_ms":1,"do":"partition","groups":[[1,2],[2,3]]}]"#),
             "events[0].groups[1][0]",
