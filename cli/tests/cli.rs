@@ -172,7 +172,11 @@ fn every_planted_bug_scenario_fails_check_with_exit_1() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 10, "one per planted bug");
+    assert_eq!(
+        files.len(),
+        quorum_core::protocol::Bug::ALL.len(),
+        "one per planted bug"
+    );
     for f in files {
         let out = quorum(&["run", "--check", f.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{}", f.display());
