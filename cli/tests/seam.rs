@@ -134,6 +134,7 @@ impl<const S: bool> Pb<S> {
             term: 1,
             cmd,
             result,
+            fresh: true,
         });
     }
 
@@ -254,6 +255,8 @@ impl<const S: bool> Node for Pb<S> {
             voted_for: None,
             commit_index: self.commit,
             last_applied: self.commit,
+            snapshot_index: 0,
+            snapshot_term: 0,
             log: self
                 .log
                 .iter()

@@ -38,10 +38,14 @@ pub enum Bug {
     /// A leader transferring leadership keeps taking client commands
     /// (§3.10 says it stops).
     TransferKeepsAccepting,
+    /// A snapshot keeps the key-value pairs but not the client sessions
+    /// (thesis §6.3 puts the sessions in the state machine): a retried
+    /// command applies twice on a server that restored it.
+    SnapshotDropsSessions,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 14] = [
+    pub const ALL: [Bug; 15] = [
         Bug::DoubleVote,
         Bug::NoUpToDateCheck,
         Bug::CommitOldTermByCounting,
@@ -56,6 +60,7 @@ impl Bug {
         Bug::ReadIndexWithoutRound,
         Bug::PreVoteRecordsVote,
         Bug::TransferKeepsAccepting,
+        Bug::SnapshotDropsSessions,
     ];
 
     /// The name used in scenarios (`"raft": {"bugs": [...]}`).
@@ -75,6 +80,7 @@ impl Bug {
             Bug::ReadIndexWithoutRound => "read_index_without_round",
             Bug::PreVoteRecordsVote => "prevote_records_vote",
             Bug::TransferKeepsAccepting => "transfer_keeps_accepting",
+            Bug::SnapshotDropsSessions => "snapshot_drops_sessions",
         }
     }
 
@@ -82,15 +88,15 @@ impl Bug {
         Bug::ALL.into_iter().find(|b| b.name() == name)
     }
 
-    fn bit(self) -> u16 {
-        1 << (self as u16)
+    fn bit(self) -> u32 {
+        1 << (self as u32)
     }
 }
 
 /// A set of planted bugs; empty by default. A bit set, so the node's
 /// config stays `Copy`-cheap to clone and hash in simulator checkpoints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Bugs(u16);
+pub struct Bugs(u32);
 
 impl Bugs {
     pub const NONE: Bugs = Bugs(0);

@@ -66,7 +66,16 @@ pub struct RaftConfig {
     /// The bound on every server's clock drift, in parts per million: a
     /// clock runs at a rate within [1 - drift, 1 + drift] of real time.
     pub clock_drift_ppm: u32,
+    /// Log compaction (§7): snapshot once this many applied entries are
+    /// in the log (0: never).
+    pub snapshot_every: u64,
+    /// InstallSnapshot: the most items (key-value pairs, sessions, the
+    /// configuration) one chunk carries.
+    pub snapshot_chunk: u64,
 }
+
+/// The default InstallSnapshot chunk, in items.
+pub const DEFAULT_SNAPSHOT_CHUNK: u64 = 16;
 
 impl Default for RaftConfig {
     fn default() -> Self {
@@ -79,6 +88,8 @@ impl Default for RaftConfig {
             read: ReadMode::Log,
             lease_timeout: 0,
             clock_drift_ppm: 0,
+            snapshot_every: 0,
+            snapshot_chunk: DEFAULT_SNAPSHOT_CHUNK,
         }
     }
 }
@@ -94,4 +105,8 @@ pub struct Switches {
     pub check_quorum: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<ReadMode>,
+    /// Log compaction (§7): snapshot every this many applied entries (0:
+    /// never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_every: Option<u64>,
 }

@@ -114,12 +114,28 @@ pub enum Output<M> {
         index: LogIndex,
     },
     /// The entry at `index` was applied to the state machine; `result` is
-    /// `None` for a no-op.
+    /// `None` for a no-op. `fresh`: the command ran (not a no-op, and not
+    /// answered from its client's session as a retry already run).
     Apply {
         index: LogIndex,
         term: Term,
         cmd: Command,
         result: Option<OpResult>,
+        fresh: bool,
+    },
+    /// Log compaction (§7): a snapshot now covers the log up to `index`
+    /// (its entry has `term`), and those entries are gone from the log.
+    Snapshot {
+        index: LogIndex,
+        term: Term,
+    },
+    /// InstallSnapshot (thesis Fig. 5.3): the leader's snapshot through
+    /// `index` replaced the state machine; the log after it was `kept`
+    /// (its entry at `index` had `term`) or discarded.
+    Install {
+        index: LogIndex,
+        term: Term,
+        kept: bool,
     },
     /// An answer for a client.
     Reply {

@@ -425,14 +425,22 @@ impl KvStore {
     /// it gets its own result while the session holds it, and an error
     /// once the client has acknowledged it or the session expired.
     pub fn apply(&mut self, cmd: &KvCommand) -> OpResult {
+        self.apply_fresh(cmd).0
+    }
+
+    /// As [`KvStore::apply`], and whether the command ran (`false`: the
+    /// session table answered it without running it). Every server that
+    /// applies the same log runs the same commands: State Machine Safety
+    /// checks that, across snapshots too (§5.4.3, thesis §6.3).
+    pub fn apply_fresh(&mut self, cmd: &KvCommand) -> (OpResult, bool) {
         let Some(s) = cmd.session else {
-            return run(&mut self.data, &cmd.op);
+            return (run(&mut self.data, &cmd.op), true);
         };
         // A client that has a session has not expired (an expired client
         // never gets one back); a new one is looked up among the expired.
         let at = self.sessions.find(s.client);
         if at.is_err() && self.expired.contains(s.client) {
-            return refused("session expired");
+            return (refused("session expired"), false);
         }
         self.used += 1;
         let used = self.used;
@@ -451,15 +459,28 @@ impl KvStore {
             sess.results.forget_below(from);
         }
         if s.op_id < sess.first_unacked {
-            return refused("already acknowledged");
+            return (refused("already acknowledged"), false);
         }
         if let Some((_, r)) = sess.results.iter().find(|(id, _)| *id == s.op_id) {
-            return r.clone();
+            return (r.clone(), false);
         }
         let result = run(&mut self.data, &cmd.op);
         sess.results.insert(s.op_id, result.clone());
         self.expire();
-        result
+        (result, true)
+    }
+
+    /// How many client sessions it holds.
+    pub fn session_count(&self) -> usize {
+        self.sessions.0.len()
+    }
+
+    /// The same store without its client sessions (only the planted bug
+    /// `snapshot_drops_sessions` snapshots this).
+    pub fn without_sessions(&self) -> KvStore {
+        let mut kv = KvStore::with_max_sessions(self.max_sessions);
+        kv.data = self.data.clone();
+        kv
     }
 
     /// Least recently used sessions go once there are too many.

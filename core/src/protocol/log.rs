@@ -53,6 +53,44 @@ impl RaftLog {
         self.snapshot_index
     }
 
+    pub fn snapshot_term(&self) -> Term {
+        self.snapshot_term
+    }
+
+    /// Log compaction (§7): drop the entries up to `index`, which a
+    /// snapshot now covers; indexes stay as they are.
+    pub fn compact(&mut self, index: LogIndex) {
+        let Some(term) = self.term(index) else {
+            return;
+        };
+        if index <= self.snapshot_index {
+            return;
+        }
+        let rest = self.entries_from(index + 1, usize::MAX);
+        self.snapshot_index = index;
+        self.snapshot_term = term;
+        self.entries = Chunked::new();
+        for e in rest {
+            self.entries.push(e);
+        }
+    }
+
+    /// InstallSnapshot (thesis Fig. 5.3, steps 6 and 7): if the log holds
+    /// the snapshot's last entry, keep the entries after it; otherwise
+    /// discard the whole log. Returns whether entries were kept.
+    pub fn install(&mut self, index: LogIndex, term: Term) -> bool {
+        if self.term(index) == Some(term) && index >= self.snapshot_index {
+            self.compact(index);
+            if index == self.snapshot_index {
+                return true;
+            }
+        }
+        self.snapshot_index = index;
+        self.snapshot_term = term;
+        self.entries = Chunked::new();
+        false
+    }
+
     pub fn last_index(&self) -> LogIndex {
         self.snapshot_index + self.entries.len() as LogIndex
     }
@@ -149,8 +187,9 @@ impl RaftLog {
                 term: None,
                 index: self.last_index() + 1,
             }),
-            // prevLogIndex is inside our snapshot: committed, so it matches.
-            // (Unreachable until log compaction lands.)
+            // prevLogIndex is inside our snapshot: the leader is probing
+            // below what we compacted; the first index we can check is
+            // just past the snapshot.
             None => Err(Conflict {
                 term: None,
                 index: self.snapshot_index() + 1,
@@ -315,5 +354,53 @@ mod tests {
             2
         );
         assert_eq!(log.term(2), Some(3));
+    }
+
+    fn log_of_terms(terms: &[Term]) -> RaftLog {
+        RaftLog::from_entries(
+            terms
+                .iter()
+                .map(|&term| Entry {
+                    term,
+                    cmd: Command::Noop,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn compaction_drops_a_prefix_and_keeps_every_index() {
+        let mut log = log_of_terms(&[1, 1, 2, 2, 3]);
+        log.compact(3);
+        assert_eq!((log.snapshot_index(), log.snapshot_term()), (3, 2));
+        assert_eq!(log.last_index(), 5);
+        assert_eq!(log.term(3), Some(2), "the snapshot's last entry");
+        assert_eq!(log.term(2), None, "compacted away");
+        assert_eq!(log.term(5), Some(3));
+        assert_eq!(log.iter().count(), 2);
+        assert_eq!(
+            log.check_prev(1, 1),
+            Err(Conflict {
+                term: None,
+                index: 4
+            })
+        );
+        assert_eq!(log.check_prev(3, 2), Ok(()));
+        log.compact(2);
+        assert_eq!(log.snapshot_index(), 3, "never backwards");
+    }
+
+    #[test]
+    fn install_keeps_the_entries_after_a_matching_last_entry_else_none() {
+        let mut log = log_of_terms(&[1, 1, 2, 2, 3]);
+        assert!(log.install(4, 2), "entry 4 has term 2: keep 5");
+        assert_eq!((log.snapshot_index(), log.last_index()), (4, 5));
+        let mut log = log_of_terms(&[1, 1, 2, 2, 3]);
+        assert!(!log.install(4, 3), "entry 4 has another term: discard all");
+        assert_eq!((log.snapshot_index(), log.last_index()), (4, 4));
+        assert_eq!(log.last_term(), 3);
+        let mut log = log_of_terms(&[1]);
+        assert!(!log.install(9, 4), "too short: discard all");
+        assert_eq!((log.last_index(), log.last_term()), (9, 4));
     }
 }

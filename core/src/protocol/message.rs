@@ -6,6 +6,7 @@
 //! then the struct's fields in declaration order (the trace format).
 
 use super::log::Entry;
+use super::snapshot::SnapshotRef;
 use super::types::{LogIndex, NodeId, Term};
 use serde::Serialize;
 
@@ -85,6 +86,35 @@ pub struct TimeoutNow {
     pub term: Term,
 }
 
+/// InstallSnapshot (thesis Fig. 5.3): one chunk of the leader's snapshot,
+/// sent to a follower whose nextIndex fell into the compacted prefix. The
+/// chunk is items `offset .. offset + len` of `size`; the trace shows where
+/// it lies, not its contents.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct InstallSnapshot {
+    pub term: Term,
+    pub leader_id: NodeId,
+    pub last_included_index: LogIndex,
+    pub last_included_term: Term,
+    pub offset: u64,
+    pub len: u64,
+    pub size: u64,
+    pub done: bool,
+    #[serde(skip)]
+    pub data: SnapshotRef,
+}
+
+/// The follower's answer: how much of the snapshot at
+/// `last_included_index` it holds in order (`received`; the leader sends
+/// from there on).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct InstallSnapshotReply {
+    pub term: Term,
+    pub request_term: Term,
+    pub last_included_index: LogIndex,
+    pub received: u64,
+}
+
 impl AppendEntries {
     /// No entries: a heartbeat (§5.2).
     pub fn is_heartbeat(&self) -> bool {
@@ -114,6 +144,8 @@ pub enum Message {
     PreVoteReply(RequestVoteReply),
     /// Leadership transfer's last step (thesis §3.10).
     TimeoutNow(TimeoutNow),
+    InstallSnapshot(InstallSnapshot),
+    InstallSnapshotReply(InstallSnapshotReply),
 }
 
 impl Message {
@@ -126,6 +158,8 @@ impl Message {
             Message::PreVote(m) => m.term,
             Message::PreVoteReply(m) => m.term,
             Message::TimeoutNow(m) => m.term,
+            Message::InstallSnapshot(m) => m.term,
+            Message::InstallSnapshotReply(m) => m.term,
         }
     }
 
@@ -140,7 +174,9 @@ impl Message {
             | Message::RequestVoteReply(_)
             | Message::PreVote(_)
             | Message::PreVoteReply(_)
-            | Message::TimeoutNow(_) => false,
+            | Message::TimeoutNow(_)
+            | Message::InstallSnapshot(_)
+            | Message::InstallSnapshotReply(_) => false,
         }
     }
 
@@ -154,6 +190,8 @@ impl Message {
             Message::PreVote(_) => "pre_vote",
             Message::PreVoteReply(_) => "pre_vote_reply",
             Message::TimeoutNow(_) => "timeout_now",
+            Message::InstallSnapshot(_) => "install_snapshot",
+            Message::InstallSnapshotReply(_) => "install_snapshot_reply",
         }
     }
 }

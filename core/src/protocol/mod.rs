@@ -8,8 +8,9 @@
 //! leaf), `message` (the RPCs of Fig. 2), `log` (the replicated log and its
 //! §5.3/§5.4.1 rules), `quorum` (majority math), `progress` (the leader's
 //! nextIndex/matchIndex per follower), `bugs` and `config` (the node's
-//! options), `kv` (the state machine), `io` (inputs and outputs) and `node`
-//! (the step function that ties them together).
+//! options), `kv` (the state machine), `snapshot` (log compaction, §7),
+//! `io` (inputs and outputs) and `node` (the step function that ties them
+//! together).
 
 mod bugs;
 mod config;
@@ -20,17 +21,20 @@ mod message;
 mod node;
 mod progress;
 mod quorum;
+mod snapshot;
 mod types;
 
 pub use bugs::{Bug, Bugs};
-pub use config::{RaftConfig, ReadMode, Switches, DEFAULT_MAX_INFLIGHT};
+pub use config::{RaftConfig, ReadMode, Switches, DEFAULT_MAX_INFLIGHT, DEFAULT_SNAPSHOT_CHUNK};
 pub use io::{ClientResponse, Input, Output, Role, Timer};
 pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session, Text};
 pub use log::{Conflict, Entry, RaftLog};
 pub use message::{
-    AppendEntries, AppendEntriesReply, Message, RequestVote, RequestVoteReply, TimeoutNow,
+    AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply, Message, RequestVote,
+    RequestVoteReply, TimeoutNow,
 };
 pub use node::RaftNode;
 pub use progress::{Progress, ProgressState};
 pub use quorum::{Configuration, VoteResult};
+pub use snapshot::{Snapshot, SnapshotRef};
 pub use types::{ClientId, LogIndex, NodeId, OpId, Term};

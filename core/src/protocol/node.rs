@@ -11,6 +11,7 @@
 mod election;
 mod reads;
 mod replication;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ use super::log::RaftLog;
 use super::message::Message;
 use super::progress::Progress;
 use super::quorum::Configuration;
+use super::snapshot::SnapshotRef;
 use super::types::{LogIndex, NodeId, OpId, Term};
 use reads::PendingRead;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -39,6 +41,9 @@ pub struct RaftNode {
     current_term: Term,
     voted_for: Option<NodeId>,
     log: RaftLog,
+    /// The latest snapshot (§7): the state machine through
+    /// `log.snapshot_index()`.
+    snapshot: Option<SnapshotRef>,
 
     // Volatile state on all servers.
     role: Role,
@@ -82,6 +87,9 @@ pub struct RaftNode {
     lease_void: bool,
     /// A leadership transfer: its target, and whether TimeoutNow went out.
     transfer: Option<(NodeId, bool)>,
+    /// A snapshot being received (InstallSnapshot): its index and how many
+    /// of its items arrived in order.
+    incoming: Option<(LogIndex, u64)>,
 
     scratch: Vec<LogIndex>,
 }
@@ -110,6 +118,7 @@ impl RaftNode {
             current_term,
             voted_for,
             log,
+            snapshot: None,
             role: Role::Follower,
             commit_index: commit,
             last_applied: commit,
@@ -130,6 +139,7 @@ impl RaftNode {
             lease_from: None,
             lease_void: false,
             transfer: None,
+            incoming: None,
             scratch: Vec::new(),
         }
     }
@@ -153,6 +163,10 @@ impl RaftNode {
     }
     pub fn log(&self) -> &RaftLog {
         &self.log
+    }
+    /// The latest snapshot, once it has compacted its log or installed one.
+    pub fn snapshot(&self) -> Option<&SnapshotRef> {
+        self.snapshot.as_ref()
     }
     pub fn commit_index(&self) -> LogIndex {
         self.commit_index
@@ -218,6 +232,9 @@ impl RaftNode {
             }
             self.opts.check_quorum = c;
         }
+        if let Some(k) = s.snapshot_every {
+            self.opts.snapshot_every = k;
+        }
         if let Some(r) = s.read {
             self.opts.read = r;
             if r != ReadMode::Lease {
@@ -251,7 +268,11 @@ impl RaftNode {
         self.commit_index = commit;
         self.last_applied = commit;
         self.leader_id = None;
-        self.kv = KvStore::new();
+        // The state machine restarts from the snapshot (§7), if any.
+        self.kv = self
+            .snapshot
+            .as_ref()
+            .map_or_else(KvStore::new, |s| s.get().kv.clone());
         self.votes.clear();
         self.progress.clear();
         self.pending.clear();
@@ -262,6 +283,7 @@ impl RaftNode {
         self.lease_from = None;
         self.lease_void = false;
         self.transfer = None;
+        self.incoming = None;
     }
 
     /// Restart from persistent state alone.
@@ -332,6 +354,11 @@ impl RaftNode {
             {
                 return
             }
+            Message::InstallSnapshotReply(m)
+                if self.role == Role::Leader && m.request_term == self.current_term =>
+            {
+                self.recent_active.insert(from);
+            }
             Message::AppendEntriesReply(m)
                 if self.role == Role::Leader && m.request_term == self.current_term =>
             {
@@ -367,7 +394,14 @@ impl RaftNode {
                 self.on_append_reply(from, m, out)
             }
             Message::TimeoutNow(m) => self.on_timeout_now(m.term, out),
+            Message::InstallSnapshot(m) => self.on_install_snapshot(from, m, out),
+            Message::InstallSnapshotReply(m)
+                if self.role == Role::Leader && m.request_term == self.current_term =>
+            {
+                self.on_snapshot_reply(from, m, out)
+            }
             Message::RequestVoteReply(_)
+            | Message::InstallSnapshotReply(_)
             | Message::AppendEntriesReply(_)
             | Message::PreVote(_)
             | Message::PreVoteReply(_) => {}
@@ -436,9 +470,12 @@ impl RaftNode {
             };
             self.last_applied = index;
             let (term, cmd) = (e.term, e.cmd.clone());
-            let result = match &cmd {
-                Command::Noop => None,
-                Command::Kv(c) => Some(self.kv.apply(c)),
+            let (result, fresh) = match &cmd {
+                Command::Noop => (None, false),
+                Command::Kv(c) => {
+                    let (r, fresh) = self.kv.apply_fresh(c);
+                    (Some(r), fresh)
+                }
             };
             if let Some(s) = self.pending.remove(&index) {
                 if cmd.session() == Some(s) {
@@ -456,8 +493,10 @@ impl RaftNode {
                 term,
                 cmd,
                 result,
+                fresh,
             });
         }
+        self.maybe_compact(out);
     }
 
     // --- clients ---

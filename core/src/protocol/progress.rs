@@ -17,6 +17,7 @@
 //! from the follower's hint. A rejection that shows the logs differ
 //! (a conflicting term) goes back to probing.
 
+use super::snapshot::SnapshotRef;
 use super::types::LogIndex;
 use std::collections::VecDeque;
 
@@ -57,6 +58,17 @@ pub struct Progress {
     probe_sent: bool,
     /// Replicate: the AppendEntries in flight, oldest first.
     inflight: VecDeque<Inflight>,
+    /// A snapshot being sent (InstallSnapshot, §7): no AppendEntries with
+    /// entries go out until it is in.
+    pub snapshot: Option<SendingSnapshot>,
+}
+
+/// A snapshot on its way to a follower, one chunk at a time: the chunk at
+/// `offset` is the one out (sent again on each heartbeat until answered).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SendingSnapshot {
+    pub data: SnapshotRef,
+    pub offset: u64,
 }
 
 /// What a rejection asks of the leader.
@@ -88,7 +100,14 @@ impl Progress {
             state: ProgressState::Probe,
             probe_sent: false,
             inflight: VecDeque::new(),
+            snapshot: None,
         }
+    }
+
+    /// The follower holds the snapshot through `index`: its log matches
+    /// ours there, so probe from just past it.
+    pub fn snapshot_installed(&mut self, index: LogIndex) {
+        *self = Progress::new(index + 1, self.match_index.max(index));
     }
 
     pub fn is_probing(&self) -> bool {
@@ -103,6 +122,9 @@ impl Progress {
     /// May an AppendEntries with entries go out now? A probe waits for its
     /// answer; replication stops at `max_inflight` messages in flight.
     pub fn can_send_entries(&self, max_inflight: usize) -> bool {
+        if self.snapshot.is_some() {
+            return false;
+        }
         match self.state {
             ProgressState::Probe => !self.probe_sent,
             // New entries wait while a dropped message waits for its gap

@@ -64,6 +64,10 @@ impl RaftNode {
         let Some(p) = self.progress.get_mut(&peer) else {
             return false;
         };
+        // A snapshot on its way: its chunk goes again as the heartbeat.
+        if p.snapshot.is_some() {
+            return heartbeat && self.send_snapshot(peer, out);
+        }
         // Nothing to send: no entries allowed and no heartbeat asked for
         // (most calls, after a proposal or a reply with the window full).
         if !heartbeat && !p.can_send_entries(max_inflight) {
@@ -71,8 +75,9 @@ impl RaftNode {
         }
         let prev_log_index = p.next_index - 1;
         let Some(prev_log_term) = self.log.term(prev_log_index) else {
-            // Below the snapshot: InstallSnapshot (§7) would go here.
-            return false;
+            // Below the snapshot: the follower needs entries we compacted
+            // away, so it gets the snapshot instead (§7).
+            return self.send_snapshot(peer, out);
         };
         let entries = if p.can_send_entries(max_inflight) {
             self.log
@@ -130,6 +135,26 @@ impl RaftNode {
         }
         out.push(Output::SetTimer(Timer::Election));
 
+        // prevLogIndex inside our snapshot (§7): what it covers is
+        // committed, so it matches the leader's log. Say how far we hold
+        // it, as etcd does, and the leader goes on from there.
+        if m.prev_log_index < self.log.snapshot_index() {
+            let held = self.log.snapshot_index();
+            out.push(Output::Send {
+                to: from,
+                msg: Message::AppendEntriesReply(AppendEntriesReply {
+                    term: self.current_term,
+                    request_term: m.term,
+                    success: true,
+                    prev_log_index: m.prev_log_index,
+                    match_index: held,
+                    conflict_term: None,
+                    conflict_index: 0,
+                    read_round: m.read_round,
+                }),
+            });
+            return;
+        }
         // 2. Reply false if the log has no entry at prevLogIndex whose term
         //    matches prevLogTerm (§5.3), with fast-backtracking hints.
         if let Err(conflict) = self.log.check_prev(m.prev_log_index, m.prev_log_term) {

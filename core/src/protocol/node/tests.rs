@@ -482,3 +482,146 @@ fn check_quorum_steps_a_deaf_leader_down_and_followers_stick_to_their_leader() {
     assert!(sent(&out).is_empty());
     assert_eq!(f.current_term(), 2);
 }
+
+fn chunk(index: LogIndex, term: Term, offset: u64, len: u64, data: &SnapshotRef) -> Message {
+    let size = data.size();
+    Message::InstallSnapshot(crate::protocol::InstallSnapshot {
+        term: 5,
+        leader_id: 1,
+        last_included_index: index,
+        last_included_term: term,
+        offset,
+        len,
+        size,
+        done: offset + len == size,
+        data: data.clone(),
+    })
+}
+
+fn snapshot_of(index: LogIndex, term: Term, keys: &[&str]) -> SnapshotRef {
+    let mut kv = KvStore::new();
+    for k in keys {
+        kv.apply(&KvCommand {
+            op: KvOp::Put {
+                key: (*k).into(),
+                value: "v".into(),
+            },
+            session: None,
+            first_unacked: 0,
+        });
+    }
+    SnapshotRef::new(crate::protocol::Snapshot {
+        index,
+        term,
+        config: Configuration::of_size(3),
+        kv,
+    })
+}
+
+fn received(out: &O) -> Option<u64> {
+    sent(out).iter().find_map(|(_, m)| match m {
+        Message::InstallSnapshotReply(r) => Some(r.received),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_follower_takes_a_snapshot_chunk_by_chunk_and_keeps_the_entries_after_it() {
+    // Fig. 5.3: two keys and the configuration, in chunks of two items.
+    let data = snapshot_of(4, 1, &["x", "y"]);
+    assert_eq!(data.size(), 3);
+    let mut f = node_with(2, 3, 5, &[1, 1, 1, 1, 1, 1]);
+    let out = msg(&mut f, 1, chunk(4, 1, 0, 2, &data));
+    assert_eq!(received(&out), Some(2));
+    assert!(!out.iter().any(|o| matches!(o, Output::Install { .. })));
+    // A chunk out of order changes nothing; a repeated one neither.
+    assert_eq!(received(&msg(&mut f, 1, chunk(4, 1, 3, 0, &data))), Some(2));
+    assert_eq!(received(&msg(&mut f, 1, chunk(4, 1, 0, 2, &data))), Some(2));
+    let out = msg(&mut f, 1, chunk(4, 1, 2, 1, &data));
+    assert_eq!(received(&out), Some(3));
+    assert!(out.contains(&Output::Install {
+        index: 4,
+        term: 1,
+        kept: true
+    }));
+    assert!(out.contains(&Output::Commit { index: 4 }));
+    assert_eq!((f.log().snapshot_index(), f.log().last_index()), (4, 6));
+    assert_eq!((f.last_applied(), f.commit_index()), (4, 4));
+    assert_eq!(f.kv().get("y"), Some("v"));
+    // The state machine survives a crash: it restarts from the snapshot.
+    f.crash();
+    assert_eq!(f.kv().get("x"), Some("v"));
+    assert_eq!(f.last_applied(), 4);
+}
+
+#[test]
+fn a_snapshot_that_does_not_match_the_log_replaces_all_of_it() {
+    let data = snapshot_of(3, 3, &[]);
+    let mut f = node_with(2, 3, 5, &[1, 1, 2, 2]);
+    let out = msg(&mut f, 1, chunk(3, 3, 0, 1, &data));
+    assert!(out.contains(&Output::Install {
+        index: 3,
+        term: 3,
+        kept: false
+    }));
+    assert_eq!((f.log().last_index(), f.log().last_term()), (3, 3));
+    // What the follower already committed it never installs again.
+    let mut g = node_with(3, 3, 5, &[1, 1, 2, 2]);
+    msg(&mut g, 1, ae(5, 4, 2, &[], 4));
+    let out = msg(&mut g, 1, chunk(3, 2, 0, 1, &snapshot_of(3, 2, &[])));
+    assert_eq!(received(&out), Some(1), "all of it, as far as it matters");
+    assert!(!out.iter().any(|o| matches!(o, Output::Install { .. })));
+    assert_eq!(g.log().snapshot_index(), 0);
+}
+
+#[test]
+fn a_leader_compacts_and_sends_its_snapshot_to_a_follower_below_it() {
+    let mut n = leader_of(2, &[1, 1, 1, 1, 1, 1]);
+    n.opts.snapshot_every = 3;
+    // S2 holds everything, with the new leader's no-op at 7: it commits,
+    // applies, and compacts through 7.
+    let out = msg(&mut n, 2, ae_reply(2, 2, true, 7));
+    assert!(
+        out.contains(&Output::Snapshot { index: 7, term: 2 }),
+        "{out:?}"
+    );
+    assert_eq!(n.log().snapshot_index(), 7);
+    assert_eq!(n.log().iter().count(), 0);
+    // S3 has nothing: it gets the snapshot, not entries.
+    let mut rejected = ae_reply(2, 2, false, 6);
+    if let Message::AppendEntriesReply(r) = &mut rejected {
+        r.conflict_index = 1;
+    }
+    let out = msg(&mut n, 3, rejected);
+    let is = sent(&out)
+        .into_iter()
+        .find_map(|(to, m)| match m {
+            Message::InstallSnapshot(m) => Some((to, m)),
+            _ => None,
+        })
+        .expect("an InstallSnapshot");
+    assert_eq!(
+        (is.0, is.1.last_included_index, is.1.last_included_term),
+        (3, 7, 2)
+    );
+    assert!(is.1.done && is.1.offset == 0 && is.1.len == is.1.size);
+    // Once S3 has it, replication goes on from just past it.
+    let out = msg(
+        &mut n,
+        3,
+        Message::InstallSnapshotReply(crate::protocol::InstallSnapshotReply {
+            term: 2,
+            request_term: 2,
+            last_included_index: 7,
+            received: is.1.size,
+        }),
+    );
+    assert_eq!(n.progress()[&3].match_index, 7);
+    assert_eq!(n.progress()[&3].next_index, 8);
+    assert!(
+        !sent(&out)
+            .iter()
+            .any(|(_, m)| matches!(m, Message::InstallSnapshot(_))),
+        "no more chunks"
+    );
+}
