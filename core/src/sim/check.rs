@@ -189,8 +189,8 @@ fn prefix_hash(prev: u64, term: Term, cmd: u64) -> u64 {
 /// How far `log` agrees with the committed log, looking at its first
 /// `reach` entries (both logs hold them): the prefix hashes agree up to
 /// some index and differ from there on, so a binary search finds it.
-fn agreement(committed: &Chunked<u64>, log: &Chunked<Slot>, reach: usize) -> LogIndex {
-    let same = |i: usize| log.get(i).map(|s| s.prefix) == committed.get(i).copied();
+fn agreement(committed: &Chunked<Slot>, log: &Chunked<Slot>, reach: usize) -> LogIndex {
+    let same = |i: usize| log.get(i).map(|s| s.prefix) == committed.get(i).map(|s| s.prefix);
     if reach == 0 || same(reach - 1) {
         return reach as LogIndex;
     }
@@ -241,10 +241,11 @@ pub struct Checker {
     /// its own term, and a follower learns leaderCommit from a leader of
     /// its current term, whose commits are of that term or earlier.
     commit_terms: Vec<(LogIndex, Term)>,
-    /// Prefix hashes of the committed log, index 1 first.
-    committed: Chunked<u64>,
-    /// Per index: what was applied there first (term, command hash, node).
-    applied: Chunked<(Term, u64, NodeId)>,
+    /// The committed log (with prefix hashes), index 1 first.
+    committed: Chunked<Slot>,
+    /// Per index: what was applied there first (term, command hash, node,
+    /// whether the command ran).
+    applied: Chunked<(Term, u64, NodeId, bool)>,
     violations: Vec<Violation>,
 }
 
@@ -352,8 +353,14 @@ impl Checker {
             Output::Truncate { from } => self.on_truncate(t, id, *from),
             Output::Commit { index } => self.on_commit(t, id, *index),
             Output::Apply {
-                index, term, cmd, ..
-            } => self.on_apply(t, id, *index, *term, cmd),
+                index,
+                term,
+                cmd,
+                fresh,
+                ..
+            } => self.on_apply(t, id, *index, *term, cmd, *fresh),
+            Output::Snapshot { index, term } => self.on_snapshot(t, id, *index, *term),
+            Output::Install { index, term, kept } => self.on_install(t, id, *index, *term, *kept),
             Output::Transfer { to } => {
                 if let Some(s) = self.shadow(id) {
                     s.transferring = to.is_some();
@@ -744,7 +751,7 @@ impl Checker {
         let known = self.committed.len();
         let check = known.min(k);
         if check > 0
-            && self.nodes[id as usize - 1].log[check - 1].prefix != self.committed[check - 1]
+            && self.nodes[id as usize - 1].log[check - 1].prefix != self.committed[check - 1].prefix
         {
             self.flag(
                 Property::StateMachineSafety,
@@ -757,8 +764,8 @@ impl Checker {
             return;
         }
         for j in known..k {
-            let p = self.nodes[id as usize - 1].log[j].prefix;
-            self.committed.push(p);
+            let slot = self.nodes[id as usize - 1].log[j];
+            self.committed.push(slot);
         }
         if k > known && !self.unsettled.is_empty() {
             self.settle_leaders();
@@ -768,7 +775,15 @@ impl Checker {
         }
     }
 
-    fn on_apply(&mut self, t: Micros, id: NodeId, index: LogIndex, term: Term, cmd: &Command) {
+    fn on_apply(
+        &mut self,
+        t: Micros,
+        id: NodeId,
+        index: LogIndex,
+        term: Term,
+        cmd: &Command,
+        fresh: bool,
+    ) {
         let s = &mut self.nodes[id as usize - 1];
         let commit = s.commit;
         s.applied = index;
@@ -787,7 +802,18 @@ impl Checker {
         };
         let h = command_hash(cmd);
         if i < self.applied.len() {
-            let (t0, h0, n0) = self.applied[i];
+            let (t0, h0, n0, f0) = self.applied[i];
+            if t0 == term && h0 == h && f0 != fresh {
+                let (ran, skipped) = if fresh { (id, n0) } else { (n0, id) };
+                self.flag(
+                    Property::StateMachineSafety,
+                    t,
+                    vec![skipped, ran],
+                    Some(index),
+                    vec![term],
+                    format!("S{ran} ran the command at index {index}, but S{skipped} answered it from its client's session as one already run: their state machines differ"),
+                );
+            }
             if t0 != term || h0 != h {
                 self.flag(
                     Property::StateMachineSafety,
@@ -799,8 +825,73 @@ impl Checker {
                 );
             }
         } else if i == self.applied.len() {
-            self.applied.push((term, h, id));
+            self.applied.push((term, h, id, fresh));
         }
+    }
+
+    /// Log compaction: only applied entries go into a snapshot (§7).
+    fn on_snapshot(&mut self, t: Micros, id: NodeId, index: LogIndex, term: Term) {
+        let applied = self.nodes[id as usize - 1].applied;
+        if index > applied {
+            self.flag(
+                Property::CommitBounds,
+                t,
+                vec![id],
+                Some(index),
+                vec![term],
+                format!("S{id} snapshotted through index {index} but had applied only through {applied}"),
+            );
+        }
+    }
+
+    /// InstallSnapshot: the snapshot must be of the committed log. The
+    /// server's log becomes the committed prefix through `index`, plus
+    /// the entries after it if it `kept` them; it has applied `index`.
+    fn on_install(&mut self, t: Micros, id: NodeId, index: LogIndex, term: Term, kept: bool) {
+        let Some(k) = (index as usize).checked_sub(1) else {
+            return;
+        };
+        let Some(slot) = self.committed.get(k).copied() else {
+            let known = self.committed.len();
+            self.flag(
+                Property::StateMachineSafety,
+                t,
+                vec![id],
+                Some(index),
+                vec![term],
+                format!("S{id} installed a snapshot through index {index}, but only {known} entries are committed"),
+            );
+            return;
+        };
+        if slot.term != term {
+            self.flag(
+                Property::StateMachineSafety,
+                t,
+                vec![id],
+                Some(index),
+                vec![slot.term, term],
+                format!("S{id} installed a snapshot through index {index} of term {term}; the committed entry there has term {}", slot.term),
+            );
+            return;
+        }
+        if kept {
+            let own = self.nodes[id as usize - 1].log.get(k).map(|sl| sl.prefix);
+            if own != Some(slot.prefix) {
+                self.flag(
+                    Property::LogMatching,
+                    t,
+                    vec![id],
+                    Some(index),
+                    vec![term],
+                    format!("S{id} kept its log after a snapshot through index {index}, but its log differs from the committed log up to there"),
+                );
+            }
+        } else {
+            let mut log = self.committed.clone();
+            log.truncate(index as usize);
+            self.nodes[id as usize - 1].log = log;
+        }
+        self.nodes[id as usize - 1].applied = index;
     }
 }
 
@@ -820,6 +911,8 @@ mod tests {
             voted_for: None,
             commit_index: 0,
             last_applied: 0,
+            snapshot_index: 0,
+            snapshot_term: 0,
             log: Vec::<Entry>::new(),
         };
         Checker::new(&vec![s; n])
@@ -903,6 +996,7 @@ mod tests {
                 term: 1,
                 cmd: Command::Noop,
                 result: None,
+                fresh: false,
             },
         );
         c.observe::<Message>(7, 3, &O::Commit { index: 1 });
@@ -914,9 +1008,84 @@ mod tests {
                 term: 1,
                 cmd: Command::kv(KvOp::Get { key: "x".into() }, None),
                 result: None,
+                fresh: true,
             },
         );
         assert!(props(&c).contains(&Property::StateMachineSafety));
+    }
+
+    fn apply(c: &mut Checker, t: Micros, id: NodeId, fresh: bool) {
+        let cmd = Command::kv(
+            KvOp::Put {
+                key: "x".into(),
+                value: "1".into(),
+            },
+            Some(crate::protocol::Session {
+                client: 1,
+                op_id: 1,
+            }),
+        );
+        c.observe::<Message>(t, id, &O::Commit { index: 1 });
+        c.observe::<Message>(
+            t,
+            id,
+            &O::Apply {
+                index: 1,
+                term: 1,
+                cmd,
+                result: None,
+                fresh,
+            },
+        );
+    }
+
+    #[test]
+    fn state_machine_safety_compares_what_the_session_table_did() {
+        // The same entry everywhere, but S2 ran it and S1 took it for a
+        // retry already run: their state machines differ.
+        let mut c = fresh(3);
+        for id in 1..=3 {
+            append(&mut c, id, 1, 1);
+        }
+        apply(&mut c, 1, 1, false);
+        apply(&mut c, 2, 3, false);
+        assert!(c.violations().is_empty());
+        apply(&mut c, 3, 2, true);
+        assert_eq!(props(&c), [Property::StateMachineSafety]);
+        assert_eq!(c.violations()[0].nodes, [1, 2]);
+    }
+
+    #[test]
+    fn an_installed_snapshot_must_be_of_the_committed_log() {
+        let mut c = fresh(3);
+        for id in 1..=2 {
+            append(&mut c, id, 1, 1);
+            append(&mut c, id, 2, 1);
+        }
+        c.observe::<Message>(1, 1, &O::Commit { index: 2 });
+        // S3 installs the committed prefix: its shadow log is that prefix.
+        let install = |index, term| O::Install {
+            index,
+            term,
+            kept: false,
+        };
+        c.observe::<Message>(2, 3, &install(2, 1));
+        c.observe::<Message>(2, 3, &O::Commit { index: 2 });
+        assert!(c.violations().is_empty(), "{:?}", c.violations());
+        // A snapshot beyond what is committed, or of another term, is not.
+        c.observe::<Message>(3, 3, &install(3, 1));
+        assert_eq!(props(&c), [Property::StateMachineSafety]);
+        let mut c = fresh(3);
+        append(&mut c, 1, 1, 1);
+        append(&mut c, 2, 1, 1);
+        c.observe::<Message>(1, 1, &O::Commit { index: 1 });
+        c.observe::<Message>(2, 3, &install(1, 2));
+        assert_eq!(props(&c), [Property::StateMachineSafety]);
+        // Compaction only of applied entries.
+        let mut c = fresh(3);
+        append(&mut c, 1, 1, 1);
+        c.observe::<Message>(1, 1, &O::Snapshot { index: 1, term: 1 });
+        assert_eq!(props(&c), [Property::CommitBounds]);
     }
 
     #[test]

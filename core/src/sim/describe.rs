@@ -77,6 +77,25 @@ pub fn message_summary(m: &Message) -> (Kind, String) {
             ),
         ),
         Message::TimeoutNow(m) => (Kind::Elections, format!("TimeoutNow(term {})", m.term)),
+        Message::InstallSnapshot(m) => (
+            Kind::Replication,
+            format!(
+                "InstallSnapshot(term {}, last {}@{}, items {}..{} of {})",
+                m.term,
+                m.last_included_index,
+                m.last_included_term,
+                m.offset,
+                m.offset + m.len,
+                m.size
+            ),
+        ),
+        Message::InstallSnapshotReply(m) => (
+            Kind::Replication,
+            format!(
+                "SnapshotReceived(term {}, last {}, {} items)",
+                m.term, m.last_included_index, m.received
+            ),
+        ),
         Message::AppendEntries(m) => (traffic_kind(m.is_heartbeat()), append_text(m)),
         // A success that matched nothing new answers a heartbeat.
         Message::AppendEntriesReply(m) => {
@@ -372,6 +391,29 @@ fn server_body<M>(ev: &TraceEvent<M>) -> Option<Body> {
                 format!("S{n}'s leadership transfer ends"),
             ),
         },
+        TraceEvent::Snapshot {
+            node: n,
+            index,
+            term,
+        } => node(
+            Kind::Replication,
+            *n,
+            format!("S{n} snapshots its state through index {index} (term {term}) and drops those entries"),
+        ),
+        TraceEvent::Install {
+            node: n,
+            index,
+            kept,
+            ..
+        } => node(
+            Kind::Replication,
+            *n,
+            if *kept {
+                format!("S{n} installs the leader's snapshot through index {index} and keeps the entries after it")
+            } else {
+                format!("S{n} installs the leader's snapshot through index {index} and discards its log")
+            },
+        ),
         TraceEvent::Read {
             node: n,
             op_id,
@@ -408,11 +450,13 @@ fn cluster_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
             pre_vote,
             check_quorum,
             read,
+            snapshot_every,
         } => {
             let sw = crate::protocol::Switches {
                 pre_vote: *pre_vote,
                 check_quorum: *check_quorum,
                 read: *read,
+                snapshot_every: *snapshot_every,
             };
             Some((Kind::Faults, vec![], switches_text(&sw)))
         }
@@ -513,6 +557,11 @@ pub fn switches_text(s: &crate::protocol::Switches) -> String {
     }
     if let Some(r) = s.read {
         parts.push(format!("reads: {}", r.name()));
+    }
+    match s.snapshot_every {
+        Some(0) => parts.push("snapshots off".into()),
+        Some(k) => parts.push(format!("a snapshot every {k} entries")),
+        None => {}
     }
     if parts.is_empty() {
         return "the switches stay as they are".into();

@@ -458,6 +458,8 @@ impl Lab {
                 voted_for: n.voted_for(),
                 commit_index: n.commit_index(),
                 last_applied: n.last_applied(),
+                snapshot_index: n.log().snapshot_index(),
+                snapshot_term: n.log().snapshot_term(),
                 log: n.log().iter().cloned().collect(),
             })
             .collect();

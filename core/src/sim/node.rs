@@ -84,6 +84,8 @@ impl Node for RaftNode {
             voted_for: self.voted_for(),
             commit_index: self.commit_index(),
             last_applied: self.last_applied(),
+            snapshot_index: self.log().snapshot_index(),
+            snapshot_term: self.log().snapshot_term(),
             log: self.log().iter().cloned().collect(),
         }
     }
@@ -106,6 +108,8 @@ impl Protocol for RaftNode {
             // election timeout in each follower's own clock.
             lease_timeout: s.election_timeout.0,
             clock_drift_ppm: s.clock_drift_ppm,
+            snapshot_every: s.snapshot_every,
+            snapshot_chunk: s.snapshot_chunk,
         };
         match s.initial.get(id as usize - 1).and_then(Option::as_ref) {
             Some(init) => RaftNode::with_state(

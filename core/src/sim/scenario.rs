@@ -9,6 +9,7 @@ use super::network::Endpoint;
 use super::Micros;
 use crate::protocol::{
     Bugs, KvOp, NodeId, RaftLog, ReadMode, Switches, Term, DEFAULT_MAX_INFLIGHT,
+    DEFAULT_SNAPSHOT_CHUNK,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -36,6 +37,10 @@ pub const MAX_TERM: Term = 1 << 48;
 pub const MAX_BATCH: u32 = 10_000;
 /// The largest in-flight window.
 pub const MAX_INFLIGHT: u32 = 1024;
+/// The most entries `raft.snapshot_every` may name.
+pub const MAX_SNAPSHOT_EVERY: u64 = 1_000_000;
+/// The largest InstallSnapshot chunk, in items.
+pub const MAX_SNAPSHOT_CHUNK: u64 = 1_000_000;
 pub const MAX_CAPTIONS: usize = 200;
 pub const MAX_CAPTION_LEN: usize = 1000;
 pub const MAX_CHOICES: usize = 6;
@@ -221,6 +226,22 @@ pub struct RaftSpec {
     /// `"lease"` (thesis §6.4).
     #[serde(skip_serializing_if = "is_log")]
     pub read: ReadMode,
+    /// Log compaction (§7): each server snapshots once this many applied
+    /// entries are in its log. 0 (the default): never.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub snapshot_every: u64,
+    /// InstallSnapshot's chunk: the most items (key-value pairs, client
+    /// sessions, the configuration) one message carries.
+    #[serde(skip_serializing_if = "is_default_chunk")]
+    pub snapshot_chunk_entries: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_default_chunk(v: &u64) -> bool {
+    *v == DEFAULT_SNAPSHOT_CHUNK
 }
 
 fn is_log(r: &ReadMode) -> bool {
@@ -236,6 +257,8 @@ impl Default for RaftSpec {
             pre_vote: false,
             check_quorum: false,
             read: ReadMode::Log,
+            snapshot_every: 0,
+            snapshot_chunk_entries: DEFAULT_SNAPSHOT_CHUNK,
         }
     }
 }
@@ -295,6 +318,8 @@ pub enum EventSpec {
         check_quorum: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         read: Option<ReadMode>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snapshot_every: Option<u64>,
     },
     /// A client request; sent to `node` first if given, else to the leader
     /// the clients last heard of. `count` independent clients send it.
@@ -479,6 +504,10 @@ pub struct Scenario {
     pub read: ReadMode,
     /// The clock drift bound in parts per million.
     pub clock_drift_ppm: u32,
+    /// Snapshot every this many applied entries (0: never).
+    pub snapshot_every: u64,
+    /// InstallSnapshot's chunk, in items.
+    pub snapshot_chunk: u64,
 }
 
 /// A precise error: where in the document, and what is wrong.

@@ -697,6 +697,8 @@ mod tests {
                 voted_for: None,
                 commit_index: 0,
                 last_applied: 0,
+                snapshot_index: 0,
+                snapshot_term: 0,
                 log: Vec::new(),
             }
         }

@@ -15,5 +15,15 @@ pub struct NodeStatus {
     pub voted_for: Option<NodeId>,
     pub commit_index: LogIndex,
     pub last_applied: LogIndex,
+    /// Once it has compacted (§7): the snapshot's last index and term; `log`
+    /// then holds the entries after it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub snapshot_index: LogIndex,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub snapshot_term: Term,
     pub log: Vec<Entry>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }

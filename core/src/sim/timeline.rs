@@ -113,8 +113,9 @@ pub fn message_type(m: &Message) -> usize {
         // Pre-votes count with the election's own messages.
         Message::RequestVote(_) | Message::PreVote(_) => 0,
         Message::RequestVoteReply(_) | Message::PreVoteReply(_) => 1,
-        Message::AppendEntries(_) => 2,
-        Message::AppendEntriesReply(_) => 3,
+        // Snapshot chunks replicate, as AppendEntries does.
+        Message::AppendEntries(_) | Message::InstallSnapshot(_) => 2,
+        Message::AppendEntriesReply(_) | Message::InstallSnapshotReply(_) => 3,
         // TimeoutNow starts an election.
         Message::TimeoutNow(_) => 0,
     }

@@ -114,6 +114,24 @@ pub enum TraceEvent<M> {
         check_quorum: Option<bool>,
         #[serde(skip_serializing_if = "Option::is_none")]
         read: Option<ReadMode>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        snapshot_every: Option<u64>,
+    },
+    /// Log compaction (§7): `node` snapshotted its state machine through
+    /// `index` (whose entry has `term`) and dropped those entries.
+    Snapshot {
+        node: NodeId,
+        index: LogIndex,
+        term: Term,
+    },
+    /// InstallSnapshot (thesis Fig. 5.3): `node` replaced its state with
+    /// the leader's snapshot through `index`; its log after it was `kept`
+    /// or discarded.
+    Install {
+        node: NodeId,
+        index: LogIndex,
+        term: Term,
+        kept: bool,
     },
     /// A leader began handing leadership to `to`, or (`null`) the
     /// transfer ended.

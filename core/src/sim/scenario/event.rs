@@ -24,12 +24,20 @@ impl EventSpec {
                 pre_vote,
                 check_quorum,
                 read,
+                snapshot_every,
                 ..
-            } => ActionKind::Set(Switches {
-                pre_vote: *pre_vote,
-                check_quorum: *check_quorum,
-                read: *read,
-            }),
+            } => {
+                if let Some(v) = snapshot_every {
+                    let path = format!("{p}.snapshot_every");
+                    super::validate::within(&path, *v, 0, MAX_SNAPSHOT_EVERY)?;
+                }
+                ActionKind::Set(Switches {
+                    pre_vote: *pre_vote,
+                    check_quorum: *check_quorum,
+                    read: *read,
+                    snapshot_every: *snapshot_every,
+                })
+            }
             EventSpec::Partition { groups, .. } => {
                 ActionKind::Partition(partition(p, groups, n, clients)?)
             }

@@ -203,6 +203,18 @@ impl Scenario {
             check_quorum: file.raft.check_quorum,
             read: file.raft.read,
             clock_drift_ppm: drift(file.timing.clock_drift)?,
+            snapshot_every: within(
+                "raft.snapshot_every",
+                file.raft.snapshot_every,
+                0,
+                MAX_SNAPSHOT_EVERY,
+            )?,
+            snapshot_chunk: within(
+                "raft.snapshot_chunk_entries",
+                file.raft.snapshot_chunk_entries,
+                1,
+                MAX_SNAPSHOT_CHUNK,
+            )?,
             file,
         })
     }
@@ -398,6 +410,15 @@ fn clients(
 
 /// The AppendEntries batch limit, the in-flight window and the planted
 /// bugs, by name.
+/// `v` if it is within `lo..=hi`, else an error at `path`.
+pub(super) fn within(path: &str, v: u64, lo: u64, hi: u64) -> Result<u64, ScenarioError> {
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        err(path, format!("{v} is out of range {lo}..={hi}"))
+    }
+}
+
 fn raft(r: &RaftSpec) -> Result<(u32, u32, Bugs), ScenarioError> {
     let batch = r.max_entries_per_append;
     if batch == 0 || batch > MAX_BATCH {

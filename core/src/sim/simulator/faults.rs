@@ -166,6 +166,7 @@ impl<N: Node> Simulator<N> {
             pre_vote: sw.pre_vote,
             check_quorum: sw.check_quorum,
             read: sw.read,
+            snapshot_every: sw.snapshot_every,
         };
         self.w.obs.record(now, ev);
         for id in 1..=self.nodes.len() as NodeId {

@@ -188,6 +188,7 @@ impl<M: Clone> Observers<M> {
                 term,
                 cmd,
                 result,
+                ..
             } => TraceEvent::Apply {
                 node,
                 index,
@@ -196,6 +197,13 @@ impl<M: Clone> Observers<M> {
                 result,
             },
             Output::Transfer { to } => TraceEvent::Transfer { node, to },
+            Output::Snapshot { index, term } => TraceEvent::Snapshot { node, index, term },
+            Output::Install { index, term, kept } => TraceEvent::Install {
+                node,
+                index,
+                term,
+                kept,
+            },
             Output::Read {
                 client,
                 op_id,
