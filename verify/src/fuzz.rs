@@ -5,7 +5,7 @@
 
 use crate::linearizability::{self, Verdict};
 use crate::liveness::{self, Liveness};
-use quorum_core::protocol::{Bug, KvOp, ReadMode};
+use quorum_core::protocol::{Bug, KvOp, ReadMode, DEFAULT_SNAPSHOT_CHUNK};
 use quorum_core::sim::scenario::{
     ClientsSpec, EventSpec, LivenessSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec,
 };
@@ -291,6 +291,18 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
         before.extend(after);
         events = before;
     }
+    // Log compaction (§7) in three runs of ten, with small snapshots and
+    // chunks so followers that fall behind get InstallSnapshot: a stream
+    // of its own again. A search for `snapshot_drops_sessions` compacts
+    // after every few entries.
+    let mut y = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0006);
+    let (snapshot_every, snapshot_chunk) = if needs.snapshots {
+        (y.random_range(1..=4u64), y.random_range(1..=4u64))
+    } else if bugs.is_empty() && y.random_bool(0.3) {
+        (y.random_range(2..=30u64), y.random_range(1..=8u64))
+    } else {
+        (0, DEFAULT_SNAPSHOT_CHUNK)
+    };
     // A message sent just before the healing with a long delay arrives up
     // to `longest` later: the cluster's time to converge starts then.
     let within = liveness_window_ms(timing.election_timeout_ms[1], timeout_ms) + longest;
@@ -324,6 +336,8 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
             pre_vote,
             check_quorum,
             read,
+            snapshot_every,
+            snapshot_chunk_entries: snapshot_chunk,
             ..RaftSpec::default()
         },
         liveness: Some(LivenessSpec {
@@ -345,6 +359,8 @@ struct Needs {
     clients: u32,
     /// Extra partitions with clients on their sides, each healed soon.
     client_partitions: u32,
+    /// Log compaction after every few entries.
+    snapshots: bool,
 }
 
 impl Needs {
@@ -369,12 +385,15 @@ impl Needs {
             // votes that stickiness causes).
             pre_vote: has(Bug::PreVoteRecordsVote) || has(Bug::LeaseIgnoresDrift),
             transfers: has(Bug::TransferKeepsAccepting) || has(Bug::LeaseIgnoresDrift),
-            clients: if has(Bug::LeaseIgnoresDrift) || has(Bug::ReadIndexWithoutRound) {
+            clients: if has(Bug::SnapshotDropsSessions) {
+                3
+            } else if has(Bug::LeaseIgnoresDrift) || has(Bug::ReadIndexWithoutRound) {
                 2
             } else {
                 0
             },
             client_partitions: if has(Bug::LeaseIgnoresDrift) { 4 } else { 0 },
+            snapshots: has(Bug::SnapshotDropsSessions),
         }
     }
 }
@@ -594,10 +613,12 @@ pub enum FaultKind {
     ClockDrift,
     /// A `transfer_leader` event.
     Transfer,
+    /// Not a fault: the servers compact their logs (`raft.snapshot_every`).
+    Snapshots,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 14] = [
+    pub const ALL: [FaultKind; 15] = [
         FaultKind::Crash,
         FaultKind::Restart,
         FaultKind::Partition,
@@ -612,6 +633,7 @@ impl FaultKind {
         FaultKind::LeaseRead,
         FaultKind::ClockDrift,
         FaultKind::Transfer,
+        FaultKind::Snapshots,
     ];
 
     pub fn name(self) -> &'static str {
@@ -630,6 +652,7 @@ impl FaultKind {
             FaultKind::LeaseRead => "lease reads",
             FaultKind::ClockDrift => "clock drift",
             FaultKind::Transfer => "leadership transfer",
+            FaultKind::Snapshots => "snapshots",
         }
     }
 
@@ -650,7 +673,8 @@ impl FaultKind {
             | FaultKind::ReadIndex
             | FaultKind::LeaseRead
             | FaultKind::ClockDrift
-            | FaultKind::Transfer => true,
+            | FaultKind::Transfer
+            | FaultKind::Snapshots => true,
         }
     }
 }
@@ -736,6 +760,9 @@ pub fn faults_in(f: &ScenarioFile) -> Vec<FaultKind> {
     }
     if f.timing.clock_drift > 0.0 {
         mark(FaultKind::ClockDrift);
+    }
+    if f.raft.snapshot_every > 0 {
+        mark(FaultKind::Snapshots);
     }
     if f.network.duplicate > 0.0 {
         mark(FaultKind::Duplication);

@@ -59,7 +59,7 @@ pub fn converged(sim: &Simulator) -> Liveness {
         return Liveness::Stuck(format!("no single leader in term {top}: leaders {ids:?}"));
     };
     for &(i, f) in &up {
-        if f.log() != l.log() {
+        if !same_log(f, l) {
             return Liveness::Stuck(format!(
                 "S{i}'s log ({} entries) differs from leader S{lid}'s ({} entries)",
                 f.log().last_index(),
@@ -75,6 +75,18 @@ pub fn converged(sim: &Simulator) -> Liveness {
         }
     }
     Liveness::Converged
+}
+
+/// The same log, as far as both still hold it: the same last entry, and
+/// the same entries after the later of their snapshots (what a snapshot
+/// covers is committed, and the checker holds it to the committed log).
+fn same_log(f: &RaftNode, l: &RaftNode) -> bool {
+    let (a, b) = (f.log(), l.log());
+    if (a.last_index(), a.last_term()) != (b.last_index(), b.last_term()) {
+        return false;
+    }
+    let from = a.snapshot_index().max(b.snapshot_index()) + 1;
+    (from..=a.last_index()).all(|i| a.entry(i) == b.entry(i))
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ pub struct RaftModel {
     /// CheckQuorum and leader stickiness (thesis §6.2): a leader may time
     /// out too (its quorum check, which may make it step down).
     pub check_quorum: bool,
+    /// Log compaction (§7): each node snapshots every this many applied
+    /// entries (0: never), and leaders send InstallSnapshot.
+    pub snapshot_every: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -55,6 +58,8 @@ pub struct State {
     pub prevote_changed_state: bool,
     /// Ghost: set when a leader's quorum check made it step down.
     pub stepped_down_by_check_quorum: bool,
+    /// Ghost: set when a node installed a leader's snapshot.
+    pub installed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -87,6 +92,7 @@ impl RaftModel {
             bugs: Bugs::NONE,
             pre_vote: false,
             check_quorum: false,
+            snapshot_every: 0,
         }
     }
 
@@ -104,6 +110,7 @@ impl RaftModel {
                 } => {
                     s.leaders.insert((term, id));
                 }
+                Output::Install { .. } => s.installed = true,
                 Output::Apply {
                     index, term, cmd, ..
                 } => match s.applied.get(&index) {
@@ -143,6 +150,8 @@ impl Model for RaftModel {
             bugs: self.bugs,
             pre_vote: self.pre_vote,
             check_quorum: self.check_quorum,
+            snapshot_every: self.snapshot_every,
+            snapshot_chunk: 1,
             ..RaftConfig::default()
         };
         vec![State {
@@ -156,6 +165,7 @@ impl Model for RaftModel {
             diverged: false,
             prevote_changed_state: false,
             stepped_down_by_check_quorum: false,
+            installed: false,
         }]
     }
 
@@ -282,6 +292,16 @@ impl Model for RaftModel {
             Property::<Self>::sometimes("a leader stepped down by CheckQuorum", |_, s| {
                 s.stepped_down_by_check_quorum
             }),
+            // Snapshots: whoever has applied as far holds the same state,
+            // however it got there (its log or a snapshot), sessions too.
+            Property::<Self>::always("the same applied index, the same state", |_, s| {
+                s.nodes.iter().all(|a| {
+                    s.nodes
+                        .iter()
+                        .all(|b| a.last_applied() != b.last_applied() || a.kv() == b.kv())
+                })
+            }),
+            Property::<Self>::sometimes("a snapshot was installed", |_, s| s.installed),
         ]
     }
 }

@@ -164,3 +164,19 @@ fn each_switch_alone_two_terms_is_safe() {
     checker.assert_any_discovery("a leader stepped down by CheckQuorum");
     assert!(checker.unique_state_count() > 150_000);
 }
+
+#[test]
+fn snapshots_and_install_snapshot_one_term_one_command_are_safe() {
+    // Every node compacts after each applied entry and chunks carry one
+    // item, so a follower that missed an entry gets the snapshot.
+    let terms = env_or("QUORUM_MC_SNAPSHOT_TERMS", 1);
+    let mut model = RaftModel::new(3, terms, 1);
+    model.max_in_flight = 2;
+    model.snapshot_every = 1;
+    let checker = explore(model, &format!("snapshots, terms <= {terms}, 1 command"));
+    assert_safe(&checker);
+    checker.assert_no_discovery("the same applied index, the same state");
+    checker.assert_any_discovery("a value commits");
+    checker.assert_any_discovery("a snapshot was installed");
+    assert!(checker.unique_state_count() > 50_000);
+}

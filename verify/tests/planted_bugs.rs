@@ -27,6 +27,7 @@ fn budget(b: Bug) -> u64 {
         Bug::ReadIndexWithoutRound => 500,
         Bug::PreVoteRecordsVote => 50,
         Bug::TransferKeepsAccepting => 100,
+        Bug::SnapshotDropsSessions => 50,
     }
 }
 
