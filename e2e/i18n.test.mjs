@@ -37,7 +37,7 @@ async function page(url, { viewport = desk, locale } = {}) {
  * data aside. Also what the translator reported missing. */
 const englishLeft = () => {
   const KEEP = new Set(['Quorum', 'Raft', 'RequestVote', 'AppendEntries', 'VoteGranted', 'VoteDenied', 'Heartbeat',
-    'AppendOk', 'AppendRejected', 'PreVote', 'PreVoteGranted', 'PreVoteDenied', 'TimeoutNow', 'CheckQuorum', 'ReadIndex', 'Request', 'Reply', 'NotLeader', 'put', 'get', 'cas', 'ok', 'matchIndex',
+    'AppendOk', 'AppendRejected', 'PreVote', 'PreVoteGranted', 'PreVoteDenied', 'TimeoutNow', 'InstallSnapshot', 'SnapshotReceived', 'CheckQuorum', 'ReadIndex', 'Request', 'Reply', 'NotLeader', 'put', 'get', 'cas', 'ok', 'matchIndex',
     'nextIndex', 'commitIndex', 'lastApplied', 'currentTerm', 'votedFor', 'log', 'Fig', 'CAP', 'SVG', 'PNG',
     'JSON', 'JSONL', 'Lines', 'English']);
   const words = (s) => s.replace(/quorum run/g, '').split(/\s+/)

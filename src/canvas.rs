@@ -29,6 +29,8 @@ pub fn style(class: &str) -> (&'static str, &'static str, bool) {
         "m-rd" => (p.panel, p.ok.0, false),
         // Leadership transfer's TimeoutNow (§3.10).
         "m-tn" => (p.rv.1, p.yes.0, true),
+        // A chunk of a snapshot (§7): AppendEntries' colour, rimmed.
+        "m-is" => (p.ae.1, p.ok.0, true),
         "m-ae" => (p.ae.0, p.ae.1, true),
         "m-ae-ok" => (p.ok.0, p.ok.1, true),
         "m-creq" => (p.creq.0, p.creq.1, true),

@@ -32,7 +32,10 @@ pub struct LogRow {
     pub leader: bool,
     pub commit: u64,
     pub applied: u64,
-    /// (term, label) per index of the window, while the log has entries.
+    /// The last index its snapshot covers (0: it never compacted, §7).
+    pub snapshot: u64,
+    /// (term, label) per index of the window, while the log has entries;
+    /// indexes the snapshot covers have no label.
     pub cells: Vec<(u64, String)>,
     /// The leader's nextIndex and matchIndex for this node.
     pub next_match: Option<(u64, u64)>,
@@ -58,6 +61,7 @@ impl LogModel {
             if let Some(n) = sim.node(i) {
                 mix(u64::from(sim.is_up(i)));
                 mix(n.log().last_index());
+                mix(n.log().snapshot_index());
                 mix(n.log().last_term());
                 mix(n.commit_index());
                 mix(n.last_applied());
@@ -99,9 +103,14 @@ impl LogModel {
                 leader: Some(i) == leader,
                 commit: n.commit_index(),
                 applied: n.last_applied(),
+                snapshot: n.log().snapshot_index(),
                 cells: (first..=last)
-                    .map_while(|k| n.log().entry(k))
-                    .map(|e| (e.term, command_label(&e.cmd)))
+                    .map_while(|k| {
+                        if k <= n.log().snapshot_index() {
+                            return Some((n.log().snapshot_term(), String::new()));
+                        }
+                        n.log().entry(k).map(|e| (e.term, command_label(&e.cmd)))
+                    })
                     .collect(),
                 next_match: progress
                     .and_then(|p| p.get(&i))

@@ -157,6 +157,20 @@ pub fn message_class(m: &Message) -> (&'static str, f64, String) {
         Message::PreVoteReply(_) => ("m-vote-no", 6.0, "pre-vote denied".into()),
         // Leadership transfer's last step (§3.10).
         Message::TimeoutNow(m) => ("m-tn", 9.0, format!("TimeoutNow T{}", m.term)),
+        // A chunk of the leader's snapshot (§7): big, and square-ish in
+        // colour to the log's entries.
+        Message::InstallSnapshot(m) => (
+            "m-is",
+            10.0,
+            format!(
+                "InstallSnapshot through {}, items {}..{} of {}",
+                m.last_included_index,
+                m.offset,
+                m.offset + m.len,
+                m.size
+            ),
+        ),
+        Message::InstallSnapshotReply(_) => ("m-ae-ok", 5.0, "snapshot chunk received".into()),
     }
 }
 

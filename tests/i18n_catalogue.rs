@@ -51,6 +51,8 @@ const KEEP: &[&str] = &[
     "PreVoteGranted",
     "PreVoteDenied",
     "TimeoutNow",
+    "InstallSnapshot",
+    "SnapshotReceived",
     "CheckQuorum",
     "ReadIndex",
     "Request",

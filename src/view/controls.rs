@@ -223,8 +223,26 @@ fn raft_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
             pre_vote,
             check_quorum,
             read,
+            snapshot_every: None,
         })
     };
+    let snapshot_every = |k: u64| {
+        Msg::Act(EventSpec::Set {
+            at_ms: 0.0,
+            pre_vote: None,
+            check_quorum: None,
+            read: None,
+            snapshot_every: Some(k),
+        })
+    };
+    let every = [0u64, 20, 50, 100].map(|k| {
+        let text = if k == 0 {
+            "never".to_string()
+        } else {
+            format!("every {k} entries")
+        };
+        html! { <option value={k.to_string()} selected={opts.snapshot_every == k}>{ text }</option> }
+    });
     let checked = |e: &Event| {
         e.target_dyn_into::<HtmlInputElement>()
             .is_some_and(|i| i.checked())
@@ -255,6 +273,12 @@ fn raft_settings(send: &Callback<Msg>, lab: &Lab) -> Html {
                         let mode = ReadMode::ALL.into_iter().find(|m| m.name() == v);
                         set(None, None, mode)
                     })}>{ for options }</select></label>
+            <label>{"snapshots"}
+                <select id="snapshot-every" aria-label="Log compaction: snapshot every so many applied entries (§7)"
+                    onchange={send.reform(move |e: Event| {
+                        let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+                        snapshot_every(v.parse().unwrap_or(0))
+                    })}>{ for every }</select></label>
         </details>
     }
 }

@@ -36,6 +36,18 @@ pub fn log_table(p: &LogTableProps) -> Html {
         .map(|i| html! { <div class="cell head" role="columnheader">{ i }</div> });
     let rows = m.rows.iter().map(|r| {
         let cells = shown.clone().map(|i| match r.cells.get((i - first) as usize) {
+            // Compacted into the snapshot (§7): the rightmost such cell in
+            // view says how far it reaches.
+            Some(_) if i <= r.snapshot => {
+                let edge = i == r.snapshot.min(first + LOG_WINDOW - 1);
+                let label = if edge { format!("≤{}", r.snapshot) } else { String::new() };
+                html! {
+                    <div role="cell" class="cell snapshot" data-index={i.to_string()}
+                        title={format!("index {i}: in the snapshot through {}", r.snapshot)}>
+                        <span class="t">{ if edge { "snapshot" } else { "" } }</span><span class="c">{ label }</span><span class="mark"></span>
+                    </div>
+                }
+            }
             Some((term, label)) => {
                 let state = if i <= r.applied {
                     "applied"
@@ -82,7 +94,7 @@ pub fn log_table(p: &LogTableProps) -> Html {
         <section class="logs" aria-label="Replicated logs">
             <div class="logs-head">
                 <h2>{"Logs"}</h2>
-                <span class="legend-cells"><span class="cell applied">{"applied"}</span><span class="cell committed">{"committed"}</span><span class="cell uncommitted">{"uncommitted"}</span>{" m = matchIndex, n = nextIndex (the leader's view)"}</span>
+                <span class="legend-cells"><span class="cell applied">{"applied"}</span><span class="cell committed">{"committed"}</span><span class="cell uncommitted">{"uncommitted"}</span><span class="cell snapshot">{"snapshot"}</span>{" m = matchIndex, n = nextIndex (the leader's view)"}</span>
                 <span class="range">{ if m.total == 0 { "no entries yet".to_string() } else { format!("indexes {first}–{last} of {}", m.total) } }</span>
                 <button aria-label="Earlier entries" disabled={first <= 1} onclick={scroll(Some(back))}>{"◀"}</button>
                 <button aria-label="Later entries" disabled={last >= m.total} onclick={scroll(Some(fwd))}>{"▶"}</button>

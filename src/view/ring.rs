@@ -253,6 +253,7 @@ pub fn legend() -> Html {
             { item("m-ae", "AppendEntries with entries") }
             { item("m-ae-ok", "append ok") }
             { item("m-ae-fail", "append rejected") }
+            { item("m-is", "InstallSnapshot chunk") }
             <li><span class="key client"></span>{"client"}</li>
             { item("m-creq", "client request") }
             { item("m-crep", "answer") }
