@@ -145,11 +145,11 @@ pub fn slider_to_speed(v: f64) -> f64 {
     if !v.is_finite() {
         return DEFAULT_SPEED;
     }
-    10f64.powf(v).clamp(MIN_SPEED, MAX_SPEED)
+    crate::math::pow(10.0, v).clamp(MIN_SPEED, MAX_SPEED)
 }
 
 pub fn speed_to_slider(speed: f64) -> f64 {
-    speed.clamp(MIN_SPEED, MAX_SPEED).log10()
+    crate::math::log10(speed.clamp(MIN_SPEED, MAX_SPEED))
 }
 
 /// "1/50×", "2×".

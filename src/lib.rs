@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod lab;
 pub mod lamport;
 pub mod logs;
+pub mod math;
 pub mod paint;
 pub mod platform;
 pub mod ring;

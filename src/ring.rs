@@ -16,7 +16,10 @@ pub fn node_pos(i: NodeId, n: u32) -> (f64, f64) {
         return (CX, CY);
     }
     let a = -std::f64::consts::FRAC_PI_2 + (i - 1) as f64 * std::f64::consts::TAU / n as f64;
-    (CX + RING * a.cos(), CY + RING * a.sin())
+    (
+        CX + RING * crate::math::cos(a),
+        CY + RING * crate::math::sin(a),
+    )
 }
 
 pub fn node_radius(n: u32) -> f64 {

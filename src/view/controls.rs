@@ -121,7 +121,7 @@ pub fn controls(
             <label class="group speed secondary">
                 <span>{"Speed "}<b id="speed-label">{ speed_label(speed) }</b></span>
                 <input type="range" aria-label="Speed" id="speed"
-                    min={MIN_SPEED.log10().to_string()} max={MAX_SPEED.log10().to_string()} step="0.01"
+                    min={crate::math::log10(MIN_SPEED).to_string()} max={crate::math::log10(MAX_SPEED).to_string()} step="0.01"
                     value={speed_to_slider(speed).to_string()}
                     oninput={send.reform(|e: InputEvent| Msg::Speed(input_value(&e)))} />
             </label>
