@@ -228,7 +228,10 @@ fn hostile_links_get_clear_errors() {
 #[test]
 fn the_library_is_whole_and_every_entry_runs() {
     use quorum_core::sim::library::{Kind, ENTRIES};
-    assert_eq!(ENTRIES.iter().filter(|e| e.kind == Kind::Bug).count(), 14);
+    assert_eq!(
+        ENTRIES.iter().filter(|e| e.kind == Kind::Bug).count(),
+        quorum_core::protocol::Bug::ALL.len()
+    );
     assert!(ENTRIES.iter().filter(|e| e.kind == Kind::Lesson).count() >= 7);
     for e in ENTRIES {
         let f = library::get(e.id).unwrap_or_else(|| panic!("{} does not parse", e.id));

@@ -63,6 +63,7 @@ pub const ENTRIES: &[Entry] = &[
     Entry { id: "bug-read_index_without_round", kind: Kind::Bug, path: "bugs/read_index_without_round.json", name: "Planted bug: read_index_without_round" },
     Entry { id: "bug-prevote_records_vote", kind: Kind::Bug, path: "bugs/prevote_records_vote.json", name: "Planted bug: prevote_records_vote" },
     Entry { id: "bug-transfer_keeps_accepting", kind: Kind::Bug, path: "bugs/transfer_keeps_accepting.json", name: "Planted bug: transfer_keeps_accepting" },
+    Entry { id: "bug-snapshot_drops_sessions", kind: Kind::Bug, path: "bugs/snapshot_drops_sessions.json", name: "Planted bug: snapshot_drops_sessions" },
 ];
 
 /// The entry called `id`.

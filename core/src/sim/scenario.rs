@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod event;
+mod raw;
 mod validate;
 pub use validate::{ms_to_us, parse_event};
 
@@ -263,9 +264,16 @@ impl Default for RaftSpec {
     }
 }
 
-/// One timed event. `at_ms` may be fractional.
+/// One timed event. `at_ms` may be fractional. Read through a flat
+/// record ([`raw::RawEvent`]): serde's own reading of a tagged enum
+/// buffers every event and cost the page 10 KB.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "do",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "raw::RawEvent"
+)]
 pub enum EventSpec {
     Crash {
         at_ms: f64,
