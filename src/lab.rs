@@ -191,6 +191,15 @@ pub fn role_name(r: Role) -> &'static str {
 pub fn command_label(c: &Command) -> String {
     match c {
         Command::Noop => "no-op".into(),
+        // A configuration entry: C{1,2,3}, or C{1,2,3|1,2} while joint.
+        Command::Config(c) => {
+            let ids = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            if c.is_joint() {
+                format!("C{{{}|{}}}", ids(c.voters()), ids(c.outgoing()))
+            } else {
+                format!("C{{{}}}", ids(c.voters()))
+            }
+        }
         Command::Kv(k) => match &k.op {
             KvOp::Put { key, value } => format!("{key}={value}"),
             KvOp::Get { key } => format!("get {key}"),

@@ -119,7 +119,7 @@ impl<const S: bool> Pb<S> {
         let cmd = self.log[index as usize - 1].clone();
         let result = match &cmd {
             Command::Kv(c) => Some(self.kv.apply(c)),
-            Command::Noop => None,
+            Command::Noop | Command::Config(_) => None,
         };
         if let (Some(s), Some(r)) = (self.pending.remove(&index), &result) {
             let response = ClientResponse::Done { result: r.clone() };
@@ -223,7 +223,7 @@ impl<const S: bool> Node for Pb<S> {
                 }
                 out.push(Output::SetTimer(Timer::Heartbeat));
             }
-            Input::Timeout(_) | Input::TransferLeadership { .. } => {}
+            Input::Timeout(_) | Input::TransferLeadership { .. } | Input::ChangeConfig(_) => {}
             Input::Propose {
                 client, op_id, op, ..
             } => self.propose(Session { client, op_id }, op, out),
@@ -257,6 +257,7 @@ impl<const S: bool> Node for Pb<S> {
             last_applied: self.commit,
             snapshot_index: 0,
             snapshot_term: 0,
+            config: None,
             log: self
                 .log
                 .iter()

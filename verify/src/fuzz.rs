@@ -5,7 +5,7 @@
 
 use crate::linearizability::{self, Verdict};
 use crate::liveness::{self, Liveness};
-use quorum_core::protocol::{Bug, KvOp, ReadMode, DEFAULT_SNAPSHOT_CHUNK};
+use quorum_core::protocol::{Bug, KvOp, Membership, ReadMode, DEFAULT_SNAPSHOT_CHUNK};
 use quorum_core::sim::scenario::{
     ClientsSpec, EventSpec, LivenessSpec, NetworkSpec, RaftSpec, ScenarioFile, TimingSpec,
 };
@@ -303,6 +303,57 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
     } else {
         (0, DEFAULT_SNAPSHOT_CHUNK)
     };
+    // Membership changes (thesis chapter 4) in three runs of ten: one to
+    // three servers join or leave (the leader too) while the faults run,
+    // one at a time or by joint consensus. A stream of its own again.
+    let mut z = ChaCha8Rng::seed_from_u64(seed ^ 0x5155_4f52_554d_0007);
+    let mut membership = Membership::Joint;
+    if steps > 0 && ((bugs.is_empty() && z.random_bool(0.3)) || needs.changes > 0) {
+        membership = match needs.membership {
+            Some(m) => m,
+            None if z.random_bool(0.5) => Membership::Single,
+            None => Membership::Joint,
+        };
+        let count = needs.changes.max(z.random_range(1..=3u32));
+        let (mut next, mut changes) = (n + 1, Vec::new());
+        for _ in 0..count {
+            let at_ms = f64::from(z.random_range(0..(fault_end as u32 * 10))) / 10.0;
+            // Add a new server, or remove one of those there may be.
+            changes.push(if z.random_bool(needs.add_share) {
+                next += 1;
+                (at_ms, true, next - 1)
+            } else {
+                (at_ms, false, z.random_range(1..next))
+            });
+        }
+        // New ids join in time order.
+        changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut id = n;
+        for (at_ms, add, node) in changes {
+            events.push(if add {
+                id += 1;
+                EventSpec::AddServer { at_ms, node: id }
+            } else {
+                EventSpec::RemoveServer {
+                    at_ms,
+                    node: node.min(id.max(1)),
+                }
+            });
+        }
+        let (mut before, after): (Vec<_>, Vec<_>) =
+            events.drain(..).partition(|e| e.at_ms() < fault_end);
+        before.sort_by(|a, b| a.at_ms().total_cmp(&b.at_ms()));
+        before.extend(after);
+        events = before;
+    }
+    // A removed server that never heard of its removal times out and
+    // stands for election again and again; PreVote keeps it from
+    // disrupting the cluster (thesis §4.2.3), so runs that remove servers
+    // have it on.
+    let removes = events
+        .iter()
+        .any(|e| matches!(e, EventSpec::RemoveServer { .. }));
+    let pre_vote = pre_vote || removes;
     // A message sent just before the healing with a long delay arrives up
     // to `longest` later: the cluster's time to converge starts then.
     let within = liveness_window_ms(timing.election_timeout_ms[1], timeout_ms) + longest;
@@ -338,6 +389,7 @@ pub fn generate(seed: u64, steps: u32, bugs: &[String]) -> ScenarioFile {
             read,
             snapshot_every,
             snapshot_chunk_entries: snapshot_chunk,
+            membership,
             ..RaftSpec::default()
         },
         liveness: Some(LivenessSpec {
@@ -361,6 +413,11 @@ struct Needs {
     client_partitions: u32,
     /// Log compaction after every few entries.
     snapshots: bool,
+    /// At least this many membership changes, in this mode, adding with
+    /// this probability.
+    changes: u32,
+    membership: Option<Membership>,
+    add_share: f64,
 }
 
 impl Needs {
@@ -394,6 +451,17 @@ impl Needs {
             },
             client_partitions: if has(Bug::LeaseIgnoresDrift) { 4 } else { 0 },
             snapshots: has(Bug::SnapshotDropsSessions),
+            changes: if has(Bug::JointCommitsWithNewOnly) {
+                2
+            } else {
+                0
+            },
+            membership: has(Bug::JointCommitsWithNewOnly).then_some(Membership::Joint),
+            add_share: if has(Bug::JointCommitsWithNewOnly) {
+                0.3
+            } else {
+                0.5
+            },
         }
     }
 }
@@ -615,10 +683,12 @@ pub enum FaultKind {
     Transfer,
     /// Not a fault: the servers compact their logs (`raft.snapshot_every`).
     Snapshots,
+    /// Servers join or leave (`add_server`, `remove_server`).
+    Membership,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 15] = [
+    pub const ALL: [FaultKind; 16] = [
         FaultKind::Crash,
         FaultKind::Restart,
         FaultKind::Partition,
@@ -634,6 +704,7 @@ impl FaultKind {
         FaultKind::ClockDrift,
         FaultKind::Transfer,
         FaultKind::Snapshots,
+        FaultKind::Membership,
     ];
 
     pub fn name(self) -> &'static str {
@@ -653,6 +724,7 @@ impl FaultKind {
             FaultKind::ClockDrift => "clock drift",
             FaultKind::Transfer => "leadership transfer",
             FaultKind::Snapshots => "snapshots",
+            FaultKind::Membership => "membership changes",
         }
     }
 
@@ -674,7 +746,8 @@ impl FaultKind {
             | FaultKind::LeaseRead
             | FaultKind::ClockDrift
             | FaultKind::Transfer
-            | FaultKind::Snapshots => true,
+            | FaultKind::Snapshots
+            | FaultKind::Membership => true,
         }
     }
 }
@@ -803,6 +876,9 @@ pub fn faults_in(f: &ScenarioFile) -> Vec<FaultKind> {
             }
             EventSpec::Cut { .. } => mark(FaultKind::Cut),
             EventSpec::TransferLeader { .. } => mark(FaultKind::Transfer),
+            EventSpec::AddServer { .. } | EventSpec::RemoveServer { .. } => {
+                mark(FaultKind::Membership)
+            }
             EventSpec::Network {
                 drop,
                 duplicate,

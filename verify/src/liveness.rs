@@ -48,7 +48,28 @@ pub fn converged(sim: &Simulator) -> Liveness {
             up.len()
         ));
     }
-    let top = up.iter().map(|(_, x)| x.current_term()).max().unwrap_or(0);
+    // Judged on the final configuration (thesis chapter 4): that of the
+    // leader of the highest term; a server removed from it hears from
+    // nobody any more, whatever term it reached (§4.2.2).
+    let newest = up
+        .iter()
+        .filter(|(_, x)| x.role() == Role::Leader)
+        .map(|(_, x)| x.current_term())
+        .max();
+    let members: Vec<NodeId> = match newest {
+        Some(t) => up
+            .iter()
+            .filter(|(_, x)| x.role() == Role::Leader && x.current_term() == t)
+            .flat_map(|(_, x)| x.config().members())
+            .collect(),
+        None => (1..=n).collect(),
+    };
+    let top = up
+        .iter()
+        .filter(|(i, _)| members.contains(i))
+        .map(|(_, x)| x.current_term())
+        .max()
+        .unwrap_or(0);
     let leaders: Vec<(NodeId, &RaftNode)> = up
         .iter()
         .copied()
@@ -58,7 +79,7 @@ pub fn converged(sim: &Simulator) -> Liveness {
         let ids: Vec<NodeId> = leaders.iter().map(|(i, _)| *i).collect();
         return Liveness::Stuck(format!("no single leader in term {top}: leaders {ids:?}"));
     };
-    for &(i, f) in &up {
+    for &(i, f) in up.iter().filter(|(i, _)| members.contains(i)) {
         if !same_log(f, l) {
             return Liveness::Stuck(format!(
                 "S{i}'s log ({} entries) differs from leader S{lid}'s ({} entries)",

@@ -28,6 +28,7 @@ fn budget(b: Bug) -> u64 {
         Bug::PreVoteRecordsVote => 50,
         Bug::TransferKeepsAccepting => 100,
         Bug::SnapshotDropsSessions => 50,
+        Bug::JointCommitsWithNewOnly => 50,
     }
 }
 

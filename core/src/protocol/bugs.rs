@@ -42,10 +42,13 @@ pub enum Bug {
     /// (thesis §6.3 puts the sessions in the state machine): a retried
     /// command applies twice on a server that restored it.
     SnapshotDropsSessions,
+    /// During joint consensus, commit with a majority of C_new alone
+    /// (paper §6 needs both majorities).
+    JointCommitsWithNewOnly,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 15] = [
+    pub const ALL: [Bug; 16] = [
         Bug::DoubleVote,
         Bug::NoUpToDateCheck,
         Bug::CommitOldTermByCounting,
@@ -61,6 +64,7 @@ impl Bug {
         Bug::PreVoteRecordsVote,
         Bug::TransferKeepsAccepting,
         Bug::SnapshotDropsSessions,
+        Bug::JointCommitsWithNewOnly,
     ];
 
     /// The name used in scenarios (`"raft": {"bugs": [...]}`).
@@ -81,6 +85,7 @@ impl Bug {
             Bug::PreVoteRecordsVote => "prevote_records_vote",
             Bug::TransferKeepsAccepting => "transfer_keeps_accepting",
             Bug::SnapshotDropsSessions => "snapshot_drops_sessions",
+            Bug::JointCommitsWithNewOnly => "joint_commits_with_new_only",
         }
     }
 

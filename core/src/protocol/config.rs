@@ -36,6 +36,21 @@ impl ReadMode {
     }
 }
 
+/// How membership changes (thesis chapter 4).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Membership {
+    /// Joint consensus (paper §6, thesis §4.3): C_old,new, decided by
+    /// majorities of both, then C_new.
+    #[default]
+    Joint,
+    /// One server at a time (thesis §4.1-4.3): any two majorities of
+    /// configurations one server apart overlap.
+    Single,
+}
+
 /// The default in-flight window.
 pub const DEFAULT_MAX_INFLIGHT: u32 = 8;
 
@@ -72,6 +87,8 @@ pub struct RaftConfig {
     /// InstallSnapshot: the most items (key-value pairs, sessions, the
     /// configuration) one chunk carries.
     pub snapshot_chunk: u64,
+    /// How membership changes.
+    pub membership: Membership,
 }
 
 /// The default InstallSnapshot chunk, in items.
@@ -90,6 +107,7 @@ impl Default for RaftConfig {
             clock_drift_ppm: 0,
             snapshot_every: 0,
             snapshot_chunk: DEFAULT_SNAPSHOT_CHUNK,
+            membership: Membership::Joint,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! node and whatever drives it (the simulator, a model checker, a test).
 
 use super::kv::{Command, KvOp, OpResult};
+use super::quorum::{ConfChange, Configuration};
 use super::types::{ClientId, LogIndex, NodeId, OpId, Term};
 use serde::Serialize;
 
@@ -68,6 +69,9 @@ pub enum Input<M> {
     },
     /// Hand leadership to `to` (thesis §3.10). Only a leader acts on it.
     TransferLeadership { to: NodeId },
+    /// An administrator asks for a membership change (thesis chapter 4):
+    /// a leader that can start it does; anyone else ignores it.
+    ChangeConfig(ConfChange),
 }
 
 /// The node's answer to a client's proposal.
@@ -156,6 +160,11 @@ pub enum Output<M> {
         op_id: OpId,
         index: LogIndex,
         round: Option<u64>,
+    },
+    /// The configuration in force changed (a configuration entry was
+    /// appended, truncated away or installed with a snapshot).
+    Config {
+        config: Configuration,
     },
     /// Start (or restart) this timer; the caller picks its length.
     SetTimer(Timer),

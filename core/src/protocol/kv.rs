@@ -12,6 +12,7 @@
 //! server); a command from an expired session is refused with
 //! `session expired`, never run.
 
+use super::quorum::Configuration;
 use super::types::{ClientId, OpId};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -133,6 +134,9 @@ pub enum Command {
     /// The entry a new leader appends when it takes office (§8).
     Noop,
     Kv(Arc<KvCommand>),
+    /// A configuration entry (thesis chapter 4): a server uses the latest
+    /// one in its log, committed or not (§4.1).
+    Config(Arc<Configuration>),
 }
 
 impl Command {
@@ -148,7 +152,7 @@ impl Command {
 
     pub fn session(&self) -> Option<Session> {
         match self {
-            Command::Noop => None,
+            Command::Noop | Command::Config(_) => None,
             Command::Kv(c) => c.session,
         }
     }
@@ -163,6 +167,18 @@ impl Serialize for Command {
                 m.end()
             }
             Command::Kv(c) => c.serialize(s),
+            Command::Config(c) => {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("type", "config")?;
+                m.serialize_entry("voters", c.voters())?;
+                if c.is_joint() {
+                    m.serialize_entry("outgoing", c.outgoing())?;
+                }
+                if !c.learners().is_empty() {
+                    m.serialize_entry("learners", c.learners())?;
+                }
+                m.end()
+            }
         }
     }
 }

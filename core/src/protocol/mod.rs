@@ -25,7 +25,9 @@ mod snapshot;
 mod types;
 
 pub use bugs::{Bug, Bugs};
-pub use config::{RaftConfig, ReadMode, Switches, DEFAULT_MAX_INFLIGHT, DEFAULT_SNAPSHOT_CHUNK};
+pub use config::{
+    Membership, RaftConfig, ReadMode, Switches, DEFAULT_MAX_INFLIGHT, DEFAULT_SNAPSHOT_CHUNK,
+};
 pub use io::{ClientResponse, Input, Output, Role, Timer};
 pub use kv::{Command, KvCommand, KvOp, KvStore, OpResult, Session, Text};
 pub use log::{Conflict, Entry, RaftLog};
@@ -35,6 +37,6 @@ pub use message::{
 };
 pub use node::RaftNode;
 pub use progress::{Progress, ProgressState};
-pub use quorum::{Configuration, VoteResult};
+pub use quorum::{ConfChange, Configuration, VoteResult};
 pub use snapshot::{Snapshot, SnapshotRef};
 pub use types::{ClientId, LogIndex, NodeId, OpId, Term};

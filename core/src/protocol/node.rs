@@ -9,6 +9,7 @@
 //! in `election` (§5.2, §5.4.1) and `replication` (§5.3, §5.4.2).
 
 mod election;
+mod membership;
 mod reads;
 mod replication;
 mod snapshot;
@@ -34,7 +35,16 @@ type Out = Vec<Output<Message>>;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RaftNode {
     id: NodeId,
+    /// The configuration in force: the latest in the log, committed or
+    /// not (§4.1), else the snapshot's, else `boot_config`.
     config: Configuration,
+    /// Where `config` comes from: its entry's index (0: the boot
+    /// configuration, or the snapshot's).
+    config_index: LogIndex,
+    /// The configuration the cluster started with (persistent).
+    boot_config: Configuration,
+    /// `config.members()`, kept so the hot paths do not allocate it.
+    members: Vec<NodeId>,
     opts: RaftConfig,
 
     // Persistent state on all servers (Fig. 2).
@@ -87,6 +97,9 @@ pub struct RaftNode {
     lease_void: bool,
     /// A leadership transfer: its target, and whether TimeoutNow went out.
     transfer: Option<(NodeId, bool)>,
+    /// Leaders: each learner's catch-up round (§4.2.1): its number, the
+    /// index it must reach, and when it began (this server's clock).
+    rounds: BTreeMap<NodeId, (u32, LogIndex, u64)>,
     /// A snapshot being received (InstallSnapshot): its index and how many
     /// of its items arrived in order.
     incoming: Option<(LogIndex, u64)>,
@@ -111,9 +124,12 @@ impl RaftNode {
         log: RaftLog,
     ) -> Self {
         let commit = log.snapshot_index();
-        RaftNode {
+        let mut node = RaftNode {
             id,
-            config,
+            config: config.clone(),
+            config_index: 0,
+            members: config.members(),
+            boot_config: config,
             opts,
             current_term,
             voted_for,
@@ -139,12 +155,28 @@ impl RaftNode {
             lease_from: None,
             lease_void: false,
             transfer: None,
+            rounds: BTreeMap::new(),
             incoming: None,
             scratch: Vec::new(),
-        }
+        };
+        // An initial log may hold configuration entries.
+        node.refresh_config(&mut Vec::new());
+        node
+    }
+
+    /// A new server joining `like`'s cluster: an empty log, the same
+    /// boot configuration and options (it learns the configuration in
+    /// force from the leader's log or snapshot).
+    pub fn joiner(like: &RaftNode, id: NodeId) -> RaftNode {
+        RaftNode::new(id, like.boot_config.clone(), like.opts.clone())
     }
 
     // --- read access (for the simulator, checkers and the UI) ---
+
+    /// Is its configuration other than the one the cluster booted with?
+    pub fn config_changed(&self) -> bool {
+        self.config != self.boot_config
+    }
 
     pub fn id(&self) -> NodeId {
         self.id
@@ -283,7 +315,10 @@ impl RaftNode {
         self.lease_from = None;
         self.lease_void = false;
         self.transfer = None;
+        self.rounds.clear();
         self.incoming = None;
+        // The configuration is the log's (persistent state).
+        self.refresh_config(&mut Vec::new());
     }
 
     /// Restart from persistent state alone.
@@ -325,6 +360,7 @@ impl RaftNode {
             }
             Input::Timeout(Timer::Transfer) => self.abort_transfer(out),
             Input::TransferLeadership { to } => self.transfer_leadership(to, out),
+            Input::ChangeConfig(c) => self.change_config(c, out),
             Input::Propose {
                 client,
                 op_id,
@@ -453,6 +489,7 @@ impl RaftNode {
         if self.role == Role::Leader {
             self.start_reads(out);
             self.serve_reads(out);
+            self.advance_config(out);
         }
     }
 
@@ -471,7 +508,7 @@ impl RaftNode {
             self.last_applied = index;
             let (term, cmd) = (e.term, e.cmd.clone());
             let (result, fresh) = match &cmd {
-                Command::Noop => (None, false),
+                Command::Noop | Command::Config(_) => (None, false),
                 Command::Kv(c) => {
                     let (r, fresh) = self.kv.apply_fresh(c);
                     (Some(r), fresh)
@@ -529,8 +566,8 @@ impl RaftNode {
         }));
         let index = self.append_local(cmd, out);
         self.pending.insert(index, session);
-        for i in 0..self.config.voters().len() {
-            let peer = self.config.voters()[i];
+        for i in 0..self.members.len() {
+            let peer = self.members[i];
             if peer != self.id {
                 self.send_entries(peer, out);
             }

@@ -145,6 +145,9 @@ struct Shadow {
     applied: LogIndex,
     /// A leadership transfer this leader has under way.
     transferring: bool,
+    /// Its configuration, once it reported one (membership changes);
+    /// until then every server counts.
+    config: Option<crate::protocol::Configuration>,
 }
 
 const SEED: u64 = Fnv64::new().value();
@@ -161,6 +164,16 @@ fn mix_str(h: u64, s: &str) -> u64 {
 pub fn command_hash(c: &Command) -> u64 {
     match c {
         Command::Noop => mix(SEED, 1),
+        Command::Config(c) => {
+            let mut h = mix(SEED, 5);
+            for set in [c.voters(), c.outgoing(), c.learners()] {
+                h = mix(h, set.len() as u64);
+                for &id in set {
+                    h = mix(h, u64::from(id));
+                }
+            }
+            h
+        }
         Command::Kv(k) => {
             let mut h = match &k.op {
                 KvOp::Put { key, value } => mix_str(mix_str(mix(SEED, 2), key), value),
@@ -227,6 +240,11 @@ struct Elected {
 #[derive(Clone, Debug)]
 pub struct Checker {
     nodes: Vec<Shadow>,
+    /// How many servers the cluster booted with: the configuration of a
+    /// server that has reported none.
+    boot_n: usize,
+    /// Some server's configuration changed (membership changes).
+    reconfigured: bool,
     /// The leader of each term seen so far, with its log at election.
     leaders: BTreeMap<Term, Elected>,
     /// Leaders whose log at election still reaches past the committed log
@@ -254,6 +272,8 @@ impl Checker {
     pub fn new(nodes: &[NodeStatus]) -> Checker {
         let mut c = Checker {
             nodes: Vec::with_capacity(nodes.len()),
+            boot_n: nodes.len(),
+            reconfigured: false,
             leaders: BTreeMap::new(),
             unsettled: Vec::new(),
             commit_terms: Vec::new(),
@@ -262,6 +282,15 @@ impl Checker {
             violations: Vec::new(),
         };
         for s in nodes {
+            c.add_node(s);
+        }
+        c
+    }
+
+    /// A server that joins (or one of those at the start).
+    pub fn add_node(&mut self, s: &NodeStatus) {
+        let c = self;
+        {
             let mut log = Chunked::new();
             let mut prev = SEED;
             for e in s.log.iter() {
@@ -282,9 +311,9 @@ impl Checker {
                 commit: s.commit_index,
                 applied: s.last_applied,
                 transferring: false,
+                config: s.config.clone(),
             });
         }
-        c
     }
 
     pub fn violations(&self) -> &[Violation] {
@@ -364,6 +393,12 @@ impl Checker {
             Output::Transfer { to } => {
                 if let Some(s) = self.shadow(id) {
                     s.transferring = to.is_some();
+                }
+            }
+            Output::Config { config } => {
+                self.reconfigured = true;
+                if let Some(s) = self.shadow(id) {
+                    s.config = Some(config.clone());
                 }
             }
             Output::Send { .. }
@@ -730,12 +765,37 @@ impl Checker {
             );
         }
         // Committed on a majority: count the logs (of up and crashed nodes
-        // alike: logs are persistent) that hold the same prefix.
-        let holders = self
-            .nodes
-            .iter()
-            .filter(|s| s.log.get(k - 1).is_some_and(|sl| sl.prefix == prefix))
-            .count();
+        // alike: logs are persistent) that hold the same prefix; among the
+        // committing server's configuration's voters once it has one, in
+        // both sets during joint consensus (paper §6).
+        let holds = |i: usize| {
+            self.nodes
+                .get(i)
+                .is_some_and(|s| s.log.get(k - 1).is_some_and(|sl| sl.prefix == prefix))
+        };
+        let boot = self.boot_n.min(n);
+        let shadow = &self.nodes[id as usize - 1];
+        let (holders, n) = match &shadow.config {
+            // Once membership has changed, a follower may learn of a commit
+            // under another configuration than its own: the leader's commit
+            // is the one to judge, under the leader's configuration.
+            _ if self.reconfigured && shadow.role != Role::Leader => (1, 1),
+            None => ((0..boot).filter(|&i| holds(i)).count(), boot),
+            Some(c) => {
+                let count = |set: &[NodeId]| {
+                    let h = set.iter().filter(|&&v| holds(v as usize - 1)).count();
+                    (h, set.len())
+                };
+                let (h, m) = count(c.voters());
+                let (ho, mo) = count(c.outgoing());
+                // The set with the thinner majority speaks for both.
+                if c.is_joint() && ho * m < h * mo {
+                    (ho, mo)
+                } else {
+                    (h, m)
+                }
+            }
+        };
         if holders * 2 <= n {
             let term = self.nodes[id as usize - 1].log[k - 1].term;
             self.flag(
@@ -913,6 +973,7 @@ mod tests {
             last_applied: 0,
             snapshot_index: 0,
             snapshot_term: 0,
+            config: None,
             log: Vec::<Entry>::new(),
         };
         Checker::new(&vec![s; n])

@@ -391,6 +391,11 @@ fn server_body<M>(ev: &TraceEvent<M>) -> Option<Body> {
                 format!("S{n}'s leadership transfer ends"),
             ),
         },
+        TraceEvent::Config { node: n, config } => node(
+            Kind::Elections,
+            *n,
+            format!("S{n}'s configuration is now {}", config_text(config)),
+        ),
         TraceEvent::Snapshot {
             node: n,
             index,
@@ -441,6 +446,16 @@ fn cluster_body<M>(ev: &TraceEvent<M>, t: Micros) -> Option<Body> {
     match ev {
         TraceEvent::Partition { groups } => fault(vec![], partition_text(groups)),
         TraceEvent::Heal => fault(vec![], "the network heals".into()),
+        TraceEvent::AddServer { node } => Some((
+            Kind::Elections,
+            vec![*node],
+            format!("S{node} is to join the cluster"),
+        )),
+        TraceEvent::RemoveServer { node } => Some((
+            Kind::Elections,
+            vec![*node],
+            format!("S{node} is to leave the cluster"),
+        )),
         TraceEvent::TransferLeader { to } => Some((
             Kind::Elections,
             vec![*to],
@@ -546,6 +561,23 @@ pub fn format_line(l: &Line) -> String {
 
 /// `PreVote on, CheckQuorum off, reads: lease`: the switches a `set`
 /// event flips.
+/// A configuration in words: `[S1,S2,S3]`, then `, jointly with [S1,S2]`
+/// during joint consensus and `, learners [S4]`.
+pub fn config_text(c: &crate::protocol::Configuration) -> String {
+    let set = |v: &[NodeId]| {
+        let ids: Vec<String> = v.iter().map(|i| format!("S{i}")).collect();
+        format!("[{}]", ids.join(","))
+    };
+    let mut text = set(c.voters());
+    if c.is_joint() {
+        text = format!("{text}, jointly with {}", set(c.outgoing()));
+    }
+    if !c.learners().is_empty() {
+        text = format!("{text}, learners {}", set(c.learners()));
+    }
+    text
+}
+
 pub fn switches_text(s: &crate::protocol::Switches) -> String {
     let on = |b: bool| if b { "on" } else { "off" };
     let mut parts = Vec::new();

@@ -460,6 +460,7 @@ impl Lab {
                 last_applied: n.last_applied(),
                 snapshot_index: n.log().snapshot_index(),
                 snapshot_term: n.log().snapshot_term(),
+                config: n.config_changed().then(|| n.config().clone()),
                 log: n.log().iter().cloned().collect(),
             })
             .collect();
@@ -542,6 +543,8 @@ fn set_at_ms(e: &mut EventSpec, t: f64) {
         | EventSpec::Uncut { at_ms, .. }
         | EventSpec::Timeout { at_ms, .. }
         | EventSpec::TransferLeader { at_ms, .. }
+        | EventSpec::AddServer { at_ms, .. }
+        | EventSpec::RemoveServer { at_ms, .. }
         | EventSpec::Set { at_ms, .. }
         | EventSpec::Request { at_ms, .. }
         | EventSpec::DropMessage { at_ms, .. }

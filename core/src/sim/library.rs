@@ -64,6 +64,7 @@ pub const ENTRIES: &[Entry] = &[
     Entry { id: "bug-prevote_records_vote", kind: Kind::Bug, path: "bugs/prevote_records_vote.json", name: "Planted bug: prevote_records_vote" },
     Entry { id: "bug-transfer_keeps_accepting", kind: Kind::Bug, path: "bugs/transfer_keeps_accepting.json", name: "Planted bug: transfer_keeps_accepting" },
     Entry { id: "bug-snapshot_drops_sessions", kind: Kind::Bug, path: "bugs/snapshot_drops_sessions.json", name: "Planted bug: snapshot_drops_sessions" },
+    Entry { id: "bug-joint_commits_with_new_only", kind: Kind::Bug, path: "bugs/joint_commits_with_new_only.json", name: "Planted bug: joint_commits_with_new_only" },
 ];
 
 /// The entry called `id`.

@@ -7,7 +7,8 @@ use super::status::NodeStatus;
 use super::Micros;
 use super::Scenario;
 use crate::protocol::{
-    Configuration, Input, Message, NodeId, Output, RaftConfig, RaftNode, Role, Switches, Term,
+    ConfChange, Configuration, Input, Message, NodeId, Output, RaftConfig, RaftNode, Role,
+    Switches, Term,
 };
 use serde::Serialize;
 use std::fmt::Debug;
@@ -36,6 +37,18 @@ pub trait Node: Clone + Debug {
     fn set_clock(&mut self, _local: Micros) {}
     /// Production switches flipped mid-run (a `set` action).
     fn set_switches(&mut self, _s: &Switches, _out: &mut Vec<Output<Self::Msg>>) {}
+    /// A new, empty server `id` of the same cluster (an `add_server`
+    /// action), if the protocol changes membership.
+    fn spawn(&self, _id: NodeId) -> Option<Self> {
+        None
+    }
+    /// An administrator asks for a membership change (a leader starts it
+    /// when it can; the simulator asks again until it is settled).
+    fn change_config(&mut self, _c: ConfChange, _out: &mut Vec<Output<Self::Msg>>) {}
+    /// Is `c` in force, as far as this server knows (committed)?
+    fn config_settled(&self, _c: ConfChange) -> bool {
+        true
+    }
 }
 
 /// A protocol the simulator can build from a scenario. With [`Node`] this
@@ -75,6 +88,15 @@ impl Node for RaftNode {
     fn set_switches(&mut self, s: &Switches, out: &mut Vec<Output<Message>>) {
         RaftNode::set_switches(self, s, out)
     }
+    fn spawn(&self, id: NodeId) -> Option<RaftNode> {
+        Some(RaftNode::joiner(self, id))
+    }
+    fn change_config(&mut self, c: ConfChange, out: &mut Vec<Output<Message>>) {
+        self.step(Input::ChangeConfig(c), out)
+    }
+    fn config_settled(&self, c: ConfChange) -> bool {
+        RaftNode::config_settled(self, c)
+    }
     fn status(&self) -> NodeStatus {
         NodeStatus {
             id: self.id(),
@@ -86,6 +108,7 @@ impl Node for RaftNode {
             last_applied: self.last_applied(),
             snapshot_index: self.log().snapshot_index(),
             snapshot_term: self.log().snapshot_term(),
+            config: self.config_changed().then(|| self.config().clone()),
             log: self.log().iter().cloned().collect(),
         }
     }
@@ -110,6 +133,7 @@ impl Protocol for RaftNode {
             clock_drift_ppm: s.clock_drift_ppm,
             snapshot_every: s.snapshot_every,
             snapshot_chunk: s.snapshot_chunk,
+            membership: s.membership,
         };
         match s.initial.get(id as usize - 1).and_then(Option::as_ref) {
             Some(init) => RaftNode::with_state(

@@ -8,7 +8,7 @@
 use super::network::Endpoint;
 use super::Micros;
 use crate::protocol::{
-    Bugs, KvOp, NodeId, RaftLog, ReadMode, Switches, Term, DEFAULT_MAX_INFLIGHT,
+    Bugs, KvOp, Membership, NodeId, RaftLog, ReadMode, Switches, Term, DEFAULT_MAX_INFLIGHT,
     DEFAULT_SNAPSHOT_CHUNK,
 };
 use serde::{Deserialize, Serialize};
@@ -235,6 +235,14 @@ pub struct RaftSpec {
     /// sessions, the configuration) one message carries.
     #[serde(skip_serializing_if = "is_default_chunk")]
     pub snapshot_chunk_entries: u64,
+    /// How membership changes: `"joint"` (joint consensus, the default) or
+    /// `"single"` (one server at a time).
+    #[serde(skip_serializing_if = "is_joint")]
+    pub membership: Membership,
+}
+
+fn is_joint(m: &Membership) -> bool {
+    *m == Membership::Joint
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -260,6 +268,7 @@ impl Default for RaftSpec {
             read: ReadMode::Log,
             snapshot_every: 0,
             snapshot_chunk_entries: DEFAULT_SNAPSHOT_CHUNK,
+            membership: Membership::Joint,
         }
     }
 }
@@ -315,6 +324,17 @@ pub enum EventSpec {
     TransferLeader {
         at_ms: f64,
         to: NodeId,
+    },
+    /// Add server `node` to the configuration (thesis chapter 4): a new id
+    /// (the next above every server so far) starts an empty server.
+    AddServer {
+        at_ms: f64,
+        node: NodeId,
+    },
+    /// Remove server `node` (the leader too) from the configuration.
+    RemoveServer {
+        at_ms: f64,
+        node: NodeId,
     },
     /// Flip production switches on every server from now on; those not
     /// given stay as they are.
@@ -372,6 +392,8 @@ impl EventSpec {
             | EventSpec::Uncut { at_ms, .. }
             | EventSpec::Timeout { at_ms, .. }
             | EventSpec::TransferLeader { at_ms, .. }
+            | EventSpec::AddServer { at_ms, .. }
+            | EventSpec::RemoveServer { at_ms, .. }
             | EventSpec::Set { at_ms, .. }
             | EventSpec::Request { at_ms, .. }
             | EventSpec::DropMessage { at_ms, .. }
@@ -452,6 +474,8 @@ pub enum ActionKind {
     Uncut(Endpoint, Endpoint),
     Timeout(NodeId),
     TransferLeader(NodeId),
+    AddServer(NodeId),
+    RemoveServer(NodeId),
     Set(Switches),
     Request {
         op: KvOp,
@@ -516,6 +540,7 @@ pub struct Scenario {
     pub snapshot_every: u64,
     /// InstallSnapshot's chunk, in items.
     pub snapshot_chunk: u64,
+    pub membership: Membership,
 }
 
 /// A precise error: where in the document, and what is wrong.

@@ -27,7 +27,7 @@ use super::status::NodeStatus;
 use super::trace::{DropReason, TraceRecord};
 use super::Micros;
 use crate::protocol::{
-    ClientId, ClientResponse, Input, KvOp, NodeId, OpId, Output, RaftNode, Timer,
+    ClientId, ClientResponse, ConfChange, Input, KvOp, NodeId, OpId, Output, RaftNode, Timer,
 };
 use queue::Ev;
 use timers::NodeTimers;
@@ -106,6 +106,10 @@ pub struct Simulator<N: Node = RaftNode> {
     workload: Workload,
     /// Every action so far (scenario events, then user clicks), by number.
     actions: Actions,
+    /// Membership changes asked for and not yet in force, oldest first,
+    /// and whether an administrator's try is queued.
+    changes: std::collections::VecDeque<ConfChange>,
+    admin_queued: bool,
     /// Loss and duplication probabilities as given (the trace's `network`
     /// event shows these, not their rounded [`Chance`]s).
     drop_p: f64,
@@ -189,6 +193,8 @@ impl<N: Node> Simulator<N> {
             nodes,
             timing,
             actions: Actions::default(),
+            changes: std::collections::VecDeque::new(),
+            admin_queued: false,
             drop_p: 0.0,
             dup_p: 0.0,
             booted: false,
@@ -537,6 +543,10 @@ impl<N: Node> Simulator<N> {
                     self.workload.on_reply(w, client, op_id, from, response);
                 }
             }
+            Ev::Admin => {
+                self.admin_queued = false;
+                self.administer();
+            }
             Ev::Client { client, timer, tag } => {
                 self.w.obs.event();
                 self.workload.on_timer(&mut self.w, client, timer, tag);
@@ -566,7 +576,7 @@ impl<N: Node> Simulator<N> {
     /// which.
     fn arrives(&mut self, id: u64, from: Endpoint, to: NodeId) -> bool {
         let client = from.client().is_some();
-        let why = if !self.nodes[to as usize - 1].up {
+        let why = if !self.is_up(to) {
             Some(DropReason::Crashed)
         } else {
             self.w.net.blocked(from, to).map(DropReason::from)
@@ -699,6 +709,7 @@ mod tests {
                 last_applied: 0,
                 snapshot_index: 0,
                 snapshot_term: 0,
+                config: None,
                 log: Vec::new(),
             }
         }

@@ -2,7 +2,7 @@
 //! the page's `quorum.state()`: a leaf module, so the trace, the checkers
 //! and the node seam can all read it without importing each other.
 
-use crate::protocol::{Entry, LogIndex, NodeId, Role, Term};
+use crate::protocol::{Configuration, Entry, LogIndex, NodeId, Role, Term};
 use serde::Serialize;
 
 /// One node in the trace's final `end` event.
@@ -21,6 +21,10 @@ pub struct NodeStatus {
     pub snapshot_index: LogIndex,
     #[serde(skip_serializing_if = "is_zero")]
     pub snapshot_term: Term,
+    /// Its configuration, once it differs from the one the cluster
+    /// booted with (membership changes, thesis chapter 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Configuration>,
     pub log: Vec<Entry>,
 }
 

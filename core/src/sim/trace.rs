@@ -8,7 +8,8 @@ use super::network::{Blocked, Endpoint};
 use super::status::NodeStatus;
 use super::Micros;
 use crate::protocol::{
-    ClientId, ClientResponse, Command, KvOp, LogIndex, NodeId, OpId, OpResult, ReadMode, Role, Term,
+    ClientId, ClientResponse, Command, Configuration, KvOp, LogIndex, NodeId, OpId, OpResult,
+    ReadMode, Role, Term,
 };
 use serde::Serialize;
 
@@ -105,6 +106,21 @@ pub enum TraceEvent<M> {
     /// `to` (thesis §3.10).
     TransferLeader {
         to: NodeId,
+    },
+    /// An `add_server` action: server `node` is to join (a new id starts
+    /// an empty server now); the leader carries the change out.
+    AddServer {
+        node: NodeId,
+    },
+    /// A `remove_server` action: server `node` is to leave.
+    RemoveServer {
+        node: NodeId,
+    },
+    /// Server `node`'s configuration in force changed (thesis chapter 4):
+    /// a configuration entry was appended, truncated away or installed.
+    Config {
+        node: NodeId,
+        config: Configuration,
     },
     /// A `set` action: production switches flipped for every server.
     Set {

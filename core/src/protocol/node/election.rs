@@ -18,7 +18,10 @@ impl RaftNode {
 
     /// An election; `transfer` when TimeoutNow asked for it (§3.10).
     pub(super) fn start_election_with(&mut self, transfer: bool, out: &mut Out) {
-        if !self.config.contains(self.id) {
+        if !self.may_stand() {
+            // Not a voter (a learner, or removed): it stands for nothing,
+            // but it no longer takes the leader it last heard for alive.
+            self.leader_id = None;
             return;
         }
         if self.role == Role::Leader {
@@ -59,9 +62,9 @@ impl RaftNode {
         }
     }
 
-    /// `msg` to every other voter.
+    /// `msg` to every other voter, of both sets during joint consensus.
     fn send_to_voters(&self, msg: Message, out: &mut Out) {
-        for &peer in self.config.voters() {
+        for peer in self.config.all_voters() {
             if peer != self.id {
                 out.push(Output::Send {
                     to: peer,
@@ -82,7 +85,8 @@ impl RaftNode {
     /// whether they would vote for it in the next term. Nothing persistent
     /// changes; a majority of yes starts the real election.
     pub(super) fn pre_campaign(&mut self, out: &mut Out) {
-        if !self.config.contains(self.id) {
+        if !self.may_stand() {
+            self.leader_id = None;
             return;
         }
         if self.role != Role::Follower {
@@ -183,14 +187,18 @@ impl RaftNode {
         let keep_stale = self.bug(Bug::StaleMatchIndex);
         self.progress = self
             .config
-            .voters()
-            .iter()
-            .filter(|&&v| v != self.id)
-            .map(|&v| {
+            .members()
+            .into_iter()
+            .filter(|&v| v != self.id)
+            .map(|v| {
                 let stale = old.get(&v).map_or(0, |p| p.match_index);
                 (v, Progress::new(next, if keep_stale { stale } else { 0 }))
             })
             .collect();
+        self.rounds.clear();
+        for l in self.config.learners().to_vec() {
+            self.begin_catch_up(l);
+        }
         // A no-op from the new term lets earlier entries commit (§8, Fig. 8).
         self.append_local(Command::Noop, out);
         out.push(Output::SetTimer(Timer::Heartbeat));

@@ -13,11 +13,16 @@ use crate::protocol::types::{LogIndex, NodeId, Term};
 impl RaftNode {
     pub(super) fn append_local(&mut self, cmd: Command, out: &mut Out) -> LogIndex {
         let term = self.current_term;
+        let config = matches!(cmd, Command::Config(_));
         let index = self.log.push(Entry {
             term,
             cmd: cmd.clone(),
         });
         out.push(Output::Append { index, term, cmd });
+        if config {
+            // A server uses the latest configuration in its log (§4.1).
+            self.refresh_config(out);
+        }
         index
     }
 
@@ -36,8 +41,8 @@ impl RaftNode {
     }
 
     pub(super) fn broadcast_append(&mut self, out: &mut Out) {
-        for i in 0..self.config.voters().len() {
-            let peer = self.config.voters()[i];
+        for i in 0..self.members.len() {
+            let peer = self.members[i];
             if peer != self.id {
                 self.send_append(peer, true, out);
             }
@@ -220,8 +225,12 @@ impl RaftNode {
                 None => {}
             }
             let (term, cmd) = (e.term, e.cmd.clone());
+            let config = matches!(cmd, Command::Config(_));
             self.log.push(e);
             out.push(Output::Append { index, term, cmd });
+            if config {
+                self.refresh_config(out);
+            }
         }
     }
 
@@ -245,6 +254,11 @@ impl RaftNode {
         self.log.truncate_from(from);
         self.pending.split_off(&from);
         out.push(Output::Truncate { from });
+        if self.config_index >= from {
+            // The configuration entry went with them: the one before it
+            // is in force again (§4.1).
+            self.refresh_config(out);
+        }
     }
 
     /// Leaders: the answer to an AppendEntries of the current term from
@@ -259,6 +273,9 @@ impl RaftNode {
         };
         if m.success {
             let again = p.maybe_update(m.match_index);
+            if self.config.is_learner(from) {
+                self.on_learner_progress(from, out);
+            }
             self.maybe_commit(out);
             if let Some(a) = again {
                 self.send_again(from, a, out);
@@ -298,13 +315,21 @@ impl RaftNode {
         let me = self.id;
         let last = self.log.last_index();
         let progress = &self.progress;
-        let n = self.config.committed_index(&mut self.scratch, |v| {
+        let matched = |v| {
             if v == me {
                 last
             } else {
-                progress.get(&v).map_or(0, |p| p.match_index)
+                progress
+                    .get(&v)
+                    .map_or(0, |p: &crate::protocol::progress::Progress| p.match_index)
             }
-        });
+        };
+        let n = if self.bug(Bug::JointCommitsWithNewOnly) {
+            self.config
+                .committed_index_new_only(&mut self.scratch, matched)
+        } else {
+            self.config.committed_index(&mut self.scratch, matched)
+        };
         let current = self.log.term(n) == Some(self.current_term);
         if n > self.commit_index && (current || self.bug(Bug::CommitOldTermByCounting)) {
             self.set_commit(n, out);

@@ -33,7 +33,8 @@ impl RaftNode {
         self.snapshot = Some(SnapshotRef::new(Snapshot {
             index,
             term,
-            config: self.config.clone(),
+            // The configuration as of the snapshot's last entry (§7).
+            config: self.config_at(index).0,
             kv,
         }));
         self.log.compact(index);
@@ -168,11 +169,11 @@ impl RaftNode {
         let (index, term) = (data.index(), data.term());
         let kept = self.log.install(index, term);
         self.kv = data.get().kv.clone();
-        self.config = data.get().config.clone();
         self.snapshot = Some(data);
         self.incoming = None;
         self.last_applied = index;
         out.push(Output::Install { index, term, kept });
+        self.refresh_config(out);
         if index > self.commit_index {
             self.commit_index = index;
             out.push(Output::Commit { index });

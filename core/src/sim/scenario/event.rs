@@ -17,6 +17,8 @@ impl EventSpec {
             EventSpec::Crash { node: id, .. } => ActionKind::Crash(node(*id)?),
             EventSpec::Restart { node: id, .. } => ActionKind::Restart(node(*id)?),
             EventSpec::Timeout { node: id, .. } => ActionKind::Timeout(node(*id)?),
+            EventSpec::AddServer { node: id, .. } => ActionKind::AddServer(node(*id)?),
+            EventSpec::RemoveServer { node: id, .. } => ActionKind::RemoveServer(node(*id)?),
             EventSpec::TransferLeader { to, .. } => {
                 ActionKind::TransferLeader(node_in(&format!("{p}.to"), *to, n)?)
             }

@@ -20,6 +20,8 @@ pub enum Kind {
     Uncut,
     Timeout,
     TransferLeader,
+    AddServer,
+    RemoveServer,
     Set,
     Request,
     DropMessage,
@@ -53,7 +55,9 @@ pub struct RawEvent {
 /// The fields each kind takes besides `do` and `at_ms`.
 fn fields(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Crash | Kind::Restart | Kind::Timeout => &["node"],
+        Kind::Crash | Kind::Restart | Kind::Timeout | Kind::AddServer | Kind::RemoveServer => {
+            &["node"]
+        }
         Kind::Partition => &["groups"],
         Kind::Heal => &[],
         Kind::Cut | Kind::Uncut => &["from", "to"],
@@ -109,6 +113,14 @@ impl TryFrom<RawEvent> for EventSpec {
                 node: node()?,
             },
             Kind::Timeout => EventSpec::Timeout {
+                at_ms,
+                node: node()?,
+            },
+            Kind::AddServer => EventSpec::AddServer {
+                at_ms,
+                node: node()?,
+            },
+            Kind::RemoveServer => EventSpec::RemoveServer {
                 at_ms,
                 node: node()?,
             },

@@ -182,7 +182,9 @@ impl Scenario {
         }
         let (max_entries_per_append, max_inflight, bugs) = raft(&file.raft)?;
         lesson(&file)?;
-        let actions = events(&file.events, n, file.client_total())?;
+        // Servers that join take the ids after the first `n`.
+        let joined = joining(&file.events, n)?;
+        let actions = events(&file.events, n + joined, file.client_total())?;
         let initial = initial(&file.initial, n)?;
         Ok(Scenario {
             seed: file.seed,
@@ -215,6 +217,7 @@ impl Scenario {
                 1,
                 MAX_SNAPSHOT_CHUNK,
             )?,
+            membership: file.raft.membership,
             file,
         })
     }
@@ -496,6 +499,40 @@ fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
 }
 
 /// Every event, sorted by time (stable: equal times keep the file's order).
+/// How many servers join beyond the first `n`: `add_server` events name
+/// new ids in order, in time (the first names n + 1, the next n + 2, ...).
+fn joining(events: &[EventSpec], n: u32) -> Result<u32, ScenarioError> {
+    let mut adds: Vec<(f64, usize, NodeId)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e {
+            EventSpec::AddServer { at_ms, node, .. } if *node > n => Some((*at_ms, i, *node)),
+            _ => None,
+        })
+        .collect();
+    adds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut top = n;
+    for (_, i, id) in adds {
+        if id > top + 1 {
+            return err(
+                format!("events[{i}].node"),
+                format!(
+                    "server {id} cannot join before server {}: new servers take the next id",
+                    top + 1
+                ),
+            );
+        }
+        top = top.max(id);
+        if top > MAX_NODES {
+            return err(
+                format!("events[{i}].node"),
+                format!("at most {MAX_NODES} servers"),
+            );
+        }
+    }
+    Ok(top - n)
+}
+
 fn events(events: &[EventSpec], n: u32, clients: u64) -> Result<Vec<Action>, ScenarioError> {
     count_within("events", "events", events.len(), MAX_EVENTS)?;
     let mut actions = Vec::with_capacity(events.len());

@@ -8,11 +8,12 @@ use super::super::network::Endpoint;
 use super::super::node::Node;
 use super::super::rng::Chance;
 use super::super::scenario::{Action, ActionKind};
+use super::super::status::NodeStatus;
 use super::super::trace::{DropReason, TraceEvent};
 use super::super::Micros;
 use super::queue::Ev;
 use super::Simulator;
-use crate::protocol::{Input, NodeId, Switches, Timer};
+use crate::protocol::{ConfChange, Input, NodeId, Switches, Timer};
 
 impl<N: Node> Simulator<N> {
     /// Add an action at `at` (not before now): a user's click becomes one.
@@ -30,7 +31,10 @@ impl<N: Node> Simulator<N> {
             ActionKind::Crash(i)
             | ActionKind::Restart(i)
             | ActionKind::Timeout(i)
-            | ActionKind::TransferLeader(i) => ok(*i),
+            | ActionKind::TransferLeader(i)
+            | ActionKind::RemoveServer(i) => ok(*i),
+            // A new server takes the next id.
+            ActionKind::AddServer(i) => (1..=n + 1).contains(i),
             ActionKind::Cut(a, b) | ActionKind::Uncut(a, b) => {
                 end(a) && end(b) && a != b && (a.node().is_some() || b.node().is_some())
             }
@@ -65,7 +69,22 @@ impl<N: Node> Simulator<N> {
     /// Carry out one action.
     pub(super) fn act(&mut self, what: ActionKind) {
         let now = self.w.now;
+        // A server that has not joined yet is not there to act on.
+        let absent = |id: NodeId| id == 0 || id as usize > self.nodes.len();
         match what {
+            ActionKind::Crash(id)
+            | ActionKind::Restart(id)
+            | ActionKind::Timeout(id)
+            | ActionKind::TransferLeader(id)
+            | ActionKind::RemoveServer(id)
+                if absent(id) => {}
+            ActionKind::AddServer(id) => self.add_server(id),
+            ActionKind::RemoveServer(id) => {
+                self.w
+                    .obs
+                    .record(now, TraceEvent::RemoveServer { node: id });
+                self.ask_for(ConfChange::Remove(id));
+            }
             ActionKind::Crash(id) => self.crash(id),
             ActionKind::Restart(id) => self.restart(id),
             ActionKind::Timeout(id) => self.force_timeout(id),
@@ -106,6 +125,74 @@ impl<N: Node> Simulator<N> {
             ActionKind::Request { op, node, count } => {
                 self.workload.request(&mut self.w, op, node, count)
             }
+        }
+    }
+
+    /// Server `id` is to join: a new id starts an empty server first (the
+    /// next id only; others are ignored), then the change is asked for.
+    fn add_server(&mut self, id: NodeId) {
+        let n = self.nodes.len();
+        if id == 0 || id as usize > n + 1 {
+            return;
+        }
+        let now = self.w.now;
+        self.w.obs.record(now, TraceEvent::AddServer { node: id });
+        if id as usize == n + 1 {
+            let Some(node) = self.nodes[0].node.spawn(id) else {
+                return;
+            };
+            let status = NodeStatus {
+                up: true,
+                ..node.status()
+            };
+            self.nodes.push(super::Slot {
+                node,
+                up: true,
+                timers: super::timers::NodeTimers::default(),
+                rate_ppm: super::PPM,
+            });
+            if let Some(c) = &mut self.w.obs.checker {
+                c.add_node(&status);
+            }
+            self.with_node(id, |node, out| node.start(out));
+        }
+        self.ask_for(ConfChange::Add(id));
+    }
+
+    /// Queue a membership change for the administrator to carry out.
+    fn ask_for(&mut self, c: ConfChange) {
+        self.changes.push_back(c);
+        if !self.admin_queued {
+            self.admin_queued = true;
+            self.w.queue.push(self.w.now, Ev::Admin);
+        }
+    }
+
+    /// The administrator's try: changes already in force at the leader
+    /// are done; the first one left is asked of the leader (of the highest
+    /// term, among the servers up), which starts it if it can. Again after
+    /// a heartbeat interval while any is left.
+    pub(super) fn administer(&mut self) {
+        while let Some(&c) = self.changes.front() {
+            let leader = (1..=self.nodes.len() as NodeId)
+                .filter(|&i| self.is_up(i))
+                .filter_map(|i| self.nodes[i as usize - 1].node.leads().map(|t| (t, i)))
+                .max()
+                .map(|(_, i)| i);
+            let Some(l) = leader else {
+                break;
+            };
+            if self.nodes[l as usize - 1].node.config_settled(c) {
+                self.changes.pop_front();
+                continue;
+            }
+            self.with_node(l, |node, out| node.change_config(c, out));
+            break;
+        }
+        if !self.changes.is_empty() && !self.admin_queued {
+            self.admin_queued = true;
+            let at = self.w.now + self.timing.heartbeat;
+            self.w.queue.push(at, Ev::Admin);
         }
     }
 

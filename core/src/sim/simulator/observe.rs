@@ -198,6 +198,7 @@ impl<M: Clone> Observers<M> {
             },
             Output::Transfer { to } => TraceEvent::Transfer { node, to },
             Output::Snapshot { index, term } => TraceEvent::Snapshot { node, index, term },
+            Output::Config { config } => TraceEvent::Config { node, config },
             Output::Install { index, term, kept } => TraceEvent::Install {
                 node,
                 index,

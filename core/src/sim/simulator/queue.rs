@@ -47,6 +47,8 @@ pub(super) enum Ev<M> {
         from: NodeId,
         response: ClientResponse,
     },
+    /// The administrator's next try at the membership changes asked for.
+    Admin,
     /// A client's own timer (think, retry, resend, deadline).
     Client {
         client: ClientId,
