@@ -625,3 +625,84 @@ fn a_leader_compacts_and_sends_its_snapshot_to_a_follower_below_it() {
         "no more chunks"
     );
 }
+
+fn change(n: &mut RaftNode, c: crate::protocol::ConfChange) -> O {
+    let mut out = Vec::new();
+    n.step(Input::ChangeConfig(c), &mut out);
+    out
+}
+
+fn configs(out: &O) -> Vec<Configuration> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Config { config } => Some(config.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_leader_changes_no_configuration_before_an_entry_of_its_term_commits() {
+    use crate::protocol::ConfChange;
+    // The fix of the 2015 bug (thesis errata): the no-op commits first.
+    let mut n = leader_of(2, &[1]);
+    assert!(configs(&change(&mut n, ConfChange::Add(4))).is_empty());
+    msg(&mut n, 2, ae_reply(2, 2, true, 2));
+    assert_eq!(n.commit_index(), 2);
+    let c = configs(&change(&mut n, ConfChange::Add(4)));
+    assert_eq!(c, [Configuration::with_sets([1, 2, 3], [], [4])]);
+    // One change at a time: nothing else until this one commits.
+    assert!(configs(&change(&mut n, ConfChange::Remove(3))).is_empty());
+    assert!(n.progress().contains_key(&4), "the learner is replicated to");
+}
+
+#[test]
+fn a_learner_that_caught_up_joins_through_joint_consensus() {
+    use crate::protocol::ConfChange;
+    let mut n = leader_of(2, &[1]);
+    msg(&mut n, 2, ae_reply(2, 2, true, 2));
+    change(&mut n, ConfChange::Add(4));
+    // The learner entry (index 3) commits with S2.
+    msg(&mut n, 2, ae_reply(2, 2, true, 3));
+    assert_eq!(n.commit_index(), 3);
+    // S4 holds everything: a round that took no time. It is promoted:
+    // C_old,new.
+    let out = msg(&mut n, 4, ae_reply(2, 2, true, 3));
+    assert_eq!(
+        configs(&out),
+        [Configuration::with_sets([1, 2, 3, 4], [1, 2, 3], [])]
+    );
+    // C_old,new needs a majority of both: S1 and S4 are not enough...
+    msg(&mut n, 4, ae_reply(2, 2, true, 4));
+    assert_eq!(n.commit_index(), 3);
+    // ...S2 too makes both (2 of 3 old, 3 of 4 new): then C_new follows.
+    let out = msg(&mut n, 2, ae_reply(2, 2, true, 4));
+    assert_eq!(n.commit_index(), 4);
+    assert_eq!(configs(&out), [Configuration::new([1, 2, 3, 4])]);
+    assert!(n.config_settled(ConfChange::Add(4)) == false, "C_new not yet committed");
+    msg(&mut n, 2, ae_reply(2, 2, true, 5));
+    msg(&mut n, 4, ae_reply(2, 2, true, 5));
+    assert!(n.config_settled(ConfChange::Add(4)));
+}
+
+#[test]
+fn a_removed_leader_steps_down_once_c_new_commits() {
+    use crate::protocol::{ConfChange, Membership};
+    let mut n = leader_of(2, &[1]);
+    n.opts.membership = Membership::Single;
+    msg(&mut n, 2, ae_reply(2, 2, true, 2));
+    let c = configs(&change(&mut n, ConfChange::Remove(1)));
+    assert_eq!(c, [Configuration::new([2, 3])]);
+    // It still leads, and does not count itself (§4.2.2): S2 alone is not
+    // a majority of {S2, S3}.
+    msg(&mut n, 2, ae_reply(2, 2, true, 3));
+    assert_eq!((n.role(), n.commit_index()), (Role::Leader, 2));
+    msg(&mut n, 3, ae_reply(2, 2, true, 3));
+    assert_eq!(n.commit_index(), 3);
+    assert_eq!(n.role(), Role::Follower, "it stepped down");
+    // Not a voter any more: it stands for nothing.
+    let mut out = Vec::new();
+    n.step(Input::Timeout(Timer::Election), &mut out);
+    assert_eq!(n.role(), Role::Follower);
+    assert!(sent(&out).is_empty());
+}
