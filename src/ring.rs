@@ -177,6 +177,63 @@ pub fn message_class(m: &Message) -> (&'static str, f64, String) {
     }
 }
 
+/// A server's place in the configuration in force: the leader's (of the
+/// highest term), else the one of the server with the highest term.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    Voter,
+    /// Receives the log, neither votes nor counts (§4.2.1).
+    Learner,
+    /// Joint consensus: in C_new only, in C_old only, in both.
+    New,
+    Old,
+    Both,
+    /// Not in it (removed, or not yet added).
+    Outside,
+}
+
+impl Member {
+    pub fn class(self) -> Option<&'static str> {
+        match self {
+            Member::Voter | Member::Both => None,
+            Member::Learner => Some("learner"),
+            Member::New => Some("c-new"),
+            Member::Old => Some("c-old"),
+            Member::Outside => Some("outside"),
+        }
+    }
+
+    /// What the ring writes under the server, if anything.
+    pub fn word(self) -> Option<&'static str> {
+        match self {
+            Member::Voter | Member::Both => None,
+            Member::Learner => Some("learner"),
+            Member::New => Some("joining"),
+            Member::Old => Some("leaving"),
+            Member::Outside => Some("not a member"),
+        }
+    }
+}
+
+pub fn membership_of(lab: &Lab, id: NodeId) -> Member {
+    let sim = lab.sim();
+    let by = lab.leader().or_else(|| {
+        (1..=sim.node_count()).max_by_key(|&i| sim.node(i).map_or(0, |n| n.current_term()))
+    });
+    let Some(c) = by.and_then(|i| sim.node(i)).map(|n| n.config()) else {
+        return Member::Voter;
+    };
+    let (new, old) = (c.voters().contains(&id), c.outgoing().contains(&id));
+    match (c.is_joint(), new, old) {
+        (true, true, true) => Member::Both,
+        (true, true, false) => Member::New,
+        (true, false, true) => Member::Old,
+        (false, true, _) => Member::Voter,
+        _ if c.is_learner(id) => Member::Learner,
+        _ => Member::Outside,
+    }
+}
+
 /// A fingerprint of everything the SVG ring draws (not the canvas): when
 /// it is unchanged, a frame needs no DOM work.
 pub fn ring_version(lab: &Lab) -> u64 {
@@ -191,6 +248,7 @@ pub fn ring_version(lab: &Lab) -> u64 {
             mix(n.current_term());
             mix(n.voted_for().map_or(0, u64::from));
             mix(net.group_of(i).map_or(u64::MAX, u64::from));
+            mix(membership_of(lab, i) as u64);
         }
     }
     let count = sim.client_count();

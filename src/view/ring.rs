@@ -77,6 +77,7 @@ fn node_props(
             .first()
             .is_some_and(|v| v.nodes.contains(&id)),
         selected,
+        member: crate::ring::membership_of(lab, id),
     }
 }
 
@@ -97,6 +98,8 @@ pub struct NodeProps {
     /// Involved in the first broken safety property.
     pub violating: bool,
     pub selected: bool,
+    /// Its place in the configuration in force (thesis chapter 4).
+    pub member: crate::ring::Member,
 }
 
 /// One server: its role's shape outlined in its term's colour, its vote,
@@ -135,15 +138,21 @@ fn node_view(p: &NodeProps, on_select: &Callback<NodeId>) -> Html {
         }
         press.then_some(id)
     });
+    use crate::ring::Member;
+    // During joint consensus C_old's servers wear a second, dashed outline.
+    let old_ring = matches!(p.member, Member::Old | Member::Both);
     html! {
         <>
         <g class={classes!("node", role.as_str(), (!up).then_some("crashed"), p.selected.then_some("selected"),
-                    p.group.is_some().then_some("partitioned"), p.violating.then_some("violating"))}
+                    p.group.is_some().then_some("partitioned"), p.violating.then_some("violating"), p.member.class())}
             transform={format!("translate({x:.1},{y:.1})")} onclick={onclick} onkeydown={onkeydown}
-            role="button" tabindex="0" aria-label={crate::ring::node_label(id, role, term, p.voted_for, up)}
+            role="button" tabindex="0" aria-label={crate::ring::node_label(id, role, term, p.voted_for, up) + &p.member.word().map(|w| format!(", {w}")).unwrap_or_default()}
             data-node={id.to_string()} data-role={role.as_str()} data-term={term.to_string()} data-up={up.to_string()}>
             if let Some(color) = group_ring {
                 <circle class="group-ring" r={(r + 14.0).to_string()} stroke={color} />
+            }
+            if old_ring {
+                <circle class="old-ring" r={(r + 7.0).to_string()} />
             }
             { shape }
         </g>
@@ -157,6 +166,7 @@ fn node_view(p: &NodeProps, on_select: &Callback<NodeId>) -> Html {
             <text class="vote" y={(r + 24.0).to_string()}>{ vote }</text>
             if role == Role::Leader { <text class="badge" y={(-r - 6.0).to_string()}>{"★ leader"}</text> }
             if !up { <text class="cross" y="4">{"✕"}</text> }
+            if let Some(what) = p.member.word() { <text class="member" y={(r + 38.0).to_string()}>{ what }</text> }
         </g>
         </>
     }

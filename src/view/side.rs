@@ -39,6 +39,12 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
         reads.join(" ")
     };
     let leader_up = lab.leader().is_some_and(|l| l != id);
+    // Membership: remove a member, add back one that is out, add a new one.
+    let n = sim.node_count();
+    let member = !matches!(
+        crate::ring::membership_of(lab, id),
+        crate::ring::Member::Outside
+    );
     let progress = node.progress().iter().map(|(peer, p)| {
         html! { <tr><td>{ format!("S{peer}") }</td><td>{ p.next_index }</td><td>{ p.match_index }</td></tr> }
     });
@@ -96,6 +102,20 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                     <button aria-label={format!("Crash S{id}")} id="node-crash" onclick={act(EventSpec::Crash { at_ms: 0.0, node: id })}>{"Crash"}</button>
                     <button aria-label={format!("Time out S{id}")} title="Force an election timeout" onclick={act(EventSpec::Timeout { at_ms: 0.0, node: id })}>{"Time out"}</button>
                     <button aria-label={format!("Send a client request to S{id}")} onclick={act(request)}>{"Request"}</button>
+                    if member {
+                        <button aria-label={format!("Remove S{id} from the cluster")} id="node-remove"
+                            title="A configuration change: the leader takes this server out (thesis chapter 4)"
+                            onclick={act(EventSpec::RemoveServer { at_ms: 0.0, node: id })}>{"Remove"}</button>
+                    } else {
+                        <button aria-label={format!("Add S{id} to the cluster")} id="node-readd"
+                            title="A configuration change: the leader takes this server in, as a learner first"
+                            onclick={act(EventSpec::AddServer { at_ms: 0.0, node: id })}>{"Add back"}</button>
+                    }
+                    if n < crate::lab::MAX_NODES_UI {
+                        <button aria-label={format!("Add a new server, S{}", n + 1)} id="node-add"
+                            title="A new, empty server joins: it catches up as a learner, then votes (§4.2.1)"
+                            onclick={act(EventSpec::AddServer { at_ms: 0.0, node: n + 1 })}>{"Add server"}</button>
+                    }
                     if leader_up {
                         <button aria-label={format!("Transfer leadership to S{id}")} id="node-transfer"
                             title="The leader catches this server up, then tells it to time out now (§3.10)"

@@ -56,9 +56,10 @@ fn two_servers_join_and_the_leader_leaves_safely_in_both_modes() {
             assert!(!c.is_joint() && c.learners().is_empty());
             assert!(leader.commit_index() >= 10);
             // Joint consensus went through C_old,new; one at a time never did.
-            let joint = sim.trace().iter().any(
-                |r| matches!(&r.ev, TraceEvent::Config { config, .. } if config.is_joint()),
-            );
+            let joint = sim
+                .trace()
+                .iter()
+                .any(|r| matches!(&r.ev, TraceEvent::Config { config, .. } if config.is_joint()));
             assert_eq!(joint, mode == "joint", "{mode} seed {seed}");
             // Every new server was a learner before it voted (§4.2.1).
             for id in [4, 5] {
@@ -70,7 +71,11 @@ fn two_servers_join_and_the_leader_leaves_safely_in_both_modes() {
                     }
                     _ => None,
                 });
-                assert_eq!(first, Some(true), "{mode} seed {seed}: S{id} joined as a learner");
+                assert_eq!(
+                    first,
+                    Some(true),
+                    "{mode} seed {seed}: S{id} joined as a learner"
+                );
             }
         }
     }

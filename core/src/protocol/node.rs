@@ -99,7 +99,8 @@ pub struct RaftNode {
     transfer: Option<(NodeId, bool)>,
     /// Leaders: each learner's catch-up round (§4.2.1): its number, the
     /// index it must reach, and when it began (this server's clock).
-    rounds: BTreeMap<NodeId, (u32, LogIndex, u64)>,
+    /// (A short list: there are few learners at a time.)
+    rounds: Vec<(NodeId, u32, LogIndex, u64)>,
     /// A snapshot being received (InstallSnapshot): its index and how many
     /// of its items arrived in order.
     incoming: Option<(LogIndex, u64)>,
@@ -155,7 +156,7 @@ impl RaftNode {
             lease_from: None,
             lease_void: false,
             transfer: None,
-            rounds: BTreeMap::new(),
+            rounds: Vec::new(),
             incoming: None,
             scratch: Vec::new(),
         };

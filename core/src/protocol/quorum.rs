@@ -6,7 +6,6 @@
 
 use super::types::{LogIndex, NodeId};
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// Cluster membership as data (thesis chapter 4): the voting servers, the
 /// old configuration's voters during joint consensus (paper §6; empty
@@ -39,9 +38,16 @@ pub enum VoteResult {
     Lost,
 }
 
+/// Ids in order, once each (by insertion: a handful of servers, and no
+/// sorting code in the page for it).
 fn sorted(ids: impl IntoIterator<Item = NodeId>) -> Vec<NodeId> {
-    let set: BTreeSet<NodeId> = ids.into_iter().collect();
-    set.into_iter().collect()
+    let mut v: Vec<NodeId> = Vec::new();
+    for id in ids {
+        if let Err(i) = v.binary_search(&id) {
+            v.insert(i, id);
+        }
+    }
+    v
 }
 
 impl Configuration {

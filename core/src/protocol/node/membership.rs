@@ -53,13 +53,16 @@ impl RaftNode {
         if self.role == Role::Leader {
             let members = self.config.members();
             let next = self.log.last_index() + 1;
-            self.progress.retain(|id, _| members.contains(id));
-            self.rounds.retain(|id, _| members.contains(id));
+            // Rebuilt rather than pruned in place: cheaper in code size.
+            let old = std::mem::take(&mut self.progress);
+            self.progress = members
+                .iter()
+                .filter(|&&id| id != self.id)
+                .map(|&id| (id, old.get(&id).cloned().unwrap_or(Progress::new(next, 0))))
+                .collect();
+            self.rounds.retain(|r| members.contains(&r.0));
             for id in members {
-                if id != self.id && !self.progress.contains_key(&id) {
-                    self.progress.insert(id, Progress::new(next, 0));
-                }
-                if self.config.is_learner(id) && !self.rounds.contains_key(&id) {
+                if self.config.is_learner(id) && !self.rounds.iter().any(|r| r.0 == id) {
                     self.begin_catch_up(id);
                 }
             }
@@ -150,16 +153,17 @@ impl RaftNode {
     /// Leaders: a new catch-up round for learner `id`: it must reach our
     /// last index.
     pub(super) fn begin_catch_up(&mut self, id: NodeId) {
-        let round = self.rounds.get(&id).map_or(0, |r| r.0) + 1;
+        let round = self.rounds.iter().find(|r| r.0 == id).map_or(0, |r| r.1) + 1;
+        self.rounds.retain(|r| r.0 != id);
         self.rounds
-            .insert(id, (round, self.log.last_index(), self.now));
+            .push((id, round, self.log.last_index(), self.now));
     }
 
     /// Leaders: learner `id` acknowledged entries. A round it finished
     /// within an election timeout means it has caught up: promote it.
     pub(super) fn on_learner_progress(&mut self, id: NodeId, out: &mut Out) {
         let matched = self.progress.get(&id).map_or(0, |p| p.match_index);
-        let Some(&(round, end, began)) = self.rounds.get(&id) else {
+        let Some(&(_, round, end, began)) = self.rounds.iter().find(|r| r.0 == id) else {
             return;
         };
         if matched < end {
@@ -176,7 +180,7 @@ impl RaftNode {
                     Configuration::with_sets(voters, c.voters().iter().copied(), learners)
                 }
             };
-            self.rounds.remove(&id);
+            self.rounds.retain(|r| r.0 != id);
             self.append_config(next, out);
         } else if !fast {
             self.begin_catch_up(id);

@@ -653,7 +653,10 @@ fn a_leader_changes_no_configuration_before_an_entry_of_its_term_commits() {
     assert_eq!(c, [Configuration::with_sets([1, 2, 3], [], [4])]);
     // One change at a time: nothing else until this one commits.
     assert!(configs(&change(&mut n, ConfChange::Remove(3))).is_empty());
-    assert!(n.progress().contains_key(&4), "the learner is replicated to");
+    assert!(
+        n.progress().contains_key(&4),
+        "the learner is replicated to"
+    );
 }
 
 #[test]
@@ -679,7 +682,10 @@ fn a_learner_that_caught_up_joins_through_joint_consensus() {
     let out = msg(&mut n, 2, ae_reply(2, 2, true, 4));
     assert_eq!(n.commit_index(), 4);
     assert_eq!(configs(&out), [Configuration::new([1, 2, 3, 4])]);
-    assert!(n.config_settled(ConfChange::Add(4)) == false, "C_new not yet committed");
+    assert!(
+        !n.config_settled(ConfChange::Add(4)),
+        "C_new not yet committed"
+    );
     msg(&mut n, 2, ae_reply(2, 2, true, 5));
     msg(&mut n, 4, ae_reply(2, 2, true, 5));
     assert!(n.config_settled(ConfChange::Add(4)));

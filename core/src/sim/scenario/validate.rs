@@ -500,35 +500,36 @@ fn question(p: &str, q: &Question) -> Result<(), ScenarioError> {
 
 /// Every event, sorted by time (stable: equal times keep the file's order).
 /// How many servers join beyond the first `n`: `add_server` events name
-/// new ids in order, in time (the first names n + 1, the next n + 2, ...).
+/// new ids in order, in time (the first names n + 1, the next n + 2, ...;
+/// an id above n + 1 only once the one before it was added, at the same
+/// time or earlier).
 fn joining(events: &[EventSpec], n: u32) -> Result<u32, ScenarioError> {
-    let mut adds: Vec<(f64, usize, NodeId)> = events
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| match e {
+    let adds = || {
+        events.iter().enumerate().filter_map(|(i, e)| match e {
             EventSpec::AddServer { at_ms, node, .. } if *node > n => Some((*at_ms, i, *node)),
             _ => None,
         })
-        .collect();
-    adds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    };
     let mut top = n;
-    for (_, i, id) in adds {
-        if id > top + 1 {
+    for (at, i, id) in adds() {
+        let after =
+            |(a, j, prev): (f64, usize, NodeId)| prev + 1 == id && (a < at || (a == at && j < i));
+        if id > n + 1 && !adds().any(after) {
             return err(
                 format!("events[{i}].node"),
                 format!(
                     "server {id} cannot join before server {}: new servers take the next id",
-                    top + 1
+                    id - 1
                 ),
             );
         }
-        top = top.max(id);
-        if top > MAX_NODES {
+        if id > MAX_NODES {
             return err(
                 format!("events[{i}].node"),
                 format!("at most {MAX_NODES} servers"),
             );
         }
+        top = top.max(id);
     }
     Ok(top - n)
 }
