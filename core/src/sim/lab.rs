@@ -420,7 +420,9 @@ impl Lab {
         }
         set_at_ms(&mut e, us_to_ms(self.sim.now()));
         let clients = self.file.client_total().saturating_add(e.clients_added());
-        let action = e.validate("event", self.sim.node_count(), clients)?;
+        // A new server takes the next id.
+        let n = self.sim.node_count() + u32::from(matches!(e, EventSpec::AddServer { .. }));
+        let action = e.validate("event", n, clients)?;
         self.fork_if_in_the_past();
         self.sim.schedule(action).map_err(|m| ScenarioError {
             path: "event".into(),
