@@ -107,12 +107,12 @@ pub fn node_panel(m: &Model, send: &Callback<Msg>, lab: &Lab) -> Html {
                             title="A configuration change: the leader takes this server out (thesis chapter 4)"
                             onclick={act(EventSpec::RemoveServer { at_ms: 0.0, node: id })}>{"Remove"}</button>
                     } else {
-                        <button aria-label={format!("Add S{id} to the cluster")} id="node-readd"
+                        <button aria-label={format!("Add back S{id} to the cluster")} id="node-readd"
                             title="A configuration change: the leader takes this server in, as a learner first"
                             onclick={act(EventSpec::AddServer { at_ms: 0.0, node: id })}>{"Add back"}</button>
                     }
                     if n < crate::lab::MAX_NODES_UI {
-                        <button aria-label={format!("Add a new server, S{}", n + 1)} id="node-add"
+                        <button aria-label={format!("Add server S{}, a new one", n + 1)} id="node-add"
                             title="A new, empty server joins: it catches up as a learner, then votes (§4.2.1)"
                             onclick={act(EventSpec::AddServer { at_ms: 0.0, node: n + 1 })}>{"Add server"}</button>
                     }
